@@ -1,0 +1,82 @@
+"""The one NinjaAPI under /api/v1; each app adds its router. Errors are JSON:
+{"code": "...", "message": "...", "field": "..." (when one field is wrong), "errors": [...]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lofte.accounts.api import router as accounts_router
+from lofte.accounts.auth import BearerTokenAuth, SessionAuth
+from lofte.cases.api import router as cases_router
+from lofte.core.errors import DomainError
+from lofte.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="Lofte API",
+    version="1",
+    description="Every promise tracked until it is kept. Authenticate with `Authorization: Bearer <token>` "
+    "(`lofte api_token create --user EMAIL`) or, in the browser, with your session.",
+    auth=[BearerTokenAuth(), SessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error_body(code: str, message: str, *, field: str | None = None, errors: list[Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header", "cookie")]
+    # ninja puts the parameter name first for a body schema: drop it when it is the schema's argument name
+    if len(parts) > 1 and parts[0] in ("data", "payload", "filters"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [{"field": _field_name(list(e.get("loc", []))), "message": e.get("msg", "invalid")} for e in exc.errors]
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    message = f"{first['field']}: {first['message']}"
+    return api.create_response(
+        request, error_body("validation_error", message, field=first["field"], errors=errors), status=422
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.code, exc.message, field=exc.field), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        error_body("unauthenticated", "Send 'Authorization: Bearer <token>' with a valid, unrevoked API token."),
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="lofte"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}
+    return api.create_response(
+        request, error_body(codes.get(exc.status_code, "error"), str(exc)), status=exc.status_code
+    )
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)
+api.add_router("/", cases_router)

@@ -1,0 +1,15 @@
+"""Every periodic job, in one place. `lofte worker` enqueues each as a django.tasks task."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lofte.core.scheduler import Job
+from lofte.core.tasks import prune_task_results
+from lofte.outbox.tasks import deliver_outbox
+
+JOBS: list[Job] = [
+    # Deliveries are also woken right after each commit; this sweep picks up retries.
+    Job(name="outbox.deliver", task=deliver_outbox, every=timedelta(seconds=15)),
+    Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),
+]

@@ -1,0 +1,32 @@
+"""HTTP routing: pages, the admin site and the API (/api/v1, docs at /api/docs)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.static import serve
+from ninja.openapi.views import openapi_json, openapi_view
+
+from config.api import api
+
+admin.site.site_header = "Lofte"
+admin.site.site_title = "Lofte admin"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:inbox", permanent=False), name="home"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/docs", partial(openapi_view, api=api), name="api-docs"),
+    path("api/openapi.json", partial(openapi_json, api=api), name="api-openapi"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("lofte.accounts.urls")),
+    path("", include("lofte.cases.urls")),
+    path("", include("lofte.customers.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,77 @@
+"""Shared fixtures. Factories live in lofte/<app>/tests/factories.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def team(db):  # type: ignore[no-untyped-def]
+    from lofte.accounts.tests.factories import TeamFactory
+
+    return TeamFactory(name="Support")
+
+
+@pytest.fixture
+def agent(team):  # type: ignore[no-untyped-def]
+    from lofte.accounts.tests.factories import AgentFactory
+
+    return AgentFactory(email="agent@example.com", name="Alma Agent", teams=[team])
+
+
+@pytest.fixture
+def other_team(db):  # type: ignore[no-untyped-def]
+    from lofte.accounts.tests.factories import TeamFactory
+
+    return TeamFactory(name="Billing")
+
+
+@pytest.fixture
+def outsider(other_team):  # type: ignore[no-untyped-def]
+    """An agent of another team: must not see the Support team's cases."""
+    from lofte.accounts.tests.factories import AgentFactory
+
+    return AgentFactory(email="outsider@example.com", name="Otto Outsider", teams=[other_team])
+
+
+@pytest.fixture
+def customer(db):  # type: ignore[no-untyped-def]
+    from lofte.customers.services import customer_create
+
+    return customer_create(name="Karin Kund", email="karin@example.se", phone="070-123 45 67", language="sv")
+
+
+@pytest.fixture
+def case(agent, team, customer):  # type: ignore[no-untyped-def]
+    from lofte.cases.services import case_create
+
+    return case_create(
+        customer=customer,
+        subject="Fel belopp på fakturan",
+        body="Hej! Fakturan är fel.",
+        channel="email",
+        team=team,
+        sender="karin@example.se",
+        external_id="<first@mail.example.se>",
+    )

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from lofte.accounts.models import Agent, Team
+from lofte.accounts.selectors import agent_get_active, team_get
+from lofte.cases import selectors, services
+from lofte.cases.models import CaseEvent, CaseType
+from lofte.cases.schemas import (
+    PRIORITY_BY_NAME,
+    CaseDetailOut,
+    CaseIn,
+    CasePage,
+    CaseTypeOut,
+    CaseUpdateIn,
+    EventOut,
+    InboundIn,
+    MessageOut,
+    NoteIn,
+    NoteOut,
+    ReplyIn,
+)
+from lofte.customers.services import customer_match_or_create
+
+router = Router(tags=["cases"])
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _team(team_id: int | None) -> Team | None:
+    return None if team_id is None else team_get(team_id=team_id)
+
+
+def _assignee(agent_id: int | None) -> Agent | None:
+    return None if agent_id is None else agent_get_active(agent_id=agent_id)
+
+
+def _case_type(case_type_id: int | None) -> CaseType | None:
+    return None if case_type_id is None else selectors.case_type_get_active(case_type_id=case_type_id)
+
+
+class CaseListQuery(Schema):
+    view: str = "all"
+    status: list[str] = ["active"]
+    team: int | None = None
+    assignee: str = ""
+    channel: str = ""
+    case_type: int | None = None
+    tag: str = ""
+    q: str = ""
+    sort: str = selectors.DEFAULT_SORT
+    customer: int | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+@router.get("/case-types", response=list[CaseTypeOut], summary="List active case types")
+def list_case_types(request: HttpRequest) -> object:
+    return selectors.case_type_list()
+
+
+@router.get("/cases", response=CasePage, summary="List cases with the inbox's filters (keyset pages)")
+def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> object:
+    args = filters.model_dump()
+    cursor, limit = args.pop("cursor"), args.pop("limit")
+    page = selectors.case_list_for_agent(
+        agent=_agent(request), filters=selectors.CaseFilters(**args), cursor=cursor, limit=limit
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+def _detail(agent: Agent, reference: str) -> Any:
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    case.messages_list = selectors.case_messages(case=case)  # type: ignore[attr-defined]
+    return case
+
+
+class _Detail(CaseDetailOut):
+    @staticmethod
+    def resolve_messages(obj: Any) -> list[Any]:
+        return list(obj.messages_list)
+
+
+@router.post("/cases", response={201: _Detail}, summary="Create a case with its first message")
+def create_case(request: HttpRequest, data: CaseIn) -> object:
+    agent = _agent(request)
+    with transaction.atomic():
+        match = customer_match_or_create(
+            email=data.customer.email, phone=data.customer.phone, name=data.customer.name, language=data.language
+        )
+        case = services.case_create(
+            customer=match.customer,
+            subject=data.subject,
+            body=data.body,
+            channel=data.channel,
+            case_type=_case_type(data.case_type),
+            priority=PRIORITY_BY_NAME[data.priority] if data.priority else None,
+            team=_team(data.team),
+            assignee=_assignee(data.assignee),
+            tags=data.tags,
+            language=data.language,
+            sender=data.sender or data.customer.email or data.customer.phone or "",
+            external_id=data.external_id,
+            actor=agent,
+        )
+    return 201, _detail(agent, case.reference)
+
+
+@router.get("/cases/{reference}", response=_Detail, summary="Get a case with its messages")
+def get_case(request: HttpRequest, reference: str) -> object:
+    return _detail(_agent(request), reference)
+
+
+@router.patch("/cases/{reference}", response=_Detail, summary="Change status, priority, team, assignee, type, tags")
+def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    given = data.model_dump(exclude_unset=True)
+    changes: dict[str, Any] = {}
+    if "subject" in given:
+        changes["subject"] = given["subject"] or ""
+    if given.get("status") is not None:
+        changes["status"] = given["status"]
+    if given.get("priority") is not None:
+        changes["priority"] = PRIORITY_BY_NAME[given["priority"]]
+    if "team" in given:
+        changes["team"] = _team(given["team"])
+    if "assignee" in given:
+        changes["assignee"] = _assignee(given["assignee"])
+    if "case_type" in given:
+        changes["case_type"] = _case_type(given["case_type"])
+    if given.get("tags") is not None:
+        changes["tags"] = given["tags"]
+    services.case_update(case=case, actor=agent, **changes)
+    return _detail(agent, case.reference)
+
+
+@router.get("/cases/{reference}/messages", response=list[MessageOut], summary="List a case's messages")
+def list_messages(request: HttpRequest, reference: str) -> object:
+    case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
+    return selectors.case_messages(case=case)
+
+
+@router.post("/cases/{reference}/messages", response={201: MessageOut}, summary="Add an inbound message")
+def add_inbound(request: HttpRequest, reference: str, data: InboundIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    message = services.case_add_inbound(
+        case=case,
+        body=data.body,
+        channel=data.channel,
+        sender=data.sender,
+        subject=data.subject,
+        external_id=data.external_id,
+        actor=agent,
+    )
+    return 201, message
+
+
+@router.post("/cases/{reference}/replies", response={201: MessageOut}, summary="Send a reply to the customer")
+def send_reply(request: HttpRequest, reference: str, data: ReplyIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    message = services.case_reply(case=case, author=agent, body=data.body, status=data.status)
+    return 201, message
+
+
+@router.get("/cases/{reference}/notes", response=list[NoteOut], summary="List internal notes")
+def list_notes(request: HttpRequest, reference: str) -> object:
+    case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
+    return selectors.case_notes(case=case)
+
+
+@router.post("/cases/{reference}/notes", response={201: NoteOut}, summary="Add an internal note")
+def add_note(request: HttpRequest, reference: str, data: NoteIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    return 201, services.case_note_add(case=case, author=agent, body=data.body)
+
+
+@router.get("/cases/{reference}/events", response=list[EventOut], summary="The case's timeline")
+def list_events(request: HttpRequest, reference: str) -> list[CaseEvent]:
+    case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
+    return selectors.case_timeline(case=case)

@@ -1,0 +1,77 @@
+"""How a reply reaches the customer: which transport, which address, what payload.
+
+A reply goes out on the case's channel when that channel can carry one;
+channels without an outbound transport of their own (web form, phone, API)
+answer by email, the address customers leave there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from lofte.cases.models import Case, Channel, Message
+from lofte.core.errors import ValidationFailed
+from lofte.customers.models import CustomerIdentity, IdentityKind
+
+# channel of the case -> transports to try, in order
+ROUTES: dict[str, list[str]] = {
+    Channel.EMAIL: [Channel.EMAIL],
+    Channel.WEB: [Channel.EMAIL],
+    Channel.API: [Channel.EMAIL],
+    Channel.WEBHOOK: [Channel.EMAIL],
+    Channel.PHONE: [Channel.SMS, Channel.EMAIL],
+    Channel.SMS: [Channel.SMS, Channel.EMAIL],
+    Channel.CHAT: [Channel.CHAT, Channel.EMAIL],
+}
+IDENTITY_FOR: dict[str, str] = {Channel.EMAIL: IdentityKind.EMAIL, Channel.SMS: IdentityKind.PHONE}
+
+
+@dataclass(frozen=True)
+class Route:
+    channel: str
+    to: str
+
+
+def reply_route(*, case: Case, identities: list[CustomerIdentity]) -> Route:
+    """The transport and address for a reply on this case, or a clear error when there is none."""
+    for channel in ROUTES.get(case.channel, [Channel.EMAIL]):
+        if channel not in settings.LOFTE_TRANSPORTS:
+            continue
+        kind = IDENTITY_FOR.get(channel)
+        candidates = [i for i in identities if i.kind == kind]
+        candidates.sort(key=lambda i: (not i.is_primary, i.id))
+        if candidates:
+            return Route(channel=channel, to=candidates[0].value)
+    raise ValidationFailed(
+        _("The customer has no address this reply can be sent to; add an email address to the customer first."),
+        field="body",
+    )
+
+
+def reply_subject(case: Case) -> str:
+    subject = case.subject
+    if not subject.lower().startswith(("re:", "sv:", "vs:", "aw:")):
+        subject = f"Re: {subject}"
+    return f"{subject} [{case.reference}]"
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=settings.LOFTE_MESSAGE_ID_DOMAIN)
+
+
+def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, Any]:
+    """Subject with the case reference, threading headers from the messages before it."""
+    ids = [m.external_id for m in thread if m.external_id][-10:]
+    headers: dict[str, str] = {}
+    inbound = [m.external_id for m in thread if m.external_id and m.direction == "in"]
+    if inbound:
+        headers["In-Reply-To"] = inbound[-1]
+    if ids:
+        headers["References"] = " ".join(ids)
+    from_email = (case.team.email if case.team and case.team.email else "") or settings.DEFAULT_FROM_EMAIL
+    return {"subject": reply_subject(case), "text": text, "from": from_email, "headers": headers}

@@ -1,0 +1,285 @@
+"""Cases, their types and tags, the append-only timeline, messages, notes and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lofte.accounts.models import Team
+from lofte.customers.models import Customer
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
+    WAITING_ON_THIRD_PARTY = "waiting_on_third_party", _("Waiting on third party")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_THIRD_PARTY]
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEB = "web", _("Web")
+    CHAT = "chat", _("Chat")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class CaseType(models.Model):
+    """What a case is about; carries defaults and the handling expectations for it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    default_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default team")
+    )
+    default_priority = models.PositiveSmallIntegerField(
+        _("default priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    is_complaint = models.BooleanField(_("complaint"), default=False)
+    expected_handling_time = models.DurationField(_("expected handling time"), null=True, blank=True)
+    update_interval = models.DurationField(
+        _("update interval"), null=True, blank=True, help_text=_("How often the customer is updated while open.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("case type")
+        verbose_name_plural = _("case types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A free label on cases; names are stored lower-case."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferenceSequence(models.Model):
+    """The last case number handed out in a year; incremented atomically."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference sequence")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+
+class Case(models.Model):
+    """One customer matter across any number of channels (ärende)."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="cases", verbose_name=_("customer"))
+    status = models.CharField(_("status"), max_length=32, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
+    case_type = models.ForeignKey(
+        CaseType, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("case type")
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases", verbose_name=_("tags"))
+    channel = models.CharField(_("channel of origin"), max_length=16, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        _("next promise due"), null=True, blank=True, help_text=_("The earliest pending promise on the case.")
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="case_updated"),
+            models.Index(fields=["-created_at", "-id"], name="case_created"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="case_status_updated"),
+            models.Index(fields=["assignee", "status", "-updated_at"], name="case_assignee_status"),
+            models.Index(fields=["team", "status", "-updated_at"], name="case_team_status"),
+            models.Index(fields=["customer", "-created_at"], name="case_customer"),
+            models.Index(fields=["next_due_at", "id"], name="case_next_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("Inbound")
+    OUT = "out", _("Outbound")
+
+
+class Message(models.Model):
+    """A message from or to the customer on one channel."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case"))
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML (sanitised)"), blank=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=255, blank=True, help_text=_("Message-ID, provider id ...")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    outbox_message = models.OneToOneField(
+        "outbox.OutboxMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="case_message",
+        verbose_name=_("delivery"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="message_case"),
+            models.Index(fields=["external_id"], name="message_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_channel_display()} on {self.case_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file on a message, stored under its SHA-256 in Django's default storage."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    content_id = models.CharField(_("content id"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Note(models.Model):
+    """An internal note on a case: never shown to the customer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes", verbose_name=_("case"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("author")
+    )
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"Note on {self.case_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Case created")
+    MESSAGE_IN = "message_in", _("Message received")
+    MESSAGE_OUT = "message_out", _("Reply sent")
+    NOTE = "note", _("Internal note")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    TEAM_CHANGED = "team_changed", _("Team changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    CASE_TYPE_CHANGED = "case_type_changed", _("Case type changed")
+    TAGS_CHANGED = "tags_changed", _("Tags changed")
+    SUBJECT_CHANGED = "subject_changed", _("Subject changed")
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only timeline; `data` holds what changed (from, to)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="event_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.case_id}"

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from ninja import Field, Schema
+
+from lofte.accounts.schemas import AgentRef
+from lofte.cases.models import Priority
+from lofte.customers.schemas import CustomerRef
+
+ChannelName = Literal["email", "web", "chat", "sms", "phone", "api", "webhook"]
+StatusName = Literal["new", "open", "waiting_on_customer", "waiting_on_third_party", "solved", "closed"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+
+PRIORITY_BY_NAME = {p.name.lower(): p.value for p in Priority}
+PRIORITY_NAME = {v: k for k, v in PRIORITY_BY_NAME.items()}
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class CaseTypeOut(Schema):
+    id: int
+    name: str
+    description: str
+    default_team: NamedRef | None
+    default_priority: str
+    is_complaint: bool
+    expected_handling_time: timedelta | None
+    update_interval: timedelta | None
+
+    @staticmethod
+    def resolve_default_priority(obj: object) -> str:
+        return PRIORITY_NAME[obj.default_priority]  # type: ignore[attr-defined]
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    subject: str
+    body_text: str
+    body_html: str
+    sender: str
+    recipients: list[str]
+    external_id: str
+    author: AgentRef | None
+    delivery: str | None = Field(None, description="Outbound only: pending, sent or dead.")
+    attachments: list[AttachmentOut]
+    created_at: datetime
+
+    @staticmethod
+    def resolve_delivery(obj: object) -> str | None:
+        row = getattr(obj, "outbox_message", None)
+        return row.state if row is not None else None
+
+    @staticmethod
+    def resolve_attachments(obj: object) -> list[object]:
+        return list(obj.attachments.all())  # type: ignore[attr-defined]
+
+
+class CaseOut(Schema):
+    id: int
+    reference: str
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    language: str
+    customer: CustomerRef
+    team: NamedRef | None
+    assignee: AgentRef | None
+    case_type: NamedRef | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    next_due_at: datetime | None
+
+    @staticmethod
+    def resolve_priority(obj: object) -> str:
+        return PRIORITY_NAME[obj.priority]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_tags(obj: object) -> list[str]:
+        return [t.name for t in obj.tags.all()]  # type: ignore[attr-defined]
+
+
+class CaseDetailOut(CaseOut):
+    messages: list[MessageOut]
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class CustomerRefIn(Schema):
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    name: str = Field("", max_length=200)
+
+
+class CaseIn(Schema):
+    subject: str = Field(..., max_length=255)
+    body: str = Field(..., min_length=1)
+    channel: ChannelName = "api"
+    customer: CustomerRefIn
+    case_type: int | None = None
+    priority: PriorityName | None = None
+    team: int | None = None
+    assignee: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    language: Literal["", "en", "sv", "da", "nb", "fi"] = ""
+    sender: str = Field("", max_length=254)
+    external_id: str = Field("", max_length=255)
+
+
+class CaseUpdateIn(Schema):
+    subject: str | None = Field(None, max_length=255)
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    team: int | None = None
+    assignee: int | None = None
+    case_type: int | None = None
+    tags: list[str] | None = Field(None, max_length=20)
+
+
+class InboundIn(Schema):
+    body: str = Field(..., min_length=1)
+    channel: ChannelName = "api"
+    sender: str = Field("", max_length=254)
+    subject: str = Field("", max_length=255)
+    external_id: str = Field("", max_length=255)
+
+
+class ReplyIn(Schema):
+    body: str = Field(..., min_length=1)
+    status: StatusName | None = Field(None, description="Move the case on with the reply, e.g. waiting_on_customer.")
+
+
+class NoteIn(Schema):
+    body: str = Field(..., min_length=1)
+
+
+class NoteOut(Schema):
+    id: int
+    body: str
+    author: AgentRef | None
+    created_at: datetime
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: AgentRef | None
+    message_id: int | None
+    note_id: int | None
+    data: dict[str, object]
+    created_at: datetime

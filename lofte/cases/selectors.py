@@ -1,0 +1,191 @@
+"""Reads for cases. Access is decided here, in one place: `case_visible_q`.
+
+An admin sees every case. Anyone else sees the cases of their teams, the
+cases assigned to them, and cases no team owns yet (the shared triage queue).
+A case the agent may not see is reported as not found, never as forbidden,
+so references cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from lofte.accounts.models import Agent
+from lofte.accounts.selectors import agent_team_ids
+from lofte.cases.models import ACTIVE_STATUSES, Attachment, Case, CaseEvent, CaseType, Channel, Status, Tag
+from lofte.core.errors import NotFound, ValidationFailed
+from lofte.core.pagination import Page, SortKey, paginate
+from lofte.customers.models import Customer, CustomerIdentity
+
+SORTS: dict[str, SortKey] = {
+    "-updated_at": SortKey("updated_at", descending=True),
+    "updated_at": SortKey("updated_at", descending=False),
+    "-created_at": SortKey("created_at", descending=True),
+    "created_at": SortKey("created_at", descending=False),
+    "next_due_at": SortKey("next_due_at", descending=False, nullable=True),
+    "-priority": SortKey("priority", descending=True, kind="int"),
+}
+DEFAULT_SORT = "-updated_at"
+VIEWS = ("mine", "all", "unassigned")
+STATUS_GROUPS = {"active": [str(s) for s in ACTIVE_STATUSES], "all": list(Status.values)}
+MAX_LIMIT = 100
+
+
+def case_visible_q(agent: Agent) -> Q:
+    if agent.is_admin:
+        return Q()
+    return Q(team_id__in=agent_team_ids(agent=agent)) | Q(assignee_id=agent.pk) | Q(team__isnull=True)
+
+
+@dataclass
+class CaseFilters:
+    """The inbox's filters; the same object serves the page and the API."""
+
+    view: str = "mine"
+    status: list[str] = field(default_factory=lambda: ["active"])
+    team: int | None = None
+    assignee: str = ""  # "", "me", "none" or an agent id
+    channel: str = ""
+    case_type: int | None = None
+    tag: str = ""
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    customer: int | None = None
+
+    def validate(self) -> None:
+        if self.view not in VIEWS:
+            raise ValidationFailed(f"{self.view!r} is not a view; use one of {', '.join(VIEWS)}.", field="view")
+        for status in self.status:
+            if status not in STATUS_GROUPS and status not in Status.values:
+                raise ValidationFailed(
+                    f"{status!r} is not a status; use one of {', '.join([*STATUS_GROUPS, *Status.values])}.",
+                    field="status",
+                )
+        if self.channel and self.channel not in Channel.values:
+            raise ValidationFailed(f"{self.channel!r} is not a channel.", field="channel")
+        if self.sort not in SORTS:
+            raise ValidationFailed(f"{self.sort!r} is not a sort; use one of {', '.join(SORTS)}.", field="sort")
+        if self.assignee not in ("", "me", "none") and not self.assignee.isdigit():
+            raise ValidationFailed("assignee is 'me', 'none' or an agent id.", field="assignee")
+
+    def statuses(self) -> list[str]:
+        result: list[str] = []
+        for status in self.status or ["active"]:
+            result += STATUS_GROUPS.get(status, [status])
+        return sorted(set(result))
+
+
+def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
+    filters.validate()
+    qs = Case.objects.filter(case_visible_q(agent))
+    if filters.view == "mine":
+        qs = qs.filter(Q(assignee_id=agent.pk) | Q(assignee__isnull=True, team_id__in=agent_team_ids(agent=agent)))
+    elif filters.view == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    statuses = filters.statuses()
+    if set(statuses) != set(Status.values):
+        qs = qs.filter(status__in=statuses)
+    if filters.team is not None:
+        qs = qs.filter(team_id=filters.team)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee_id=agent.pk)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.case_type is not None:
+        qs = qs.filter(case_type_id=filters.case_type)
+    if filters.customer is not None:
+        qs = qs.filter(customer_id=filters.customer)
+    if filters.tag:
+        qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=filters.tag.strip().lower()).values("case_id"))
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(
+            Q(reference__iexact=q)
+            | Q(subject__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer_id__in=CustomerIdentity.objects.filter(value=q.lower()).values("customer_id"))
+        )
+    return qs
+
+
+def case_list_for_agent(
+    *, agent: Agent, filters: CaseFilters, cursor: str | None = None, limit: int = 25
+) -> Page[Case]:
+    """One keyset page of the cases the agent may see, matching the filters."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    qs = (
+        _list_queryset(agent, filters)
+        .select_related("customer", "team", "assignee", "case_type")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    )
+    return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit)
+
+
+def case_get_for_agent(*, agent: Agent, reference: str) -> Case:
+    """The case with this reference if the agent may see it; NotFound otherwise."""
+    case = (
+        Case.objects.filter(case_visible_q(agent), reference=reference.strip().upper())
+        .select_related("customer", "customer__organisation", "team", "assignee", "case_type")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")), "customer__identities")
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"Case {reference} not found.")
+    return case
+
+
+def case_timeline(*, case: Case) -> list[CaseEvent]:
+    """Every event of the case in order, with its message (and attachments, delivery) or note."""
+    return list(
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor", "message", "message__author", "message__outbox_message", "note", "note__author")
+        .prefetch_related(Prefetch("message__attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def case_messages(*, case: Case) -> list:  # type: ignore[type-arg]
+    return list(
+        case.messages.select_related("author", "outbox_message")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def case_notes(*, case: Case) -> list:  # type: ignore[type-arg]
+    return list(case.notes.select_related("author").order_by("created_at", "id"))
+
+
+def case_list_for_customer(
+    *, agent: Agent, customer: Customer, exclude: Case | None = None, limit: int = 20
+) -> list[Case]:
+    """The customer's cases the agent may see, newest first."""
+    qs = Case.objects.filter(case_visible_q(agent), customer=customer).select_related("assignee", "team")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def case_count_for_customer(*, agent: Agent, customer: Customer) -> int:
+    return Case.objects.filter(case_visible_q(agent), customer=customer).count()
+
+
+def case_type_list() -> list[CaseType]:
+    return list(CaseType.objects.filter(is_active=True).select_related("default_team").order_by("name"))
+
+
+def case_type_get_active(*, case_type_id: int, field: str = "case_type") -> CaseType:
+    case_type = CaseType.objects.filter(pk=case_type_id, is_active=True).select_related("default_team").first()
+    if case_type is None:
+        raise ValidationFailed(f"There is no active case type {case_type_id}.", field=field)
+    return case_type
+
+
+def tag_names() -> list[str]:
+    return list(Tag.objects.order_by("name").values_list("name", flat=True)[:500])

@@ -1,0 +1,525 @@
+"""Writes for cases: create, inbound message, reply, note, transition, assign, update.
+
+Every function is one transaction, writes a CaseEvent for what it changed,
+and calls the next step explicitly (the outbox for a reply); nothing happens
+through signals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from lofte.accounts.models import Agent, Team
+from lofte.cases import transitions
+from lofte.cases.delivery import email_payload, new_message_id, reply_route
+from lofte.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseType,
+    Channel,
+    Direction,
+    EventKind,
+    Message,
+    Note,
+    Priority,
+    ReferenceSequence,
+    Status,
+    Tag,
+)
+from lofte.core import clock
+from lofte.core.errors import ValidationFailed
+from lofte.customers.models import Customer
+from lofte.outbox.services import outbox_enqueue
+
+UNSET: Any = object()
+MAX_SUBJECT = 255
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    filename: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+
+
+# --- references -----------------------------------------------------------
+
+
+def _next_number(year: int) -> int:
+    """Atomically take the next number of the year (one UPDATE ... RETURNING on both databases)."""
+    table = ReferenceSequence._meta.db_table
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value"  # noqa: S608
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [year])
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        try:
+            with transaction.atomic():
+                ReferenceSequence.objects.create(year=year, last_value=0)
+        except IntegrityError:
+            pass  # another transaction created the year's row first
+    raise RuntimeError("could not take a case number")  # pragma: no cover
+
+
+def next_reference(at: datetime) -> str:
+    year = at.year
+    return f"{settings.LOFTE_REFERENCE_PREFIX}-{year}-{_next_number(year):06d}"
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _clean_body(body: str, *, field: str = "body") -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationFailed(_("The message is empty."), field=field)
+    return body
+
+
+def _subject_from(subject: str, body: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+        subject = first_line[:80] or _("(no subject)")
+    return subject[:MAX_SUBJECT]
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise ValidationFailed(
+            f"{channel!r} is not a channel; use one of {', '.join(Channel.values)}.", field="channel"
+        )
+
+
+def _check_priority(priority: int) -> None:
+    if priority not in Priority.values:
+        raise ValidationFailed(f"{priority!r} is not a priority; use 1 (low) to 4 (urgent).", field="priority")
+
+
+def _store_attachments(message: Message, files: Sequence[AttachmentInput]) -> list[Attachment]:
+    limit = settings.LOFTE_MAX_ATTACHMENT_BYTES
+    rows = []
+    for item in files:
+        if len(item.content) > limit:
+            raise ValidationFailed(
+                _("%(name)s is larger than the limit of %(mb)d MB.") % {"name": item.filename, "mb": limit // 2**20},
+                field="attachments",
+            )
+        digest = hashlib.sha256(item.content).hexdigest()
+        attachment = Attachment(
+            message=message,
+            filename=(item.filename or "attachment")[:255],
+            content_type=(item.content_type or "application/octet-stream")[:127],
+            size=len(item.content),
+            sha256=digest,
+            content_id=item.content_id,
+        )
+        path = f"attachments/{digest[:2]}/{digest}"
+        if not default_storage.exists(path):
+            path = default_storage.save(path, ContentFile(item.content))
+        attachment.file.name = path
+        rows.append(attachment)
+    return Attachment.objects.bulk_create(rows)
+
+
+def _touch(case: Case, now: datetime, *fields: str) -> None:
+    case.updated_at = now
+    case.save(update_fields=[*fields, "updated_at"])
+
+
+def _tags_from_names(names: Iterable[str]) -> list[Tag]:
+    clean = sorted({" ".join(n.split()).lower()[:50] for n in names if n and n.strip()})
+    if len(clean) > MAX_TAGS:
+        raise ValidationFailed(f"A case can have at most {MAX_TAGS} tags.", field="tags")
+    if not clean:
+        return []
+    existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    missing = [Tag(name=n) for n in clean if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    return [existing[n] for n in clean]
+
+
+# --- create -----------------------------------------------------------------
+
+
+@transaction.atomic
+def case_create(
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    channel: str,
+    case_type: CaseType | None = None,
+    priority: int | None = None,
+    team: Team | None = None,
+    assignee: Agent | None = None,
+    tags: Iterable[str] = (),
+    language: str = "",
+    sender: str = "",
+    body_html: str = "",
+    external_id: str = "",
+    attachments: Sequence[AttachmentInput] = (),
+    actor: Agent | None = None,
+) -> Case:
+    """Open a case with the customer's first message; the timeline starts with `created`."""
+    _check_channel(channel)
+    body = _clean_body(body)
+    if priority is None:
+        priority = case_type.default_priority if case_type else Priority.NORMAL
+    _check_priority(priority)
+    if team is None and case_type is not None:
+        team = case_type.default_team
+    now = clock.now()
+    case = Case.objects.create(
+        reference=next_reference(now),
+        subject=_subject_from(subject, body),
+        customer=customer,
+        status=Status.NEW,
+        priority=priority,
+        team=team,
+        assignee=assignee,
+        case_type=case_type,
+        channel=channel,
+        language=language or customer.language,
+        created_at=now,
+        updated_at=now,
+    )
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.IN,
+        channel=channel,
+        subject=case.subject,
+        body_text=body,
+        body_html=body_html,
+        sender=sender,
+        external_id=external_id,
+        created_at=now,
+    )
+    if attachments:
+        _store_attachments(message, attachments)
+    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, actor=actor, message=message, created_at=now)
+    if tags:
+        case.tags.set(_tags_from_names(tags))
+    return case
+
+
+# --- messages ---------------------------------------------------------------
+
+
+@transaction.atomic
+def case_add_inbound(
+    *,
+    case: Case,
+    body: str,
+    channel: str,
+    sender: str = "",
+    subject: str = "",
+    body_html: str = "",
+    external_id: str = "",
+    attachments: Sequence[AttachmentInput] = (),
+    actor: Agent | None = None,
+) -> Message:
+    """A new message from the customer; a case waiting on them, or solved, opens again."""
+    _check_channel(channel)
+    body = _clean_body(body)
+    now = clock.now()
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.IN,
+        channel=channel,
+        subject=subject[:MAX_SUBJECT],
+        body_text=body,
+        body_html=body_html,
+        sender=sender,
+        external_id=external_id,
+        created_at=now,
+    )
+    if attachments:
+        _store_attachments(message, attachments)
+    events = [CaseEvent(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, created_at=now)]
+    fields: list[str] = []
+    if case.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
+        events.append(_status_event(case, Status.OPEN, actor=None, now=now, reason="customer_replied"))
+        fields += _apply_status(case, Status.OPEN, now)
+    CaseEvent.objects.bulk_create(events)
+    _touch(case, now, *fields)
+    return message
+
+
+@transaction.atomic
+def case_reply(
+    *,
+    case: Case,
+    author: Agent,
+    body: str,
+    attachments: Sequence[AttachmentInput] = (),
+    status: str | None = None,
+) -> Message:
+    """Send a reply to the customer through the outbox on the case's channel.
+
+    The outbound message, its timeline event and its outbox row are written
+    together; the first reply sets first_response_at, and a new case opens.
+    `status` optionally moves the case on in the same step (e.g. to waiting
+    on customer).
+    """
+    body = _clean_body(body)
+    if case.status == Status.CLOSED:
+        raise ValidationFailed(_("The case is closed; it cannot be replied to."), field="body")
+    current = Status.OPEN if case.status == Status.NEW else case.status
+    if status is not None and status != current:
+        transitions.check(current, status)
+    identities = list(case.customer.identities.all())
+    route = reply_route(case=case, identities=identities)
+    now = clock.now()
+    thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
+    if route.channel == Channel.EMAIL:
+        payload = email_payload(case=case, text=body, thread=thread)
+        external_id = new_message_id()
+    else:
+        payload = {"text": body}
+        external_id = ""
+    if attachments:
+        payload["attachments"] = []  # filled below, after the files are stored
+    row = outbox_enqueue(channel=route.channel, to=route.to, payload=payload, external_id=external_id)
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.OUT,
+        channel=route.channel,
+        subject=payload.get("subject", ""),
+        body_text=body,
+        sender=payload.get("from", ""),
+        recipients=[route.to],
+        external_id=external_id,
+        author=author,
+        outbox_message=row,
+        created_at=now,
+    )
+    if attachments:
+        stored = _store_attachments(message, attachments)
+        row.payload["attachments"] = [a.pk for a in stored]
+        row.save(update_fields=["payload"])
+    events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, created_at=now)]
+    fields: list[str] = []
+    if case.first_response_at is None:
+        case.first_response_at = now
+        fields.append("first_response_at")
+    target = status or (Status.OPEN if case.status == Status.NEW else None)
+    if case.status == Status.NEW and target != Status.OPEN:
+        events.append(_status_event(case, Status.OPEN, actor=author, now=now))
+        fields += _apply_status(case, Status.OPEN, now)
+    if target is not None and target != case.status:
+        events.append(_status_event(case, target, actor=author, now=now))
+        fields += _apply_status(case, target, now)
+    CaseEvent.objects.bulk_create(events)
+    _touch(case, now, *sorted(set(fields)))
+    return message
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, author: Agent, body: str) -> Note:
+    """An internal note; it never reaches the customer."""
+    body = _clean_body(body)
+    now = clock.now()
+    note = Note.objects.create(case=case, author=author, body=body, created_at=now)
+    CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=author, note=note, created_at=now)
+    _touch(case, now)
+    return note
+
+
+# --- status, assignment, properties ---------------------------------------------
+
+
+def _apply_status(case: Case, target: str, now: datetime) -> list[str]:
+    case.status = target
+    fields = ["status"]
+    if target == Status.SOLVED:
+        case.solved_at = now
+        fields.append("solved_at")
+    elif target == Status.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    elif case.solved_at is not None:
+        case.solved_at = None  # reopened
+        fields.append("solved_at")
+    return fields
+
+
+def _status_event(case: Case, target: str, *, actor: Agent | None, now: datetime, reason: str = "") -> CaseEvent:
+    data = {"from": case.status, "to": target}
+    if reason:
+        data["reason"] = reason
+    return CaseEvent(case=case, kind=EventKind.STATUS_CHANGED, actor=actor, data=data, created_at=now)
+
+
+@transaction.atomic
+def case_transition(*, case: Case, actor: Agent | None, status: str) -> Case:
+    """Move the case to `status` if the transition table allows it."""
+    if status == case.status:
+        return case
+    transitions.check(case.status, status)
+    now = clock.now()
+    event = _status_event(case, status, actor=actor, now=now)
+    fields = _apply_status(case, status, now)
+    event.save()
+    _touch(case, now, *fields)
+    return case
+
+
+def _person(agent: Agent | None) -> dict[str, Any] | None:
+    return {"id": agent.pk, "name": agent.display_name} if agent else None
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> Case:
+    """Give the case to an agent (None: unassigned)."""
+    if assignee is not None and not assignee.is_active:
+        raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
+    if assignee == case.assignee:
+        return case
+    now = clock.now()
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        data={"from": _person(case.assignee), "to": _person(assignee)},
+        created_at=now,
+    )
+    case.assignee = assignee
+    _touch(case, now, "assignee")
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case: Case,
+    actor: Agent | None,
+    subject: Any = UNSET,
+    priority: Any = UNSET,
+    team: Any = UNSET,
+    case_type: Any = UNSET,
+    tags: Any = UNSET,
+    assignee: Any = UNSET,
+    status: Any = UNSET,
+) -> Case:
+    """Change any of the case's properties; each change is an event. Validation happens before any write."""
+    now = clock.now()
+    events: list[CaseEvent] = []
+    fields: list[str] = []
+    if subject is not UNSET:
+        new_subject = " ".join(str(subject).split())[:MAX_SUBJECT]
+        if not new_subject:
+            raise ValidationFailed(_("The subject cannot be empty."), field="subject")
+        if new_subject != case.subject:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.SUBJECT_CHANGED,
+                    actor=actor,
+                    data={"from": case.subject, "to": new_subject},
+                    created_at=now,
+                )
+            )
+            case.subject = new_subject
+            fields.append("subject")
+    if priority is not UNSET:
+        _check_priority(priority)
+        if priority != case.priority:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.PRIORITY_CHANGED,
+                    actor=actor,
+                    data={"from": case.priority, "to": priority},
+                    created_at=now,
+                )
+            )
+            case.priority = priority
+            fields.append("priority")
+    if team is not UNSET and team != case.team:
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.TEAM_CHANGED,
+                actor=actor,
+                data={"from": case.team.name if case.team else None, "to": team.name if team else None},
+                created_at=now,
+            )
+        )
+        case.team = team
+        fields.append("team")
+    if case_type is not UNSET and case_type != case.case_type:
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.CASE_TYPE_CHANGED,
+                actor=actor,
+                data={
+                    "from": case.case_type.name if case.case_type else None,
+                    "to": case_type.name if case_type else None,
+                },
+                created_at=now,
+            )
+        )
+        case.case_type = case_type
+        fields.append("case_type")
+    new_tags: list[Tag] | None = None
+    if tags is not UNSET:
+        new_tags = _tags_from_names(tags)
+        old_names = sorted(t.name for t in case.tags.all())
+        new_names = [t.name for t in new_tags]
+        if old_names != new_names:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.TAGS_CHANGED,
+                    actor=actor,
+                    data={"from": old_names, "to": new_names},
+                    created_at=now,
+                )
+            )
+        else:
+            new_tags = None
+    if status is not UNSET and status != case.status:
+        transitions.check(case.status, status)
+    if assignee is not UNSET and assignee is not None and not assignee.is_active:
+        raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
+    # all checks passed: write
+    if status is not UNSET and status != case.status:
+        events.append(_status_event(case, status, actor=actor, now=now))
+        fields += _apply_status(case, status, now)
+    if assignee is not UNSET and assignee != case.assignee:
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.ASSIGNED,
+                actor=actor,
+                data={"from": _person(case.assignee), "to": _person(assignee)},
+                created_at=now,
+            )
+        )
+        case.assignee = assignee
+        fields.append("assignee")
+    if new_tags is not None:
+        case.tags.set(new_tags)
+    if events:
+        CaseEvent.objects.bulk_create(events)
+        _touch(case, now, *fields)
+    return case

@@ -1,0 +1,271 @@
+"""Agent pages: the inbox and the case page. Thin: parse, call a selector or service, render.
+
+Every action is an HTMX request that answers with the refreshed case body;
+without HTMX the same URL answers a redirect (POST/redirect/GET), so every
+page also works as a plain page load. A case the agent may not see is 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_POST
+
+from lofte.accounts.models import Agent
+from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
+from lofte.cases import selectors, services, transitions
+from lofte.cases.forms import AssignForm, NoteForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.models import Case, Channel, Priority, Status
+from lofte.cases.services import AttachmentInput
+from lofte.core.errors import DomainError, NotFound, ValidationFailed
+from lofte.core.htmx import is_htmx
+
+SORT_LABELS = {
+    "-updated_at": _l("Recently updated"),
+    "updated_at": _l("Least recently updated"),
+    "-created_at": _l("Newest"),
+    "created_at": _l("Oldest"),
+    "next_due_at": _l("Next promise due"),
+    "-priority": _l("Priority"),
+}
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.user  # type: ignore[return-value]
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def filters_from(params: QueryDict, *, default_view: str = "mine") -> selectors.CaseFilters:
+    return selectors.CaseFilters(
+        view=params.get("view") or default_view,
+        status=[s for s in params.getlist("status") if s] or ["active"],
+        team=_int_or_none(params.get("team")),
+        assignee=params.get("assignee", ""),
+        channel=params.get("channel", ""),
+        case_type=_int_or_none(params.get("case_type")),
+        tag=params.get("tag", ""),
+        q=params.get("q", "")[:200],
+        sort=params.get("sort") or selectors.DEFAULT_SORT,
+    )
+
+
+def _filter_options() -> dict[str, Any]:
+    return {
+        "teams": list(team_list()),
+        "agents": list(agent_list_active()),
+        "case_types": selectors.case_type_list(),
+        "tags": selectors.tag_names(),
+        "statuses": Status.choices,
+        "channels": Channel.choices,
+        "sorts": list(SORT_LABELS.items()),
+        "views": [
+            ("mine", _("Mine and my teams' unassigned")),
+            ("unassigned", _("Unassigned")),
+            ("all", _("All I can see")),
+        ],
+    }
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    filters = filters_from(request.GET)
+    error = None
+    try:
+        page = selectors.case_list_for_agent(
+            agent=agent, filters=filters, cursor=request.GET.get("cursor") or None, limit=25
+        )
+    except ValidationFailed as exc:
+        error = exc.message
+        page = selectors.Page(items=[], next_cursor=None)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "error": error,
+        "query": params.urlencode(),
+        "is_first_page": not request.GET.get("cursor"),
+        "statuses_selected": filters.status,
+    }
+    if is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "cases/partials/_case_rows.html", context)
+    if is_htmx(request) and request.htmx.target == "case-list":  # type: ignore[attr-defined]
+        return render(request, "cases/partials/_case_list.html", context)
+    context.update(_filter_options())
+    return render(request, "cases/inbox.html", context, status=422 if error else 200)
+
+
+def _get_case(request: HttpRequest, reference: str) -> Case:
+    try:
+        return selectors.case_get_for_agent(agent=_agent(request), reference=reference)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> dict[str, Any]:
+    agent = _agent(request)
+    context: dict[str, Any] = {
+        "case": case,
+        "timeline": selectors.case_timeline(case=case),
+        "other_cases": selectors.case_list_for_customer(agent=agent, customer=case.customer, exclude=case, limit=10),
+        "transitions": [(s, Status(s).label) for s in transitions.allowed_targets(case.status)],
+        "teams": list(team_list()),
+        "agents": list(agent_list_active()),
+        "case_types": selectors.case_type_list(),
+        "priorities": Priority.choices,
+        "tags_text": ", ".join(t.name for t in case.tags.all()),
+        "reply_form": ReplyForm(),
+        "note_form": NoteForm(),
+    }
+    context.update(forms_and_errors)
+    return context
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _get_case(request, reference)
+    template = "cases/partials/_case_body.html" if is_htmx(request) else "cases/case_detail.html"
+    return render(request, template, _case_context(request, case))
+
+
+def _form_error(form: forms.Form) -> ValidationFailed:
+    field, errors = next(iter(form.errors.items()))
+    return ValidationFailed(f"{errors[0]}", field=None if field == "__all__" else field)
+
+
+def _act(
+    request: HttpRequest,
+    reference: str,
+    form_class: type[forms.Form],
+    perform: Callable[[Case, Any], str],
+    *,
+    form_key: str,
+) -> HttpResponse:
+    """Run one action on a case and answer with the refreshed case (HTMX) or a redirect.
+
+    On an error nothing was changed; the page comes back with the message and
+    with what the agent typed still in the form.
+    """
+    case = _get_case(request, reference)
+    form = form_class(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        done = perform(case, form)
+    except DomainError as exc:
+        context = _case_context(request, case, **{form_key: form, "action_error": exc, "error_form": form_key})
+        template = "cases/partials/_case_body.html" if is_htmx(request) else "cases/case_detail.html"
+        return render(request, template, context, status=422)
+    try:
+        case = _get_case(request, reference)
+    except Http404:
+        # The agent handed the case to a team they are not in: back to the inbox.
+        messages.info(request, _("%(ref)s moved out of your view.") % {"ref": reference})
+        url = reverse("cases:inbox")
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    if is_htmx(request):
+        return render(request, "cases/partials/_case_body.html", _case_context(request, case, flash=done))
+    messages.success(request, done)
+    return redirect("cases:detail", reference=case.reference)
+
+
+def _uploads(request: HttpRequest) -> list[AttachmentInput]:
+    return [
+        AttachmentInput(filename=f.name or "attachment", content_type=f.content_type or "", content=f.read())
+        for f in request.FILES.getlist("attachments")
+    ]
+
+
+@login_required
+@require_POST
+def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: ReplyForm) -> str:
+        services.case_reply(
+            case=case,
+            author=_agent(request),
+            body=form.cleaned_data["body"],
+            status=form.cleaned_data["status"] or None,
+            attachments=_uploads(request),
+        )
+        return _("Reply sent.")
+
+    return _act(request, reference, ReplyForm, perform, form_key="reply_form")
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: NoteForm) -> str:
+        services.case_note_add(case=case, author=_agent(request), body=form.cleaned_data["body"])
+        return _("Note added.")
+
+    return _act(request, reference, NoteForm, perform, form_key="note_form")
+
+
+@login_required
+@require_POST
+def case_status(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: StatusForm) -> str:
+        services.case_transition(case=case, actor=_agent(request), status=form.cleaned_data["status"])
+        return _("Status changed to %(status)s.") % {"status": case.get_status_display()}
+
+    return _act(request, reference, StatusForm, perform, form_key="status_form")
+
+
+@login_required
+@require_POST
+def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: AssignForm) -> str:
+        raw = form.cleaned_data["assignee"].strip()
+        agent = _agent(request)
+        if raw == "me":
+            assignee: Agent | None = agent
+        elif raw:
+            if not raw.isdigit():
+                raise ValidationFailed(_("Choose an agent."), field="assignee")
+            assignee = agent_get_active(agent_id=int(raw))
+        else:
+            assignee = None
+        services.case_assign(case=case, actor=agent, assignee=assignee)
+        if assignee is None:
+            return _("The case is unassigned.")
+        return _("Assigned to %(name)s.") % {"name": assignee.display_name}
+
+    return _act(request, reference, AssignForm, perform, form_key="assign_form")
+
+
+@login_required
+@require_POST
+def case_properties(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: PropertiesForm) -> str:
+        data = form.cleaned_data
+        services.case_update(
+            case=case,
+            actor=_agent(request),
+            priority=data["priority"],
+            team=team_get(team_id=data["team"]) if data["team"] else None,
+            case_type=selectors.case_type_get_active(case_type_id=data["case_type"]) if data["case_type"] else None,
+            tags=form.tag_list(),  # type: ignore[attr-defined]
+        )
+        return _("Case updated.")
+
+    return _act(request, reference, PropertiesForm, perform, form_key="properties_form")

@@ -1,0 +1,68 @@
+"""`lofte start`: the web server and the task worker together; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server (uvicorn, ASGI) and `lofte worker` until Ctrl-C."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=1, help="Web server processes.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], options["port"]
+        web = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(options["workers"]),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
+        worker = [sys.executable, "-m", "config.manage", "worker"]
+        procs = [subprocess.Popen(web), subprocess.Popen(worker)]  # noqa: S603
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+        self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown}:{port}/"))
+        if login := os.environ.get("LOFTE_DEMO_LOGIN"):
+            self.stdout.write(f"Log in as {login}")
+        self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.2)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.stdout.write("Lofte stopped.")

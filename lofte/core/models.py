@@ -1,0 +1,25 @@
+"""Infrastructure rows only (no domain models): the scheduler's per-job lease."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job (config/schedule.py) is next due. Claimed with a conditional
+    UPDATE, so with several workers exactly one enqueues each run."""
+
+    name = models.CharField(_("name"), max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField(_("next run"), default=timezone.now)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_worker = models.CharField(_("last worker"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

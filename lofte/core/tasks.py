@@ -1,0 +1,20 @@
+"""Housekeeping tasks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.tasks import task
+
+from lofte.core import clock
+
+KEEP_FINISHED = timedelta(days=1)
+
+
+@task()
+def prune_task_results() -> int:
+    """Delete finished task results older than a day; the durable state lives in domain tables."""
+    from django_tasks_db.models import DBTaskResult
+
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=clock.now() - KEEP_FINISHED).delete()
+    return deleted

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router
+
+from lofte.core.errors import ValidationFailed
+from lofte.customers import selectors, services
+from lofte.customers.models import IdentityKind
+from lofte.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerUpdateIn
+
+router = Router(tags=["customers"])
+
+
+@router.get("/customers", response=CustomerPage, summary="List customers (keyset pages)")
+def list_customers(request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 25) -> object:
+    page = selectors.customer_list(q=q, cursor=cursor, limit=max(1, min(limit, 100)))
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get("/customers/lookup", response=CustomerOut, summary="Find a customer by email, phone or handle")
+def lookup_customer(
+    request: HttpRequest, email: str | None = None, phone: str | None = None, handle: str | None = None
+) -> object:
+    for kind, value in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone), (IdentityKind.HANDLE, handle)):
+        if value:
+            return selectors.customer_find_by_identity(kind=kind, value=value)
+    raise ValidationFailed("Give email, phone or handle.", field="email")
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut, summary="Get a customer")
+def get_customer(request: HttpRequest, customer_id: int) -> object:
+    return selectors.customer_get(customer_id=customer_id)
+
+
+@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
+def create_customer(request: HttpRequest, data: CustomerIn) -> object:
+    with transaction.atomic():
+        organisation = services.organisation_get_or_create(name=data.organisation) if data.organisation else None
+        customer = services.customer_create(
+            name=data.name,
+            email=data.email,
+            phone=data.phone,
+            handle=data.handle,
+            organisation=organisation,
+            tier=data.tier,
+            language=data.language,
+            time_zone=data.time_zone,
+        )
+    return 201, selectors.customer_get(customer_id=customer.pk)
+
+
+@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Update a customer")
+def update_customer(request: HttpRequest, customer_id: int, data: CustomerUpdateIn) -> object:
+    customer = selectors.customer_get(customer_id=customer_id)
+    given = data.model_dump(exclude_unset=True)
+    with transaction.atomic():
+        changes: dict[str, Any] = {
+            k: given[k]
+            for k in ("name", "tier", "language", "time_zone", "notes")
+            if k in given and given[k] is not None
+        }
+        if "organisation" in given:
+            name = (given["organisation"] or "").strip()
+            changes["organisation"] = services.organisation_get_or_create(name=name) if name else None
+        services.customer_update(customer=customer, **changes)
+        if given.get("add_email"):
+            services.customer_identity_add(customer=customer, kind=IdentityKind.EMAIL, value=given["add_email"])
+        if given.get("add_phone"):
+            services.customer_identity_add(customer=customer, kind=IdentityKind.PHONE, value=given["add_phone"])
+    return selectors.customer_get(customer_id=customer_id)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+TierName = Literal["A", "B", "C"]
+LanguageCode = Literal["", "en", "sv", "da", "nb", "fi"]
+
+
+class IdentityOut(Schema):
+    kind: str
+    value: str
+    is_primary: bool
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+
+
+class CustomerRef(Schema):
+    id: int
+    name: str
+    tier: str
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    tier: str
+    language: str
+    time_zone: str
+    notes: str
+    organisation: OrganisationOut | None
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_identities(obj: object) -> list[object]:
+        return list(obj.identities.all())  # type: ignore[attr-defined]
+
+
+class CustomerIn(Schema):
+    name: str = Field("", max_length=200)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    handle: str | None = Field(None, max_length=254)
+    tier: TierName = "B"
+    language: LanguageCode = ""
+    time_zone: str = Field("", max_length=64)
+    organisation: str | None = Field(None, max_length=200, description="Organisation name; created if new.")
+
+
+class CustomerUpdateIn(Schema):
+    name: str | None = Field(None, max_length=200)
+    tier: TierName | None = None
+    language: LanguageCode | None = None
+    time_zone: str | None = Field(None, max_length=64)
+    notes: str | None = None
+    organisation: str | None = Field(None, max_length=200, description="Organisation name; empty to clear.")
+    add_email: str | None = Field(None, max_length=254)
+    add_phone: str | None = Field(None, max_length=40)
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None

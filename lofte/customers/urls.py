@@ -1,0 +1,10 @@
+from django.urls import path
+
+from lofte.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("customers/", views.customer_index, name="list"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
+]

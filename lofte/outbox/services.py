@@ -1,0 +1,115 @@
+"""Writing, claiming and delivering outbox rows.
+
+Claiming is a conditional UPDATE, the same SQL on SQLite and PostgreSQL:
+a row is taken only when it is pending, due, and not under a live lease.
+A worker killed mid-delivery leaves a lease that runs out, and the row is
+claimable again; a row is marked sent only by the worker holding the lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+
+from lofte.core import clock
+from lofte.core.workers import worker_id
+from lofte.outbox.models import OutboxMessage, OutboxState
+from lofte.outbox.transports import PermanentFailure, get_transport
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 6 * 3600
+
+
+def outbox_enqueue(*, channel: str, to: str, payload: dict[str, Any], external_id: str = "") -> OutboxMessage:
+    """Write a delivery in the caller's transaction; the worker is woken after commit."""
+    row = OutboxMessage.objects.create(channel=channel, to=to, payload=payload, external_id=external_id)
+    transaction.on_commit(_wake_worker)
+    return row
+
+
+def _wake_worker() -> None:
+    from lofte.outbox.tasks import deliver_outbox
+
+    deliver_outbox.enqueue()
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter: 30 s, 60 s, 120 s ... capped at 6 hours."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))  # noqa: S311
+
+
+def _due_q() -> Q:
+    now = clock.now()
+    return Q(state=OutboxState.PENDING, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def outbox_claim(*, row_id: int, worker: str) -> bool:
+    """Take the lease on one row; True when this worker got it."""
+    lease = timedelta(seconds=settings.LOFTE_OUTBOX_LEASE_SECONDS)
+    claimed = OutboxMessage.objects.filter(_due_q(), pk=row_id).update(
+        claimed_until=clock.now() + lease, claimed_by=worker, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def outbox_due_ids(*, limit: int = 50) -> list[int]:
+    return list(
+        OutboxMessage.objects.filter(_due_q()).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit]
+    )
+
+
+def outbox_deliver_one(*, row_id: int, worker: str) -> str | None:
+    """Claim and deliver one row. Returns the resulting state, or None when not claimed."""
+    if not outbox_claim(row_id=row_id, worker=worker):
+        return None
+    row = OutboxMessage.objects.get(pk=row_id)
+    mine = OutboxMessage.objects.filter(pk=row_id, claimed_by=worker, state=OutboxState.PENDING)
+    try:
+        provider_id = get_transport(row.channel).send(row)
+    except PermanentFailure as exc:
+        logger.warning("Outbox %s failed permanently: %s", row_id, exc)
+        mine.update(state=OutboxState.DEAD, dead_at=clock.now(), last_error=str(exc)[:2000], claimed_until=None)
+        return OutboxState.DEAD
+    except Exception as exc:  # any transport error is retried
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= settings.LOFTE_OUTBOX_MAX_ATTEMPTS:
+            logger.warning("Outbox %s dead after %s attempts: %s", row_id, row.attempts, error)
+            mine.update(state=OutboxState.DEAD, dead_at=clock.now(), last_error=error, claimed_until=None)
+            return OutboxState.DEAD
+        logger.info("Outbox %s attempt %s failed, will retry: %s", row_id, row.attempts, error)
+        mine.update(next_attempt_at=clock.now() + backoff(row.attempts), last_error=error, claimed_until=None)
+        return OutboxState.PENDING
+    mine.update(state=OutboxState.SENT, sent_at=clock.now(), provider_id=provider_id or "", claimed_until=None)
+    return OutboxState.SENT
+
+
+def outbox_deliver_due(*, worker: str | None = None, limit: int = 50) -> dict[str, int]:
+    """Deliver what is due now; returns counts by resulting state."""
+    worker = worker or worker_id()
+    counts: dict[str, int] = {}
+    for row_id in outbox_due_ids(limit=limit):
+        state = outbox_deliver_one(row_id=row_id, worker=worker)
+        key = state or "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
+    """Put a dead row back in the queue (admin action), attempts counted afresh."""
+    OutboxMessage.objects.filter(pk=row.pk, state=OutboxState.DEAD).update(
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=clock.now(), dead_at=None, claimed_until=None
+    )
+    transaction.on_commit(_wake_worker)
+    row.refresh_from_db()
+    return row
