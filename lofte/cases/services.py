@@ -39,6 +39,7 @@ from lofte.cases.models import (
 )
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
+from lofte.core.html import sanitise_html
 from lofte.customers.models import Customer
 from lofte.outbox.services import outbox_enqueue
 
@@ -207,7 +208,7 @@ def case_create(
         channel=channel,
         subject=case.subject,
         body_text=body,
-        body_html=body_html,
+        body_html=sanitise_html(body_html),
         sender=sender,
         external_id=external_id,
         created_at=now,
@@ -246,7 +247,7 @@ def case_add_inbound(
         channel=channel,
         subject=subject[:MAX_SUBJECT],
         body_text=body,
-        body_html=body_html,
+        body_html=sanitise_html(body_html),
         sender=sender,
         external_id=external_id,
         created_at=now,

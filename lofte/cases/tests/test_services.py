@@ -30,8 +30,14 @@ class TestCreate:
     def test_creates_case_with_reference_message_and_created_event(self, customer, team):
         with clock.at(datetime(2026, 3, 4, 10, 0, tzinfo=UTC)):
             case = services.case_create(
-                customer=customer, subject="  Fel   belopp ", body="Hej!\r\nFakturan.", channel="email", team=team,
-                sender="karin@example.se", external_id="<a@b>", tags=["Faktura", "faktura", " VIP "],
+                customer=customer,
+                subject="  Fel   belopp ",
+                body="Hej!\r\nFakturan.",
+                channel="email",
+                team=team,
+                sender="karin@example.se",
+                external_id="<a@b>",
+                tags=["Faktura", "faktura", " VIP "],
             )
         assert case.reference == "LF-2026-000001"
         assert case.subject == "Fel belopp"
@@ -41,7 +47,11 @@ class TestCreate:
         assert case.created_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
         message = case.messages.get()
         assert (message.direction, message.channel, message.body_text, message.sender, message.external_id) == (
-            "in", "email", "Hej!\nFakturan.", "karin@example.se", "<a@b>",
+            "in",
+            "email",
+            "Hej!\nFakturan.",
+            "karin@example.se",
+            "<a@b>",
         )
         event = case.events.get()
         assert (event.kind, event.message_id) == (EventKind.CREATED, message.pk)
@@ -49,8 +59,11 @@ class TestCreate:
 
     def test_references_count_up_per_year_and_restart_in_a_new_year(self, customer):
         refs = []
-        for moment in (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
-                       datetime(2027, 1, 1, 0, 1, tzinfo=UTC)):
+        for moment in (
+            datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+            datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+            datetime(2027, 1, 1, 0, 1, tzinfo=UTC),
+        ):
             with clock.at(moment):
                 refs.append(make_case(customer=customer).reference)
         assert refs == ["LF-2026-000001", "LF-2026-000002", "LF-2027-000001"]
@@ -90,14 +103,18 @@ class TestCreate:
     def test_attachment_over_the_limit_is_refused_and_nothing_is_kept(self, customer, settings):
         settings.LOFTE_MAX_ATTACHMENT_BYTES = 10
         with pytest.raises(ValidationFailed) as err:
-            make_case(customer=customer, attachments=[AttachmentInput("big.bin", "application/octet-stream", b"x" * 11)])
+            make_case(
+                customer=customer, attachments=[AttachmentInput("big.bin", "application/octet-stream", b"x" * 11)]
+            )
         assert err.value.field == "attachments"
         assert "big.bin" in err.value.message
         assert Case.objects.count() == 0
 
 
 class TestReply:
-    def test_reply_goes_through_the_outbox_with_threading_headers(self, case, agent, django_capture_on_commit_callbacks):
+    def test_reply_goes_through_the_outbox_with_threading_headers(
+        self, case, agent, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks() as callbacks:
             message = services.case_reply(case=case, author=agent, body="Hej Karin, vi rättar fakturan.")
         assert len(callbacks) == 1  # the worker is woken after commit, not before
@@ -107,7 +124,10 @@ class TestReply:
         assert re.fullmatch(r"<[^@]+@lofte\.localhost>", row.external_id)
         assert message.external_id == row.external_id
         assert row.payload["subject"] == f"Re: Fel belopp på fakturan [{case.reference}]"
-        assert row.payload["headers"] == {"In-Reply-To": "<first@mail.example.se>", "References": "<first@mail.example.se>"}
+        assert row.payload["headers"] == {
+            "In-Reply-To": "<first@mail.example.se>",
+            "References": "<first@mail.example.se>",
+        }
         assert row.payload["text"] == "Hej Karin, vi rättar fakturan."
         case.refresh_from_db()
         assert case.status == Status.OPEN
@@ -115,7 +135,9 @@ class TestReply:
         assert kinds(case) == ["created", "message_out", "status_changed"]
 
     def test_reply_can_set_the_next_status(self, case, agent):
-        services.case_reply(case=case, author=agent, body="Kan du skicka fakturanumret?", status=Status.WAITING_ON_CUSTOMER)
+        services.case_reply(
+            case=case, author=agent, body="Kan du skicka fakturanumret?", status=Status.WAITING_ON_CUSTOMER
+        )
         case.refresh_from_db()
         assert case.status == Status.WAITING_ON_CUSTOMER
         transitions = [e.data for e in case.events.filter(kind=EventKind.STATUS_CHANGED).order_by("id")]
@@ -237,11 +259,21 @@ class TestAssignAndUpdate:
     def test_update_writes_one_event_per_change(self, case, agent, other_team):
         case_type = CaseTypeFactory(name="Faktura")
         services.case_update(
-            case=case, actor=agent, priority=Priority.HIGH, team=other_team, case_type=case_type,
-            tags=["b", "a"], subject="Ny rubrik",
+            case=case,
+            actor=agent,
+            priority=Priority.HIGH,
+            team=other_team,
+            case_type=case_type,
+            tags=["b", "a"],
+            subject="Ny rubrik",
         )
         case.refresh_from_db()
-        assert (case.priority, case.team, case.case_type, case.subject) == (Priority.HIGH, other_team, case_type, "Ny rubrik")
+        assert (case.priority, case.team, case.case_type, case.subject) == (
+            Priority.HIGH,
+            other_team,
+            case_type,
+            "Ny rubrik",
+        )
         data = {e.kind: e.data for e in case.events.exclude(kind=EventKind.CREATED)}
         assert data == {
             "subject_changed": {"from": "Fel belopp på fakturan", "to": "Ny rubrik"},
@@ -261,3 +293,12 @@ def test_note_is_internal_and_on_the_timeline(case, agent):
     assert Note.objects.get() == note
     assert CaseEvent.objects.filter(case=case, kind=EventKind.NOTE, note=note).count() == 1
     assert OutboxMessage.objects.count() == 0
+
+
+def test_html_from_outside_is_sanitised_before_it_is_stored(customer, case):
+    hostile = '<p onclick="steal()">Hej <script>alert(1)</script><a href="javascript:alert(2)">länk</a></p>'
+    created = make_case(customer=customer, body="Hej", body_html=hostile)
+    inbound = services.case_add_inbound(case=case, body="Hej", channel="email", body_html=hostile)
+    for html in (created.messages.get().body_html, inbound.body_html):
+        assert "script" not in html and "onclick" not in html and "javascript" not in html
+        assert html.startswith("<p>Hej ") and "länk</a></p>" in html

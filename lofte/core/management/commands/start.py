@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,6 +12,17 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+
+
+def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Return when the web server accepts connections (or has died, or time is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with socket.create_connection((host if host != "0.0.0.0" else "127.0.0.1", port), timeout=0.5):  # noqa: S104
+                return
+        except OSError:
+            time.sleep(0.2)
 
 
 class Command(BaseCommand):
@@ -40,6 +52,7 @@ class Command(BaseCommand):
         ]
         worker = [sys.executable, "-m", "config.manage", "worker"]
         procs = [subprocess.Popen(web), subprocess.Popen(worker)]  # noqa: S603
+        _wait_for_port(host, port, procs[0])
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown}:{port}/"))
         if login := os.environ.get("LOFTE_DEMO_LOGIN"):

@@ -1,0 +1,110 @@
+from django.contrib import admin
+
+from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Message, Note, ReferenceSequence, Tag
+
+
+@admin.register(CaseType)
+class CaseTypeAdmin(admin.ModelAdmin[CaseType]):
+    list_display = ["name", "default_team", "default_priority", "is_complaint", "expected_handling_time", "is_active"]
+    list_filter = ["is_active", "is_complaint", "default_team"]
+    search_fields = ["name"]
+    list_select_related = ["default_team"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin[Tag]):
+    search_fields = ["name"]
+
+
+class MessageInline(admin.TabularInline[Message, Case]):
+    model = Message
+    fields = readonly_fields = ("created_at", "direction", "channel", "sender", "body_text")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class EventInline(admin.TabularInline[CaseEvent, Case]):
+    model = CaseEvent
+    fields = readonly_fields = ("created_at", "kind", "actor", "data")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin[Case]):
+    list_display = [
+        "reference",
+        "subject",
+        "customer",
+        "status",
+        "priority",
+        "team",
+        "assignee",
+        "channel",
+        "created_at",
+    ]
+    list_filter = ["status", "priority", "channel", "team", "case_type"]
+    search_fields = ["reference", "subject", "customer__name"]
+    list_select_related = ["customer", "team", "assignee"]
+    autocomplete_fields = ["customer", "tags"]
+    readonly_fields = ["reference", "created_at", "updated_at", "first_response_at", "solved_at", "closed_at"]
+    inlines = [MessageInline, EventInline]
+    show_full_result_count = False  # no COUNT(*) over every case on each page
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin[Message]):
+    list_display = ["id", "case", "direction", "channel", "sender", "created_at"]
+    list_filter = ["direction", "channel"]
+    search_fields = ["case__reference", "external_id", "sender"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case", "outbox_message", "author"]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin[Attachment]):
+    list_display = ["filename", "content_type", "size", "sha256", "message"]
+    search_fields = ["filename", "sha256"]
+    raw_id_fields = ["message"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin[Note]):
+    list_display = ["id", "case", "author", "created_at"]
+    search_fields = ["case__reference", "body"]
+    list_select_related = ["case", "author"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin[CaseEvent]):
+    """The timeline is append-only: events can be read, never changed."""
+
+    list_display = ["id", "case", "kind", "actor", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "actor"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ReferenceSequence)
+class ReferenceSequenceAdmin(admin.ModelAdmin[ReferenceSequence]):
+    list_display = ["year", "last_value"]
+    readonly_fields = ["year", "last_value"]

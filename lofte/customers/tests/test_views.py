@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lofte.cases.tests.factories import make_case
+from lofte.customers.services import customer_create, organisation_get_or_create
+from lofte.customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def logged_in(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def test_customer_page_shows_identities_tier_language_organisation_and_cases(logged_in, team, other_team):
+    karin = customer_create(
+        name="Karin Kund",
+        email="karin@example.se",
+        phone="+46701234567",
+        tier="A",
+        language="sv",
+        organisation=organisation_get_or_create(name="Vasa AB"),
+    )
+    mine = make_case(customer=karin, team=team, subject="Synlig")
+    hidden = make_case(customer=karin, team=other_team, subject="Osynlig")
+    html = logged_in.get(reverse("customers:detail", args=[karin.pk])).content.decode()
+    for text in ("Karin Kund", "karin@example.se", "+46 70 123 45 67", "Vasa AB", "Swedish", mine.reference, "1 case"):
+        assert text in html
+    assert hidden.reference not in html
+
+
+def test_unknown_customer_is_404(logged_in):
+    assert logged_in.get(reverse("customers:detail", args=[999999])).status_code == 404
+
+
+def test_customer_list_search_and_htmx_partial(logged_in):
+    customer_create(name="Karin Kund", email="karin@example.se")
+    CustomerFactory(name="Lars Larsson")
+    html = logged_in.get(
+        reverse("customers:list"), {"q": "karin"}, HTTP_HX_TARGET="customer-list", **HX
+    ).content.decode()
+    assert "<html" not in html and "Karin Kund" in html and "Lars Larsson" not in html
+    empty = logged_in.get(reverse("customers:list"), {"q": "nobody"}).content.decode()
+    assert "No customer matches “nobody”." in empty
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_query_count_does_not_grow_with_rows(logged_in, team, page):
+    karin = customer_create(name="Karin", email="karin@example.se")
+    url = reverse("customers:list") if page == "list" else reverse("customers:detail", args=[karin.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert logged_in.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(5):
+        CustomerFactory()
+        make_case(customer=karin, team=team, tags=["a"])
+    few = count()
+    for _ in range(20):
+        CustomerFactory()
+        make_case(customer=karin, team=team, tags=["b"])
+    assert count() == few
