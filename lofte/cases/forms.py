@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lofte.cases.models import Priority, Status
+from lofte.cases.models import Channel, Priority, Status
 
 
 class ReplyForm(forms.Form):
@@ -46,3 +46,26 @@ class PropertiesForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.CharField(label=_("Assignee"), required=False, help_text=_("An agent id, 'me', or empty."))
+
+
+class NewCaseForm(forms.Form):
+    """An agent opens a case for a customer (a call, a letter, a walk-in)."""
+
+    name = forms.CharField(label=_("Customer name"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email address"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in (Channel.PHONE, Channel.EMAIL, Channel.WEB, Channel.SMS, Channel.CHAT)],
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    body = forms.CharField(label=_("What the customer said"), widget=forms.Textarea(attrs={"rows": 6}))
+    case_type = forms.IntegerField(label=_("Case type"), required=False)
+    team = forms.IntegerField(label=_("Team"), required=False)
+    assign_to_me = forms.BooleanField(label=_("Assign to me"), required=False, initial=True)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("email") and not data.get("phone"):
+            raise forms.ValidationError(_("Give the customer's email address or phone number."))
+        return data

@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("cases/new/", views.case_new, name="new"),
     path("cases/<str:reference>/", views.case_detail, name="detail"),
     path("cases/<str:reference>/reply", views.case_reply, name="reply"),
     path("cases/<str:reference>/note", views.case_note, name="note"),

@@ -13,21 +13,23 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
 from lofte.cases import selectors, services, transitions
-from lofte.cases.forms import AssignForm, NoteForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PropertiesForm, ReplyForm, StatusForm
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
+from lofte.customers.services import customer_match_or_create
 
 SORT_LABELS = {
     "-updated_at": _l("Recently updated"),
@@ -269,3 +271,43 @@ def case_properties(request: HttpRequest, reference: str) -> HttpResponse:
         return _("Case updated.")
 
     return _act(request, reference, PropertiesForm, perform, form_key="properties_form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case on a customer's behalf; the customer is found by email or phone, or created."""
+    agent = _agent(request)
+    error: DomainError | None = None
+    if request.method == "POST":
+        form = NewCaseForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    match = customer_match_or_create(
+                        email=data["email"] or None, phone=data["phone"] or None, name=data["name"]
+                    )
+                    case = services.case_create(
+                        customer=match.customer,
+                        subject=data["subject"],
+                        body=data["body"],
+                        channel=data["channel"],
+                        case_type=selectors.case_type_get_active(case_type_id=data["case_type"])
+                        if data["case_type"]
+                        else None,
+                        team=team_get(team_id=data["team"]) if data["team"] else None,
+                        assignee=agent if data["assign_to_me"] else None,
+                        sender=data["email"] or data["phone"],
+                        actor=agent,
+                    )
+            except DomainError as exc:
+                error = exc
+            else:
+                messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+                return redirect("cases:detail", reference=case.reference)
+    else:
+        form = NewCaseForm(initial={"channel": Channel.PHONE, "assign_to_me": True})
+    context = {"form": form, "error": error, "teams": list(team_list()), "case_types": selectors.case_type_list()}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "cases/case_new.html", context, status=status)

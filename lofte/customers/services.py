@@ -183,3 +183,25 @@ def _identity_filter(pairs: list[tuple[str, str | None]]):  # type: ignore[no-un
     for kind, value in pairs:
         q |= Q(kind=kind, value=value)
     return q
+
+
+@transaction.atomic
+def customer_edit(
+    *,
+    customer: Customer,
+    name: str,
+    tier: str,
+    language: str,
+    organisation_name: str,
+    notes: str,
+    add_email: str = "",
+    add_phone: str = "",
+) -> Customer:
+    """The customer page's edit form in one transaction: all of it is saved, or none."""
+    organisation = organisation_get_or_create(name=organisation_name) if organisation_name.strip() else None
+    customer_update(customer=customer, name=name, tier=tier, language=language, notes=notes, organisation=organisation)
+    if add_email.strip():
+        customer_identity_add(customer=customer, kind=IdentityKind.EMAIL, value=add_email)
+    if add_phone.strip():
+        customer_identity_add(customer=customer, kind=IdentityKind.PHONE, value=add_phone)
+    return customer

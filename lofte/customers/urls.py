@@ -7,4 +7,5 @@ app_name = "customers"
 urlpatterns = [
     path("customers/", views.customer_index, name="list"),
     path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
+    path("customers/<int:customer_id>/edit", views.customer_update, name="update"),
 ]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from lofte.cases.selectors import CaseFilters, case_count_for_customer, case_list_for_agent
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.core.pagination import Page
+from lofte.customers.forms import CustomerEditForm
+from lofte.customers.models import Customer
 from lofte.customers.selectors import customer_get, customer_list
+from lofte.customers.services import customer_edit
 
 
 @login_required
@@ -31,13 +36,61 @@ def customer_index(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/customer_list.html", context, status=422 if error else 200)
 
 
+def _get_customer(customer_id: int) -> Customer:
+    try:
+        return customer_get(customer_id=customer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _edit_form(customer: Customer) -> CustomerEditForm:
+    return CustomerEditForm(
+        initial={
+            "name": customer.name,
+            "tier": customer.tier,
+            "language": customer.language,
+            "organisation": customer.organisation.name if customer.organisation else "",
+            "notes": customer.notes,
+        }
+    )
+
+
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    try:
-        customer = customer_get(customer_id=customer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return _render_detail(request, _get_customer(customer_id))
+
+
+@login_required
+@require_POST
+def customer_update(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = _get_customer(customer_id)
+    form = CustomerEditForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer_edit(
+                customer=customer,
+                name=data["name"],
+                tier=data["tier"],
+                language=data["language"],
+                organisation_name=data["organisation"],
+                notes=data["notes"],
+                add_email=data["add_email"],
+                add_phone=data["add_phone"],
+            )
+        except ValidationFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The customer is saved."))
+            return redirect("customers:detail", customer_id=customer.pk)
+    # nothing was saved: show the page again with the form as typed
+    return _render_detail(request, _get_customer(customer_id), form=form, status=422)
+
+
+def _render_detail(
+    request: HttpRequest, customer: Customer, *, form: CustomerEditForm | None = None, status: int = 200
+) -> HttpResponse:
     agent = request.user
     filters = CaseFilters(view="all", status=["all"], customer=customer.pk, sort="-created_at")
     try:
@@ -50,8 +103,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "case_count": case_count_for_customer(agent=agent, customer=customer),  # type: ignore[arg-type]
         "query": "",
         "is_first_page": not request.GET.get("cursor"),
-        "more_url_name": "customers:detail",
+        "form": form or _edit_form(customer),
+        "editing": form is not None,
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "cases/partials/_case_rows.html", context)
-    return render(request, "customers/customer_detail.html", context)
+    return render(request, "customers/customer_detail.html", context, status=status)

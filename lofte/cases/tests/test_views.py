@@ -311,3 +311,58 @@ def test_admin_pages_for_every_model(client, case, agent):
         if obj is not None:
             change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
             assert client.get(change).status_code == 200, change
+
+
+class TestNewCase:
+    def test_agent_opens_a_case_for_a_new_caller(self, client_agent, agent, team):
+        response = client_agent.post(
+            reverse("cases:new"),
+            {
+                "name": "Per Persson",
+                "phone": "070-765 43 21",
+                "channel": "phone",
+                "subject": "Ringde om fakturan",
+                "body": "Kunden undrar över förseningsavgiften.",
+                "team": team.pk,
+                "assign_to_me": "on",
+            },
+        )
+        case = Case.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("cases:detail", args=[case.reference])
+        assert (case.channel, case.team, case.assignee, case.customer.name) == ("phone", team, agent, "Per Persson")
+        assert case.customer.identities.get().value == "+46707654321"
+        assert case.events.get().actor == agent
+
+    def test_existing_customer_is_reused(self, client_agent, customer):
+        client_agent.post(
+            reverse("cases:new"),
+            {
+                "email": "KARIN@example.se",
+                "channel": "email",
+                "subject": "Brev",
+                "body": "Brev från kunden.",
+            },
+        )
+        assert Case.objects.get().customer == customer
+
+    def test_missing_address_and_bad_phone_keep_the_form(self, client_agent):
+        response = client_agent.post(
+            reverse("cases:new"), {"name": "X", "channel": "phone", "subject": "S", "body": "B"}
+        )
+        assert response.status_code == 422
+        assert "Give the customer&#x27;s email address or phone number." in response.content.decode()
+        response = client_agent.post(
+            reverse("cases:new"),
+            {
+                "phone": "12",
+                "channel": "phone",
+                "subject": "Min rubrik",
+                "body": "Min text",
+            },
+        )
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert "&#x27;12&#x27; is not a phone number." in html or "is not a valid phone number" in html
+        assert 'value="Min rubrik"' in html and "Min text</textarea>" in html
+        assert Case.objects.count() == 0

@@ -69,3 +69,50 @@ def test_query_count_does_not_grow_with_rows(logged_in, team, page):
         CustomerFactory()
         make_case(customer=karin, team=team, tags=["b"])
     assert count() == few
+
+
+def test_edit_customer(logged_in):
+    karin = customer_create(name="Karin", email="karin@example.se")
+    response = logged_in.post(
+        reverse("customers:update", args=[karin.pk]),
+        {
+            "name": "Karin Kund",
+            "tier": "A",
+            "language": "sv",
+            "organisation": "Vasa AB",
+            "notes": "Föredrar telefon",
+            "add_phone": "070-123 45 67",
+        },
+    )
+    assert response.status_code == 302
+    karin.refresh_from_db()
+    assert (karin.name, karin.tier, karin.language, karin.organisation.name, karin.notes) == (
+        "Karin Kund",
+        "A",
+        "sv",
+        "Vasa AB",
+        "Föredrar telefon",
+    )
+    assert sorted(karin.identities.values_list("value", flat=True)) == ["+46701234567", "karin@example.se"]
+
+
+def test_failed_edit_saves_nothing_and_keeps_the_form(logged_in):
+    karin = customer_create(name="Karin", email="karin@example.se", tier="B")
+    customer_create(email="taken@example.se")
+    response = logged_in.post(
+        reverse("customers:update", args=[karin.pk]),
+        {
+            "name": "Nytt namn",
+            "tier": "A",
+            "language": "",
+            "organisation": "",
+            "notes": "",
+            "add_email": "taken@example.se",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "taken@example.se already belongs to customer" in html
+    assert 'value="Nytt namn"' in html
+    karin.refresh_from_db()
+    assert (karin.name, karin.tier) == ("Karin", "B")
