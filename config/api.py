@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lofte.accounts.api import router as accounts_router
 from lofte.accounts.auth import BearerTokenAuth, SessionAuth
 from lofte.cases.api import router as cases_router
-from lofte.core.errors import DomainError
+from lofte.core.errors import DomainError, NotFound
 from lofte.customers.api import router as customers_router
 
 api = NinjaAPI(
@@ -35,10 +35,17 @@ def error_body(code: str, message: str, *, field: str | None = None, errors: lis
     return body
 
 
+# ninja reports where a value came from first (body, query, path ...), then the handler's argument
+# name when the value is part of a schema (data, filters), then the field inside it.
+_LOCATIONS = frozenset({"body", "query", "path", "form", "header", "cookie", "file"})
+_SCHEMA_ARGUMENTS = frozenset({"data", "payload", "filters"})
+
+
 def _field_name(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header", "cookie")]
-    # ninja puts the parameter name first for a body schema: drop it when it is the schema's argument name
-    if len(parts) > 1 and parts[0] in ("data", "payload", "filters"):
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    if parts and parts[0] in _SCHEMA_ARGUMENTS:
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -80,3 +87,16 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", cases_router)
+
+# Last, so that it only catches what no router matched: an unknown address is a JSON 404 too.
+fallback_router = Router()
+
+
+@fallback_router.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+    raise NotFound(f"There is no API endpoint /api/v1/{rest}.")
+
+
+api.add_router("/", fallback_router)

@@ -4,12 +4,12 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import agent_get_active, team_get
 from lofte.cases import selectors, services
-from lofte.cases.models import CaseEvent, CaseType
+from lofte.cases.models import Case, CaseEvent, CaseType
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
     CaseDetailOut,
@@ -75,10 +75,13 @@ def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> object:
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-def _detail(agent: Agent, reference: str) -> Any:
-    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+def _with_messages(case: Case) -> Any:
     case.messages_list = selectors.case_messages(case=case)  # type: ignore[attr-defined]
     return case
+
+
+def _detail(agent: Agent, reference: str) -> Any:
+    return _with_messages(selectors.case_get_for_agent(agent=agent, reference=reference))
 
 
 class _Detail(CaseDetailOut):
@@ -109,7 +112,9 @@ def create_case(request: HttpRequest, data: CaseIn) -> object:
             external_id=data.external_id,
             actor=agent,
         )
-    return 201, _detail(agent, case.reference)
+    # The case as written, not read again through the access check: an agent may file a case
+    # for a team they are not on, and must still get it back.
+    return Status(201, _with_messages(case))
 
 
 @router.get("/cases/{reference}", response=_Detail, summary="Get a case with its messages")
@@ -124,10 +129,10 @@ def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> obj
     given = data.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     if "subject" in given:
-        changes["subject"] = given["subject"] or ""
-    if given.get("status") is not None:
+        changes["subject"] = given["subject"]
+    if "status" in given:
         changes["status"] = given["status"]
-    if given.get("priority") is not None:
+    if "priority" in given:
         changes["priority"] = PRIORITY_BY_NAME[given["priority"]]
     if "team" in given:
         changes["team"] = _team(given["team"])
@@ -135,10 +140,12 @@ def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> obj
         changes["assignee"] = _assignee(given["assignee"])
     if "case_type" in given:
         changes["case_type"] = _case_type(given["case_type"])
-    if given.get("tags") is not None:
+    if "tags" in given:
         changes["tags"] = given["tags"]
-    services.case_update(case=case, actor=agent, **changes)
-    return _detail(agent, case.reference)
+    case = services.case_update(case=case, actor=agent, **changes)
+    # Access was checked before the change; the change itself (a move to another team) may take
+    # the case out of the agent's sight, and the answer must still be the updated case, not a 404.
+    return _with_messages(case)
 
 
 @router.get("/cases/{reference}/messages", response=list[MessageOut], summary="List a case's messages")
@@ -160,7 +167,7 @@ def add_inbound(request: HttpRequest, reference: str, data: InboundIn) -> object
         external_id=data.external_id,
         actor=agent,
     )
-    return 201, message
+    return Status(201, message)
 
 
 @router.post("/cases/{reference}/replies", response={201: MessageOut}, summary="Send a reply to the customer")
@@ -168,7 +175,7 @@ def send_reply(request: HttpRequest, reference: str, data: ReplyIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
     message = services.case_reply(case=case, author=agent, body=data.body, status=data.status)
-    return 201, message
+    return Status(201, message)
 
 
 @router.get("/cases/{reference}/notes", response=list[NoteOut], summary="List internal notes")
@@ -181,7 +188,7 @@ def list_notes(request: HttpRequest, reference: str) -> object:
 def add_note(request: HttpRequest, reference: str, data: NoteIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
-    return 201, services.case_note_add(case=case, author=agent, body=data.body)
+    return Status(201, services.case_note_add(case=case, author=agent, body=data.body))
 
 
 @router.get("/cases/{reference}/events", response=list[EventOut], summary="The case's timeline")

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from lofte.accounts.schemas import AgentRef
 from lofte.cases.models import Priority
@@ -129,6 +130,8 @@ class CaseIn(Schema):
 
 
 class CaseUpdateIn(Schema):
+    """Only the fields given are changed. team, assignee and case_type may be null (cleared); the others may not."""
+
     subject: str | None = Field(None, max_length=255)
     status: StatusName | None = None
     priority: PriorityName | None = None
@@ -136,6 +139,14 @@ class CaseUpdateIn(Schema):
     assignee: int | None = None
     case_type: int | None = None
     tags: list[str] | None = Field(None, max_length=20)
+
+    @field_validator("subject", "status", "priority", "tags", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # runs only for values the request gave: leaving a field out is fine, sending null is not
+        if value is None:
+            raise ValueError("may be left out, but cannot be null")
+        return value
 
 
 class InboundIn(Schema):

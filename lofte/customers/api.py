@@ -4,11 +4,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from lofte.core.errors import ValidationFailed
 from lofte.customers import selectors, services
-from lofte.customers.models import IdentityKind
+from lofte.customers.models import Customer, IdentityKind
 from lofte.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerUpdateIn
 
 router = Router(tags=["customers"])
@@ -49,7 +49,15 @@ def create_customer(request: HttpRequest, data: CustomerIn) -> object:
             language=data.language,
             time_zone=data.time_zone,
         )
-    return 201, selectors.customer_get(customer_id=customer.pk)
+    return Status(201, selectors.customer_get(customer_id=customer.pk))
+
+
+def _identity_add(*, customer: Customer, kind: str, value: str, field: str) -> None:
+    """Add an identity; its errors name the request's field (add_email, add_phone), not the service's."""
+    try:
+        services.customer_identity_add(customer=customer, kind=kind, value=value)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field=field) from exc
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut, summary="Update a customer")
@@ -66,8 +74,7 @@ def update_customer(request: HttpRequest, customer_id: int, data: CustomerUpdate
             name = (given["organisation"] or "").strip()
             changes["organisation"] = services.organisation_get_or_create(name=name) if name else None
         services.customer_update(customer=customer, **changes)
-        if given.get("add_email"):
-            services.customer_identity_add(customer=customer, kind=IdentityKind.EMAIL, value=given["add_email"])
-        if given.get("add_phone"):
-            services.customer_identity_add(customer=customer, kind=IdentityKind.PHONE, value=given["add_phone"])
+        for field, kind in (("add_email", IdentityKind.EMAIL), ("add_phone", IdentityKind.PHONE)):
+            if given.get(field):
+                _identity_add(customer=customer, kind=kind, value=given[field], field=field)
     return selectors.customer_get(customer_id=customer_id)
