@@ -67,8 +67,13 @@ class CaseType(models.Model):
         return self.name
 
 
+def normalise_tag(name: str) -> str:
+    """How a tag name is stored and looked up: inner whitespace collapsed, lower-case, at most 50 characters."""
+    return " ".join(name.split()).lower()[:50]
+
+
 class Tag(models.Model):
-    """A free label on cases; names are stored lower-case."""
+    """A free label on cases; names are stored as `normalise_tag` makes them."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
 
@@ -126,6 +131,15 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     next_due_at = models.DateTimeField(
         _("next promise due"), null=True, blank=True, help_text=_("The earliest pending promise on the case.")
+    )
+    follow_up_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+        help_text=_("The closed case the customer wrote to again."),
     )
 
     class Meta:
@@ -255,6 +269,7 @@ class EventKind(models.TextChoices):
     CASE_TYPE_CHANGED = "case_type_changed", _("Case type changed")
     TAGS_CHANGED = "tags_changed", _("Tags changed")
     SUBJECT_CHANGED = "subject_changed", _("Subject changed")
+    FOLLOW_UP = "follow_up", _("Follow-up case opened")
 
 
 class CaseEvent(models.Model):

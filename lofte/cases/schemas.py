@@ -48,6 +48,9 @@ class AttachmentOut(Schema):
 
 class MessageOut(Schema):
     id: int
+    case: str = Field(
+        ..., description="The reference of the case the message is on (a follow-up when the case was closed)."
+    )
     direction: str
     channel: str
     subject: str
@@ -62,6 +65,10 @@ class MessageOut(Schema):
     created_at: datetime
 
     @staticmethod
+    def resolve_case(obj: object) -> str:
+        return str(obj.case.reference)  # type: ignore[attr-defined]
+
+    @staticmethod
     def resolve_delivery(obj: object) -> str | None:
         row = getattr(obj, "outbox_message", None)
         return row.state if row is not None else None
@@ -74,6 +81,7 @@ class MessageOut(Schema):
 class CaseOut(Schema):
     id: int
     reference: str
+    follow_up_of: str | None = Field(None, description="Reference of the closed case this one follows up.")
     subject: str
     status: str
     priority: str
@@ -89,6 +97,11 @@ class CaseOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     next_due_at: datetime | None
+
+    @staticmethod
+    def resolve_follow_up_of(obj: object) -> str | None:
+        parent = obj.follow_up_of  # type: ignore[attr-defined]
+        return parent.reference if parent is not None else None
 
     @staticmethod
     def resolve_priority(obj: object) -> str:

@@ -14,7 +14,17 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_team_ids
-from lofte.cases.models import ACTIVE_STATUSES, Attachment, Case, CaseEvent, CaseType, Channel, Status, Tag
+from lofte.cases.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseType,
+    Channel,
+    Status,
+    Tag,
+    normalise_tag,
+)
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate
 from lofte.customers.models import Customer, CustomerIdentity
@@ -102,7 +112,7 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
     if filters.customer is not None:
         qs = qs.filter(customer_id=filters.customer)
     if filters.tag:
-        qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=filters.tag.strip().lower()).values("case_id"))
+        qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id"))
     q = filters.q.strip()
     if q:
         qs = qs.filter(
@@ -121,7 +131,7 @@ def case_list_for_agent(
     limit = max(1, min(limit, MAX_LIMIT))
     qs = (
         _list_queryset(agent, filters)
-        .select_related("customer", "team", "assignee", "case_type")
+        .select_related("customer", "team", "assignee", "case_type", "follow_up_of")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
     return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit)
@@ -131,7 +141,7 @@ def case_get_for_agent(*, agent: Agent, reference: str) -> Case:
     """The case with this reference if the agent may see it; NotFound otherwise."""
     case = (
         Case.objects.filter(case_visible_q(agent), reference=reference.strip().upper())
-        .select_related("customer", "customer__organisation", "team", "assignee", "case_type")
+        .select_related("customer", "customer__organisation", "team", "assignee", "case_type", "follow_up_of")
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")), "customer__identities")
         .first()
     )

@@ -36,6 +36,7 @@ from lofte.cases.models import (
     ReferenceSequence,
     Status,
     Tag,
+    normalise_tag,
 )
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
@@ -144,7 +145,7 @@ def _touch(case: Case, now: datetime, *fields: str) -> None:
 
 
 def _tags_from_names(names: Iterable[str]) -> list[Tag]:
-    clean = sorted({" ".join(n.split()).lower()[:50] for n in names if n and n.strip()})
+    clean = sorted({normalise_tag(n) for n in names if n and n.strip()})
     if len(clean) > MAX_TAGS:
         raise ValidationFailed(f"A case can have at most {MAX_TAGS} tags.", field="tags")
     if not clean:
@@ -178,6 +179,7 @@ def case_create(
     external_id: str = "",
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
+    follow_up_of: Case | None = None,
 ) -> Case:
     """Open a case with the customer's first message; the timeline starts with `created`."""
     _check_channel(channel)
@@ -199,6 +201,7 @@ def case_create(
         case_type=case_type,
         channel=channel,
         language=language or customer.language,
+        follow_up_of=follow_up_of,
         created_at=now,
         updated_at=now,
     )
@@ -215,7 +218,8 @@ def case_create(
     )
     if attachments:
         _store_attachments(message, attachments)
-    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, actor=actor, message=message, created_at=now)
+    data = {"follow_up_of": follow_up_of.reference} if follow_up_of else {}
+    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, created_at=now)
     if tags:
         case.tags.set(_tags_from_names(tags))
     return case
@@ -237,9 +241,26 @@ def case_add_inbound(
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
 ) -> Message:
-    """A new message from the customer; a case waiting on them, or solved, opens again."""
+    """A new message from the customer; a case waiting on them, or solved, opens again.
+
+    A closed case stays closed: the message opens a follow-up case (same
+    customer, type, team and priority) linked to it, and the closed case's
+    timeline says so. The returned message then belongs to the follow-up.
+    """
     _check_channel(channel)
     body = _clean_body(body)
+    if case.status == Status.CLOSED:
+        return _follow_up(
+            case,
+            body=body,
+            channel=channel,
+            sender=sender,
+            subject=subject,
+            body_html=body_html,
+            external_id=external_id,
+            attachments=attachments,
+            actor=actor,
+        )
     now = clock.now()
     message = Message.objects.create(
         case=case,
@@ -262,6 +283,30 @@ def case_add_inbound(
     CaseEvent.objects.bulk_create(events)
     _touch(case, now, *fields)
     return message
+
+
+def _follow_up(case: Case, *, body: str, channel: str, subject: str, actor: Agent | None, **message: Any) -> Message:
+    follow_up = case_create(
+        customer=case.customer,
+        subject=subject or case.subject,
+        body=body,
+        channel=channel,
+        case_type=case.case_type,
+        priority=case.priority,
+        team=case.team,
+        language=case.language,
+        actor=actor,
+        follow_up_of=case,
+        **message,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.FOLLOW_UP,
+        actor=actor,
+        data={"reference": follow_up.reference},
+        created_at=follow_up.created_at,
+    )
+    return follow_up.messages.get()
 
 
 @transaction.atomic

@@ -302,3 +302,23 @@ def test_html_from_outside_is_sanitised_before_it_is_stored(customer, case):
     for html in (created.messages.get().body_html, inbound.body_html):
         assert "script" not in html and "onclick" not in html and "javascript" not in html
         assert html.startswith("<p>Hej ") and "länk</a></p>" in html
+
+
+def test_a_message_on_a_closed_case_opens_a_linked_follow_up(case, agent, team):
+    services.case_update(case=case, actor=agent, priority=Priority.HIGH)
+    services.case_transition(case=case, actor=agent, status=Status.CLOSED)
+    message = services.case_add_inbound(case=case, body="Det är fel igen", channel="email", sender="karin@example.se")
+    follow_up = message.case
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert follow_up.pk != case.pk
+    assert (follow_up.follow_up_of, follow_up.customer, follow_up.team, follow_up.priority, follow_up.subject) == (
+        case,
+        case.customer,
+        team,
+        Priority.HIGH,
+        case.subject,
+    )
+    assert follow_up.events.get().data == {"follow_up_of": case.reference}
+    assert case.events.order_by("-id").first().data == {"reference": follow_up.reference}
+    assert case.messages.count() == 1
