@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, ApiToken, Team
 from lofte.core.errors import ValidationFailed
@@ -33,12 +34,12 @@ def team_get(*, team_id: int, field: str = "team") -> Team:
     """A team by id; a missing one is a validation error naming the field that referred to it."""
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
-        raise ValidationFailed(f"There is no team {team_id}.", field=field)
+        raise ValidationFailed(_("There is no team %(id)s.") % {"id": team_id}, field=field)
     return team
 
 
 def agent_get_active(*, agent_id: int, field: str = "assignee") -> Agent:
     agent = Agent.objects.filter(pk=agent_id, is_active=True).first()
     if agent is None:
-        raise ValidationFailed(f"There is no active agent {agent_id}.", field=field)
+        raise ValidationFailed(_("There is no active agent %(id)s.") % {"id": agent_id}, field=field)
     return agent

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, ApiToken, Role, Team
 from lofte.core import clock
@@ -21,9 +22,9 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 def team_create(*, name: str, email: str = "") -> Team:
     name = name.strip()
     if not name:
-        raise ValidationFailed("A team needs a name.", field="name")
+        raise ValidationFailed(_("A team needs a name."), field="name")
     if Team.objects.filter(name__iexact=name).exists():
-        raise ValidationFailed(f"A team named {name!r} already exists.", field="name")
+        raise ValidationFailed(_("A team named '%(name)s' already exists.") % {"name": name}, field="name")
     return Team.objects.create(name=name, email=email)
 
 
@@ -39,11 +40,13 @@ def agent_create(
 ) -> Agent:
     email = email.strip().lower()
     if not email or "@" not in email:
-        raise ValidationFailed("An agent needs a valid email address.", field="email")
+        raise ValidationFailed(_("An agent needs a valid email address."), field="email")
     if Agent.objects.filter(email__iexact=email).exists():
-        raise ValidationFailed(f"An agent with the email address {email} already exists.", field="email")
+        raise ValidationFailed(
+            _("An agent with the email address %(email)s already exists.") % {"email": email}, field="email"
+        )
     if role not in Role.values:
-        raise ValidationFailed(f"Unknown role {role!r}.", field="role")
+        raise ValidationFailed(_("Unknown role '%(role)s'.") % {"role": role}, field="role")
     agent = Agent.objects.create_user(
         email=email,
         password=password,
@@ -70,7 +73,7 @@ class IssuedToken:
 def api_token_create(*, agent: Agent, name: str = "") -> IssuedToken:
     """Issue a token `lofte_<prefix>_<secret>`; only its SHA-256 is kept."""
     if not agent.is_active:
-        raise ValidationFailed("An inactive agent cannot get an API token.", field="agent")
+        raise ValidationFailed(_("An inactive agent cannot get an API token."), field="agent")
     prefix = secrets.token_hex(6)
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(agent=agent, name=name, prefix=prefix, token_hash=_hash(secret))
@@ -90,7 +93,7 @@ def api_token_revoke_by_prefix(*, prefix: str, agent: Agent | None = None) -> Ap
         tokens = tokens.filter(agent=agent)
     token = tokens.first()
     if token is None:
-        raise NotFound(f"No API token with the prefix {prefix}.", field="prefix")
+        raise NotFound(_("No API token with the prefix %(prefix)s.") % {"prefix": prefix}, field="prefix")
     return api_token_revoke(token=token)
 
 

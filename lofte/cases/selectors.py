@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_team_ids
@@ -66,19 +67,28 @@ class CaseFilters:
 
     def validate(self) -> None:
         if self.view not in VIEWS:
-            raise ValidationFailed(f"{self.view!r} is not a view; use one of {', '.join(VIEWS)}.", field="view")
+            raise ValidationFailed(
+                _("'%(value)s' is not a view; use one of %(choices)s.")
+                % {"value": self.view, "choices": ", ".join(VIEWS)},
+                field="view",
+            )
         for status in self.status:
             if status not in STATUS_GROUPS and status not in Status.values:
                 raise ValidationFailed(
-                    f"{status!r} is not a status; use one of {', '.join([*STATUS_GROUPS, *Status.values])}.",
+                    _("'%(value)s' is not a status; use one of %(choices)s.")
+                    % {"value": status, "choices": ", ".join([*STATUS_GROUPS, *Status.values])},
                     field="status",
                 )
         if self.channel and self.channel not in Channel.values:
-            raise ValidationFailed(f"{self.channel!r} is not a channel.", field="channel")
+            raise ValidationFailed(_("'%(value)s' is not a channel.") % {"value": self.channel}, field="channel")
         if self.sort not in SORTS:
-            raise ValidationFailed(f"{self.sort!r} is not a sort; use one of {', '.join(SORTS)}.", field="sort")
+            raise ValidationFailed(
+                _("'%(value)s' is not a sort; use one of %(choices)s.")
+                % {"value": self.sort, "choices": ", ".join(SORTS)},
+                field="sort",
+            )
         if self.assignee not in ("", "me", "none") and not self.assignee.isdigit():
-            raise ValidationFailed("assignee is 'me', 'none' or an agent id.", field="assignee")
+            raise ValidationFailed(_("assignee is 'me', 'none' or an agent id."), field="assignee")
 
     def statuses(self) -> list[str]:
         result: list[str] = []
@@ -146,7 +156,7 @@ def case_get_for_agent(*, agent: Agent, reference: str) -> Case:
         .first()
     )
     if case is None:
-        raise NotFound(f"Case {reference} not found.")
+        raise NotFound(_("Case %(ref)s not found.") % {"ref": reference})
     return case
 
 
@@ -193,7 +203,7 @@ def case_type_list() -> list[CaseType]:
 def case_type_get_active(*, case_type_id: int, field: str = "case_type") -> CaseType:
     case_type = CaseType.objects.filter(pk=case_type_id, is_active=True).select_related("default_team").first()
     if case_type is None:
-        raise ValidationFailed(f"There is no active case type {case_type_id}.", field=field)
+        raise ValidationFailed(_("There is no active case type %(id)s.") % {"id": case_type_id}, field=field)
     return case_type
 
 

@@ -104,13 +104,17 @@ def _subject_from(subject: str, body: str) -> str:
 def _check_channel(channel: str) -> None:
     if channel not in Channel.values:
         raise ValidationFailed(
-            f"{channel!r} is not a channel; use one of {', '.join(Channel.values)}.", field="channel"
+            _("'%(value)s' is not a channel; use one of %(choices)s.")
+            % {"value": channel, "choices": ", ".join(Channel.values)},
+            field="channel",
         )
 
 
 def _check_priority(priority: int) -> None:
     if priority not in Priority.values:
-        raise ValidationFailed(f"{priority!r} is not a priority; use 1 (low) to 4 (urgent).", field="priority")
+        raise ValidationFailed(
+            _("%(value)r is not a priority; use 1 (low) to 4 (urgent).") % {"value": priority}, field="priority"
+        )
 
 
 def _store_attachments(message: Message, files: Sequence[AttachmentInput]) -> list[Attachment]:
@@ -147,7 +151,7 @@ def _touch(case: Case, now: datetime, *fields: str) -> None:
 def _tags_from_names(names: Iterable[str]) -> list[Tag]:
     clean = sorted({normalise_tag(n) for n in names if n and n.strip()})
     if len(clean) > MAX_TAGS:
-        raise ValidationFailed(f"A case can have at most {MAX_TAGS} tags.", field="tags")
+        raise ValidationFailed(_("A case can have at most %(max)d tags.") % {"max": MAX_TAGS}, field="tags")
     if not clean:
         return []
     existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}

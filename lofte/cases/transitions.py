@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from lofte.cases.models import Status
 from lofte.core.errors import InvalidTransition
 
@@ -24,8 +26,12 @@ def allowed_targets(current: str) -> list[str]:
 
 def check(current: str, target: str) -> None:
     if target not in Status.values:
-        raise InvalidTransition(f"{target!r} is not a status.", field="status", code="unknown_status")
+        raise InvalidTransition(
+            _("'%(value)s' is not a status.") % {"value": target}, field="status", code="unknown_status"
+        )
     if target not in ALLOWED[current]:
         raise InvalidTransition(
-            f"A case cannot go from {Status(current).label} to {Status(target).label}.", field="status"
+            _("A case cannot go from %(old)s to %(new)s.")
+            % {"old": Status(current).label, "new": Status(target).label},
+            field="status",
         )

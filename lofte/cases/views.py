@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts.models import Agent
@@ -32,12 +32,12 @@ from lofte.core.htmx import is_htmx
 from lofte.customers.services import customer_match_or_create
 
 SORT_LABELS = {
-    "-updated_at": _l("Recently updated"),
-    "updated_at": _l("Least recently updated"),
-    "-created_at": _l("Newest"),
-    "created_at": _l("Oldest"),
-    "next_due_at": _l("Next promise due"),
-    "-priority": _l("Priority"),
+    "-updated_at": gettext_lazy("Recently updated"),
+    "updated_at": gettext_lazy("Least recently updated"),
+    "-created_at": gettext_lazy("Newest"),
+    "created_at": gettext_lazy("Oldest"),
+    "next_due_at": gettext_lazy("Next promise due"),
+    "-priority": gettext_lazy("Priority"),
 }
 
 

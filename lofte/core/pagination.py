@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from lofte.core.errors import ValidationFailed
 
@@ -46,16 +47,29 @@ def _encode_value(value: Any, kind: str) -> Any:
 
 
 def _decode_value(value: Any, kind: str) -> Any:
+    """The sort value from a cursor, of exactly the key's kind; anything else is a TypeError or ValueError."""
     if value is None:
         return None
     if kind == "datetime":
+        if not isinstance(value, str):
+            raise TypeError("datetime expected")
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive datetime in cursor")
-        return parsed
+        return parsed.astimezone(UTC)  # OverflowError beyond year 1..9999 in UTC
     if kind == "int":
-        return int(value)
-    return str(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("integer expected")
+        return value
+    if not isinstance(value, str):
+        raise TypeError("string expected")
+    return value
+
+
+def _decode_pk(pk: Any) -> int:
+    if isinstance(pk, bool) or not isinstance(pk, int):
+        raise TypeError("integer id expected")
+    return pk
 
 
 def encode_cursor(row: models.Model, key: SortKey) -> str:
@@ -67,10 +81,15 @@ def encode_cursor(row: models.Model, key: SortKey) -> str:
 def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return _decode_value(value, key.kind), int(pk)
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("The cursor is not valid; start again from the first page.", field="cursor") from exc
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(data, list) or len(data) != 2:
+            raise ValueError("a cursor is [value, id]")
+        value, pk = data
+        if value is None and not key.nullable:
+            raise ValueError("this sort key has no nulls")
+        return _decode_value(value, key.kind), _decode_pk(pk)
+    except (ValueError, TypeError, OverflowError) as exc:  # json.JSONDecodeError is a ValueError
+        raise ValidationFailed(_("The cursor is not valid; start again from the first page."), field="cursor") from exc
 
 
 def _after(key: SortKey, value: Any, pk: int) -> Q:

@@ -6,6 +6,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from lofte.core.errors import ValidationFailed
 from lofte.customers.models import IdentityKind
@@ -16,7 +17,7 @@ def normalise_email(value: str, *, field: str = "email") -> str:
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise ValidationFailed(f"{value!r} is not a valid email address.", field=field) from exc
+        raise ValidationFailed(_("'%(value)s' is not a valid email address.") % {"value": value}, field=field) from exc
     return value
 
 
@@ -25,16 +26,16 @@ def normalise_phone(value: str, *, field: str = "phone", region: str | None = No
     try:
         number = phonenumbers.parse(value, region or settings.LOFTE_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationFailed(f"{value!r} is not a phone number.", field=field) from exc
+        raise ValidationFailed(_("'%(value)s' is not a phone number.") % {"value": value}, field=field) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationFailed(f"{value!r} is not a valid phone number.", field=field)
+        raise ValidationFailed(_("'%(value)s' is not a valid phone number.") % {"value": value}, field=field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_handle(value: str, *, field: str = "handle") -> str:
     value = value.strip()
     if not value:
-        raise ValidationFailed("A handle cannot be empty.", field=field)
+        raise ValidationFailed(_("A handle cannot be empty."), field=field)
     return value
 
 
@@ -45,7 +46,7 @@ def normalise(kind: str, value: str, *, field: str | None = None) -> str:
         return normalise_phone(value, field=field or "phone")
     if kind == IdentityKind.HANDLE:
         return normalise_handle(value, field=field or "handle")
-    raise ValidationFailed(f"Unknown identity kind {kind!r}.", field="kind")
+    raise ValidationFailed(_("Unknown identity kind '%(kind)s'.") % {"kind": kind}, field="kind")
 
 
 def format_phone(value: str) -> str:

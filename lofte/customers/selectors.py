@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from lofte.core.errors import NotFound
 from lofte.core.pagination import Page, SortKey, paginate
@@ -33,7 +34,7 @@ def customer_list(*, q: str = "", cursor: str | None = None, limit: int = 25) ->
 def customer_get(*, customer_id: int) -> Customer:
     customer = _with_related(Customer.objects.filter(pk=customer_id)).first()
     if customer is None:
-        raise NotFound(f"Customer {customer_id} not found.")
+        raise NotFound(_("Customer %(id)s not found.") % {"id": customer_id})
     return customer
 
 
@@ -41,5 +42,5 @@ def customer_find_by_identity(*, kind: str, value: str) -> Customer:
     normalised = normalise(kind, value, field=kind)
     identity = CustomerIdentity.objects.filter(kind=kind, value=normalised).only("customer_id").first()
     if identity is None:
-        raise NotFound(f"No customer with the {kind} {normalised}.")
+        raise NotFound(_("No customer with the %(kind)s %(value)s.") % {"kind": kind, "value": normalised})
     return customer_get(customer_id=identity.customer_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
@@ -18,13 +19,15 @@ def _check_choice(value: str, choices: list[str], field: str, *, blank_ok: bool 
     if blank_ok and value == "":
         return
     if value not in choices:
-        raise ValidationFailed(f"{value!r} is not one of {', '.join(choices)}.", field=field)
+        raise ValidationFailed(
+            _("'%(value)s' is not one of %(choices)s.") % {"value": value, "choices": ", ".join(choices)}, field=field
+        )
 
 
 def organisation_get_or_create(*, name: str) -> Organisation:
     name = name.strip()
     if not name:
-        raise ValidationFailed("An organisation needs a name.", field="organisation")
+        raise ValidationFailed(_("An organisation needs a name."), field="organisation")
     organisation = Organisation.objects.filter(name__iexact=name).first()
     return organisation or Organisation.objects.create(name=name)
 
@@ -59,7 +62,10 @@ def customer_create(
     ]
     for kind, value, field in wanted:
         if (owner := _identity_owner(kind, value)) is not None:
-            raise ValidationFailed(f"{value} already belongs to customer #{owner.customer_id}.", field=field)
+            raise ValidationFailed(
+                _("%(value)s already belongs to customer #%(id)s.") % {"value": value, "id": owner.customer_id},
+                field=field,
+            )
     now = clock.now()
     customer = Customer.objects.create(
         name=name.strip(),
@@ -121,7 +127,10 @@ def customer_identity_add(*, customer: Customer, kind: str, value: str, is_prima
     if owner is not None:
         if owner.customer_id == customer.pk:
             return owner
-        raise ValidationFailed(f"{value} already belongs to customer #{owner.customer_id}.", field="value")
+        raise ValidationFailed(
+            _("%(value)s already belongs to customer #%(id)s.") % {"value": value, "id": owner.customer_id},
+            field="value",
+        )
     if is_primary:
         CustomerIdentity.objects.filter(customer=customer, kind=kind).update(is_primary=False)
     return CustomerIdentity.objects.create(customer=customer, kind=kind, value=value, is_primary=is_primary)
@@ -147,7 +156,7 @@ def customer_match_or_create(
     loser of the unique constraint finds the winner's row.
     """
     if not email and not phone:
-        raise ValidationFailed("A customer needs an email address or a phone number.", field="customer")
+        raise ValidationFailed(_("A customer needs an email address or a phone number."), field="customer")
     norm_email = normalise(IdentityKind.EMAIL, email, field="customer.email") if email else None
     norm_phone = normalise(IdentityKind.PHONE, phone, field="customer.phone") if phone else None
     keys = [(IdentityKind.EMAIL, norm_email), (IdentityKind.PHONE, norm_phone)]
@@ -173,7 +182,7 @@ def customer_match_or_create(
             return Match(customer=customer, created=True)
         except (IntegrityError, ValidationFailed):
             continue  # somebody created it meanwhile: look again
-    raise ValidationFailed("The customer could not be matched; try again.", field="customer")
+    raise ValidationFailed(_("The customer could not be matched; try again."), field="customer")
 
 
 def _identity_filter(pairs: list[tuple[str, str | None]]):  # type: ignore[no-untyped-def]

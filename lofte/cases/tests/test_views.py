@@ -366,3 +366,14 @@ class TestNewCase:
         assert "&#x27;12&#x27; is not a phone number." in html or "is not a valid phone number" in html
         assert 'value="Min rubrik"' in html and "Min text</textarea>" in html
         assert Case.objects.count() == 0
+
+
+def test_follow_up_links_show_on_both_timelines(client_agent, case, agent):
+    services.case_transition(case=case, actor=agent, status=Status.CLOSED)
+    follow_up = services.case_add_inbound(case=case, body="Igen!", channel="email").case
+    old = client_agent.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    new = client_agent.get(reverse("cases:detail", args=[follow_up.reference])).content.decode()
+    link_new = f'<a href="{reverse("cases:detail", args=[follow_up.reference])}">{follow_up.reference}</a>'
+    link_old = f'<a href="{reverse("cases:detail", args=[case.reference])}">{case.reference}</a>'
+    assert f"The customer wrote again; their message opened the follow-up case {link_new}." in old
+    assert f"Follow-up: the customer wrote again after {link_old} was closed." in new
