@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from lofte.core.errors import NotFound
 from lofte.core.pagination import Page, SortKey, paginate
 from lofte.customers.identities import normalise
-from lofte.customers.models import Customer, CustomerIdentity
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 
 CUSTOMER_SORT = SortKey(field="name", descending=False, kind="str")
 
@@ -42,5 +42,5 @@ def customer_find_by_identity(*, kind: str, value: str) -> Customer:
     normalised = normalise(kind, value, field=kind)
     identity = CustomerIdentity.objects.filter(kind=kind, value=normalised).only("customer_id").first()
     if identity is None:
-        raise NotFound(_("No customer with the %(kind)s %(value)s.") % {"kind": kind, "value": normalised})
+        raise NotFound(_("No customer with the %(kind)s %(value)s.") % {"kind": IdentityKind(kind).label.lower(), "value": normalised})
     return customer_get(customer_id=identity.customer_id)
