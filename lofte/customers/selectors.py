@@ -42,5 +42,8 @@ def customer_find_by_identity(*, kind: str, value: str) -> Customer:
     normalised = normalise(kind, value, field=kind)
     identity = CustomerIdentity.objects.filter(kind=kind, value=normalised).only("customer_id").first()
     if identity is None:
-        raise NotFound(_("No customer with the %(kind)s %(value)s.") % {"kind": IdentityKind(kind).label.lower(), "value": normalised})
+        raise NotFound(
+            _("No customer with the %(kind)s %(value)s.")
+            % {"kind": IdentityKind(kind).label.lower(), "value": normalised}
+        )
     return customer_get(customer_id=identity.customer_id)
