@@ -56,8 +56,18 @@ def tick(jobs: list[Job], *, worker: str) -> list[str]:
         claimed = ScheduledJob.objects.filter(name=job.name, next_run_at=due[job.name]).update(
             next_run_at=now + job.every, last_run_at=now, last_worker=worker
         )
-        if claimed:
+        if not claimed:
+            continue
+        try:
             job.task.enqueue()
-            started.append(job.name)
-            logger.debug("scheduled %s", job.name)
+        except Exception:
+            # The run did not happen: give it back, so that the next tick tries again,
+            # and go on with the other jobs.
+            logger.exception("could not enqueue the periodic job %s", job.name)
+            ScheduledJob.objects.filter(name=job.name, next_run_at=now + job.every, last_worker=worker).update(
+                next_run_at=due[job.name]
+            )
+            continue
+        started.append(job.name)
+        logger.debug("scheduled %s", job.name)
     return started

@@ -30,9 +30,19 @@ BACKOFF_CAP_SECONDS = 6 * 3600
 
 def outbox_enqueue(*, channel: str, to: str, payload: dict[str, Any], external_id: str = "") -> OutboxMessage:
     """Write a delivery in the caller's transaction; the worker is woken after commit."""
-    row = OutboxMessage.objects.create(channel=channel, to=to, payload=payload, external_id=external_id)
+    now = clock.now()
+    row = OutboxMessage.objects.create(
+        channel=channel, to=to, payload=payload, external_id=external_id, created_at=now, next_attempt_at=now
+    )
     transaction.on_commit(_wake_worker)
     return row
+
+
+def outbox_fix_external_id(*, row: OutboxMessage, value: str) -> str:
+    """Give a row its external id (e.g. a Message-ID) once; the first value written stays. Returns it."""
+    OutboxMessage.objects.filter(pk=row.pk, external_id="").update(external_id=value)
+    row.external_id = OutboxMessage.objects.values_list("external_id", flat=True).get(pk=row.pk)
+    return row.external_id
 
 
 def _wake_worker() -> None:
@@ -70,28 +80,43 @@ def outbox_due_ids(*, limit: int = 50) -> list[int]:
 
 
 def outbox_deliver_one(*, row_id: int, worker: str) -> str | None:
-    """Claim and deliver one row. Returns the resulting state, or None when not claimed."""
+    """Claim and deliver one row. Returns the resulting state, or None when this worker
+    did not decide it (not claimed, or its lease ran out and another worker took the row)."""
     if not outbox_claim(row_id=row_id, worker=worker):
         return None
     row = OutboxMessage.objects.get(pk=row_id)
+    # Only the holder of the lease writes the outcome: a worker that finishes after its lease
+    # ran out (and another worker claimed the row) must not overwrite the other's result.
     mine = OutboxMessage.objects.filter(pk=row_id, claimed_by=worker, state=OutboxState.PENDING)
     try:
         provider_id = get_transport(row.channel).send(row)
     except PermanentFailure as exc:
         logger.warning("Outbox %s failed permanently: %s", row_id, exc)
-        mine.update(state=OutboxState.DEAD, dead_at=clock.now(), last_error=str(exc)[:2000], claimed_until=None)
-        return OutboxState.DEAD
+        outcome = OutboxState.DEAD
+        updated = mine.update(
+            state=OutboxState.DEAD, dead_at=clock.now(), last_error=str(exc)[:2000], claimed_until=None
+        )
     except Exception as exc:  # any transport error is retried
         error = f"{type(exc).__name__}: {exc}"[:2000]
         if row.attempts >= settings.LOFTE_OUTBOX_MAX_ATTEMPTS:
             logger.warning("Outbox %s dead after %s attempts: %s", row_id, row.attempts, error)
-            mine.update(state=OutboxState.DEAD, dead_at=clock.now(), last_error=error, claimed_until=None)
-            return OutboxState.DEAD
-        logger.info("Outbox %s attempt %s failed, will retry: %s", row_id, row.attempts, error)
-        mine.update(next_attempt_at=clock.now() + backoff(row.attempts), last_error=error, claimed_until=None)
-        return OutboxState.PENDING
-    mine.update(state=OutboxState.SENT, sent_at=clock.now(), provider_id=provider_id or "", claimed_until=None)
-    return OutboxState.SENT
+            outcome = OutboxState.DEAD
+            updated = mine.update(state=OutboxState.DEAD, dead_at=clock.now(), last_error=error, claimed_until=None)
+        else:
+            logger.info("Outbox %s attempt %s failed, will retry: %s", row_id, row.attempts, error)
+            outcome = OutboxState.PENDING
+            updated = mine.update(
+                next_attempt_at=clock.now() + backoff(row.attempts), last_error=error, claimed_until=None
+            )
+    else:
+        outcome = OutboxState.SENT
+        updated = mine.update(
+            state=OutboxState.SENT, sent_at=clock.now(), provider_id=provider_id or "", claimed_until=None
+        )
+    if not updated:
+        logger.warning("Outbox %s: the lease of %s ran out before it finished; its outcome is dropped", row_id, worker)
+        return None
+    return outcome
 
 
 def outbox_deliver_due(*, worker: str | None = None, limit: int = 50) -> dict[str, int]:

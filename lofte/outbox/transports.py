@@ -22,10 +22,15 @@ class Transport(Protocol):
         ...
 
 
-@cache
 def get_transport(channel: str) -> Transport:
     path = settings.LOFTE_TRANSPORTS.get(channel)
     if path is None:
         raise PermanentFailure(f"No transport is configured for the channel {channel!r}.")
+    return _load(path)
+
+
+@cache
+def _load(path: str) -> Transport:
+    """One instance per dotted path (so a changed LOFTE_TRANSPORTS takes effect)."""
     transport: Transport = import_string(path)()
     return transport

@@ -51,7 +51,9 @@ class Command(BaseCommand):
             "5",
         ]
         worker = [sys.executable, "-m", "config.manage", "worker"]
-        procs = [subprocess.Popen(web), subprocess.Popen(worker)]  # noqa: S603
+        # Own process groups: a Ctrl-C in the terminal reaches only this command, which then
+        # stops each child once (a second signal would make the worker abandon a delivery).
+        procs = [subprocess.Popen(web, process_group=0), subprocess.Popen(worker, process_group=0)]  # noqa: S603
         _wait_for_port(host, port, procs[0])
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown}:{port}/"))
@@ -65,8 +67,8 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, stop)
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.2)
         for proc in procs:

@@ -35,36 +35,51 @@ class Command(BaseCommand):
         jobs = import_string(settings.LOFTE_SCHEDULE)
 
         self.running = True
+        self.tasks: Worker | None = None
         me = worker_id()
 
         def stop(signum: int, frame: FrameType | None) -> None:
             if not self.running:
-                raise SystemExit(1)
+                raise SystemExit(1)  # a second Ctrl-C: stop now, even mid-task
             self.running = False
+            if self.tasks is not None:
+                self.tasks.running = False  # finish the task at hand, start no other
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        self.stdout.write(f"Lofte worker {me} started ({len(jobs)} periodic jobs).")
-        while self.running:
-            close_old_connections()
-            if not options["no_schedule"]:
-                try:
-                    tick(jobs, worker=me)
-                except Exception:
-                    logger.exception("scheduler tick failed")
-            Worker(
-                queue_names=["*"],
-                interval=0,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id=me,
-                excluded_queue_names=[],
-            ).run()
-            if options["once"]:
-                break
-            deadline = time.monotonic() + options["interval"]
-            while self.running and time.monotonic() < deadline:
-                time.sleep(0.1)
-        self.stdout.write("Lofte worker stopped.")
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.stdout.write(f"Lofte worker {me} started ({len(jobs)} periodic jobs).")
+            while self.running:
+                self._round(jobs, me, schedule=not options["no_schedule"])
+                if options["once"]:
+                    break
+                deadline = time.monotonic() + options["interval"]
+                while self.running and time.monotonic() < deadline:
+                    time.sleep(min(0.1, options["interval"]))
+            self.stdout.write("Lofte worker stopped.")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _round(self, jobs: list[Any], me: str, *, schedule: bool) -> None:
+        """Enqueue the periodic jobs that are due, then run every ready task."""
+        close_old_connections()
+        if schedule:
+            try:
+                tick(jobs, worker=me)
+            except Exception:
+                logger.exception("scheduler tick failed")
+        self.tasks = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=me,
+            excluded_queue_names=[],
+        )
+        try:
+            if self.running:
+                self.tasks.run()
+        finally:
+            self.tasks = None
