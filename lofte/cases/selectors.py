@@ -28,7 +28,7 @@ from lofte.cases.models import (
 )
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate
-from lofte.customers.models import Customer, CustomerIdentity
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 
 SORTS: dict[str, SortKey] = {
     "-updated_at": SortKey("updated_at", descending=True),
@@ -129,7 +129,12 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
             Q(reference__iexact=q)
             | Q(subject__icontains=q)
             | Q(customer__name__icontains=q)
-            | Q(customer_id__in=CustomerIdentity.objects.filter(value=q.lower()).values("customer_id"))
+            # kind__in lets the (kind, value) unique index answer instead of a scan
+            | Q(
+                customer_id__in=CustomerIdentity.objects.filter(kind__in=IdentityKind.values, value=q.lower()).values(
+                    "customer_id"
+                )
+            )
         )
     return qs
 

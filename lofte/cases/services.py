@@ -41,6 +41,7 @@ from lofte.cases.models import (
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.core.html import sanitise_html
+from lofte.core.inserts import insert
 from lofte.customers.models import Customer
 from lofte.outbox.services import outbox_enqueue
 
@@ -194,36 +195,40 @@ def case_create(
     if team is None and case_type is not None:
         team = case_type.default_team
     now = clock.now()
-    case = Case.objects.create(
-        reference=next_reference(now),
-        subject=_subject_from(subject, body),
-        customer=customer,
-        status=Status.NEW,
-        priority=priority,
-        team=team,
-        assignee=assignee,
-        case_type=case_type,
-        channel=channel,
-        language=language or customer.language,
-        follow_up_of=follow_up_of,
-        created_at=now,
-        updated_at=now,
+    case = insert(
+        Case(
+            reference=next_reference(now),
+            subject=_subject_from(subject, body),
+            customer=customer,
+            status=Status.NEW,
+            priority=priority,
+            team=team,
+            assignee=assignee,
+            case_type=case_type,
+            channel=channel,
+            language=language or customer.language,
+            follow_up_of=follow_up_of,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    message = Message.objects.create(
-        case=case,
-        direction=Direction.IN,
-        channel=channel,
-        subject=case.subject,
-        body_text=body,
-        body_html=sanitise_html(body_html),
-        sender=sender,
-        external_id=external_id,
-        created_at=now,
+    message = insert(
+        Message(
+            case=case,
+            direction=Direction.IN,
+            channel=channel,
+            subject=case.subject,
+            body_text=body,
+            body_html=sanitise_html(body_html),
+            sender=sender,
+            external_id=external_id,
+            created_at=now,
+        )
     )
     if attachments:
         _store_attachments(message, attachments)
     data = {"follow_up_of": follow_up_of.reference} if follow_up_of else {}
-    CaseEvent.objects.create(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, created_at=now)
+    insert(CaseEvent(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, created_at=now))
     if tags:
         case.tags.set(_tags_from_names(tags))
     return case
