@@ -20,8 +20,17 @@ AT = datetime(2026, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
 def test_insert_stores_the_same_row_as_save(agent, team):
     customer = customer_create(name="Karin", email="karin@example.se")
-    values = {"subject": "Ämne ✓", "customer": customer, "team": team, "assignee": agent, "channel": "email",
-              "language": "sv", "created_at": AT, "updated_at": AT, "priority": 3}
+    values = {
+        "subject": "Ämne ✓",
+        "customer": customer,
+        "team": team,
+        "assignee": agent,
+        "channel": "email",
+        "language": "sv",
+        "created_at": AT,
+        "updated_at": AT,
+        "priority": 3,
+    }
     by_save = Case.objects.create(reference="LF-2026-900001", **values)
     with CaptureQueriesContext(connection) as ctx:
         by_insert = insert(Case(reference="LF-2026-900002", **values))
