@@ -14,6 +14,7 @@ from lofte.accounts.auth import BearerTokenAuth, SessionAuth
 from lofte.cases.api import router as cases_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.customers.api import router as customers_router
+from lofte.promises.api import router as promises_router
 
 api = NinjaAPI(
     title="Lofte API",
@@ -87,6 +88,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", cases_router)
+api.add_router("/", promises_router)
 
 # Last, so that it only catches what no router matched: an unknown address is a JSON 404 too.
 fallback_router = Router()

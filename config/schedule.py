@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lofte.cases.tasks import promise_tick
 from lofte.core.scheduler import Job
 from lofte.core.tasks import prune_task_results
 from lofte.outbox.tasks import deliver_outbox
@@ -11,5 +12,6 @@ from lofte.outbox.tasks import deliver_outbox
 JOBS: list[Job] = [
     # Deliveries are also woken right after each commit; this sweep picks up retries.
     Job(name="outbox.deliver", task=deliver_outbox, every=timedelta(seconds=15)),
+    Job(name="promises.tick", task=promise_tick, every=timedelta(seconds=30)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),
 ]

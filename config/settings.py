@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "lofte.customers",
     "lofte.cases",
     "lofte.outbox",
+    "lofte.notifications",
+    "lofte.promises",
     "lofte.channels",
 ]
 
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "lofte.notifications.context_processors.unread",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -239,3 +242,15 @@ LOFTE_TRANSPORTS = {
     "email": "lofte.channels.email.transport.EmailTransport",
 }
 LOFTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("LOFTE_MAX_ATTACHMENT_BYTES", str(25 * 2**20)))
+
+# Promise engine: when owners are reminded before a due time (a fixed time, or a
+# share of the window capped at max_minutes), and who hears of a broken promise,
+# level by level, with the time between levels.
+LOFTE_REMINDER_LEAD = {
+    "default": {"share": 0.2, "max_minutes": 60},
+    "callback": {"minutes": 15},
+    "follow_up": {"minutes": 60},
+}
+LOFTE_ESCALATION_LADDER = ["owner", "team_lead", "admin"]
+LOFTE_ESCALATION_INTERVAL_MINUTES = int(os.environ.get("LOFTE_ESCALATION_INTERVAL_MINUTES", "30"))
+LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")

@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("lofte.accounts.urls")),
     path("", include("lofte.cases.urls")),
     path("", include("lofte.customers.urls")),
+    path("", include("lofte.notifications.urls")),
+    path("", include("lofte.promises.urls")),
 ]
 
 if settings.DEBUG:

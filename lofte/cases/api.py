@@ -25,6 +25,7 @@ from lofte.cases.schemas import (
     ReplyIn,
 )
 from lofte.customers.services import customer_match_or_create
+from lofte.promises.schemas import PromiseIn, PromiseOut
 
 router = Router(tags=["cases"])
 
@@ -195,3 +196,19 @@ def add_note(request: HttpRequest, reference: str, data: NoteIn) -> object:
 def list_events(request: HttpRequest, reference: str) -> list[CaseEvent]:
     case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
     return selectors.case_timeline(case=case)
+
+
+@router.get("/cases/{reference}/promises", response=list[PromiseOut], summary="A case's promises")
+def list_promises(request: HttpRequest, reference: str) -> object:
+    case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
+    return selectors.case_promises(case=case)
+
+
+@router.post("/cases/{reference}/promises", response={201: PromiseOut}, summary="Make a promise on a case")
+def make_promise(request: HttpRequest, reference: str, data: PromiseIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    promise = services.case_promise_make(
+        case=case, author=agent, due_at=data.due_at, customer_text=data.customer_text, kind=data.kind
+    )
+    return Status(201, promise)

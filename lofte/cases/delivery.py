@@ -8,10 +8,13 @@ answer by email, the address customers leave there.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from lofte.cases.models import Case, Channel, Message
@@ -75,3 +78,12 @@ def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, 
         headers["References"] = " ".join(ids)
     from_email = (case.team.email if case.team and case.team.email else "") or settings.DEFAULT_FROM_EMAIL
     return {"subject": reply_subject(case), "text": text, "from": from_email, "headers": headers}
+
+
+def follow_up_sentence(*, case: Case, when: datetime) -> str:
+    """ "I will get back to you by Thursday 26 November at 14:00." in the customer's language and time zone."""
+    language = case.language or case.customer.language or settings.LANGUAGE_CODE
+    zone = ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
+    with translation.override(language):
+        local = when.astimezone(zone)
+        return _("I will get back to you by %(when)s.") % {"when": formats.date_format(local, "l j F H:i")}

@@ -23,6 +23,12 @@ class ReplyForm(forms.Form):
     attachments = forms.FileField(
         label=_("Attachments"), required=False, widget=forms.ClearableFileInput(attrs={"allow_multiple_selected": True})
     )
+    follow_up_at = forms.DateTimeField(
+        label=_("and promise to get back by"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Adds the promise, and a sentence saying so, to the reply."),
+    )
 
 
 class NoteForm(forms.Form):
@@ -69,3 +75,15 @@ class NewCaseForm(forms.Form):
         if not data.get("email") and not data.get("phone"):
             raise forms.ValidationError(_("Give the customer's email address or phone number."))
         return data
+
+
+class PromiseForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    customer_text = forms.CharField(
+        label=_("What you told the customer"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -8,36 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts.models import Team
+from lofte.core.choices import ACTIVE_STATUSES, Channel, Priority, Status
 from lofte.customers.models import Customer
 
-
-class Status(models.TextChoices):
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
-    WAITING_ON_CUSTOMER = "waiting_on_customer", _("Waiting on customer")
-    WAITING_ON_THIRD_PARTY = "waiting_on_third_party", _("Waiting on third party")
-    SOLVED = "solved", _("Solved")
-    CLOSED = "closed", _("Closed")
-
-
-ACTIVE_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_THIRD_PARTY]
-
-
-class Priority(models.IntegerChoices):
-    LOW = 1, _("Low")
-    NORMAL = 2, _("Normal")
-    HIGH = 3, _("High")
-    URGENT = 4, _("Urgent")
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
-    WEB = "web", _("Web")
-    CHAT = "chat", _("Chat")
-    SMS = "sms", _("SMS")
-    PHONE = "phone", _("Phone")
-    API = "api", _("API")
-    WEBHOOK = "webhook", _("Webhook")
+__all__ = ["ACTIVE_STATUSES", "Channel", "Priority", "Status"]
 
 
 class CaseType(models.Model):
@@ -270,6 +244,12 @@ class EventKind(models.TextChoices):
     TAGS_CHANGED = "tags_changed", _("Tags changed")
     SUBJECT_CHANGED = "subject_changed", _("Subject changed")
     FOLLOW_UP = "follow_up", _("Follow-up case opened")
+    PROMISE_MADE = "promise_made", _("Promise made")
+    PROMISE_KEPT = "promise_kept", _("Promise kept")
+    PROMISE_CANCELLED = "promise_cancelled", _("Promise cancelled")
+    PROMISE_PAUSED = "promise_paused", _("Promise paused")
+    PROMISE_RESUMED = "promise_resumed", _("Promise resumed")
+    PROMISE_BROKEN = "promise_broken", _("Promise broken")
 
 
 class CaseEvent(models.Model):

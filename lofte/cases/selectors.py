@@ -29,6 +29,7 @@ from lofte.cases.models import (
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
+from lofte.promises.models import Promise, PromiseState
 
 SORTS: dict[str, SortKey] = {
     "-updated_at": SortKey("updated_at", descending=True),
@@ -214,3 +215,13 @@ def case_type_get_active(*, case_type_id: int, field: str = "case_type") -> Case
 
 def tag_names() -> list[str]:
     return list(Tag.objects.order_by("name").values_list("name", flat=True)[:500])
+
+
+def case_promises(*, case: Case) -> list[Promise]:
+    """All the case's promises, pending first (soonest due first), then the rest, newest first."""
+    rows = list(Promise.objects.filter(case=case).select_related("owner_agent", "owner_team").order_by("due_at", "id"))
+    pending = [p for p in rows if p.state == PromiseState.PENDING]
+    done = sorted(
+        (p for p in rows if p.state != PromiseState.PENDING), key=lambda p: (p.created_at, p.pk), reverse=True
+    )
+    return pending + done

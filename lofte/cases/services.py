@@ -44,6 +44,8 @@ from lofte.core.html import sanitise_html
 from lofte.core.inserts import insert
 from lofte.customers.models import Customer
 from lofte.outbox.services import outbox_enqueue
+from lofte.promises import services as promises
+from lofte.promises.models import Promise, PromiseKind
 
 UNSET: Any = object()
 MAX_SUBJECT = 255
@@ -163,6 +165,30 @@ def _tags_from_names(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in clean]
 
 
+def _promise_events(
+    case: Case, changes: list[promises.PromiseChange], *, actor: Agent | None, now: datetime
+) -> list[CaseEvent]:
+    """Timeline events for what the promise engine did, and the case's next due time brought up to date."""
+    if not changes:
+        return []
+    case.next_due_at = promises.next_due_for_case(case=case)
+    return [
+        CaseEvent(
+            case=case,
+            kind=f"promise_{change.what}",
+            actor=actor,
+            data={
+                "promise": change.promise.pk,
+                "kind": change.promise.kind,
+                "due_at": change.promise.due_at.isoformat(),
+                **change.data,
+            },
+            created_at=now,
+        )
+        for change in changes
+    ]
+
+
 # --- create -----------------------------------------------------------------
 
 
@@ -229,6 +255,9 @@ def case_create(
         _store_attachments(message, attachments)
     data = {"follow_up_of": follow_up_of.reference} if follow_up_of else {}
     insert(CaseEvent(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, created_at=now))
+    if events := _promise_events(case, promises.promises_case_opened(case=case, now=now), actor=actor, now=now):
+        CaseEvent.objects.bulk_create(events)
+        case.save(update_fields=["next_due_at"])
     if tags:
         case.tags.set(_tags_from_names(tags))
     return case
@@ -287,8 +316,13 @@ def case_add_inbound(
     events = [CaseEvent(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, created_at=now)]
     fields: list[str] = []
     if case.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
+        old = case.status
         events.append(_status_event(case, Status.OPEN, actor=None, now=now, reason="customer_replied"))
         fields += _apply_status(case, Status.OPEN, now)
+        changes = promises.promises_case_status_changed(case=case, old=old, new=Status.OPEN, now=now)
+        if promise_events := _promise_events(case, changes, actor=None, now=now):
+            events += promise_events
+            fields.append("next_due_at")
     CaseEvent.objects.bulk_create(events)
     _touch(case, now, *fields)
     return message
@@ -326,6 +360,8 @@ def case_reply(
     body: str,
     attachments: Sequence[AttachmentInput] = (),
     status: str | None = None,
+    follow_up_at: datetime | None = None,
+    follow_up_text: str = "",
 ) -> Message:
     """Send a reply to the customer through the outbox on the case's channel.
 
@@ -337,6 +373,10 @@ def case_reply(
     body = _clean_body(body)
     if case.status == Status.CLOSED:
         raise ValidationFailed(_("The case is closed; it cannot be replied to."), field="body")
+    if follow_up_at is not None and follow_up_at <= clock.now():
+        raise ValidationFailed(_("A promise must be due in the future."), field="follow_up_at")
+    if follow_up_text:
+        body = f"{body}\n\n{follow_up_text.strip()}"
     current = Status.OPEN if case.status == Status.NEW else case.status
     if status is not None and status != current:
         transitions.check(current, status)
@@ -375,6 +415,7 @@ def case_reply(
     if case.first_response_at is None:
         case.first_response_at = now
         fields.append("first_response_at")
+    original = case.status
     target = status or (Status.OPEN if case.status == Status.NEW else None)
     if case.status == Status.NEW and target != Status.OPEN:
         events.append(_status_event(case, Status.OPEN, actor=author, now=now))
@@ -382,6 +423,23 @@ def case_reply(
     if target is not None and target != case.status:
         events.append(_status_event(case, target, actor=author, now=now))
         fields += _apply_status(case, target, now)
+    # the reply keeps first_response and next_update (and makes the next one), then the new status
+    # pauses or keeps what it does
+    changes = promises.promises_case_replied(case=case, now=now)
+    if case.status != original:
+        changes += promises.promises_case_status_changed(case=case, old=original, new=case.status, now=now)
+    if follow_up_at is not None:
+        changes.append(
+            promises.PromiseChange(
+                promises.promise_make(
+                    case=case, due_at=follow_up_at, created_by=author, now=now, customer_text=follow_up_text
+                ),
+                "made",
+            )
+        )
+    if promise_events := _promise_events(case, changes, actor=author, now=now):
+        events += promise_events
+        fields.append("next_due_at")
     CaseEvent.objects.bulk_create(events)
     _touch(case, now, *sorted(set(fields)))
     return message
@@ -430,9 +488,14 @@ def case_transition(*, case: Case, actor: Agent | None, status: str) -> Case:
         return case
     transitions.check(case.status, status)
     now = clock.now()
-    event = _status_event(case, status, actor=actor, now=now)
+    old = case.status
+    events = [_status_event(case, status, actor=actor, now=now)]
     fields = _apply_status(case, status, now)
-    event.save()
+    changes = promises.promises_case_status_changed(case=case, old=old, new=status, now=now)
+    if promise_events := _promise_events(case, changes, actor=actor, now=now):
+        events += promise_events
+        fields.append("next_due_at")
+    CaseEvent.objects.bulk_create(events)
     _touch(case, now, *fields)
     return case
 
@@ -458,6 +521,7 @@ def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> C
     )
     case.assignee = assignee
     _touch(case, now, "assignee")
+    promises.promises_case_reassigned(case=case)
     return case
 
 
@@ -557,6 +621,7 @@ def case_update(
     if assignee is not UNSET and assignee is not None and not assignee.is_active:
         raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
     # all checks passed: write
+    old_status = case.status
     if status is not UNSET and status != case.status:
         events.append(_status_event(case, status, actor=actor, now=now))
         fields += _apply_status(case, status, now)
@@ -574,7 +639,51 @@ def case_update(
         fields.append("assignee")
     if new_tags is not None:
         case.tags.set(new_tags)
+    if case.status != old_status:
+        changes = promises.promises_case_status_changed(case=case, old=old_status, new=case.status, now=now)
+        if promise_events := _promise_events(case, changes, actor=actor, now=now):
+            events += promise_events
+            fields.append("next_due_at")
     if events:
         CaseEvent.objects.bulk_create(events)
         _touch(case, now, *fields)
+    if "assignee" in fields or "team" in fields:
+        promises.promises_case_reassigned(case=case)
     return case
+
+
+@transaction.atomic
+def case_promise_make(
+    *, case: Case, author: Agent, due_at: datetime, customer_text: str = "", kind: str = PromiseKind.FOLLOW_UP
+) -> Promise:
+    """An agent promises something by a time they pick ("I'll get back to you on Thursday")."""
+    if case.status == Status.CLOSED:
+        raise ValidationFailed(_("The case is closed; make the promise on its follow-up."), field="due_at")
+    now = clock.now()
+    promise = promises.promise_make(
+        case=case, due_at=due_at, created_by=author, now=now, customer_text=customer_text, kind=kind
+    )
+    events = _promise_events(case, [promises.PromiseChange(promise, "made")], actor=author, now=now)
+    CaseEvent.objects.bulk_create(events)
+    _touch(case, now, "next_due_at")
+    return promise
+
+
+@transaction.atomic
+def case_promises_broken(*, promise_ids: list[int], now: datetime) -> int:
+    """Timeline events for promises the tick found broken (one INSERT), and the cases' next due times."""
+    broken = list(Promise.objects.filter(pk__in=promise_ids, case__isnull=False).select_related("case"))
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=p.case_id or 0,
+                kind=EventKind.PROMISE_BROKEN,
+                data={"promise": p.pk, "kind": p.kind, "due_at": p.due_at.isoformat()},
+                created_at=now,
+            )
+            for p in broken
+        ]
+    )
+    case_ids = {p.case_id for p in broken if p.case_id is not None}
+    Case.objects.filter(pk__in=case_ids).update(next_due_at=promises.next_due_subquery())
+    return len(broken)

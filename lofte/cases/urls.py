@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<str:reference>/", views.case_detail, name="detail"),
     path("cases/<str:reference>/reply", views.case_reply, name="reply"),
     path("cases/<str:reference>/note", views.case_note, name="note"),
+    path("cases/<str:reference>/promise", views.case_promise, name="promise"),
     path("cases/<str:reference>/status", views.case_status, name="status"),
     path("cases/<str:reference>/assign", views.case_assign, name="assign"),
     path("cases/<str:reference>/properties", views.case_properties, name="properties"),

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
 from lofte.cases import selectors, services, transitions
-from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.delivery import follow_up_sentence
+from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, PropertiesForm, ReplyForm, StatusForm
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
@@ -132,6 +133,8 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "tags_text": ", ".join(t.name for t in case.tags.all()),
         "reply_form": ReplyForm(),
         "note_form": NoteForm(),
+        "promise_form": PromiseForm(),
+        "promises": selectors.case_promises(case=case),
     }
     context.update(forms_and_errors)
     return context
@@ -201,16 +204,34 @@ def _uploads(request: HttpRequest) -> list[AttachmentInput]:
 @require_POST
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, form: ReplyForm) -> str:
+        follow_up_at = form.cleaned_data.get("follow_up_at")
         services.case_reply(
             case=case,
             author=_agent(request),
             body=form.cleaned_data["body"],
             status=form.cleaned_data["status"] or None,
             attachments=_uploads(request),
+            follow_up_at=follow_up_at,
+            follow_up_text=follow_up_sentence(case=case, when=follow_up_at) if follow_up_at else "",
         )
         return _("Reply sent.")
 
     return _act(request, reference, ReplyForm, perform, form_key="reply_form")
+
+
+@login_required
+@require_POST
+def case_promise(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: PromiseForm) -> str:
+        services.case_promise_make(
+            case=case,
+            author=_agent(request),
+            due_at=form.cleaned_data["due_at"],
+            customer_text=form.cleaned_data["customer_text"],
+        )
+        return _("Promise made.")
+
+    return _act(request, reference, PromiseForm, perform, form_key="promise_form")
 
 
 @login_required

@@ -38,6 +38,18 @@ def outbox_enqueue(*, channel: str, to: str, payload: dict[str, Any], external_i
     return row
 
 
+def outbox_enqueue_many(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write many deliveries at once (unsaved rows), in the caller's transaction."""
+    if not rows:
+        return []
+    now = clock.now()
+    for row in rows:
+        row.created_at = row.next_attempt_at = now
+    created = OutboxMessage.objects.bulk_create(rows)
+    transaction.on_commit(_wake_worker)
+    return created
+
+
 def outbox_fix_external_id(*, row: OutboxMessage, value: str) -> str:
     """Give a row its external id (e.g. a Message-ID) once; the first value written stays. Returns it."""
     OutboxMessage.objects.filter(pk=row.pk, external_id="").update(external_id=value)

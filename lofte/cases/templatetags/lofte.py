@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import template
 
 from lofte.cases.models import Priority, Status
+from lofte.core import clock
 from lofte.customers.identities import format_phone
+from lofte.promises.models import PromiseKind
 
 register = template.Library()
 
@@ -27,3 +31,32 @@ def priority_label(value: int) -> str:
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value)
+
+
+@register.filter
+def due_class(value: datetime | None) -> str:
+    """'overdue' once the time has passed, 'soon' within the hour before, else ''."""
+    if value is None:
+        return ""
+    now = clock.now()
+    if value <= now:
+        return "overdue"
+    if value <= now + timedelta(hours=1):
+        return "soon"
+    return ""
+
+
+@register.filter
+def promise_kind_label(value: str) -> str:
+    try:
+        return str(PromiseKind(value).label)
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def parse_iso(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None

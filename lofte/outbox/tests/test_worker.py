@@ -27,6 +27,7 @@ from lofte.outbox.tests.transports import SCRIPTED, ScriptedTransport
 
 DELIVER = "lofte.outbox.tasks.deliver_outbox"
 PRUNE = "lofte.core.tasks.prune_task_results"
+TICK = "lofte.cases.tasks.promise_tick"
 
 
 @pytest.fixture
@@ -60,12 +61,21 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     assert (row.state, row.attempts, row.claimed_until) == (OutboxState.SENT, 1, None)
     assert row.sent_at is not None
     # the woken delivery, the scheduler's sweep and the housekeeping job all ran
-    assert task_results() == [(PRUNE, "SUCCESSFUL"), (DELIVER, "SUCCESSFUL"), (DELIVER, "SUCCESSFUL")]
+    assert task_results() == [
+        (TICK, "SUCCESSFUL"),
+        (PRUNE, "SUCCESSFUL"),
+        (DELIVER, "SUCCESSFUL"),
+        (DELIVER, "SUCCESSFUL"),
+    ]
     returned = [r.return_value for r in DBTaskResult.objects.filter(task_path=DELIVER).order_by("enqueued_at")]
     assert returned == [{"sent": 1}, {}]
-    assert set(ScheduledJob.objects.values_list("name", flat=True)) == {"outbox.deliver", "tasks.prune"}
+    assert set(ScheduledJob.objects.values_list("name", flat=True)) == {
+        "outbox.deliver",
+        "promises.tick",
+        "tasks.prune",
+    }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (2 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (3 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

@@ -1,0 +1,110 @@
+"""Calendars and SLA policies over the API; admins write, every agent reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from lofte.accounts.models import Agent
+from lofte.accounts.selectors import team_get
+from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
+from lofte.promises import calendars, policies
+from lofte.promises.business_time import add_business_time
+from lofte.promises.models import BusinessCalendar, SlaPolicy
+from lofte.promises.schemas import CalendarIn, CalendarOut, CalendarPatch, DueOut, PolicyIn, PolicyOut, PolicyPatch
+from lofte.promises.selectors import calendar_get, calendar_list, policy_get, policy_list
+
+router = Router(tags=["calendars and SLA policies"])
+
+
+def _admin(request: HttpRequest) -> Agent:
+    agent: Agent = request.auth  # type: ignore[attr-defined]
+    if not agent.is_admin:
+        raise PermissionDenied("Only admins change calendars and policies.")
+    return agent
+
+
+@router.get("/calendars", response=list[CalendarOut], summary="List business calendars")
+def list_calendars(request: HttpRequest) -> object:
+    return calendar_list()
+
+
+@router.post("/calendars", response={201: CalendarOut}, summary="Create a business calendar")
+def create_calendar(request: HttpRequest, data: CalendarIn) -> object:
+    _admin(request)
+    values = data.model_dump()
+    if values["opening_hours"] is None:
+        values.pop("opening_hours")
+    return Status(201, calendars.calendar_create(**values))
+
+
+@router.get("/calendars/{calendar_id}", response=CalendarOut, summary="Get a business calendar")
+def get_calendar(request: HttpRequest, calendar_id: int) -> object:
+    return calendar_get(calendar_id=calendar_id)
+
+
+@router.patch("/calendars/{calendar_id}", response=CalendarOut, summary="Change a business calendar")
+def update_calendar(request: HttpRequest, calendar_id: int, data: CalendarPatch) -> object:
+    _admin(request)
+    calendar = calendar_get(calendar_id=calendar_id)
+    return calendars.calendar_update(calendar=calendar, **data.model_dump(exclude_unset=True))
+
+
+@router.get("/calendars/{calendar_id}/due", response=DueOut, summary="When N business minutes after a start end")
+def calendar_due(request: HttpRequest, calendar_id: int, start: datetime, minutes: int) -> object:
+    calendar = calendar_get(calendar_id=calendar_id)
+    if start.tzinfo is None:
+        raise ValidationFailed("start needs a UTC offset, e.g. 2026-06-18T16:45:00+02:00.", field="start")
+    if minutes < 0:
+        raise ValidationFailed("minutes cannot be negative.", field="minutes")
+    return {"due_at": add_business_time(calendars.schedule_for(calendar), start, timedelta(minutes=minutes))}
+
+
+def _policy_refs(values: dict[str, Any]) -> dict[str, Any]:
+    from lofte.promises.selectors import case_type_for_policy
+
+    out = dict(values)
+    if "team" in out:
+        out["team"] = team_get(team_id=out["team"]) if out["team"] is not None else None
+    if "case_type" in out:
+        out["case_type"] = case_type_for_policy(out["case_type"]) if out["case_type"] is not None else None
+    for target in policies.TARGETS:
+        key = f"{target}_calendar"
+        if key in out:
+            out[key] = _calendar_ref(out[key], key)
+    return out
+
+
+def _calendar_ref(calendar_id: int | None, field: str) -> BusinessCalendar | None:
+    if calendar_id is None:
+        return None
+    try:
+        return calendar_get(calendar_id=calendar_id)
+    except NotFound as exc:
+        raise ValidationFailed(f"There is no calendar {calendar_id}.", field=field) from exc
+
+
+@router.get("/sla-policies", response=list[PolicyOut], summary="List SLA policies")
+def list_policies(request: HttpRequest) -> object:
+    return policy_list()
+
+
+@router.post("/sla-policies", response={201: PolicyOut}, summary="Create an SLA policy")
+def create_policy(request: HttpRequest, data: PolicyIn) -> object:
+    _admin(request)
+    return Status(201, policies.policy_create(**_policy_refs(data.model_dump())))
+
+
+@router.get("/sla-policies/{policy_id}", response=PolicyOut, summary="Get an SLA policy")
+def get_policy(request: HttpRequest, policy_id: int) -> SlaPolicy:
+    return policy_get(policy_id=policy_id)
+
+
+@router.patch("/sla-policies/{policy_id}", response=PolicyOut, summary="Change an SLA policy (new promises only)")
+def update_policy(request: HttpRequest, policy_id: int, data: PolicyPatch) -> object:
+    _admin(request)
+    policy = policy_get(policy_id=policy_id)
+    return policies.policy_update(policy=policy, **_policy_refs(data.model_dump(exclude_unset=True)))

@@ -1,0 +1,233 @@
+"""Business calendars, SLA policies and promises: every expectation set with a customer, tracked until kept."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def default_opening_hours() -> dict[str, list[list[str]]]:
+    return {day: ([["08:00", "17:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}
+
+
+class BusinessCalendar(models.Model):
+    """When a team is open: weekly hours, a country's public holidays, eves, closed days, special days.
+
+    `always_open` makes a 24/7 calendar, for promises on wall-clock time.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("Public holidays of this country (SE, DK, NO, FI ...).")
+    )
+    always_open = models.BooleanField(_("open 24/7"), default=False)
+    opening_hours = models.JSONField(
+        _("opening hours"),
+        default=default_opening_hours,
+        help_text=_('Per weekday, a list of ["HH:MM", "HH:MM"] intervals.'),
+    )
+    closed_on_eves = models.BooleanField(
+        _("closed on eves"),
+        default=True,
+        help_text=_("Christmas Eve, New Year's Eve and, in SE and FI, Midsummer Eve."),
+    )
+    closed_days = models.JSONField(_("closed days"), default=list, blank=True, help_text=_('["YYYY-MM-DD", ...]'))
+    special_hours = models.JSONField(
+        _("special opening hours"),
+        default=dict,
+        blank=True,
+        help_text=_('{"YYYY-MM-DD": [["10:00", "14:00"]]}: these days have these hours instead.'),
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Targets for cases that match its conditions; the most specific active policy wins, then `order`."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=100, help_text=_("Among equally specific policies, lower wins.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # conditions: empty means any
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    tier = models.CharField(_("customer tier"), max_length=1, blank=True)
+    case_type = models.ForeignKey(
+        "cases.CaseType", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("case type")
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    # targets, in minutes of the target's calendar (a 24/7 calendar for wall-clock time)
+    first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"), null=True, blank=True)
+    first_response_calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first response calendar"),
+    )
+    next_update_minutes = models.PositiveIntegerField(_("next update interval (minutes)"), null=True, blank=True)
+    next_update_calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next update calendar"),
+    )
+    resolution_minutes = models.PositiveIntegerField(_("resolution (minutes)"), null=True, blank=True)
+    resolution_calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolution calendar"),
+    )
+    pause_statuses = models.JSONField(
+        _("statuses that pause the clock"),
+        default=list,
+        blank=True,
+        help_text=_("Waiting on customer pauses by default; waiting on a third party does not."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromiseKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_UPDATE = "next_update", _("Next update")
+    RESOLUTION = "resolution", _("Resolution")
+    CALLBACK = "callback", _("Callback")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    TEMPERATURE_CHECK = "temperature_check", _("Temperature check")
+    INCIDENT_UPDATE = "incident_update", _("Incident update")
+
+
+class PromiseState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Broken")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PromiseOrigin(models.TextChoices):
+    POLICY = "policy", _("SLA policy")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("Lofte")
+
+
+class Promise(models.Model):
+    """An expectation set with a customer (or an internal target), tracked until kept, broken or cancelled.
+
+    The subject is a case now; callback requests and incidents get their own
+    nullable foreign keys when they arrive. `due_at` is fixed when the promise
+    is made: changing a policy never moves a time a customer was told. While
+    paused, `due_at` stays as it was and `remaining` holds the business time
+    left, which resuming adds to the moment of resumption.
+    """
+
+    kind = models.CharField(_("kind"), max_length=24, choices=PromiseKind.choices)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="promises", verbose_name=_("case")
+    )
+    due_at = models.DateTimeField(_("due"))
+    owner_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("owner"),
+    )
+    owner_team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("owning team"),
+    )
+    customer_text = models.TextField(
+        _("what the customer was told"), blank=True, help_text=_("Empty for internal targets.")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=PromiseState.choices, default=PromiseState.PENDING)
+    origin = models.CharField(_("origin"), max_length=8, choices=PromiseOrigin.choices)
+    policy = models.ForeignKey(
+        SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="promises", verbose_name=_("policy")
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("calendar"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made"), default=timezone.now)
+    kept_at = models.DateTimeField(_("kept"), null=True, blank=True)
+    broken_at = models.DateTimeField(_("broken"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    remaining = models.DurationField(_("remaining when paused"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    next_escalation_at = models.DateTimeField(_("next escalation"), null=True, blank=True)
+    tick_token = models.CharField(
+        _("claimed by tick"), max_length=32, blank=True, help_text=_("The last tick that claimed this promise.")
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("promise")
+        verbose_name_plural = _("promises")
+        indexes = [
+            # the tick's three scans, each O(due): breaches, reminders, escalations
+            models.Index(fields=["state", "due_at"], name="promise_state_due"),
+            models.Index(
+                fields=["remind_at"],
+                condition=models.Q(state="pending", reminded_at__isnull=True),
+                name="promise_remind",
+            ),
+            models.Index(fields=["next_escalation_at"], condition=models.Q(state="broken"), name="promise_escalate"),
+            models.Index(fields=["case", "state"], name="promise_case"),
+            models.Index(fields=["tick_token"], name="promise_tick_token"),
+            models.Index(fields=["owner_team", "state", "due_at"], name="promise_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} ({self.state})"

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from lofte.accounts.schemas import AgentRef
+
+
+class CalendarIn(Schema):
+    name: str = Field(..., max_length=100)
+    time_zone: str = Field("Europe/Stockholm", max_length=64)
+    country: str = Field("", max_length=2)
+    always_open: bool = False
+    opening_hours: dict[str, list[list[str]]] | None = None
+    closed_on_eves: bool = True
+    closed_days: list[str] = Field(default_factory=list)
+    special_hours: dict[str, list[list[str]]] = Field(default_factory=dict)
+
+
+class CalendarPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    time_zone: str | None = Field(None, max_length=64)
+    country: str | None = Field(None, max_length=2)
+    always_open: bool | None = None
+    opening_hours: dict[str, list[list[str]]] | None = None
+    closed_on_eves: bool | None = None
+    closed_days: list[str] | None = None
+    special_hours: dict[str, list[list[str]]] | None = None
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    time_zone: str
+    country: str
+    always_open: bool
+    opening_hours: dict[str, list[list[str]]]
+    closed_on_eves: bool
+    closed_days: list[str]
+    special_hours: dict[str, list[list[str]]]
+
+
+class DueOut(Schema):
+    due_at: datetime
+
+
+class PolicyIn(Schema):
+    name: str = Field(..., max_length=100)
+    order: int = Field(100, ge=0)
+    is_active: bool = True
+    channel: str = ""
+    priority: int | None = None
+    tier: str = ""
+    case_type: int | None = None
+    team: int | None = None
+    first_response_minutes: int | None = None
+    first_response_calendar: int | None = None
+    next_update_minutes: int | None = None
+    next_update_calendar: int | None = None
+    resolution_minutes: int | None = None
+    resolution_calendar: int | None = None
+    pause_statuses: list[str] = Field(default_factory=lambda: ["waiting_on_customer"])
+
+
+class PolicyPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    order: int | None = Field(None, ge=0)
+    is_active: bool | None = None
+    channel: str | None = None
+    priority: int | None = None
+    tier: str | None = None
+    case_type: int | None = None
+    team: int | None = None
+    first_response_minutes: int | None = None
+    first_response_calendar: int | None = None
+    next_update_minutes: int | None = None
+    next_update_calendar: int | None = None
+    resolution_minutes: int | None = None
+    resolution_calendar: int | None = None
+    pause_statuses: list[str] | None = None
+
+
+class PolicyOut(Schema):
+    id: int
+    name: str
+    order: int
+    is_active: bool
+    channel: str
+    priority: int | None
+    tier: str
+    case_type: int | None = Field(None, alias="case_type_id")
+    team: int | None = Field(None, alias="team_id")
+    first_response_minutes: int | None
+    first_response_calendar: int | None = Field(None, alias="first_response_calendar_id")
+    next_update_minutes: int | None
+    next_update_calendar: int | None = Field(None, alias="next_update_calendar_id")
+    resolution_minutes: int | None
+    resolution_calendar: int | None = Field(None, alias="resolution_calendar_id")
+    pause_statuses: list[str]
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
+class PromiseOut(Schema):
+    id: int
+    kind: str
+    state: str
+    due_at: datetime
+    owner: AgentRef | None = Field(None, alias="owner_agent")
+    owner_team: TeamRef | None
+    customer_text: str
+    origin: str
+    paused: bool
+    created_at: datetime
+    kept_at: datetime | None
+    broken_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    escalation_level: int
+
+    @staticmethod
+    def resolve_paused(obj: object) -> bool:
+        return getattr(obj, "paused_at", None) is not None
+
+
+class PromiseIn(Schema):
+    due_at: datetime
+    customer_text: str = Field("", max_length=1000)
+    kind: str = "follow_up"

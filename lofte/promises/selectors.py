@@ -1,0 +1,40 @@
+"""Reads for calendars, policies and promises."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.translation import gettext as _
+
+from lofte.core.errors import NotFound, ValidationFailed
+from lofte.promises.models import BusinessCalendar, SlaPolicy
+
+
+def calendar_list() -> list[BusinessCalendar]:
+    return list(BusinessCalendar.objects.order_by("name"))
+
+
+def calendar_get(*, calendar_id: int) -> BusinessCalendar:
+    calendar = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    if calendar is None:
+        raise NotFound(_("Calendar %(id)s not found.") % {"id": calendar_id})
+    return calendar
+
+
+def policy_list() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.order_by("order", "id"))
+
+
+def policy_get(*, policy_id: int) -> SlaPolicy:
+    policy = SlaPolicy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound(_("SLA policy %(id)s not found.") % {"id": policy_id})
+    return policy
+
+
+def case_type_for_policy(case_type_id: int):  # type: ignore[no-untyped-def]
+    """A case type by id, for a policy condition (the model is looked up by name: cases sit above promises)."""
+    model = apps.get_model("cases", "CaseType")
+    case_type = model.objects.filter(pk=case_type_id).first()
+    if case_type is None:
+        raise ValidationFailed(_("There is no case type %(id)s.") % {"id": case_type_id}, field="case_type")
+    return case_type

@@ -1,0 +1,470 @@
+"""The promise engine: making, keeping, pausing, cancelling promises, and the reminder/breach tick.
+
+The case services call these functions explicitly when something happens to
+a case (no signals) and write the timeline events for what they return.
+This module never imports the cases app: it reads the case it is given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+
+from lofte.accounts.models import Agent, Role
+from lofte.core.errors import ValidationFailed
+from lofte.notifications.services import notify_many
+from lofte.promises.business_time import add_business_time, business_time_between
+from lofte.promises.calendars import schedule_for
+from lofte.promises.models import (
+    BusinessCalendar,
+    Promise,
+    PromiseKind,
+    PromiseOrigin,
+    PromiseState,
+    SlaPolicy,
+)
+
+if TYPE_CHECKING:  # the case is read by attribute, never imported
+    from lofte.cases.models import Case
+
+DEFAULT_PAUSE_STATUSES = ["waiting_on_customer"]
+POLICY_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION)
+TICK_BATCH = 500
+
+
+@dataclass(frozen=True)
+class PromiseChange:
+    """What happened to a promise, for the caller's timeline: made, kept, cancelled, paused, resumed."""
+
+    promise: Promise
+    what: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# --- time -------------------------------------------------------------------
+
+
+def due_after(calendar: BusinessCalendar | None, start: datetime, minutes: int) -> datetime:
+    """`minutes` of the calendar's open time after `start`; wall-clock time without a calendar."""
+    if calendar is None:
+        return (start + timedelta(minutes=minutes)).astimezone(UTC)
+    # in UTC: arithmetic on a zoned datetime is wall-clock arithmetic, wrong across DST
+    return add_business_time(schedule_for(calendar), start, timedelta(minutes=minutes)).astimezone(UTC)
+
+
+def remaining_between(calendar: BusinessCalendar | None, start: datetime, end: datetime) -> timedelta:
+    if end <= start:
+        return timedelta(0)
+    if calendar is None:
+        return end - start
+    return business_time_between(schedule_for(calendar), start, end)
+
+
+def reminder_lead(kind: str, window: timedelta) -> timedelta:
+    """How long before the due time the owner is reminded: a fixed time or a share of the window."""
+    rules: dict[str, dict[str, float]] = settings.LOFTE_REMINDER_LEAD  # type: ignore[assignment]
+    rule: dict[str, float] = rules.get(kind, rules["default"])
+    if "minutes" in rule:
+        return timedelta(minutes=rule["minutes"])
+    lead = window * rule.get("share", 0.2)
+    return min(lead, timedelta(minutes=rule.get("max_minutes", 60)))
+
+
+# --- policies -----------------------------------------------------------------
+
+CONDITIONS = ("channel", "priority", "tier", "case_type", "team")
+
+
+def _specificity(policy: SlaPolicy) -> int:
+    return sum(
+        1
+        for name in CONDITIONS
+        if getattr(policy, f"{name}_id" if name in ("case_type", "team") else name) not in (None, "")
+    )
+
+
+def policy_for_case(case: Case) -> SlaPolicy | None:
+    """The active policy whose conditions all match the case; the most specific wins, then `order`, then id."""
+    candidates = (
+        SlaPolicy.objects.filter(is_active=True)
+        .filter(
+            Q(channel="") | Q(channel=case.channel),
+            Q(priority__isnull=True) | Q(priority=case.priority),
+            Q(tier="") | Q(tier=case.customer.tier),
+            Q(case_type__isnull=True) | Q(case_type_id=case.case_type_id),
+            Q(team__isnull=True) | Q(team_id=case.team_id),
+        )
+        .select_related("first_response_calendar", "next_update_calendar", "resolution_calendar")
+    )
+    ranked = sorted(candidates, key=lambda p: (-_specificity(p), p.order, p.pk))
+    return ranked[0] if ranked else None
+
+
+def _pause_statuses(policy: SlaPolicy | None) -> list[str]:
+    return list(policy.pause_statuses) if policy is not None else DEFAULT_PAUSE_STATUSES
+
+
+# --- making -------------------------------------------------------------------
+
+
+def _new(
+    *,
+    case: Case,
+    kind: str,
+    now: datetime,
+    due_at: datetime,
+    origin: str,
+    policy: SlaPolicy | None = None,
+    calendar: BusinessCalendar | None = None,
+    customer_text: str = "",
+    created_by: Agent | None = None,
+) -> Promise:
+    return Promise(
+        kind=kind,
+        case=case,
+        due_at=due_at,
+        owner_agent_id=case.assignee_id,
+        owner_team_id=case.team_id,
+        customer_text=customer_text,
+        origin=origin,
+        policy=policy,
+        calendar=calendar,
+        created_by=created_by,
+        created_at=now,
+        remind_at=due_at - reminder_lead(kind, due_at - now),
+    )
+
+
+def _from_policy(case: Case, kind: str, policy: SlaPolicy | None, now: datetime) -> Promise | None:
+    if policy is None:
+        return None
+    minutes = getattr(policy, f"{kind}_minutes")
+    if not minutes:
+        return None
+    calendar = getattr(policy, f"{kind}_calendar")
+    return _new(
+        case=case,
+        kind=kind,
+        now=now,
+        due_at=due_after(calendar, now, minutes),
+        origin=PromiseOrigin.POLICY,
+        policy=policy,
+        calendar=calendar,
+    )
+
+
+def promises_case_opened(*, case: Case, now: datetime) -> list[PromiseChange]:
+    """A new case gets the first-response and resolution targets of its policy."""
+    policy = policy_for_case(case)
+    made = [
+        p
+        for kind in (PromiseKind.FIRST_RESPONSE, PromiseKind.RESOLUTION)
+        if (p := _from_policy(case, kind, policy, now))
+    ]
+    Promise.objects.bulk_create(made)
+    return [PromiseChange(p, "made") for p in made]
+
+
+def promise_make(
+    *,
+    case: Case,
+    due_at: datetime,
+    created_by: Agent,
+    now: datetime,
+    kind: str = PromiseKind.FOLLOW_UP,
+    customer_text: str = "",
+) -> Promise:
+    """An agent's own promise ("I'll get back to you on Thursday"), owned by that agent."""
+    if kind not in PromiseKind.values:
+        raise ValidationFailed(_("'%(value)s' is not a kind of promise.") % {"value": kind}, field="kind")
+    if due_at.tzinfo is None:
+        raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
+    if due_at <= now:
+        raise ValidationFailed(_("A promise must be due in the future."), field="due_at")
+    promise = _new(
+        case=case,
+        kind=kind,
+        now=now,
+        due_at=due_at,
+        origin=PromiseOrigin.AGENT,
+        customer_text=customer_text.strip(),
+        created_by=created_by,
+    )
+    promise.owner_agent = created_by
+    promise.save()
+    return promise
+
+
+# --- keeping, cancelling, pausing -------------------------------------------------
+
+
+def _pending(case: Case, kinds: Iterable[str] | None = None) -> list[Promise]:
+    qs = Promise.objects.filter(case=case, state=PromiseState.PENDING)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    return list(qs.select_related("calendar", "policy").order_by("due_at", "id"))
+
+
+def _keep(promises: list[Promise], now: datetime) -> list[PromiseChange]:
+    if not promises:
+        return []
+    Promise.objects.filter(pk__in=[p.pk for p in promises], state=PromiseState.PENDING).update(
+        state=PromiseState.KEPT, kept_at=now
+    )
+    changes = []
+    for p in promises:
+        p.state, p.kept_at = PromiseState.KEPT, now
+        changes.append(PromiseChange(p, "kept", {"on_time": now <= p.due_at or p.paused_at is not None}))
+    return changes
+
+
+def _cancel(promises: list[Promise], now: datetime, reason: str) -> list[PromiseChange]:
+    if not promises:
+        return []
+    Promise.objects.filter(pk__in=[p.pk for p in promises], state=PromiseState.PENDING).update(
+        state=PromiseState.CANCELLED, cancelled_at=now, cancel_reason=reason
+    )
+    for p in promises:
+        p.state, p.cancelled_at, p.cancel_reason = PromiseState.CANCELLED, now, reason
+    return [PromiseChange(p, "cancelled", {"reason": reason}) for p in promises]
+
+
+def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
+    """An outbound reply keeps first_response and the current next_update, and makes the next next_update
+    while the case stays open."""
+    changes = _keep(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now)
+    if case.status not in ("solved", "closed"):
+        policy = policy_for_case(case)
+        made = _from_policy(case, PromiseKind.NEXT_UPDATE, policy, now)
+        if made is not None:
+            if case.status in _pause_statuses(policy):
+                made.paused_at = now
+                made.remaining = remaining_between(made.calendar, now, made.due_at)
+            made.save()
+            changes.append(PromiseChange(made, "made"))
+    return changes
+
+
+def promises_case_status_changed(*, case: Case, old: str, new: str, now: datetime) -> list[PromiseChange]:
+    """Solving keeps resolution; closing cancels; a pausing status suspends the clock, leaving it resumes."""
+    if new == "closed":
+        return _cancel(_pending(case), now, "case closed")
+    if new == "solved":
+        kept = _keep(_pending(case, (PromiseKind.RESOLUTION,)), now)
+        return kept + _cancel(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now, "case solved")
+    changes: list[PromiseChange] = []
+    policy = policy_for_case(case)
+    pausing = _pause_statuses(policy)
+    if new in pausing and old not in pausing:
+        changes += _pause(_pending(case, POLICY_KINDS), now)
+    elif old in pausing and new not in pausing:
+        changes += _resume(_pending(case, POLICY_KINDS), now)
+    if old == "solved" and not _pending(case, (PromiseKind.RESOLUTION,)):
+        made = _from_policy(case, PromiseKind.RESOLUTION, policy, now)
+        if made is not None:
+            made.save()
+            changes.append(PromiseChange(made, "made"))
+    return changes
+
+
+def _pause(promises: list[Promise], now: datetime) -> list[PromiseChange]:
+    changes = []
+    for p in promises:
+        if p.paused_at is not None:
+            continue
+        p.paused_at = now
+        p.remaining = remaining_between(p.calendar, now, p.due_at)
+        p.save(update_fields=["paused_at", "remaining"])
+        changes.append(PromiseChange(p, "paused", {"remaining_minutes": int(p.remaining.total_seconds() // 60)}))
+    return changes
+
+
+def _resume(promises: list[Promise], now: datetime) -> list[PromiseChange]:
+    changes = []
+    for p in promises:
+        if p.paused_at is None:
+            continue
+        remaining = p.remaining or timedelta(0)
+        due = add_business_time(schedule_for(p.calendar), now, remaining) if p.calendar else now + remaining
+        p.due_at = due.astimezone(UTC)
+        p.paused_at, p.remaining = None, None
+        p.remind_at = p.due_at - reminder_lead(p.kind, p.due_at - now)
+        p.reminded_at = None
+        p.save(update_fields=["due_at", "paused_at", "remaining", "remind_at", "reminded_at"])
+        changes.append(PromiseChange(p, "resumed", {"due_at": p.due_at.isoformat()}))
+    return changes
+
+
+def promises_case_reassigned(*, case: Case) -> None:
+    """Pending promises follow the case to its new owner (an agent's own promises stay with the agent)."""
+    Promise.objects.filter(case=case, state=PromiseState.PENDING).exclude(origin=PromiseOrigin.AGENT).update(
+        owner_agent_id=case.assignee_id, owner_team_id=case.team_id
+    )
+
+
+def next_due_for_case(*, case: Case) -> datetime | None:
+    """The earliest pending, running (not paused) promise of the case."""
+    result: datetime | None = Promise.objects.filter(
+        case=case, state=PromiseState.PENDING, paused_at__isnull=True
+    ).aggregate(m=Min("due_at"))["m"]
+    return result
+
+
+def next_due_subquery() -> Subquery:
+    """For UPDATE case SET next_due_at = (...): the earliest running pending promise of each case."""
+    return Subquery(
+        Promise.objects.filter(case=OuterRef("pk"), state=PromiseState.PENDING, paused_at__isnull=True)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+
+
+# --- the tick: reminders, breaches, escalations --------------------------------------
+
+
+@dataclass
+class TickResult:
+    reminded: list[int] = field(default_factory=list)
+    broken: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+
+
+def _claimed(token: str) -> list[Promise]:
+    return list(
+        Promise.objects.filter(tick_token=token).select_related("case", "owner_agent", "owner_team").order_by("id")
+    )
+
+
+def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
+    """Remind, break and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
+
+    Rows are claimed in batches by a conditional UPDATE that stamps this tick's
+    token, so two workers ticking at once never handle the same promise twice.
+    """
+    result = TickResult()
+    interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
+    top = len(settings.LOFTE_ESCALATION_LADDER)
+
+    due_reminders = Promise.objects.filter(
+        state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
+    )
+    for batch in _batches(due_reminders.order_by("remind_at").values_list("id", flat=True)[:limit]):
+        token = _token()
+        with transaction.atomic():
+            Promise.objects.filter(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True).update(
+                reminded_at=now, tick_token=token
+            )
+            rows = _claimed(token)
+            _notify(rows, "reminder", level=0, now=now)
+        result.reminded += [p.pk for p in rows]
+
+    due_breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
+    for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
+        token = _token()
+        with transaction.atomic():
+            Promise.objects.filter(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
+                state=PromiseState.BROKEN,
+                broken_at=now,
+                escalation_level=1,
+                next_escalation_at=now + interval if top > 1 else None,
+                tick_token=token,
+            )
+            rows = _claimed(token)
+            _notify(rows, "broken", level=1, now=now)
+        result.broken += [p.pk for p in rows]
+
+    due_escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
+    for batch in _batches(due_escalations.order_by("next_escalation_at").values_list("id", flat=True)[:limit]):
+        token = _token()
+        with transaction.atomic():
+            claimed = Promise.objects.filter(pk__in=batch, state=PromiseState.BROKEN, next_escalation_at__lte=now)
+            # one UPDATE per level keeps the claim conditional on the level read
+            for level in range(1, top):
+                claimed.filter(escalation_level=level).update(
+                    escalation_level=level + 1,
+                    next_escalation_at=now + interval if level + 1 < top else None,
+                    tick_token=token,
+                )
+            rows = _claimed(token)
+            for level in sorted({p.escalation_level for p in rows}):
+                _notify([p for p in rows if p.escalation_level == level], "escalated", level=level, now=now)
+        result.escalated += [p.pk for p in rows]
+    return result
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def _batches(ids: Iterable[int]) -> Iterable[list[int]]:
+    batch: list[int] = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) == TICK_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _recipients(promises: list[Promise], level: int) -> dict[int, list[Agent]]:
+    """Who hears about each promise at this escalation level: owner, then team leads, then admins."""
+    ladder: list[str] = settings.LOFTE_ESCALATION_LADDER
+    step = ladder[min(max(level, 1), len(ladder)) - 1] if level else "owner"
+    team_ids = {p.owner_team_id for p in promises if p.owner_team_id}
+    leads: dict[int, list[Agent]] = {}
+    if step in ("team_lead", "owner") and team_ids:
+        for agent in Agent.objects.filter(is_active=True, role=Role.TEAM_LEAD, teams__in=team_ids).prefetch_related(
+            "teams"
+        ):
+            for team in agent.teams.all():
+                leads.setdefault(team.pk, []).append(agent)
+    admins = list(Agent.objects.filter(is_active=True, role=Role.ADMIN)) if step == "admin" else []
+    out: dict[int, list[Agent]] = {}
+    for p in promises:
+        if step == "owner":
+            people = (
+                [p.owner_agent] if p.owner_agent and p.owner_agent.is_active else leads.get(p.owner_team_id or 0, [])
+            )
+        elif step == "team_lead":
+            people = leads.get(p.owner_team_id or 0, [])
+        else:
+            people = admins
+        out[p.pk] = people
+    return out
+
+
+def _notify(promises: list[Promise], what: str, *, level: int, now: datetime) -> None:
+    if not promises:
+        return
+    recipients = _recipients(promises, level)
+    items = []
+    for p in promises:
+        reference = p.case.reference if p.case else ""
+        url = f"/cases/{reference}/" if reference else ""
+        text = _promise_text(p, what, reference)
+        for agent in recipients[p.pk]:
+            items.append((agent, f"promise_{what}", text, url, f"promise:{p.pk}:{what}:{level}:{agent.pk}"))
+    notify_many(items, now=now, email=True)
+
+
+def _promise_text(p: Promise, what: str, reference: str) -> str:
+    kind = p.get_kind_display()
+    due = p.due_at.strftime("%Y-%m-%d %H:%M")
+    if what == "reminder":
+        return _("Reminder: %(kind)s on %(ref)s is due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
+    if what == "broken":
+        return _("Broken: %(kind)s on %(ref)s was due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
+    return _("Escalated: %(kind)s on %(ref)s was due %(due)s and is still not kept.") % {
+        "kind": kind,
+        "ref": reference,
+        "due": due,
+    }

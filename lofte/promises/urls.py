@@ -1,0 +1,9 @@
+from django.urls import path
+
+from lofte.promises import views
+
+app_name = "promises"
+
+urlpatterns = [
+    path("promises/", views.board, name="board"),
+]
