@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP now, websockets (Channels) when chat arrives."""
+"""ASGI entry point: HTTP (Django, static files through whitenoise) and websockets (Channels) in one process."""
 
 from __future__ import annotations
 
@@ -8,4 +8,26 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+# Set Django up before anything imports a model (the consumers do).
+django_application = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from lofte.promises.consumers import BoardConsumer  # noqa: E402
+
+websocket_urlpatterns = [
+    path("ws/promises/board/", BoardConsumer.as_asgi()),  # type: ignore[arg-type]
+]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        # Same-origin sockets only (the Origin header must name an allowed host), with the session's agent.
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+        ),
+    }
+)

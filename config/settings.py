@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "django_tasks_db",
+    "channels",
     "lofte.core",
     "lofte.accounts",
     "lofte.customers",
@@ -184,6 +185,24 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
+}
+
+# --- Channels (websockets) ------------------------------------------------
+# In one process the in-memory layer carries the promise board's live updates;
+# with REDIS_URL set, Redis carries them between the web server processes and
+# from the worker (the tick) to the browsers.
+# channels-redis waits up to 5 s for a message (BZPOPMIN) and redis-py 8 gives up reading after 5 s by
+# default: without a longer socket timeout every idle websocket is dropped after 5 s (channels_redis#422).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
 }
 
 # --- Email ----------------------------------------------------------------

@@ -80,10 +80,25 @@ def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, 
     return {"subject": reply_subject(case), "text": text, "from": from_email, "headers": headers}
 
 
+def _local_when(case: Case, when: datetime) -> str:
+    zone = ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
+    return str(formats.date_format(when.astimezone(zone), "l j F H:i"))
+
+
+def _customer_language(case: Case) -> str:
+    return case.language or case.customer.language or settings.LANGUAGE_CODE
+
+
+def breach_notice_text(*, case: Case, when: datetime) -> str:
+    """The honest message after a broken promise, in the customer's language and time zone."""
+    with translation.override(_customer_language(case)):
+        return _(
+            "We have not managed to answer by the time we promised, and we are sorry. "
+            "You will hear from us by %(when)s."
+        ) % {"when": _local_when(case, when)}
+
+
 def follow_up_sentence(*, case: Case, when: datetime) -> str:
     """ "I will get back to you by Thursday 26 November at 14:00." in the customer's language and time zone."""
-    language = case.language or case.customer.language or settings.LANGUAGE_CODE
-    zone = ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
-    with translation.override(language):
-        local = when.astimezone(zone)
-        return _("I will get back to you by %(when)s.") % {"when": formats.date_format(local, "l j F H:i")}
+    with translation.override(_customer_language(case)):
+        return _("I will get back to you by %(when)s.") % {"when": _local_when(case, when)}

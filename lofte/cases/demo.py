@@ -19,6 +19,8 @@ from lofte.cases.models import Case, CaseType, Channel, Priority, Status
 from lofte.core import clock
 from lofte.customers.models import Tier
 from lofte.customers.services import customer_create, organisation_get_or_create
+from lofte.promises.calendars import calendar_create
+from lofte.promises.policies import policy_create
 
 DEMO_PASSWORD = "lofte-demo"  # noqa: S105 - published demo login, printed by `make run`
 DEMO_LOGIN = "anna@demo.lofte.se"
@@ -164,12 +166,35 @@ def seed_demo(*, cases: int = 100, customers: int = 30, seed: int = 42) -> dict[
             name=name,
             default_team=teams[team],
             default_priority=prio,
+            breach_notice=complaint,
             is_complaint=complaint,
             expected_handling_time=timedelta(days=2),
             update_interval=timedelta(days=1),
         )
         for name, team, prio, complaint in CASE_TYPES
     ]
+    office = calendar_create(name="Kontorstid", time_zone="Europe/Stockholm", country="SE")
+    always = calendar_create(name="Dygnet runt", time_zone="Europe/Stockholm", always_open=True)
+    policy_create(
+        name="Standard",
+        order=100,
+        first_response_minutes=4 * 60,
+        first_response_calendar=office,
+        next_update_minutes=9 * 60,
+        next_update_calendar=office,
+        resolution_minutes=3 * 9 * 60,
+        resolution_calendar=office,
+    )
+    policy_create(
+        name="Reklamation 24 h",
+        order=10,
+        case_type=next(t for t in case_types if t.is_complaint),
+        first_response_minutes=2 * 60,
+        first_response_calendar=office,
+        resolution_minutes=24 * 60,
+        resolution_calendar=always,
+    )
+    policy_create(name="A-kunder", order=20, tier="A", first_response_minutes=60, first_response_calendar=office)
     orgs = [organisation_get_or_create(name=n) for n in ORGS]
     people = []
     for i in range(customers):

@@ -30,6 +30,14 @@ class CaseType(models.Model):
     update_interval = models.DurationField(
         _("update interval"), null=True, blank=True, help_text=_("How often the customer is updated while open.")
     )
+    breach_notice = models.BooleanField(
+        _("tell the customer when a promise is broken"),
+        default=False,
+        help_text=_("An honest message with a new time, which is itself a new promise."),
+    )
+    breach_notice_hours = models.PositiveSmallIntegerField(
+        _("new time after a broken promise (business hours)"), default=4
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

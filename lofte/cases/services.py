@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Team
 from lofte.cases import transitions
-from lofte.cases.delivery import email_payload, new_message_id, reply_route
+from lofte.cases.delivery import breach_notice_text, email_payload, new_message_id, reply_route
 from lofte.cases.models import (
+    ACTIVE_STATUSES,
     Attachment,
     Case,
     CaseEvent,
@@ -352,6 +353,41 @@ def _follow_up(case: Case, *, body: str, channel: str, subject: str, actor: Agen
     return follow_up.messages.get()
 
 
+def _send_outbound(
+    *, case: Case, body: str, author: Agent | None, now: datetime, attachments: Sequence[AttachmentInput] = ()
+) -> Message:
+    """The outbound message and its outbox row, on the route the case's channel gives (no event, no status)."""
+    route = reply_route(case=case, identities=list(case.customer.identities.all()))
+    thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
+    if route.channel == Channel.EMAIL:
+        payload = email_payload(case=case, text=body, thread=thread)
+        external_id = new_message_id()
+    else:
+        payload = {"text": body}
+        external_id = ""
+    if attachments:
+        payload["attachments"] = []  # filled below, after the files are stored
+    row = outbox_enqueue(channel=route.channel, to=route.to, payload=payload, external_id=external_id)
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.OUT,
+        channel=route.channel,
+        subject=payload.get("subject", ""),
+        body_text=body,
+        sender=payload.get("from", ""),
+        recipients=[route.to],
+        external_id=external_id,
+        author=author,
+        outbox_message=row,
+        created_at=now,
+    )
+    if attachments:
+        stored = _store_attachments(message, attachments)
+        row.payload["attachments"] = [a.pk for a in stored]
+        row.save(update_fields=["payload"])
+    return message
+
+
 @transaction.atomic
 def case_reply(
     *,
@@ -380,36 +416,8 @@ def case_reply(
     current = Status.OPEN if case.status == Status.NEW else case.status
     if status is not None and status != current:
         transitions.check(current, status)
-    identities = list(case.customer.identities.all())
-    route = reply_route(case=case, identities=identities)
     now = clock.now()
-    thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
-    if route.channel == Channel.EMAIL:
-        payload = email_payload(case=case, text=body, thread=thread)
-        external_id = new_message_id()
-    else:
-        payload = {"text": body}
-        external_id = ""
-    if attachments:
-        payload["attachments"] = []  # filled below, after the files are stored
-    row = outbox_enqueue(channel=route.channel, to=route.to, payload=payload, external_id=external_id)
-    message = Message.objects.create(
-        case=case,
-        direction=Direction.OUT,
-        channel=route.channel,
-        subject=payload.get("subject", ""),
-        body_text=body,
-        sender=payload.get("from", ""),
-        recipients=[route.to],
-        external_id=external_id,
-        author=author,
-        outbox_message=row,
-        created_at=now,
-    )
-    if attachments:
-        stored = _store_attachments(message, attachments)
-        row.payload["attachments"] = [a.pk for a in stored]
-        row.save(update_fields=["payload"])
+    message = _send_outbound(case=case, body=body, author=author, now=now, attachments=attachments)
     events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, created_at=now)]
     fields: list[str] = []
     if case.first_response_at is None:
@@ -687,3 +695,41 @@ def case_promises_broken(*, promise_ids: list[int], now: datetime) -> int:
     case_ids = {p.case_id for p in broken if p.case_id is not None}
     Case.objects.filter(pk__in=case_ids).update(next_due_at=promises.next_due_subquery())
     return len(broken)
+
+
+NOTICE_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION, PromiseKind.FOLLOW_UP)
+
+
+def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
+    """For broken promises on case types that ask for it: tell the customer honestly, with a new time,
+    which is itself a new promise. Each case in its own transaction; a case that cannot be written to
+    (no address) is skipped and the others go on."""
+    broken = (
+        Promise.objects.filter(
+            pk__in=promise_ids,
+            kind__in=NOTICE_KINDS,
+            case__case_type__breach_notice=True,
+            case__status__in=[s.value for s in ACTIVE_STATUSES],
+        )
+        .select_related("case", "case__customer", "case__team", "case__case_type", "calendar")
+        .order_by("id")
+    )
+    sent = 0
+    for promise in broken:
+        case = promise.case
+        assert case is not None
+        assert case.case_type is not None
+        due_at = promises.due_after(promise.calendar, now, case.case_type.breach_notice_hours * 60)
+        text = breach_notice_text(case=case, when=due_at)
+        try:
+            with transaction.atomic():
+                message = _send_outbound(case=case, body=text, author=None, now=now)
+                renewed = promises.promise_renew(broken=promise, due_at=due_at, customer_text=text, now=now)
+                events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)]
+                events += _promise_events(case, [promises.PromiseChange(renewed, "made")], actor=None, now=now)
+                CaseEvent.objects.bulk_create(events)
+                _touch(case, now, "next_due_at")
+        except ValidationFailed:
+            continue  # no address to write to: the breach is on the board and with the owner
+        sent += 1
+    return sent

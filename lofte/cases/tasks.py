@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from lofte.cases.services import case_promises_broken
+from lofte.cases.services import case_breach_notices, case_promises_broken
 from lofte.core import clock
 from lofte.promises.services import promises_tick
 
@@ -15,4 +15,10 @@ def promise_tick() -> dict[str, int]:
     now = clock.now()
     result = promises_tick(now=now)
     case_promises_broken(promise_ids=result.broken, now=now)
-    return {"reminded": len(result.reminded), "broken": len(result.broken), "escalated": len(result.escalated)}
+    notices = case_breach_notices(promise_ids=result.broken, now=now)
+    return {
+        "reminded": len(result.reminded),
+        "broken": len(result.broken),
+        "escalated": len(result.escalated),
+        "notices": notices,
+    }

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import team_get
+from lofte.core import clock
 from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
-from lofte.promises import calendars, policies
+from lofte.promises import calendars, policies, schemas
 from lofte.promises.business_time import add_business_time
 from lofte.promises.models import BusinessCalendar, SlaPolicy
 from lofte.promises.schemas import CalendarIn, CalendarOut, CalendarPatch, DueOut, PolicyIn, PolicyOut, PolicyPatch
 from lofte.promises.selectors import calendar_get, calendar_list, policy_get, policy_list
+from lofte.promises.stats import kept_rate, kept_rate_period
 
 router = Router(tags=["calendars and SLA policies"])
 
@@ -57,10 +61,18 @@ def update_calendar(request: HttpRequest, calendar_id: int, data: CalendarPatch)
 def calendar_due(request: HttpRequest, calendar_id: int, start: datetime, minutes: int) -> object:
     calendar = calendar_get(calendar_id=calendar_id)
     if start.tzinfo is None:
-        raise ValidationFailed("start needs a UTC offset, e.g. 2026-06-18T16:45:00+02:00.", field="start")
+        raise ValidationFailed(_("start needs a UTC offset, e.g. 2026-06-18T16:45:00+02:00."), field="start")
     if minutes < 0:
-        raise ValidationFailed("minutes cannot be negative.", field="minutes")
-    return {"due_at": add_business_time(calendars.schedule_for(calendar), start, timedelta(minutes=minutes))}
+        raise ValidationFailed(_("minutes cannot be negative."), field="minutes")
+    if minutes > schemas.MAX_MINUTES:
+        raise ValidationFailed(
+            _("minutes can be at most %(max)s (a year).") % {"max": schemas.MAX_MINUTES}, field="minutes"
+        )
+    try:
+        due = add_business_time(calendars.schedule_for(calendar), start, timedelta(minutes=minutes))
+    except OverflowError:  # a start at the edge of datetime's range (year 1 or 9999)
+        raise ValidationFailed(_("The due time would fall outside the years 1 to 9999."), field="start") from None
+    return {"due_at": due}
 
 
 def _policy_refs(values: dict[str, Any]) -> dict[str, Any]:
@@ -108,3 +120,43 @@ def update_policy(request: HttpRequest, policy_id: int, data: PolicyPatch) -> ob
     _admin(request)
     policy = policy_get(policy_id=policy_id)
     return policies.policy_update(policy=policy, **_policy_refs(data.model_dump(exclude_unset=True)))
+
+
+# --- the promise-kept rate ----------------------------------------------------------
+
+
+class KeptRateQuery(Schema):
+    date_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
+    date_to: date | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
+    by: Literal["kind", "channel", "team", "agent"] = "kind"
+
+
+class KeptRateRowOut(Schema):
+    key: int | str | None
+    label: str
+    kept: int
+    broken: int
+    rate: float | None = Field(..., description="kept / (kept + broken); null when none was decided.")
+
+
+class KeptRateOut(Schema):
+    date_from: date = Field(..., alias="from")
+    date_to: date = Field(..., alias="to")
+    by: str
+    rows: list[KeptRateRowOut]
+
+
+@router.get(
+    "/promises/kept-rate",
+    response=KeptRateOut,
+    by_alias=True,
+    tags=["promises"],
+    summary="Promise-kept rate per kind, channel, team or agent",
+    description="Of the promises due in [from, to) (days in the site's time zone) that were kept or broken, "
+    "the share kept. Cancelled and pending promises do not count; only promises you may see do.",
+)
+def promise_kept_rate(request: HttpRequest, filters: Query[KeptRateQuery]) -> object:
+    today = timezone.localdate(clock.now(), timezone.get_default_timezone())
+    start, end = kept_rate_period(date_from=filters.date_from, date_to=filters.date_to, today=today)
+    rows = kept_rate(agent=request.auth, date_from=start, date_to=end, group_by=filters.by)  # type: ignore[attr-defined]
+    return {"from": start, "to": end, "by": filters.by, "rows": rows}

@@ -31,6 +31,8 @@ FIELDS = (
     "resolution_calendar",
     "pause_statuses",
 )
+# A target longer than a year of wall-clock minutes is a typo, and its due time could overflow a date.
+MAX_MINUTES = 366 * 24 * 60
 PAUSABLE = (Status.NEW, Status.OPEN, Status.WAITING_ON_CUSTOMER, Status.WAITING_ON_THIRD_PARTY)
 
 
@@ -66,9 +68,10 @@ def policy_validate(values: dict[str, Any], *, instance: SlaPolicy | None = None
         raise ValidationFailed(_("A policy needs at least one target."), field="first_response_minutes")
     for target in TARGETS:
         minutes = values.get(f"{target}_minutes")
-        if minutes is not None and (not isinstance(minutes, int) or minutes <= 0):
+        if minutes is not None and (not isinstance(minutes, int) or minutes <= 0 or minutes > MAX_MINUTES):
             raise ValidationFailed(
-                _("A target is a positive number of minutes, not '%(value)s'.") % {"value": minutes},
+                _("A target is a positive number of minutes, at most %(max)s (a year), not '%(value)s'.")
+                % {"value": minutes, "max": MAX_MINUTES},
                 field=f"{target}_minutes",
             )
     pauses = values.get("pause_statuses", [Status.WAITING_ON_CUSTOMER])

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from lofte.accounts.schemas import AgentRef
+from lofte.promises.policies import MAX_MINUTES
+
+# The longest target (and due-time preview) the API takes: a year of wall-clock minutes. Longer ones are no
+# promise anyone keeps, and the computation must stay inside datetime's range (a due time past 9999 is a 500).
+ORDER_MAX = 2_147_483_647  # PositiveIntegerField's upper bound on PostgreSQL
 
 
 class CalendarIn(Schema):
@@ -19,6 +25,8 @@ class CalendarIn(Schema):
 
 
 class CalendarPatch(Schema):
+    """Only the fields given are changed; none may be null (closed_days [] and special_hours {} clear those)."""
+
     name: str | None = Field(None, max_length=100)
     time_zone: str | None = Field(None, max_length=64)
     country: str | None = Field(None, max_length=2)
@@ -27,6 +35,14 @@ class CalendarPatch(Schema):
     closed_on_eves: bool | None = None
     closed_days: list[str] | None = None
     special_hours: dict[str, list[list[str]]] | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # runs only for values the request gave; the service would read null as "leave it as it is", silently
+        if value is None:
+            raise ValueError("may be left out, but cannot be null")
+        return value
 
 
 class CalendarOut(Schema):
@@ -39,6 +55,7 @@ class CalendarOut(Schema):
     closed_on_eves: bool
     closed_days: list[str]
     special_hours: dict[str, list[list[str]]]
+    updated_at: datetime
 
 
 class DueOut(Schema):
@@ -47,38 +64,49 @@ class DueOut(Schema):
 
 class PolicyIn(Schema):
     name: str = Field(..., max_length=100)
-    order: int = Field(100, ge=0)
+    order: int = Field(100, ge=0, le=ORDER_MAX)
     is_active: bool = True
     channel: str = ""
     priority: int | None = None
     tier: str = ""
     case_type: int | None = None
     team: int | None = None
-    first_response_minutes: int | None = None
+    first_response_minutes: int | None = Field(None, le=MAX_MINUTES)
     first_response_calendar: int | None = None
-    next_update_minutes: int | None = None
+    next_update_minutes: int | None = Field(None, le=MAX_MINUTES)
     next_update_calendar: int | None = None
-    resolution_minutes: int | None = None
+    resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
     resolution_calendar: int | None = None
     pause_statuses: list[str] = Field(default_factory=lambda: ["waiting_on_customer"])
 
 
 class PolicyPatch(Schema):
+    """Only the fields given are changed. The conditions, targets and calendars may be null (cleared); the others
+    may not."""
+
     name: str | None = Field(None, max_length=100)
-    order: int | None = Field(None, ge=0)
+    order: int | None = Field(None, ge=0, le=ORDER_MAX)
     is_active: bool | None = None
     channel: str | None = None
     priority: int | None = None
     tier: str | None = None
     case_type: int | None = None
     team: int | None = None
-    first_response_minutes: int | None = None
+    first_response_minutes: int | None = Field(None, le=MAX_MINUTES)
     first_response_calendar: int | None = None
-    next_update_minutes: int | None = None
+    next_update_minutes: int | None = Field(None, le=MAX_MINUTES)
     next_update_calendar: int | None = None
-    resolution_minutes: int | None = None
+    resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
     resolution_calendar: int | None = None
     pause_statuses: list[str] | None = None
+
+    @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # runs only for values the request gave: leaving a field out is fine, sending null is not
+        if value is None:
+            raise ValueError("may be left out, but cannot be null")
+        return value
 
 
 class PolicyOut(Schema):
@@ -98,6 +126,8 @@ class PolicyOut(Schema):
     resolution_minutes: int | None
     resolution_calendar: int | None = Field(None, alias="resolution_calendar_id")
     pause_statuses: list[str]
+    created_at: datetime
+    updated_at: datetime
 
 
 class TeamRef(Schema):
@@ -131,3 +161,14 @@ class PromiseIn(Schema):
     due_at: datetime
     customer_text: str = Field("", max_length=1000)
     kind: str = "follow_up"
+
+    @field_validator("due_at")
+    @classmethod
+    def _storable(cls, value: datetime) -> datetime:
+        # 9999-12-31T23:00-05:00 parses, but is past datetime's range in UTC, where it is stored
+        if value.tzinfo is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("is later than the year 9999 in UTC") from None
+        return value

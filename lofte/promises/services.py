@@ -23,6 +23,7 @@ from lofte.core.errors import ValidationFailed
 from lofte.notifications.services import notify_many
 from lofte.promises.business_time import add_business_time, business_time_between
 from lofte.promises.calendars import schedule_for
+from lofte.promises.live import promises_changed, promises_moving
 from lofte.promises.models import (
     BusinessCalendar,
     Promise,
@@ -170,6 +171,7 @@ def promises_case_opened(*, case: Case, now: datetime) -> list[PromiseChange]:
         if (p := _from_policy(case, kind, policy, now))
     ]
     Promise.objects.bulk_create(made)
+    promises_changed(made)
     return [PromiseChange(p, "made") for p in made]
 
 
@@ -200,6 +202,7 @@ def promise_make(
     )
     promise.owner_agent = created_by
     promise.save()
+    promises_changed([promise])
     return promise
 
 
@@ -223,6 +226,7 @@ def _keep(promises: list[Promise], now: datetime) -> list[PromiseChange]:
     for p in promises:
         p.state, p.kept_at = PromiseState.KEPT, now
         changes.append(PromiseChange(p, "kept", {"on_time": now <= p.due_at or p.paused_at is not None}))
+    promises_changed(promises)
     return changes
 
 
@@ -234,6 +238,7 @@ def _cancel(promises: list[Promise], now: datetime, reason: str) -> list[Promise
     )
     for p in promises:
         p.state, p.cancelled_at, p.cancel_reason = PromiseState.CANCELLED, now, reason
+    promises_changed(promises)
     return [PromiseChange(p, "cancelled", {"reason": reason}) for p in promises]
 
 
@@ -249,6 +254,7 @@ def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
                 made.paused_at = now
                 made.remaining = remaining_between(made.calendar, now, made.due_at)
             made.save()
+            promises_changed([made])
             changes.append(PromiseChange(made, "made"))
     return changes
 
@@ -271,6 +277,7 @@ def promises_case_status_changed(*, case: Case, old: str, new: str, now: datetim
         made = _from_policy(case, PromiseKind.RESOLUTION, policy, now)
         if made is not None:
             made.save()
+            promises_changed([made])
             changes.append(PromiseChange(made, "made"))
     return changes
 
@@ -284,6 +291,7 @@ def _pause(promises: list[Promise], now: datetime) -> list[PromiseChange]:
         p.remaining = remaining_between(p.calendar, now, p.due_at)
         p.save(update_fields=["paused_at", "remaining"])
         changes.append(PromiseChange(p, "paused", {"remaining_minutes": int(p.remaining.total_seconds() // 60)}))
+    promises_changed(c.promise for c in changes)
     return changes
 
 
@@ -300,11 +308,13 @@ def _resume(promises: list[Promise], now: datetime) -> list[PromiseChange]:
         p.reminded_at = None
         p.save(update_fields=["due_at", "paused_at", "remaining", "remind_at", "reminded_at"])
         changes.append(PromiseChange(p, "resumed", {"due_at": p.due_at.isoformat()}))
+    promises_changed(c.promise for c in changes)
     return changes
 
 
 def promises_case_reassigned(*, case: Case) -> None:
     """Pending promises follow the case to its new owner (an agent's own promises stay with the agent)."""
+    promises_moving(case=case)
     Promise.objects.filter(case=case, state=PromiseState.PENDING).exclude(origin=PromiseOrigin.AGENT).update(
         owner_agent_id=case.assignee_id, owner_team_id=case.team_id
     )
@@ -379,6 +389,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             )
             rows = _claimed(token)
             _notify(rows, "broken", level=1, now=now)
+            promises_changed(rows)
         result.broken += [p.pk for p in rows]
 
     due_escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
@@ -396,6 +407,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             rows = _claimed(token)
             for level in sorted({p.escalation_level for p in rows}):
                 _notify([p for p in rows if p.escalation_level == level], "escalated", level=level, now=now)
+            promises_changed(rows)
         result.escalated += [p.pk for p in rows]
     return result
 
@@ -468,3 +480,23 @@ def _promise_text(p: Promise, what: str, reference: str) -> str:
         "ref": reference,
         "due": due,
     }
+
+
+def promise_renew(*, broken: Promise, due_at: datetime, customer_text: str, now: datetime) -> Promise:
+    """After a breach, the honest new time the customer was told: a new promise of the same kind."""
+    renewed = Promise(
+        kind=broken.kind,
+        case=broken.case,
+        due_at=due_at,
+        owner_agent_id=broken.owner_agent_id,
+        owner_team_id=broken.owner_team_id,
+        customer_text=customer_text,
+        origin=PromiseOrigin.SYSTEM,
+        policy_id=broken.policy_id,
+        calendar_id=broken.calendar_id,
+        created_at=now,
+        remind_at=due_at - reminder_lead(broken.kind, due_at - now),
+    )
+    renewed.save()
+    promises_changed([renewed])
+    return renewed

@@ -6,4 +6,5 @@ app_name = "promises"
 
 urlpatterns = [
     path("promises/", views.board, name="board"),
+    path("promises/kept-rate", views.kept_rate, name="kept_rate"),
 ]

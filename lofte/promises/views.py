@@ -1,16 +1,20 @@
-"""The promise board for team leads."""
+"""The promise board for team leads, and the promise-kept rate."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lofte.accounts.selectors import agent_list_active, team_list
 from lofte.core import clock
-from lofte.core.htmx import is_htmx
+from lofte.core.errors import ValidationFailed
+from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.promises.board import board_for
+from lofte.promises.stats import GROUPINGS, kept_rate_period, kept_rate_total, parse_day
+from lofte.promises.stats import kept_rate as kept_rate_rows
 
 
 def _int(value: str | None) -> int | None:
@@ -31,3 +35,38 @@ def board(request: HttpRequest) -> HttpResponse:
     }
     template = "promises/partials/_board.html" if is_htmx(request) else "promises/board.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def kept_rate(request: HttpRequest) -> HttpResponse:
+    """Kept and broken promises per kind, channel, team or agent over a period; the last 30 days by default."""
+    raw_from, raw_to = request.GET.get("from", ""), request.GET.get("to", "")
+    by = request.GET.get("by") or GROUPINGS[0]
+    today = timezone.localdate(clock.now(), timezone.get_default_timezone())
+    context: dict[str, object] = {"by": by, "groupings": GROUPINGS, "from_value": raw_from, "to_value": raw_to}
+    try:
+        start, end = kept_rate_period(
+            date_from=parse_day(raw_from, field="from"), date_to=parse_day(raw_to, field="to"), today=today
+        )
+        rows = kept_rate_rows(agent=request.user, date_from=start, date_to=end, group_by=by)  # type: ignore[arg-type]
+    except ValidationFailed as exc:
+        context["error"] = exc
+        return render_page_or_partial(
+            request,
+            page="promises/kept_rate.html",
+            partial="promises/partials/_kept_rate.html",
+            context=context,
+            status=422,
+        )
+    context.update(
+        {
+            "from_value": start.isoformat(),
+            "to_value": end.isoformat(),
+            "rows": rows,
+            "total": kept_rate_total(rows),
+        }
+    )
+    return render_page_or_partial(
+        request, page="promises/kept_rate.html", partial="promises/partials/_kept_rate.html", context=context
+    )

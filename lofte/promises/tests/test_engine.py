@@ -241,7 +241,7 @@ class TestTick:
         with clock.at(MONDAY_9):
             case = make_case(customer=customer, team=team)
         with clock.at(MONDAY_9 + timedelta(hours=3)):
-            assert promise_tick.call() == {"reminded": 1, "broken": 1, "escalated": 0}
+            assert promise_tick.call() == {"reminded": 1, "broken": 1, "escalated": 0, "notices": 0}
         assert CaseEvent.objects.filter(case=case, kind="promise_broken").count() == 1
         case.refresh_from_db()
         assert case.next_due_at == pending(case, PromiseKind.RESOLUTION).due_at
@@ -268,3 +268,27 @@ class TestTick:
             for _ in range(30):
                 make_case(customer=customer, team=team)
         assert count() == few
+
+
+def test_an_honest_message_with_a_new_time_follows_a_broken_promise(policy, customer, team):
+    case_type = CaseTypeFactory(name="Faktura", breach_notice=True, breach_notice_hours=4)
+    with clock.at(MONDAY_9):
+        case = make_case(customer=customer, team=team, case_type=case_type)
+    with clock.at(MONDAY_9 + timedelta(hours=3)):  # first response was due 11:00; now 12:00 Stockholm
+        assert promise_tick.call()["notices"] == 1
+    notice = case.messages.get(direction="out")
+    assert notice.author is None
+    assert notice.recipients == ["karin@example.se"]
+    assert notice.body_text == (
+        "Vi har inte lyckats svara inom den tid vi lovade, och det beklagar vi. "
+        "Du hör av oss senast måndag 16 november 16:00."
+    )
+    renewed = pending(case, PromiseKind.FIRST_RESPONSE)
+    assert (renewed.origin, renewed.due_at, renewed.customer_text) == (
+        "system",
+        datetime(2026, 11, 16, 15, 0, tzinfo=UTC),
+        notice.body_text,
+    )
+    assert OutboxMessage.objects.filter(to="karin@example.se").count() == 1
+    with clock.at(MONDAY_9 + timedelta(hours=3, minutes=1)):
+        assert promise_tick.call()["notices"] == 0  # told once

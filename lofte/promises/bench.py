@@ -1,0 +1,661 @@
+"""The promise-tick benchmark behind `lofte bench_promises`, in a database of its own.
+
+`run_benchmark` creates a fresh database with Django's test-database
+machinery (never the user's data), seeds N pending promises on cases owned by
+agents of a handful of teams with team leads (and an admin for the top of the
+escalation ladder), of which M are due, and measures one tick:
+
+* `promises_tick(now=...)`, the engine's scan-claim-notify loop, and
+* the whole task body (`promise_tick.call()`, found through the schedule,
+  since the promises layer does not import the cases app), which also writes
+  the broken promises' timeline events and moves their cases' next due times;
+
+each with its query count. Between measurements the promises the tick changed
+are written back as they were and its notifications, emails and events are
+deleted, so every run sees the same rows; the figures are the median of
+`repeat` runs.
+
+What is seeded, at `now`:
+
+* N - M - P promises due in the future (up to 20 days); those due within the
+  reminder lead were already reminded, as a running worker would have done;
+* M promises whose due time has just passed (the tick breaks them); half of
+  them were never reminded, so the same tick sends their reminders first;
+* P paused promises (cases waiting on the customer) whose due time passed
+  while paused: pending, never handled by the tick (default 0);
+* E broken promises (not counted in N) due for their next escalation, half at
+  level 1 (to the team leads), half at level 2 (to the admins).
+
+Every promise belongs to a case (two per case: first response and
+resolution), written with raw SQL through the app registry. The rows are
+written with explicit ids (COPY on PostgreSQL, executemany on SQLite), the
+sequences are reset, and the planner gets its statistics: VACUUM ANALYZE on
+PostgreSQL, ANALYZE on SQLite (which a Lofte SQLite database otherwise never
+gets; `analyze=False` measures that case).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils.module_loading import import_string
+
+from lofte.accounts.models import Role, Team
+from lofte.accounts.services import agent_create, team_create
+from lofte.core import clock
+from lofte.core.choices import Channel, Priority, Status
+from lofte.customers.models import Customer
+from lofte.notifications.models import Notification
+from lofte.outbox.models import OutboxMessage
+from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
+from lofte.promises.services import promises_tick, reminder_lead
+
+Progress = Callable[[str], None]
+
+TEAM_NAMES = ["Kundservice", "Fakturering", "Leverans", "Teknik", "Reklamation", "Företag"]
+AGENTS_PER_TEAM = 4  # and one team lead
+UNASSIGNED_SHARE = 0.2  # cases without an assignee: the team leads hear about their promises
+CUSTOMERS = 50
+CHUNK = 20_000  # promises per INSERT round
+TICK_JOB = "promises.tick"
+TARGET_TICK_S = 1.0  # for 1,000 due promises
+TARGET_SPREAD = 0.2  # N = 100,000 against N = 1,000,000
+
+# The tick's three scans, told apart by their ORDER BY.
+SCANS = {"reminders": "remind_at", "breaches": "due_at", "escalations": "next_escalation_at"}
+
+
+# --- the database of its own (as lofte.cases.bench, which this layer may not import) -----------
+
+
+def _bench_db_name(current: str) -> str:
+    pid = os.getpid()
+    if connection.vendor == "sqlite":
+        return str(Path(settings.DATA_DIR) / f"benchpromises_{pid}.sqlite3")
+    return f"{current}_benchpromises_{pid}"[-63:].lstrip("_")
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """Switch the default connection to a fresh, migrated database; drop it afterwards."""
+    settings_dict = connection.settings_dict
+    old_name = settings_dict["NAME"]
+    test_settings = settings_dict.setdefault("TEST", {})
+    old_test_name = test_settings.get("NAME")
+    test_settings["NAME"] = _bench_db_name(str(old_name))
+    try:
+        try:
+            name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        except BaseException:
+            if connection.settings_dict["NAME"] != old_name:  # created, but migrating failed
+                connection.creation.destroy_test_db(old_name, verbosity=0)
+            raise
+        try:
+            yield name
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            if connection.vendor == "sqlite":
+                for suffix in ("-wal", "-shm", "-journal"):
+                    Path(name + suffix).unlink(missing_ok=True)
+    finally:
+        test_settings["NAME"] = old_test_name
+
+
+# --- bulk writing ---------------------------------------------------------------------------------
+
+
+class _Table:
+    """Rows of one model with explicit values for `fields`; every other column gets its default.
+
+    COPY on PostgreSQL, executemany elsewhere. Datetimes must be aware and in UTC.
+    """
+
+    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
+        self.model = model
+        self.postgres = connection.vendor == "postgresql"
+        concrete = [f for f in model._meta.concrete_fields if isinstance(f, models.Field)]
+        known = {f.name for f in concrete}
+        unknown = set(fields) - known
+        if unknown:
+            raise RuntimeError(f"{model.__name__} has no columns {sorted(unknown)}")
+        rest = [f for f in concrete if f.name not in fields]
+        for f in rest:
+            if not (f.null or f.has_default() or f.empty_strings_allowed):
+                raise RuntimeError(f"the benchmark does not know what to write in {model.__name__}.{f.name}")
+        self.defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
+        by_name = {f.name: f for f in concrete}
+        qn = connection.ops.quote_name
+        self.table = qn(model._meta.db_table)
+        self.columns = ", ".join(qn(str(f.column)) for f in [*(by_name[n] for n in fields), *rest])
+        self.width = len(fields) + len(rest)
+
+    def dt(self, value: datetime | None) -> Any:
+        """A datetime as the database takes it (Django's own format on SQLite, without its per-call cost)."""
+        if value is None or self.postgres:
+            return value
+        return str(value.replace(tzinfo=None))
+
+    def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.postgres:
+                raw: Any = cursor.cursor  # the psycopg cursor, for COPY
+                with raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row + self.defaults)
+            else:
+                placeholders = ", ".join(["%s"] * self.width)
+                sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({placeholders})"  # noqa: S608
+                cursor.executemany(sql, [row + self.defaults for row in rows])
+
+
+@contextmanager
+def _indexes_dropped(tables: Sequence[type[models.Model]]) -> Iterator[None]:
+    """Drop the tables' secondary indexes for a bulk load and create them again, exactly as they were.
+
+    Building an index once over sorted rows is much faster than keeping a dozen of them up to date row
+    by row. Primary keys and unique constraints stay (their indexes enforce them).
+    """
+    statements: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        for model in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = %s AND indexname NOT IN "
+                    "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+                    [model._meta.db_table, connection.ops.quote_name(model._meta.db_table)],
+                )
+            else:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+                    [model._meta.db_table],
+                )
+            statements += [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+        for name, _sql in statements:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in statements:
+                cursor.execute(sql)
+
+
+def _delete_ids(model: type[models.Model], ids: Sequence[int]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            part = list(ids[start : start + 5000])
+            placeholders = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                f"DELETE FROM {qn(model._meta.db_table)} WHERE {qn(str(model._meta.pk.column))} IN ({placeholders})",  # type: ignore[union-attr]  # noqa: S608
+                part,
+            )
+
+
+def _delete_all(tables: Sequence[type[models.Model]]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)}")  # noqa: S608
+
+
+# --- seeding ----------------------------------------------------------------------------------------
+
+CASE_FIELDS = [
+    "id",
+    "reference",
+    "subject",
+    "customer",
+    "status",
+    "priority",
+    "team",
+    "assignee",
+    "channel",
+    "language",
+    "created_at",
+    "updated_at",
+    "next_due_at",
+]
+PROMISE_FIELDS = [
+    "id",
+    "kind",
+    "case",
+    "due_at",
+    "owner_agent",
+    "owner_team",
+    "state",
+    "origin",
+    "created_at",
+    "paused_at",
+    "remaining",
+    "remind_at",
+    "reminded_at",
+    "broken_at",
+    "escalation_level",
+    "next_escalation_at",
+]
+FUTURE, DUE, DUE_UNREMINDED, PAUSED, ESCALATE = range(5)
+
+
+@dataclass
+class World:
+    """What the measurements need from the seeded database."""
+
+    now: datetime
+    pending: int
+    due: int
+    paused: int
+    escalations: int
+    cases: int
+    # the rows the tick changes, as seeded, to write them back between runs
+    touched: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    reminders_due: int = 0
+
+
+def _seed_people() -> tuple[list[Team], dict[int, list[int]]]:
+    teams = [team_create(name=name, email=f"{name.lower()}@bench.lofte.localhost") for name in TEAM_NAMES]
+    members: dict[int, list[int]] = {}
+    for t, team in enumerate(teams):
+        lead = agent_create(email=f"lead{t}@bench.lofte.localhost", name=f"Lead {t}", role=Role.TEAM_LEAD, teams=[team])
+        members[team.pk] = [lead.pk]
+        for i in range(AGENTS_PER_TEAM):
+            agent = agent_create(email=f"agent{t}.{i}@bench.lofte.localhost", name=f"Agent {t}.{i}", teams=[team])
+            members[team.pk].append(agent.pk)
+    agent_create(email="admin@bench.lofte.localhost", name="Admin", role=Role.ADMIN, teams=teams)
+    return teams, members
+
+
+class _PromiseMaker:
+    """Promise rows of each category, at `now`."""
+
+    def __init__(self, *, rng: random.Random, now: datetime, table: _Table) -> None:
+        self.rng, self.now, self.t = rng, now, table
+        self.remaining = Promise._meta.get_field("remaining")
+        self.interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
+
+    def row(
+        self, *, pk: int, kind: str, case_id: int, owner: int | None, team: int, category: int
+    ) -> tuple[tuple[Any, ...], datetime, datetime]:
+        """The row, its due time and its creation time."""
+        rng, now, dt = self.rng, self.now, self.t.dt
+        state = PromiseState.PENDING
+        paused = remaining = reminded = broken = next_escalation = None
+        level = 0
+        if category == FUTURE:
+            due = now + timedelta(seconds=rng.randint(300, 20 * 86400))
+            created = now - timedelta(seconds=rng.randint(60, 3 * 86400))
+        elif category == PAUSED:  # paused for longer than was left: the due time passed while paused
+            due = now - timedelta(seconds=rng.randint(3600, 10 * 86400))
+            created = due - timedelta(seconds=rng.randint(7200, 3 * 86400))
+            paused = created + (due - created) / 2
+            remaining = self.remaining.get_db_prep_save(due - paused, connection)
+        else:  # just due, or broken a while ago
+            due = now - timedelta(seconds=rng.randint(1, 30))
+            if category == ESCALATE:
+                due -= self.interval * rng.randint(1, 2)
+            created = due - timedelta(seconds=rng.randint(7200, 3 * 86400))
+        remind = due - reminder_lead(kind, due - created)
+        if remind <= now and category not in (DUE_UNREMINDED, PAUSED):
+            reminded = remind + timedelta(seconds=rng.randint(0, 29))
+        if category == ESCALATE:
+            state = PromiseState.BROKEN
+            level = 1 + pk % 2
+            broken = due + timedelta(seconds=rng.randint(0, 29))
+            next_escalation = now - timedelta(seconds=rng.randint(1, 30))
+        row = (
+            pk,
+            kind,
+            case_id,
+            dt(due),
+            owner,
+            team,
+            state,
+            PromiseOrigin.POLICY,
+            dt(created),
+            dt(paused),
+            remaining,
+            dt(remind),
+            dt(reminded),
+            dt(broken),
+            level,
+            dt(next_escalation),
+        )
+        return row, due, created
+
+
+def _categories(rng: random.Random, *, total: int, due: int, paused: int, escalations: int) -> dict[int, int]:
+    """Which promises (by position) are due, paused or to escalate; the others are due in the future."""
+    special = rng.sample(range(total), due + paused + escalations)
+    category = dict.fromkeys(special[: due // 2], DUE_UNREMINDED)
+    category |= dict.fromkeys(special[due // 2 : due], DUE)
+    category |= dict.fromkeys(special[due : due + paused], PAUSED)
+    category |= dict.fromkeys(special[due + paused :], ESCALATE)
+    return category
+
+
+def seed(
+    *,
+    pending: int,
+    due: int,
+    paused: int = 0,
+    escalations: int = 0,
+    analyze: bool = True,
+    progress: Progress,
+    seed_value: int = 42,
+) -> World:
+    """Write the promises and their cases; returns what the measurements need."""
+    rng = random.Random(seed_value)  # noqa: S311 - benchmark data, not security
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    teams, members = _seed_people()
+    customers = Customer.objects.bulk_create([Customer(name=f"Kund {i}") for i in range(CUSTOMERS)])
+    customer_ids = [c.pk for c in customers]
+    agents = sum(len(m) for m in members.values()) + 1
+    progress(f"seed: {len(teams)} teams, {agents} agents (a team lead in each team, an admin), {CUSTOMERS} customers")
+
+    case_model = apps.get_model("cases", "Case")
+    total = pending + escalations
+    category = _categories(rng, total=total, due=due, paused=paused, escalations=escalations)
+    world = World(
+        now=now,
+        pending=pending,
+        due=due,
+        paused=paused,
+        escalations=escalations,
+        cases=(total + 1) // 2,
+        reminders_due=due // 2,
+    )
+    with _indexes_dropped([case_model, Promise]), _sqlite_cache():
+        _write(
+            world,
+            rng=rng,
+            teams=teams,
+            members=members,
+            customer_ids=customer_ids,
+            category=category,
+            progress=progress,
+        )
+    progress(f"seed: indexes built ({time.perf_counter() - started:.1f} s)")
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [case_model, Promise]):
+            cursor.execute(sql)
+    statistics_started = time.perf_counter()
+    what = _statistics(analyze=analyze)
+    progress(
+        f"seed: done, {pending:,} pending promises ({due:,} due, {paused:,} paused) and {escalations:,} broken "
+        f"to escalate, on {world.cases:,} cases, in {time.perf_counter() - started:.1f} s "
+        f"({what}: {time.perf_counter() - statistics_started:.1f} s)"
+    )
+    # measure on a fresh connection, with the settings' own options (the seeding enlarged SQLite's cache)
+    connection.close()
+    return world
+
+
+@contextmanager
+def _sqlite_cache() -> Iterator[None]:
+    """A larger page cache for the load on SQLite; the connection is closed afterwards anyway."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")
+    yield
+
+
+def _write(
+    world: World,
+    *,
+    rng: random.Random,
+    teams: list[Team],
+    members: dict[int, list[int]],
+    customer_ids: list[int],
+    category: dict[int, int],
+    progress: Progress,
+) -> None:
+    now, total = world.now, world.pending + world.escalations
+    started = time.perf_counter()
+    cases_t = _Table(apps.get_model("cases", "Case"), CASE_FIELDS)
+    promises_t = _Table(Promise, PROMISE_FIELDS)
+    maker = _PromiseMaker(rng=rng, now=now, table=promises_t)
+    prefix = settings.LOFTE_REFERENCE_PREFIX
+    case_rows: list[tuple[Any, ...]] = []
+    promise_rows: list[tuple[Any, ...]] = []
+    reported = 0
+    for c in range(world.cases):
+        case_id = c + 1
+        team = teams[c % len(teams)].pk
+        owner = None if rng.random() < UNASSIGNED_SHARE else rng.choice(members[team])
+        next_due: datetime | None = None
+        status = Status.OPEN
+        created = now
+        for j in range(2 * c, min(2 * c + 2, total)):
+            what = category.get(j, FUTURE)
+            kind = PromiseKind.FIRST_RESPONSE if j % 2 == 0 else PromiseKind.RESOLUTION
+            row, due_at, made = maker.row(pk=j + 1, kind=kind, case_id=case_id, owner=owner, team=team, category=what)
+            promise_rows.append(row)
+            created = min(created, made)
+            if what in (DUE, DUE_UNREMINDED, ESCALATE):
+                world.touched[j + 1] = row
+            if what == PAUSED:
+                status = Status.WAITING_ON_CUSTOMER
+            elif what != ESCALATE and (next_due is None or due_at < next_due):
+                next_due = due_at
+        case_rows.append(
+            (
+                case_id,
+                f"{prefix}-{now.year}-{case_id:07d}",
+                f"Benchmark case {case_id}",
+                customer_ids[c % len(customer_ids)],
+                status,
+                Priority.NORMAL,
+                team,
+                owner,
+                Channel.EMAIL,
+                "sv",
+                cases_t.dt(created),
+                cases_t.dt(created),
+                cases_t.dt(next_due),
+            )
+        )
+        if len(promise_rows) >= CHUNK or c == world.cases - 1:
+            with transaction.atomic():
+                cases_t.insert(case_rows)
+                promises_t.insert(promise_rows)
+            written = min(2 * c + 2, total)
+            case_rows, promise_rows = [], []
+            if written - reported >= 100_000 or written == total:
+                reported = written
+                progress(f"seed: {written:,}/{total:,} promises ({time.perf_counter() - started:.1f} s)")
+
+
+def _statistics(*, analyze: bool) -> str:
+    """Give the planner its statistics, as autovacuum (PostgreSQL) or an operator (SQLite) would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+            return "VACUUM ANALYZE"
+        if analyze:
+            cursor.execute("ANALYZE")
+            return "ANALYZE"
+    return "no ANALYZE"
+
+
+# --- measuring ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    queries: int
+    counts: dict[str, int]
+    sql: list[str]
+
+
+def _tick_task() -> Any:
+    """The periodic task that wraps the tick, from the schedule (config wires the apps together)."""
+    for job in import_string(settings.LOFTE_SCHEDULE):
+        if job.name == TICK_JOB:
+            return job.task
+    raise RuntimeError(f"no job {TICK_JOB!r} in {settings.LOFTE_SCHEDULE}")
+
+
+def _reset(world: World) -> None:
+    """Put back what a tick (or the task) changed, so the next run sees the seeded rows."""
+    case_event = apps.get_model("cases", "CaseEvent")
+    touched = list(world.touched)
+    with transaction.atomic():
+        _delete_ids(Promise, touched)
+        _Table(Promise, PROMISE_FIELDS).insert(list(world.touched.values()))
+        _delete_all([Notification, OutboxMessage, case_event])
+    if connection.vendor == "postgresql":  # no dead index entries for the next run to step over
+        qn = connection.ops.quote_name
+        tables = ", ".join(qn(m._meta.db_table) for m in (Promise, Notification, OutboxMessage, case_event))
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {tables}")
+
+
+def _run(world: World, fn: Callable[[], dict[str, int]]) -> Run:
+    with clock.at(world.now), CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        counts = fn()
+        seconds = time.perf_counter() - started
+    counts = counts | {
+        "notifications": Notification.objects.count(),
+        "emails": OutboxMessage.objects.count(),
+    }
+    return Run(seconds=seconds, queries=len(queries), counts=counts, sql=[q["sql"] for q in queries.captured_queries])
+
+
+def _tick(world: World) -> dict[str, int]:
+    result = promises_tick(now=world.now)
+    return {"reminded": len(result.reminded), "broken": len(result.broken), "escalated": len(result.escalated)}
+
+
+def scan_plans(sql: Sequence[str]) -> dict[str, str]:
+    """EXPLAIN the tick's three scans as they ran (the statements captured from the tick)."""
+    qn = connection.ops.quote_name
+    table = qn(Promise._meta.db_table)
+    plans: dict[str, str] = {}
+    for name, column in SCANS.items():
+        order = f"ORDER BY {table}.{qn(column)}"
+        found = next((s for s in sql if s.startswith("SELECT") and order in s and "LIMIT" in s), None)
+        if found is None:
+            continue
+        with connection.cursor() as cursor:
+            explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+            cursor.execute(explain + found)
+            rows = cursor.fetchall()
+        plans[name] = " | ".join(str(row[-1]).strip() for row in rows)
+    return plans
+
+
+def measure(world: World, *, repeat: int, progress: Progress) -> tuple[list[Run], list[Run]]:
+    """`repeat` ticks and `repeat` task runs, each on the seeded rows."""
+    task = _tick_task()
+    ticks: list[Run] = []
+    tasks: list[Run] = []
+    for i in range(repeat):
+        if i:
+            _reset(world)
+        ticks.append(_run(world, lambda: _tick(world)))
+        progress(f"tick {i + 1}/{repeat}: {ticks[-1].seconds:.3f} s, {ticks[-1].queries} queries, {ticks[-1].counts}")
+        _reset(world)
+        tasks.append(_run(world, task.call))
+        progress(f"task {i + 1}/{repeat}: {tasks[-1].seconds:.3f} s, {tasks[-1].queries} queries")
+    return ticks, tasks
+
+
+def run_benchmark(
+    *,
+    pending: int,
+    due: int,
+    paused: int = 0,
+    escalations: int = 0,
+    repeat: int = 3,
+    analyze: bool = True,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Seed, measure, and return the figures (the keys of `lofte bench_promises --json`)."""
+    if due + paused > pending:
+        raise ValueError("--due and --paused cannot together exceed --pending")
+    with bench_database() as name:
+        progress(f"database: {connection.vendor} {name}")
+        started = time.perf_counter()
+        world = seed(
+            pending=pending, due=due, paused=paused, escalations=escalations, analyze=analyze, progress=progress
+        )
+        seed_seconds = time.perf_counter() - started
+        ticks, tasks = measure(world, repeat=repeat, progress=progress)
+        plans = scan_plans(ticks[0].sql)
+        vendor = connection.vendor
+    result: dict[str, Any] = {
+        "pending": pending,
+        "due": due,
+        "tick_s": round(statistics.median(r.seconds for r in ticks), 4),
+        "tick_queries": ticks[0].queries,
+        "task_s": round(statistics.median(r.seconds for r in tasks), 4),
+        "task_queries": tasks[0].queries,
+        "database": vendor,
+        "analyzed": vendor == "postgresql" or analyze,
+        "paused": paused,
+        "escalations": escalations,
+        "reminders_due": world.reminders_due,
+        "cases": world.cases,
+        "seed_s": round(seed_seconds, 1),
+        "repeat": repeat,
+        "tick_s_runs": [round(r.seconds, 4) for r in ticks],
+        "task_s_runs": [round(r.seconds, 4) for r in tasks],
+        **ticks[0].counts,
+        "plans": plans,
+    }
+    if len({r.queries for r in ticks}) > 1 or len({r.queries for r in tasks}) > 1:
+        progress("warning: the query count varied between runs")
+        result["tick_queries_runs"] = [r.queries for r in ticks]
+        result["task_queries_runs"] = [r.queries for r in tasks]
+    return result
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """The human-readable report."""
+    stats = (
+        "VACUUM ANALYZE" if result["database"] == "postgresql" else ("ANALYZE" if result["analyzed"] else "no ANALYZE")
+    )
+    lines = [
+        f"Lofte promise tick: {result['pending']:,} pending promises ({result['due']:,} due, "
+        f"{result['paused']:,} paused), {result['escalations']:,} broken to escalate, on {result['database']} "
+        f"({stats}; seeded in {result['seed_s']} s)",
+        "",
+        f"{'':34}{'seconds':>9}{'queries':>9}   (median of {result['repeat']})",
+        f"{'promises_tick(now=...)':34}{result['tick_s']:>9.3f}{result['tick_queries']:>9}",
+        f"{'promise_tick.call() (task body)':34}{result['task_s']:>9.3f}{result['task_queries']:>9}",
+        "",
+        f"reminded {result['reminded']:,}, broken {result['broken']:,}, escalated {result['escalated']:,}; "
+        f"{result['notifications']:,} notifications, {result['emails']:,} emails",
+        "",
+        "Query plans of the three scans:",
+    ]
+    lines += [f"  {name}: {plan}" for name, plan in result["plans"].items()]
+    ok = result["tick_s"] < TARGET_TICK_S * max(result["due"], 1) / 1000
+    lines += [
+        "",
+        "Targets:",
+        f"  tick < {TARGET_TICK_S:.0f} s per 1,000 due: {'ok' if ok else 'MISSED'} ({result['tick_s']:.3f} s)",
+        f"  time and queries depend on --due, not --pending: compare runs with another --pending "
+        f"(within {TARGET_SPREAD:.0%})",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""The promise board's websocket: tells an agent's open board that promises it shows have changed."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from lofte.accounts.models import Agent
+from lofte.accounts.selectors import agent_team_ids
+from lofte.promises.live import ALL_GROUP, agent_group, team_group
+
+
+@database_sync_to_async
+def _groups_for(agent: Agent) -> list[str]:
+    """As promises_visible_to: admins see every promise (one group gets every change), others the promises
+    of their teams and their own."""
+    if agent.is_admin:
+        return [ALL_GROUP]
+    return [agent_group(agent.pk), *(team_group(team_id) for team_id in agent_team_ids(agent=agent))]
+
+
+class BoardConsumer(AsyncJsonWebsocketConsumer):
+    """Only signed-in, active agents; the message carries no promise, only which teams changed.
+
+    The browser then fetches its board again through the board view, which
+    checks access as on any request, so nothing is shown here that a reload
+    would not show.
+    """
+
+    board_groups: list[str]
+
+    async def connect(self) -> None:
+        self.board_groups = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active or self.channel_layer is None:
+            await self.close()  # before accept: the handshake is refused (HTTP 403)
+            return
+        self.board_groups = await _groups_for(cast(Agent, user))
+        for group in self.board_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.channel_layer is not None:
+            for group in self.board_groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """The board only listens; whatever a client sends is ignored."""
+
+    async def board_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"changed": True, "teams": event.get("teams", [])})

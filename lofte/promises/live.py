@@ -1,0 +1,92 @@
+"""The promise board's live updates: after a change commits, the boards that show it are told to refresh.
+
+The message says only that something changed, and for which teams; each
+browser then fetches its own board again, through the same view and the same
+access checks as a reload. Nothing is sent for a change that rolls back, and
+an unreachable channel layer costs a warning, never the change itself: the
+board also polls, so a lost message only delays it.
+
+Groups: one per team (the boards of its members), one per agent (an agent's
+own promises, whichever team owns them) and one for admins, who see everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from asgiref.sync import async_to_sync
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+from lofte.promises.models import Promise, PromiseState
+
+if TYPE_CHECKING:  # the case is read by attribute, never imported
+    from lofte.cases.models import Case
+
+logger = logging.getLogger(__name__)
+
+ALL_GROUP = "promises.board.all"
+MESSAGE_TYPE = "board.changed"
+SEND_TIMEOUT_SECONDS = 2.0
+
+
+def team_group(team_id: int) -> str:
+    """The group of the boards that show a team's promises."""
+    return f"promises.board.team.{team_id}"
+
+
+def agent_group(agent_id: int) -> str:
+    """The group of an agent's own boards: their own promises show there whichever team owns them."""
+    return f"promises.board.agent.{agent_id}"
+
+
+def board_changed(team_ids: Iterable[int | None], agent_ids: Iterable[int | None] = ()) -> None:
+    """Tell the boards of these teams (None: promises without a team), of these owners and the admins'
+    boards that something changed, once the transaction commits (at once outside a transaction)."""
+    teams, agents = frozenset(team_ids), frozenset(a for a in agent_ids if a is not None)
+    transaction.on_commit(lambda: _send(teams, agents))
+
+
+def promises_changed(promises: Iterable[Promise]) -> None:
+    """board_changed for the teams and owners of these promises."""
+    promises = list(promises)
+    if promises:
+        board_changed({p.owner_team_id for p in promises}, {p.owner_agent_id for p in promises})
+
+
+def promises_moving(*, case: Case) -> None:
+    """Before a case's pending promises follow it to a new team and owner: both sides' boards change."""
+    owners = set(
+        Promise.objects.filter(case=case, state=PromiseState.PENDING)
+        .order_by()
+        .values_list("owner_team_id", "owner_agent_id")
+        .distinct()
+    )
+    if owners:
+        teams = {team for team, _ in owners} | {case.team_id}
+        board_changed(teams, {agent for _, agent in owners} | {case.assignee_id})
+
+
+def _send(team_ids: frozenset[int | None], agent_ids: frozenset[int]) -> None:
+    listed = sorted(t for t in team_ids if t is not None)
+    teams: list[int | None] = [*listed, None] if None in team_ids else list(listed)
+    groups = [ALL_GROUP, *(team_group(t) for t in listed), *(agent_group(a) for a in sorted(agent_ids))]
+    try:
+        layer = get_channel_layer()
+        if isinstance(layer, InMemoryChannelLayer):
+            # Only this process's sockets listen: none in the worker, a management command or a test
+            # without one, and then the trip through an event loop is not worth its millisecond.
+            groups = [g for g in groups if g in layer.groups]
+        if layer is not None and groups:
+            async_to_sync(_send_all)(layer, groups, teams)
+    except Exception as exc:  # the board polls too: a lost message must never fail the change that caused it
+        logger.warning("Promise board update not sent (%s: %s)", type(exc).__name__, exc)
+
+
+async def _send_all(layer: BaseChannelLayer, groups: list[str], teams: list[int | None]) -> None:
+    async with asyncio.timeout(SEND_TIMEOUT_SECONDS):  # a layer that does not answer must not hold up a request
+        for group in groups:
+            await layer.group_send(group, {"type": MESSAGE_TYPE, "teams": teams})
