@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Role
@@ -369,7 +369,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_reminders.order_by("remind_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
-            Promise.objects.filter(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True).update(
+            _claim(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True).update(
                 reminded_at=now, tick_token=token
             )
             rows = _claimed(token)
@@ -380,7 +380,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
-            Promise.objects.filter(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
+            _claim(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
                 state=PromiseState.BROKEN,
                 broken_at=now,
                 escalation_level=1,
@@ -396,7 +396,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_escalations.order_by("next_escalation_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
-            claimed = Promise.objects.filter(pk__in=batch, state=PromiseState.BROKEN, next_escalation_at__lte=now)
+            claimed = _claim(pk__in=batch, state=PromiseState.BROKEN, next_escalation_at__lte=now)
             # one UPDATE per level keeps the claim conditional on the level read
             for level in range(1, top):
                 claimed.filter(escalation_level=level).update(
@@ -410,6 +410,14 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             promises_changed(rows)
         result.escalated += [p.pk for p in rows]
     return result
+
+
+def _claim(**conditions: Any) -> QuerySet[Promise]:
+    """The rows to claim, locked in id order (PostgreSQL), so two ticks claiming through different scans never
+    lock the same rows in opposite orders (no deadlock); a tick that waits re-checks the conditions after the
+    other commits. SQLite serialises writers and ignores the lock clause; the conditions decide there."""
+    locked = Promise.objects.filter(**conditions).order_by("pk").select_for_update().values("pk")
+    return Promise.objects.filter(pk__in=locked).filter(**conditions)
 
 
 def _token() -> str:

@@ -190,12 +190,6 @@ class TestIndexScans:
             assert full_scans(plan) == [], f"{name}: {plan}"
 
     @pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL always has statistics (autovacuum)")
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Nothing runs ANALYZE on a Lofte SQLite database, and without statistics SQLite takes an equality "
-        "on state (promise_state_due) over a range of a partial index: reminders and escalations then read every "
-        "pending (broken) promise. Fixed by partial indexes that lead with state; see the L02 tick report.",
-    )
     def test_on_sqlite_each_scan_uses_its_index_even_without_statistics(self):
         # given: as above, and no ANALYZE ever ran
         seed_realistic(now=NOW, pending=3000, due=20, paused=200, escalations=10)
@@ -259,17 +253,7 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
 
 
 class Deadlock(Exception):
-    """PostgreSQL broke a deadlock between two ticks by aborting one of them (see DEADLOCK)."""
-
-
-DEADLOCK = pytest.mark.xfail(
-    raises=Deadlock,
-    strict=False,
-    reason="Known: the claim UPDATEs lock rows in plan order (the reminder claim through promise_remind, the "
-    "breach claim in heap order), so a tick claiming reminders and another claiming breaches can deadlock; "
-    "PostgreSQL aborts one tick (its work waits for the next). Fix: claim through a subquery with "
-    "ORDER BY id FOR UPDATE SKIP LOCKED (see the L02 tick report). Any other failure fails the test.",
-)
+    """PostgreSQL broke a deadlock between two ticks by aborting one: the claims must lock in one order."""
 
 
 def run_concurrently[T](workers: int, work: Callable[[], T]) -> list[T]:
@@ -358,16 +342,15 @@ def assert_each_promise_handled_once(
 
 
 @POSTGRES_ONLY
-@DEADLOCK
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("batch", [services.TICK_BATCH, 7], ids=["one batch", "batches of 7"])
-def test_two_workers_at_once_never_handle_a_promise_twice(monkeypatch, batch):
+def test_workers_ticking_at_once_never_handle_a_promise_twice(monkeypatch, batch):
     # given: 200 due promises; with batches of 7 the workers' claims interleave
     monkeypatch.setattr(services, "TICK_BATCH", batch)
     recipients = due_promises_on_cases(now=NOW, count=200)
     outbox_before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
-    # when: three workers tick at the same moment
+    # when: three workers tick at the same moment, each on its own connection
     results = run_concurrently(3, lambda: promises_tick(now=NOW))
 
     # then
@@ -375,7 +358,6 @@ def test_two_workers_at_once_never_handle_a_promise_twice(monkeypatch, batch):
 
 
 @POSTGRES_ONLY
-@DEADLOCK
 @pytest.mark.django_db(transaction=True)
 def test_two_lofte_workers_at_once_never_handle_a_promise_twice(tmp_path: Path):
     # given: 200 promises due now (the workers read the real clock) and two promise ticks waiting for workers
