@@ -18,3 +18,19 @@ def prune_task_results() -> int:
 
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=clock.now() - KEEP_FINISHED).delete()
     return deleted
+
+
+@task()
+def analyze_database() -> str:
+    """Keep SQLite's planner statistics (PostgreSQL's autovacuum does this by itself).
+
+    Without statistics SQLite guesses, and for the promise tick it guesses an
+    index that reads every pending promise instead of only the due ones.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return "skipped"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return "analyzed"

@@ -218,15 +218,15 @@ class Promise(models.Model):
         indexes = [
             # the tick's three scans, each O(due): breaches, reminders, escalations
             models.Index(fields=["state", "due_at"], name="promise_state_due"),
-            # leading with state: without statistics SQLite otherwise prefers promise_state_due
+            # remind_at alone: PostgreSQL drops quals implied by the predicate, so a leading state column
+            # would get no index condition. SQLite needs statistics to prefer this over promise_state_due:
+            # the worker's analyze_database job keeps them.
             models.Index(
-                fields=["state", "remind_at"],
+                fields=["remind_at"],
                 condition=models.Q(state="pending", reminded_at__isnull=True),
                 name="promise_remind",
             ),
-            models.Index(
-                fields=["state", "next_escalation_at"], condition=models.Q(state="broken"), name="promise_escalate"
-            ),
+            models.Index(fields=["next_escalation_at"], condition=models.Q(state="broken"), name="promise_escalate"),
             models.Index(fields=["case", "state"], name="promise_case"),
             models.Index(fields=["tick_token"], name="promise_tick_token"),
             models.Index(fields=["owner_team", "state", "due_at"], name="promise_team"),

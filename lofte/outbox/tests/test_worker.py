@@ -28,6 +28,7 @@ from lofte.outbox.tests.transports import SCRIPTED, ScriptedTransport
 DELIVER = "lofte.outbox.tasks.deliver_outbox"
 PRUNE = "lofte.core.tasks.prune_task_results"
 TICK = "lofte.cases.tasks.promise_tick"
+ANALYZE = "lofte.core.tasks.analyze_database"
 
 
 @pytest.fixture
@@ -63,6 +64,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     # the woken delivery, the scheduler's sweep and the housekeeping job all ran
     assert task_results() == [
         (TICK, "SUCCESSFUL"),
+        (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
@@ -72,10 +74,11 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     assert set(ScheduledJob.objects.values_list("name", flat=True)) == {
         "outbox.deliver",
         "promises.tick",
+        "database.analyze",
         "tasks.prune",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (3 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (4 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 
