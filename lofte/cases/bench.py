@@ -26,11 +26,9 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +57,7 @@ from lofte.cases.models import (
     Status,
     Tag,
 )
+from lofte.core.bench import bench_database
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Organisation, Tier
 from lofte.outbox.models import OutboxMessage, OutboxState
 
@@ -136,44 +135,6 @@ SEARCH_TERM = "faktura"
 
 
 # --- the database of its own -------------------------------------------------------------
-
-
-def _bench_db_name(current: str) -> str:
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return str(Path(settings.DATA_DIR) / f"bench_{pid}.sqlite3")
-    return f"{current}_bench_{pid}"[-63:].lstrip("_")
-
-
-@contextmanager
-def bench_database() -> Iterator[str]:
-    """Switch the default connection to a fresh, migrated database; drop it afterwards.
-
-    Works as well from a plain `lofte` process as from inside a test run
-    (where the connection already points at the test database): the
-    benchmark's database always gets a name of its own, with the process id.
-    """
-    settings_dict = connection.settings_dict
-    old_name = settings_dict["NAME"]
-    test_settings = settings_dict.setdefault("TEST", {})
-    old_test_name = test_settings.get("NAME")
-    test_settings["NAME"] = _bench_db_name(str(old_name))
-    try:
-        try:
-            name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        except BaseException:
-            if connection.settings_dict["NAME"] != old_name:  # created, but migrating failed
-                connection.creation.destroy_test_db(old_name, verbosity=0)
-            raise
-        try:
-            yield name
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            if connection.vendor == "sqlite":
-                for suffix in ("-wal", "-shm", "-journal"):
-                    Path(name + suffix).unlink(missing_ok=True)
-    finally:
-        test_settings["NAME"] = old_test_name
 
 
 # --- bulk writing ---------------------------------------------------------------------------
@@ -890,7 +851,7 @@ def measure_api_create(world: World, *, requests: int, progress: Progress) -> Ti
 
 def run_benchmark(*, cases: int, sample: int, requests: int, progress: Progress) -> dict[str, Any]:
     """Seed, measure, and return the figures (the keys of `lofte bench_core --json`)."""
-    with bench_database() as name:
+    with bench_database("bench") as name:
         progress(f"database: {connection.vendor} {name}")
         started = time.perf_counter()
         world = seed(cases=cases, progress=progress)

@@ -36,7 +36,6 @@ gets; `analyze=False` measures that case).
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
@@ -44,7 +43,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -57,6 +55,7 @@ from django.utils.module_loading import import_string
 from lofte.accounts.models import Role, Team
 from lofte.accounts.services import agent_create, team_create
 from lofte.core import clock
+from lofte.core.bench import bench_database
 from lofte.core.choices import Channel, Priority, Status
 from lofte.customers.models import Customer
 from lofte.notifications.models import Notification
@@ -80,39 +79,6 @@ SCANS = {"reminders": "remind_at", "breaches": "due_at", "escalations": "next_es
 
 
 # --- the database of its own (as lofte.cases.bench, which this layer may not import) -----------
-
-
-def _bench_db_name(current: str) -> str:
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return str(Path(settings.DATA_DIR) / f"benchpromises_{pid}.sqlite3")
-    return f"{current}_benchpromises_{pid}"[-63:].lstrip("_")
-
-
-@contextmanager
-def bench_database() -> Iterator[str]:
-    """Switch the default connection to a fresh, migrated database; drop it afterwards."""
-    settings_dict = connection.settings_dict
-    old_name = settings_dict["NAME"]
-    test_settings = settings_dict.setdefault("TEST", {})
-    old_test_name = test_settings.get("NAME")
-    test_settings["NAME"] = _bench_db_name(str(old_name))
-    try:
-        try:
-            name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        except BaseException:
-            if connection.settings_dict["NAME"] != old_name:  # created, but migrating failed
-                connection.creation.destroy_test_db(old_name, verbosity=0)
-            raise
-        try:
-            yield name
-        finally:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-            if connection.vendor == "sqlite":
-                for suffix in ("-wal", "-shm", "-journal"):
-                    Path(name + suffix).unlink(missing_ok=True)
-    finally:
-        test_settings["NAME"] = old_test_name
 
 
 # --- bulk writing ---------------------------------------------------------------------------------
@@ -248,10 +214,12 @@ PROMISE_FIELDS = [
     "remind_at",
     "reminded_at",
     "broken_at",
+    "kept_at",
+    "cancelled_at",
     "escalation_level",
     "next_escalation_at",
 ]
-FUTURE, DUE, DUE_UNREMINDED, PAUSED, ESCALATE = range(5)
+FUTURE, DUE, DUE_UNREMINDED, PAUSED, ESCALATE, HISTORY = range(6)
 
 
 @dataclass
@@ -264,6 +232,7 @@ class World:
     paused: int
     escalations: int
     cases: int
+    history: int = 0
     # the rows the tick changes, as seeded, to write them back between runs
     touched: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     reminders_due: int = 0
@@ -289,6 +258,7 @@ class _PromiseMaker:
         self.rng, self.now, self.t = rng, now, table
         self.remaining = Promise._meta.get_field("remaining")
         self.interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
+        self.top = len(settings.LOFTE_ESCALATION_LADDER)
 
     def row(
         self, *, pk: int, kind: str, case_id: int, owner: int | None, team: int, category: int
@@ -296,9 +266,12 @@ class _PromiseMaker:
         """The row, its due time and its creation time."""
         rng, now, dt = self.rng, self.now, self.t.dt
         state = PromiseState.PENDING
-        paused = remaining = reminded = broken = next_escalation = None
+        paused = remaining = reminded = broken = next_escalation = kept = cancelled = None
         level = 0
-        if category == FUTURE:
+        if category == HISTORY:  # made months ago: kept, cancelled, or broken and escalated to the top
+            due = now - timedelta(seconds=rng.randint(3600, 180 * 86400))
+            created = due - timedelta(seconds=rng.randint(7200, 3 * 86400))
+        elif category == FUTURE:
             due = now + timedelta(seconds=rng.randint(300, 20 * 86400))
             created = now - timedelta(seconds=rng.randint(60, 3 * 86400))
         elif category == PAUSED:  # paused for longer than was left: the due time passed while paused
@@ -319,6 +292,15 @@ class _PromiseMaker:
             level = 1 + pk % 2
             broken = due + timedelta(seconds=rng.randint(0, 29))
             next_escalation = now - timedelta(seconds=rng.randint(1, 30))
+        elif category == HISTORY:
+            outcome = pk % 10
+            if outcome == 0:
+                state, cancelled, reminded = PromiseState.CANCELLED, created + (due - created) / 2, None
+            elif outcome == 1:
+                state, level, broken = PromiseState.BROKEN, self.top, due + timedelta(seconds=rng.randint(0, 29))
+            else:
+                state, kept = PromiseState.KEPT, created + (due - created) * rng.random()
+                reminded = reminded if kept > remind else None
         row = (
             pk,
             kind,
@@ -334,15 +316,19 @@ class _PromiseMaker:
             dt(remind),
             dt(reminded),
             dt(broken),
+            dt(kept),
+            dt(cancelled),
             level,
             dt(next_escalation),
         )
         return row, due, created
 
 
-def _categories(rng: random.Random, *, total: int, due: int, paused: int, escalations: int) -> dict[int, int]:
-    """Which promises (by position) are due, paused or to escalate; the others are due in the future."""
-    special = rng.sample(range(total), due + paused + escalations)
+def _categories(
+    rng: random.Random, *, first: int, total: int, due: int, paused: int, escalations: int
+) -> dict[int, int]:
+    """Which promises (by position, from `first`) are due, paused or to escalate; the others are due later."""
+    special = rng.sample(range(first, total), due + paused + escalations)
     category = dict.fromkeys(special[: due // 2], DUE_UNREMINDED)
     category |= dict.fromkeys(special[due // 2 : due], DUE)
     category |= dict.fromkeys(special[due : due + paused], PAUSED)
@@ -356,6 +342,7 @@ def seed(
     due: int,
     paused: int = 0,
     escalations: int = 0,
+    history: int = 0,
     analyze: bool = True,
     progress: Progress,
     seed_value: int = 42,
@@ -371,8 +358,8 @@ def seed(
     progress(f"seed: {len(teams)} teams, {agents} agents (a team lead in each team, an admin), {CUSTOMERS} customers")
 
     case_model = apps.get_model("cases", "Case")
-    total = pending + escalations
-    category = _categories(rng, total=total, due=due, paused=paused, escalations=escalations)
+    total = history + pending + escalations
+    category = _categories(rng, first=history, total=total, due=due, paused=paused, escalations=escalations)
     world = World(
         now=now,
         pending=pending,
@@ -380,6 +367,7 @@ def seed(
         paused=paused,
         escalations=escalations,
         cases=(total + 1) // 2,
+        history=history,
         reminders_due=due // 2,
     )
     with _indexes_dropped([case_model, Promise]), _sqlite_cache():
@@ -399,8 +387,8 @@ def seed(
     statistics_started = time.perf_counter()
     what = _statistics(analyze=analyze)
     progress(
-        f"seed: done, {pending:,} pending promises ({due:,} due, {paused:,} paused) and {escalations:,} broken "
-        f"to escalate, on {world.cases:,} cases, in {time.perf_counter() - started:.1f} s "
+        f"seed: done, {pending:,} pending promises ({due:,} due, {paused:,} paused), {escalations:,} broken "
+        f"to escalate and {history:,} of the past, on {world.cases:,} cases, in {time.perf_counter() - started:.1f} s "
         f"({what}: {time.perf_counter() - statistics_started:.1f} s)"
     )
     # measure on a fresh connection, with the settings' own options (the seeding enlarged SQLite's cache)
@@ -427,7 +415,7 @@ def _write(
     category: dict[int, int],
     progress: Progress,
 ) -> None:
-    now, total = world.now, world.pending + world.escalations
+    now, total = world.now, world.history + world.pending + world.escalations
     started = time.perf_counter()
     cases_t = _Table(apps.get_model("cases", "Case"), CASE_FIELDS)
     promises_t = _Table(Promise, PROMISE_FIELDS)
@@ -444,14 +432,16 @@ def _write(
         status = Status.OPEN
         created = now
         for j in range(2 * c, min(2 * c + 2, total)):
-            what = category.get(j, FUTURE)
+            what = HISTORY if j < world.history else category.get(j, FUTURE)
             kind = PromiseKind.FIRST_RESPONSE if j % 2 == 0 else PromiseKind.RESOLUTION
             row, due_at, made = maker.row(pk=j + 1, kind=kind, case_id=case_id, owner=owner, team=team, category=what)
             promise_rows.append(row)
             created = min(created, made)
             if what in (DUE, DUE_UNREMINDED, ESCALATE):
                 world.touched[j + 1] = row
-            if what == PAUSED:
+            if what == HISTORY:
+                status = Status.CLOSED
+            elif what == PAUSED:
                 status = Status.WAITING_ON_CUSTOMER
             elif what != ESCALATE and (next_due is None or due_at < next_due):
                 next_due = due_at
@@ -586,6 +576,7 @@ def run_benchmark(
     due: int,
     paused: int = 0,
     escalations: int = 0,
+    history: int = 0,
     repeat: int = 3,
     analyze: bool = True,
     progress: Progress,
@@ -593,11 +584,17 @@ def run_benchmark(
     """Seed, measure, and return the figures (the keys of `lofte bench_promises --json`)."""
     if due + paused > pending:
         raise ValueError("--due and --paused cannot together exceed --pending")
-    with bench_database() as name:
+    with bench_database("benchpromises") as name:
         progress(f"database: {connection.vendor} {name}")
         started = time.perf_counter()
         world = seed(
-            pending=pending, due=due, paused=paused, escalations=escalations, analyze=analyze, progress=progress
+            pending=pending,
+            due=due,
+            paused=paused,
+            escalations=escalations,
+            history=history,
+            analyze=analyze,
+            progress=progress,
         )
         seed_seconds = time.perf_counter() - started
         ticks, tasks = measure(world, repeat=repeat, progress=progress)
@@ -614,6 +611,7 @@ def run_benchmark(
         "analyzed": vendor == "postgresql" or analyze,
         "paused": paused,
         "escalations": escalations,
+        "history": history,
         "reminders_due": world.reminders_due,
         "cases": world.cases,
         "seed_s": round(seed_seconds, 1),
@@ -637,7 +635,9 @@ def format_table(result: dict[str, Any]) -> str:
     )
     lines = [
         f"Lofte promise tick: {result['pending']:,} pending promises ({result['due']:,} due, "
-        f"{result['paused']:,} paused), {result['escalations']:,} broken to escalate, on {result['database']} "
+        f"{result['paused']:,} paused), {result['escalations']:,} broken to escalate"
+        + (f", {result['history']:,} of the past" if result.get("history") else "")
+        + f", on {result['database']} "
         f"({stats}; seeded in {result['seed_s']} s)",
         "",
         f"{'':34}{'seconds':>9}{'queries':>9}   (median of {result['repeat']})",
