@@ -75,3 +75,13 @@ def case(agent, team, customer):  # type: ignore[no-untyped-def]
         sender="karin@example.se",
         external_id="<first@mail.example.se>",
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():  # type: ignore[no-untyped-def]
+    """Each test starts without cached SLA policies (ids are reused after a rollback)."""
+    from lofte.promises.services import policy_cache_clear
+
+    policy_cache_clear()
+    yield
+    policy_cache_clear()

@@ -12,6 +12,7 @@ from lofte.promises.calendars import calendar_validate
 from lofte.promises.models import BusinessCalendar, Promise, SlaPolicy
 from lofte.promises.policies import FIELDS as POLICY_FIELDS
 from lofte.promises.policies import policy_validate
+from lofte.promises.services import policy_cache_clear
 
 
 def _raise_on(form: forms.ModelForm, exc: ValidationFailed) -> None:  # type: ignore[type-arg]
@@ -96,6 +97,10 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
     list_filter = ["is_active", "channel", "tier"]
     list_select_related = ["case_type", "team"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        policy_cache_clear()
 
 
 @admin.register(Promise)

@@ -216,18 +216,24 @@ class Promise(models.Model):
         verbose_name = _("promise")
         verbose_name_plural = _("promises")
         indexes = [
-            # the tick's three scans, each O(due): breaches, reminders, escalations
-            models.Index(fields=["state", "due_at"], name="promise_state_due"),
-            # remind_at alone: PostgreSQL drops quals implied by the predicate, so a leading state column
-            # would get no index condition. SQLite needs statistics to prefer this over promise_state_due:
-            # the worker's analyze_database job keeps them.
+            # The tick's three scans, each O(due). The conditions leave paused promises out (they would
+            # otherwise be read and dropped on every tick) and never name state, so PostgreSQL keeps state
+            # as a real index condition; leading with state lets SQLite pick them even without statistics.
             models.Index(
-                fields=["remind_at"],
-                condition=models.Q(state="pending", reminded_at__isnull=True),
+                fields=["state", "due_at"], condition=models.Q(paused_at__isnull=True), name="promise_state_due"
+            ),
+            models.Index(
+                fields=["state", "remind_at"],
+                condition=models.Q(reminded_at__isnull=True, paused_at__isnull=True),
                 name="promise_remind",
             ),
-            models.Index(fields=["next_escalation_at"], condition=models.Q(state="broken"), name="promise_escalate"),
-            models.Index(fields=["case", "state"], name="promise_case"),
+            models.Index(
+                fields=["state", "next_escalation_at"],
+                condition=models.Q(next_escalation_at__isnull=False),
+                name="promise_escalate",
+            ),
+            # a case's pending promises and its next due time
+            models.Index(fields=["case", "state", "due_at"], name="promise_case"),
             models.Index(fields=["tick_token"], name="promise_tick_token"),
             models.Index(fields=["owner_team", "state", "due_at"], name="promise_team"),
         ]

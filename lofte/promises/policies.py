@@ -86,7 +86,12 @@ def policy_create(**values: Any) -> SlaPolicy:
     values.setdefault("pause_statuses", [Status.WAITING_ON_CUSTOMER])
     policy_validate(values)
     now = clock.now()
-    return SlaPolicy.objects.create(**{k: v for k, v in values.items() if k in FIELDS}, created_at=now, updated_at=now)
+    policy = SlaPolicy.objects.create(
+        **{k: v for k, v in values.items() if k in FIELDS}, created_at=now, updated_at=now
+    )
+    transaction.on_commit(_forget)
+    _forget()
+    return policy
 
 
 @transaction.atomic
@@ -98,4 +103,12 @@ def policy_update(*, policy: SlaPolicy, **changes: Any) -> SlaPolicy:
         setattr(policy, key, value)
     policy.updated_at = clock.now()
     policy.save()
+    transaction.on_commit(_forget)
+    _forget()
     return policy
+
+
+def _forget() -> None:
+    from lofte.promises.services import policy_cache_clear
+
+    policy_cache_clear()

@@ -7,6 +7,7 @@ This module never imports the cases app: it reads the case it is given.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Role
@@ -92,21 +93,48 @@ def _specificity(policy: SlaPolicy) -> int:
     )
 
 
-def policy_for_case(case: Case) -> SlaPolicy | None:
-    """The active policy whose conditions all match the case; the most specific wins, then `order`, then id."""
-    candidates = (
-        SlaPolicy.objects.filter(is_active=True)
-        .filter(
-            Q(channel="") | Q(channel=case.channel),
-            Q(priority__isnull=True) | Q(priority=case.priority),
-            Q(tier="") | Q(tier=case.customer.tier),
-            Q(case_type__isnull=True) | Q(case_type_id=case.case_type_id),
-            Q(team__isnull=True) | Q(team_id=case.team_id),
+_policies: tuple[float, list[SlaPolicy]] | None = None
+POLICY_CACHE_SECONDS = 5.0
+
+
+def policy_cache_clear() -> None:
+    """Forget the cached policies (the policy services call it; other processes see changes within seconds)."""
+    global _policies
+    _policies = None
+
+
+def _active_policies() -> list[SlaPolicy]:
+    """Active policies, most specific first, then `order`, then id; one simple query every few seconds at most."""
+    global _policies
+    now = time.monotonic()
+    if _policies is None or now - _policies[0] > POLICY_CACHE_SECONDS:
+        rows = list(
+            SlaPolicy.objects.filter(is_active=True).select_related(
+                "first_response_calendar", "next_update_calendar", "resolution_calendar"
+            )
         )
-        .select_related("first_response_calendar", "next_update_calendar", "resolution_calendar")
-    )
-    ranked = sorted(candidates, key=lambda p: (-_specificity(p), p.order, p.pk))
-    return ranked[0] if ranked else None
+        rows.sort(key=lambda p: (-_specificity(p), p.order, p.pk))
+        _policies = (now, rows)
+    return _policies[1]
+
+
+def policy_for_case(case: Case) -> SlaPolicy | None:
+    """The active policy whose conditions all match the case; the most specific wins, then `order`, then id.
+
+    Matched in Python against a short cached list: case creation is a hot path and a policy query with five
+    OR conditions and three joins cost more than the case's own INSERTs.
+    """
+    tier = case.customer.tier
+    for policy in _active_policies():
+        if (
+            (not policy.channel or policy.channel == case.channel)
+            and (policy.priority is None or policy.priority == case.priority)
+            and (not policy.tier or policy.tier == tier)
+            and (policy.case_type_id is None or policy.case_type_id == case.case_type_id)
+            and (policy.team_id is None or policy.team_id == case.team_id)
+        ):
+            return policy
+    return None
 
 
 def _pause_statuses(policy: SlaPolicy | None) -> list[str]:

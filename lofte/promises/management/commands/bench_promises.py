@@ -57,6 +57,12 @@ class Command(BaseCommand):
             help="How many pending promises are paused with their due time passed while paused (default 0).",
         )
         parser.add_argument(
+            "--history",
+            type=_count,
+            default=0,
+            help="Promises of the past besides: kept, cancelled, or broken and escalated to the top (default 0).",
+        )
+        parser.add_argument(
             "--repeat", type=_positive, default=3, help="Ticks (and task runs) to time; the median is reported."
         )
         parser.add_argument(
@@ -83,6 +89,7 @@ class Command(BaseCommand):
                 due=due,
                 paused=paused,
                 escalations=escalations,
+                history=options["history"],
                 repeat=options["repeat"],
                 analyze=not options["no_analyze"],
                 progress=progress,
