@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from lofte.core import clock
@@ -185,9 +186,7 @@ def customer_match_or_create(
     raise ValidationFailed(_("The customer could not be matched; try again."), field="customer")
 
 
-def _identity_filter(pairs: list[tuple[str, str | None]]):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
+def _identity_filter(pairs: list[tuple[str, str | None]]) -> Q:
     q = Q(pk__in=[])
     for kind, value in pairs:
         q |= Q(kind=kind, value=value)

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from lofte.accounts.models import Agent, Role
-from lofte.accounts.services import api_token_create
+from lofte.accounts.tests.api_client import Api
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases import services
 from lofte.cases.models import Case, CaseEvent, EventKind, Message, Note, Priority, Status, Tag
@@ -40,24 +39,6 @@ CONTRACT_BODY = {
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class Api:
-    """The test client with an agent's Bearer token, speaking JSON under /api/v1."""
-
-    def __init__(self, agent: Agent):
-        self.agent = agent
-        self.client = Client()
-        self.headers = {"Authorization": f"Bearer {api_token_create(agent=agent).secret}"}
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.client.get(f"/api/v1{path}", params or {}, headers=self.headers)
-
-    def post(self, path: str, body: Any) -> Any:
-        return self.client.post(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
-
-    def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from lofte.accounts.services import api_token_create
+from lofte.accounts.tests.api_client import Api
 from lofte.customers.models import Customer, CustomerIdentity, Organisation
 from lofte.customers.services import customer_create, organisation_get_or_create
 from lofte.customers.tests.factories import CustomerFactory
@@ -22,26 +21,9 @@ def fast_passwords(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-class Api:
-    """The test client with the agent's Bearer token, speaking JSON under /api/v1."""
-
-    def __init__(self, client: Client, secret: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {secret}"}
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.client.get(f"/api/v1{path}", params or {}, headers=self.headers)
-
-    def post(self, path: str, body: Any) -> Any:
-        return self.client.post(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
-
-    def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch(f"/api/v1{path}", body, content_type="application/json", headers=self.headers)
-
-
 @pytest.fixture
-def api(client, agent) -> Api:  # type: ignore[no-untyped-def]
-    return Api(client, api_token_create(agent=agent).secret)
+def api(agent) -> Api:  # type: ignore[no-untyped-def]
+    return Api(agent)
 
 
 def identities(customer: Customer) -> list[tuple[str, str, bool]]:
