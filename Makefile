@@ -1,5 +1,5 @@
 # The commands people type. Everything installs itself: uv (through pip when missing),
-# Python dependencies from uv.lock, and Chromium for the browser test.
+# Python dependencies from uv.lock, Chromium for the browser test, dovecot for the IMAP test.
 UV := ./scripts/uv
 DEMO_LOGIN := anna@demo.lofte.se / lofte-demo
 PORT ?= 8000
@@ -23,10 +23,12 @@ run: install
 
 test: install
 	@./scripts/ensure-chromium
+	@./scripts/ensure-dovecot
 	$(UV) run pytest -p no:playwright -m "not e2e"
 	$(UV) run pytest -m e2e
 
 test-unit: install
+	@./scripts/ensure-dovecot
 	$(UV) run pytest -p no:playwright -m "not e2e"
 
 test-e2e: install

@@ -80,8 +80,11 @@ def case(agent, team, customer):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     """Each test starts without cached SLA policies (ids are reused after a rollback)."""
+    from lofte.channels.email.ingest import own_addresses_clear
     from lofte.promises.services import policy_cache_clear
 
     policy_cache_clear()
+    own_addresses_clear()
     yield
     policy_cache_clear()
+    own_addresses_clear()

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lofte.accounts.api import router as accounts_router
 from lofte.accounts.auth import BearerTokenAuth, SessionAuth
 from lofte.cases.api import router as cases_router
+from lofte.channels.api import router as channels_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.customers.api import router as customers_router
 from lofte.promises.api import router as promises_router
@@ -89,6 +90,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", cases_router)
 api.add_router("/", promises_router)
+api.add_router("/", channels_router)
 
 # Last, so that it only catches what no router matched: an unknown address is a JSON 404 too.
 fallback_router = Router()

@@ -260,6 +260,11 @@ LOFTE_SCHEDULE = "config.schedule.JOBS"
 LOFTE_TRANSPORTS = {
     "email": "lofte.channels.email.transport.EmailTransport",
 }
+# Loop protection: automatic messages (acknowledgements, notices) to one address per hour.
+LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR", "5"))
+# Inbound email: larger messages are stored and quarantined; one sender beyond the hourly count is quarantined.
+LOFTE_EMAIL_MAX_BYTES = int(os.environ.get("LOFTE_EMAIL_MAX_BYTES", str(50 * 2**20)))
+LOFTE_EMAIL_FLOOD_PER_HOUR = int(os.environ.get("LOFTE_EMAIL_FLOOD_PER_HOUR", "30"))
 LOFTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("LOFTE_MAX_ATTACHMENT_BYTES", str(25 * 2**20)))
 
 # Promise engine: when owners are reminded before a due time (a fixed time, or a

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, translation
+from django.utils.html import urlize
 from django.utils.translation import gettext as _
 
 from lofte.cases.models import Case, Channel, Message
@@ -76,8 +77,23 @@ def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, 
         headers["In-Reply-To"] = inbound[-1]
     if ids:
         headers["References"] = " ".join(ids)
-    from_email = (case.team.email if case.team and case.team.email else "") or settings.DEFAULT_FROM_EMAIL
-    return {"subject": reply_subject(case), "text": text, "from": from_email, "headers": headers}
+    from_email = (
+        case.inbox_address or (case.team.email if case.team and case.team.email else "") or settings.DEFAULT_FROM_EMAIL
+    )
+    return {
+        "subject": reply_subject(case),
+        "text": text,
+        "html": text_to_html(text),
+        "from": from_email,
+        "headers": headers,
+    }
+
+
+def text_to_html(text: str) -> str:
+    """The HTML alternative of a plain-text reply: paragraphs and line breaks, links clickable, all escaped."""
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    body = "".join(f"<p>{urlize(p.strip(), autoescape=True).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    return body
 
 
 def _local_when(case: Case, when: datetime) -> str:

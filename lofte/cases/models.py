@@ -106,6 +106,14 @@ class Case(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="cases", verbose_name=_("tags"))
     channel = models.CharField(_("channel of origin"), max_length=16, choices=Channel.choices)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    inbox_address = models.CharField(
+        _("written to"),
+        max_length=254,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The address the customer wrote to; replies come from it."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -160,6 +168,16 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML (sanitised)"), blank=True)
+    visible_text = models.TextField(
+        _("new text"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The customer's new words, without quoted history and signature; empty when the same as the text."),
+    )
+    is_automatic = models.BooleanField(
+        _("automatic"), default=False, db_default=False, help_text=_("An auto-reply: on the timeline, never answered.")
+    )
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
     external_id = models.CharField(
@@ -258,6 +276,9 @@ class EventKind(models.TextChoices):
     PROMISE_PAUSED = "promise_paused", _("Promise paused")
     PROMISE_RESUMED = "promise_resumed", _("Promise resumed")
     PROMISE_BROKEN = "promise_broken", _("Promise broken")
+    AUTO_REPLY = "auto_reply", _("Automatic reply received")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    READ_RECEIPT = "read_receipt", _("Read receipt")
 
 
 class CaseEvent(models.Model):

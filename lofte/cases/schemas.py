@@ -56,11 +56,16 @@ class MessageOut(Schema):
     subject: str
     body_text: str
     body_html: str
+    visible_text: str = Field(
+        ...,
+        description="The customer's new words without quoted history and signature; empty when all the text is new.",
+    )
+    is_automatic: bool = Field(..., description="An automatic reply (out of office ...): never answered.")
     sender: str
     recipients: list[str]
     external_id: str
     author: AgentRef | None
-    delivery: str | None = Field(None, description="Outbound only: pending, sent or dead.")
+    delivery: str | None = Field(None, description="Outbound only: pending, sent, dead (failed) or bounced.")
     attachments: list[AttachmentOut]
     created_at: datetime
 

@@ -44,7 +44,8 @@ from lofte.core.errors import ValidationFailed
 from lofte.core.html import sanitise_html
 from lofte.core.inserts import insert
 from lofte.customers.models import Customer
-from lofte.outbox.services import outbox_enqueue
+from lofte.notifications.services import notify_many
+from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue, outbox_mark_bounced
 from lofte.promises import services as promises
 from lofte.promises.models import Promise, PromiseKind
 
@@ -95,6 +96,12 @@ def _clean_body(body: str, *, field: str = "body") -> str:
     if not body:
         raise ValidationFailed(_("The message is empty."), field=field)
     return body
+
+
+def _visible(visible_text: str, body: str) -> str:
+    """The new words when they differ from the whole text; empty means the whole text is new."""
+    visible = (visible_text or "").replace("\r\n", "\n").strip()
+    return "" if not visible or visible == body else visible
 
 
 def _subject_from(subject: str, body: str) -> str:
@@ -208,10 +215,12 @@ def case_create(
     language: str = "",
     sender: str = "",
     body_html: str = "",
+    visible_text: str = "",
     external_id: str = "",
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
     follow_up_of: Case | None = None,
+    inbox_address: str = "",
 ) -> Case:
     """Open a case with the customer's first message; the timeline starts with `created`."""
     _check_channel(channel)
@@ -234,6 +243,7 @@ def case_create(
             case_type=case_type,
             channel=channel,
             language=language or customer.language,
+            inbox_address=inbox_address,
             follow_up_of=follow_up_of,
             created_at=now,
             updated_at=now,
@@ -247,6 +257,7 @@ def case_create(
             subject=case.subject,
             body_text=body,
             body_html=sanitise_html(body_html),
+            visible_text=_visible(visible_text, body),
             sender=sender,
             external_id=external_id,
             created_at=now,
@@ -276,6 +287,7 @@ def case_add_inbound(
     sender: str = "",
     subject: str = "",
     body_html: str = "",
+    visible_text: str = "",
     external_id: str = "",
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
@@ -296,9 +308,11 @@ def case_add_inbound(
             sender=sender,
             subject=subject,
             body_html=body_html,
+            visible_text=visible_text,
             external_id=external_id,
             attachments=attachments,
             actor=actor,
+            inbox_address=case.inbox_address,
         )
     now = clock.now()
     message = Message.objects.create(
@@ -308,6 +322,7 @@ def case_add_inbound(
         subject=subject[:MAX_SUBJECT],
         body_text=body,
         body_html=sanitise_html(body_html),
+        visible_text=_visible(visible_text, body),
         sender=sender,
         external_id=external_id,
         created_at=now,
@@ -354,9 +369,18 @@ def _follow_up(case: Case, *, body: str, channel: str, subject: str, actor: Agen
 
 
 def _send_outbound(
-    *, case: Case, body: str, author: Agent | None, now: datetime, attachments: Sequence[AttachmentInput] = ()
+    *,
+    case: Case,
+    body: str,
+    author: Agent | None,
+    now: datetime,
+    attachments: Sequence[AttachmentInput] = (),
+    automatic: bool = False,
 ) -> Message:
-    """The outbound message and its outbox row, on the route the case's channel gives (no event, no status)."""
+    """The outbound message and its outbox row, on the route the case's channel gives (no event, no status).
+
+    An automatic message (no author) is marked so: the email carries Auto-Submitted, and the outbox
+    refuses it when the address has had its hourly share (AutomaticLimitReached)."""
     route = reply_route(case=case, identities=list(case.customer.identities.all()))
     thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
     if route.channel == Channel.EMAIL:
@@ -367,7 +391,9 @@ def _send_outbound(
         external_id = ""
     if attachments:
         payload["attachments"] = []  # filled below, after the files are stored
-    row = outbox_enqueue(channel=route.channel, to=route.to, payload=payload, external_id=external_id)
+    row = outbox_enqueue(
+        channel=route.channel, to=route.to, payload=payload, external_id=external_id, automatic=automatic
+    )
     message = Message.objects.create(
         case=case,
         direction=Direction.OUT,
@@ -723,13 +749,103 @@ def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
         text = breach_notice_text(case=case, when=due_at)
         try:
             with transaction.atomic():
-                message = _send_outbound(case=case, body=text, author=None, now=now)
+                message = _send_outbound(case=case, body=text, author=None, now=now, automatic=True)
                 renewed = promises.promise_renew(broken=promise, due_at=due_at, customer_text=text, now=now)
                 events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)]
                 events += _promise_events(case, [promises.PromiseChange(renewed, "made")], actor=None, now=now)
                 CaseEvent.objects.bulk_create(events)
                 _touch(case, now, "next_due_at")
-        except ValidationFailed:
-            continue  # no address to write to: the breach is on the board and with the owner
+        except (ValidationFailed, AutomaticLimitReached):
+            # no address to write to, or this address has had its automatic messages for the hour:
+            # the breach is on the board and with the owner
+            continue
         sent += 1
     return sent
+
+
+# --- what mail systems send back ---------------------------------------------
+
+
+@transaction.atomic
+def case_add_automatic(
+    *,
+    case: Case,
+    body: str,
+    channel: str,
+    sender: str = "",
+    subject: str = "",
+    visible_text: str = "",
+    external_id: str = "",
+) -> Message:
+    """An automatic reply (out of office ...) on the timeline: the case does not open again,
+    no promise changes, and nothing is ever sent back to it."""
+    _check_channel(channel)
+    now = clock.now()
+    body = (body or "").replace("\r\n", "\n").strip() or str(_("(no text)"))
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.IN,
+        channel=channel,
+        subject=subject[:MAX_SUBJECT],
+        body_text=body,
+        visible_text=_visible(visible_text, body),
+        sender=sender,
+        external_id=external_id,
+        is_automatic=True,
+        created_at=now,
+    )
+    CaseEvent.objects.create(case=case, kind=EventKind.AUTO_REPLY, message=message, created_at=now)
+    return message
+
+
+def _owners(case: Case) -> list[Agent]:
+    """Who hears about trouble on a case: its assignee, else the team's members."""
+    if case.assignee_id is not None and case.assignee is not None and case.assignee.is_active:
+        return [case.assignee]
+    if case.team_id is not None:
+        return list(Agent.objects.filter(teams=case.team_id, is_active=True).order_by("id"))
+    return []
+
+
+@transaction.atomic
+def case_delivery_failed(*, message: Message, recipient: str, reason: str) -> CaseEvent | None:
+    """A bounce came back for a message Lofte sent: the delivery is marked failed, the timeline says
+    so, and the agent who owns the case is told. A second bounce for the same message changes nothing."""
+    now = clock.now()
+    case = message.case
+    if message.outbox_message_id is not None:
+        if not outbox_mark_bounced(row_id=message.outbox_message_id, reason=reason):
+            return None
+    elif CaseEvent.objects.filter(case=case, kind=EventKind.DELIVERY_FAILED, message=message).exists():
+        return None
+    recipient = recipient or (message.recipients[0] if message.recipients else "")
+    event = CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.DELIVERY_FAILED,
+        message=message,
+        data={"to": recipient, "reason": reason[:500]},
+        created_at=now,
+    )
+    text = _("%(reference)s: the reply to %(to)s could not be delivered: %(reason)s") % {
+        "reference": case.reference,
+        "to": recipient,
+        "reason": reason[:200] or _("no reason given"),
+    }
+    url = f"/cases/{case.reference}/"
+    notify_many(
+        [(agent, "delivery_failed", text, url, f"bounce:{message.pk}:{agent.pk}") for agent in _owners(case)], now=now
+    )
+    return event
+
+
+def case_read_receipt(*, message: Message, reader: str) -> CaseEvent | None:
+    """The customer's mail client reported a message as read (once per message)."""
+    if CaseEvent.objects.filter(case_id=message.case_id, kind=EventKind.READ_RECEIPT, message=message).exists():
+        return None
+    return CaseEvent.objects.create(
+        case_id=message.case_id,
+        kind=EventKind.READ_RECEIPT,
+        message=message,
+        data={"by": reader},
+        created_at=clock.now(),
+    )

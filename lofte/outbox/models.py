@@ -11,6 +11,7 @@ class OutboxState(models.TextChoices):
     PENDING = "pending", _("Queued")
     SENT = "sent", _("Sent")
     DEAD = "dead", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
 
 
 class OutboxMessage(models.Model):
@@ -28,6 +29,12 @@ class OutboxMessage(models.Model):
     to = models.CharField(_("to"), max_length=254)
     payload = models.JSONField(_("payload"), default=dict)
     external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    automatic = models.BooleanField(
+        _("automatic"),
+        default=False,
+        db_default=False,
+        help_text=_("Sent by Lofte on its own (acknowledgement, notice), not by a person."),
+    )
     state = models.CharField(_("state"), max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
@@ -50,6 +57,7 @@ class OutboxMessage(models.Model):
                 name="outbox_due",
             ),
             models.Index(fields=["state", "-created_at"], name="outbox_state"),
+            models.Index(fields=["to", "created_at"], condition=models.Q(automatic=True), name="outbox_automatic"),
         ]
 
     def __str__(self) -> str:

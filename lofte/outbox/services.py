@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from lofte.core import clock
+from lofte.core.errors import DomainError
 from lofte.core.workers import worker_id
 from lofte.outbox.models import OutboxMessage, OutboxState
 from lofte.outbox.transports import PermanentFailure, get_transport
@@ -28,11 +30,46 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 6 * 3600
 
 
-def outbox_enqueue(*, channel: str, to: str, payload: dict[str, Any], external_id: str = "") -> OutboxMessage:
-    """Write a delivery in the caller's transaction; the worker is woken after commit."""
+class AutomaticLimitReached(DomainError):
+    """Lofte has already sent as many automatic messages to this address this hour as it may (loop protection)."""
+
+    code = "automatic_limit"
+    status = 429
+
+
+def outbox_automatic_allowed(*, to: str, now: datetime | None = None) -> bool:
+    """Fewer than LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR automatic messages to this address in the last hour."""
+    now = now or clock.now()
+    limit = settings.LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR
+    recent = OutboxMessage.objects.filter(automatic=True, to=to, created_at__gt=now - timedelta(hours=1))
+    return recent[:limit].count() < limit
+
+
+def outbox_enqueue(
+    *, channel: str, to: str, payload: dict[str, Any], external_id: str = "", automatic: bool = False
+) -> OutboxMessage:
+    """Write a delivery in the caller's transaction; the worker is woken after commit.
+
+    An automatic message (one no person wrote) over the hourly limit for its
+    address raises AutomaticLimitReached and nothing is written: two
+    autoresponders can never keep each other busy.
+    """
     now = clock.now()
+    if automatic and not outbox_automatic_allowed(to=to, now=now):
+        raise AutomaticLimitReached(
+            _("Lofte has sent %(n)d automatic messages to %(to)s in the last hour; no more are sent this hour.")
+            % {"n": settings.LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR, "to": to}
+        )
+    if automatic:
+        payload = {**payload, "automatic": True}
     row = OutboxMessage.objects.create(
-        channel=channel, to=to, payload=payload, external_id=external_id, created_at=now, next_attempt_at=now
+        channel=channel,
+        to=to,
+        payload=payload,
+        external_id=external_id,
+        automatic=automatic,
+        created_at=now,
+        next_attempt_at=now,
     )
     transaction.on_commit(_wake_worker)
     return row
@@ -140,6 +177,16 @@ def outbox_deliver_due(*, worker: str | None = None, limit: int = 50) -> dict[st
         key = state or "skipped"
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def outbox_mark_bounced(*, row_id: int, reason: str) -> bool:
+    """A bounce came back for a row that was sent: record it (the row's own outcome is final). True when changed."""
+    changed = (
+        OutboxMessage.objects.filter(pk=row_id)
+        .exclude(state=OutboxState.BOUNCED)
+        .update(state=OutboxState.BOUNCED, dead_at=clock.now(), last_error=reason[:2000], claimed_until=None)
+    )
+    return changed == 1
 
 
 def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:

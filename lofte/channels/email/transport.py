@@ -1,5 +1,11 @@
 """Outbound email through Django's email backend (SMTP in production).
 
+A reply is multipart/alternative (text and sanitised HTML) with its files
+attached, sent from the address the customer wrote to. When that address is a
+mailbox with SMTP settings of its own, it goes out through that server;
+otherwise through the global mailer. Automatic messages carry
+`Auto-Submitted: auto-replied` and are never sent to Lofte's own addresses.
+
 An SMTP answer in the 5xx range about this message (the recipient refused,
 the content refused) is final: the row is dead at once. Everything else
 (4xx answers, a server that is down, a timeout) is retried by the outbox.
@@ -8,16 +14,25 @@ the content refused) is final: the row is dead at once. Everything else
 from __future__ import annotations
 
 import smtplib
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
+from lofte.cases.models import Attachment
+from lofte.channels.models import Mailbox, Security
+from lofte.core.html import sanitise_html
 from lofte.outbox.models import OutboxMessage
 from lofte.outbox.services import outbox_fix_external_id
 from lofte.outbox.transports import PermanentFailure
+
+HTML_DOCUMENT = (
+    '<!doctype html><html><head><meta charset="utf-8"></head>'
+    '<body style="font-family: sans-serif; line-height: 1.4">%s</body></html>'
+)
 
 
 class MailDeferred(Exception):
@@ -36,29 +51,76 @@ def _check_address(to: str) -> None:
         raise PermanentFailure(f"The address cannot be sent to: {to!r} is not one email address.") from exc
 
 
+def own_addresses() -> set[str]:
+    """Every address Lofte sends from: its mailboxes and the default sender."""
+    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
+    return addresses
+
+
+def _mailbox_for(from_email: str) -> Mailbox | None:
+    address = parseaddr(from_email)[1].lower()
+    return Mailbox.objects.filter(address__iexact=address).first() if address else None
+
+
+def _smtp_backend(mailbox: Mailbox) -> SmtpBackend:
+    # a connection of its own, configured here rather than in MAILERS (the alias names it in logs)
+    return SmtpBackend(
+        alias=f"mailbox:{mailbox.name}",
+        host=mailbox.smtp_host,
+        port=mailbox.smtp_port,
+        username=mailbox.smtp_user,
+        password=mailbox.smtp_password,
+        use_tls=mailbox.smtp_security == Security.STARTTLS,
+        use_ssl=mailbox.smtp_security == Security.SSL,
+        timeout=30,
+    )
+
+
+def _attach_files(message: EmailMultiAlternatives, ids: list[int]) -> None:
+    for attachment in Attachment.objects.filter(pk__in=ids).order_by("id"):
+        with attachment.file.open("rb") as handle:
+            message.attach(attachment.filename, handle.read(), attachment.content_type)
+
+
 class EmailTransport:
     def send(self, row: OutboxMessage) -> str:
         _check_address(row.to)
         payload = row.payload
+        automatic = bool(payload.get("automatic"))
+        if automatic and row.to.lower() in own_addresses():
+            raise PermanentFailure(f"{row.to} is one of Lofte's own addresses; automatic mail is never sent to it.")
         # The Message-ID is fixed before the first attempt, so every retry sends the same one.
         message_id = row.external_id or outbox_fix_external_id(
             row=row, value=make_msgid(domain=settings.LOFTE_MESSAGE_ID_DOMAIN)
         )
         headers = dict(payload.get("headers") or {})
         headers["Message-ID"] = message_id
+        if automatic:
+            headers["Auto-Submitted"] = "auto-replied"
+            headers["X-Auto-Response-Suppress"] = "All"
         reply_to = payload.get("reply_to") or None
+        from_email = payload.get("from") or settings.DEFAULT_FROM_EMAIL
+        mailbox = _mailbox_for(from_email)
+        if mailbox is not None and mailbox.display_name and "<" not in from_email:
+            from_email = mailbox.from_header
         message = EmailMultiAlternatives(
             subject=payload.get("subject", ""),
             body=payload.get("text", ""),
-            from_email=payload.get("from") or settings.DEFAULT_FROM_EMAIL,
+            from_email=from_email,
             to=[row.to],
             reply_to=[reply_to] if isinstance(reply_to, str) else reply_to,
             headers=headers,
         )
         if html := payload.get("html"):
-            message.attach_alternative(html, "text/html")
+            message.attach_alternative(HTML_DOCUMENT % sanitise_html(html), "text/html")
+        if ids := payload.get("attachments"):
+            _attach_files(message, ids)
         try:
-            message.send(using="default")
+            if mailbox is not None and mailbox.smtp_host:
+                _smtp_backend(mailbox).send_messages([message])
+            else:
+                message.send(using="default")
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = exc.recipients.get(row.to) or next(iter(exc.recipients.values()), (0, b""))
             if code >= 500:

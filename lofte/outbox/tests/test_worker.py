@@ -29,6 +29,7 @@ DELIVER = "lofte.outbox.tasks.deliver_outbox"
 PRUNE = "lofte.core.tasks.prune_task_results"
 TICK = "lofte.cases.tasks.promise_tick"
 ANALYZE = "lofte.core.tasks.analyze_database"
+POLL = "lofte.channels.tasks.poll_mailboxes"
 
 
 @pytest.fixture
@@ -57,13 +58,14 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     [received] = recorder.messages
     assert received["Message-ID"] == row.external_id == message.external_id
     assert received["Subject"] == f"Re: Fel belopp på fakturan [{case.reference}]"
-    assert received.get_content().replace("\r\n", "\n") == "Hej Karin! Fakturan är rättad.\n"
+    assert received.get_body(("plain",)).get_content().replace("\r\n", "\n") == "Hej Karin! Fakturan är rättad.\n"
     row.refresh_from_db()
     assert (row.state, row.attempts, row.claimed_until) == (OutboxState.SENT, 1, None)
     assert row.sent_at is not None
     # the woken delivery, the scheduler's sweep and the housekeeping job all ran
     assert task_results() == [
         (TICK, "SUCCESSFUL"),
+        (POLL, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
@@ -76,9 +78,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "promises.tick",
         "database.analyze",
         "tasks.prune",
+        "email.poll",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (4 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (5 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

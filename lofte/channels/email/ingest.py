@@ -1,0 +1,451 @@
+"""Every inbound email, however it came in (IMAP, HTTP, a pipe from the MTA), goes through `email_ingest`.
+
+1. The raw bytes are stored first, under their SHA-256, and an InboundEmail
+   row records them (committed on its own), so nothing is lost when a later
+   step fails. The same bytes twice are one row.
+2. The message is parsed, classified (normal, auto-reply, bounce, read
+   receipt, feedback report), its sender checked (present, not Lofte itself,
+   not flooding), and threaded: In-Reply-To, then References (newest first)
+   against every Message-ID Lofte sent or received, then a case reference in
+   the subject from the case's own customer, otherwise a new case.
+3. What cannot be processed is quarantined with the reason; an admin can
+   process it again with one action once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from lofte.cases import services as cases
+from lofte.cases.models import Case, Channel, Direction, Message
+from lofte.cases.services import AttachmentInput
+from lofte.channels.email.classify import Classification, EmailKind, classify
+from lofte.channels.email.parsing import EmailParseError, ParsedEmail, parse_email
+from lofte.channels.email.quotes import visible_text
+from lofte.channels.models import InboundEmail, InboundState, Mailbox, Outcome, Source, raw_path
+from lofte.core import clock
+from lofte.core.errors import DomainError
+from lofte.customers.models import CustomerIdentity, IdentityKind
+from lofte.customers.services import customer_match_or_create
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["IngestResult", "Outcome", "email_ingest", "inbound_reprocess", "own_addresses"]
+
+MAX_THREAD_IDS = 50
+OWN_ADDRESSES_TTL = 10.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    case: str | None
+    visible_text: str | None
+    error: str | None
+    inbound_id: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "outcome": str(self.outcome),
+            "case": self.case,
+            "visible_text": self.visible_text,
+            "error": self.error,
+            "inbound_id": self.inbound_id,
+        }
+
+
+class Quarantine(Exception):
+    """The message cannot be processed; the reason is shown to admins."""
+
+
+# --- Lofte's own addresses (a short per-process cache: read on every message) ---------
+
+_own: tuple[float, dict[str, Mailbox | None]] = (0.0, {})
+
+
+def own_addresses() -> dict[str, Mailbox | None]:
+    """Lofte's addresses (lower-case) and the mailbox each belongs to (None for the default sender)."""
+    global _own
+    loaded_at, addresses = _own
+    if time.monotonic() - loaded_at > OWN_ADDRESSES_TTL:
+        addresses = {m.address.lower(): m for m in Mailbox.objects.select_related("team", "case_type")}
+        addresses.setdefault(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(), None)
+        _own = (time.monotonic(), addresses)
+    return addresses
+
+
+def own_addresses_clear() -> None:
+    global _own
+    _own = (0.0, {})
+
+
+# --- storing the raw bytes ----------------------------------------------------------
+
+
+def _store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> tuple[InboundEmail, bool]:
+    """The InboundEmail row for these bytes (the file written once); True when it is new."""
+    digest = hashlib.sha256(raw).hexdigest()
+    existing = InboundEmail.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return existing, False
+    path = raw_path(digest)
+    if not default_storage.exists(path):
+        saved = default_storage.save(path, ContentFile(raw))
+        if saved != path:  # another process wrote the same bytes a moment ago
+            default_storage.delete(saved)
+    try:
+        with transaction.atomic():
+            row = InboundEmail.objects.create(
+                sha256=digest, size=len(raw), source=source, mailbox=mailbox, received_at=clock.now()
+            )
+    except IntegrityError:
+        return InboundEmail.objects.get(sha256=digest), False
+    return row, True
+
+
+def inbound_raw(row: InboundEmail) -> bytes:
+    with default_storage.open(row.raw_path, "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+# --- the entry points ---------------------------------------------------------------
+
+
+def email_ingest(raw: bytes, *, mailbox: Mailbox | None = None, source: str = Source.API) -> IngestResult:
+    """Store, parse, classify, thread and file one raw RFC 822 message. Never raises for a bad message."""
+    row, new = _store_raw(raw, mailbox=mailbox, source=source)
+    if not new and row.state == InboundState.PROCESSED:
+        # the very same bytes again (an MTA retrying, a mailbox fetched twice)
+        parsed = _parse_quietly(raw)
+        return IngestResult(
+            outcome=Outcome.DUPLICATE,
+            case=_reference(row.case_id),
+            visible_text=visible_text(parsed.text) if parsed else None,
+            error=None,
+            inbound_id=row.pk,
+        )
+    return _process(row, raw, mailbox=mailbox or row.mailbox)
+
+
+def inbound_reprocess(row: InboundEmail) -> IngestResult:
+    """Process a stored message again (after a quarantine's cause was fixed)."""
+    return _process(row, inbound_raw(row), mailbox=row.mailbox)
+
+
+def _reference(case_id: int | None) -> str | None:
+    if case_id is None:
+        return None
+    return Case.objects.filter(pk=case_id).values_list("reference", flat=True).first()
+
+
+def _parse_quietly(raw: bytes) -> ParsedEmail | None:
+    try:
+        return parse_email(raw)
+    except Exception:
+        return None
+
+
+def _process(row: InboundEmail, raw: bytes, *, mailbox: Mailbox | None) -> IngestResult:
+    parsed: ParsedEmail | None = None
+    text: str | None = None
+    try:
+        if len(raw) > settings.LOFTE_EMAIL_MAX_BYTES:
+            raise Quarantine(
+                _("The message is %(size)d MB, over the limit of %(limit)d MB.")
+                % {"size": len(raw) // 2**20, "limit": settings.LOFTE_EMAIL_MAX_BYTES // 2**20}
+            )
+        try:
+            parsed = parse_email(raw)
+        except EmailParseError as exc:
+            raise Quarantine(_("The data is not an email message: %(reason)s") % {"reason": exc}) from exc
+        if not parsed.headers:
+            parsed = None
+            raise Quarantine(_("The data is not an email message: it has no header lines."))
+        text = visible_text(parsed.text)
+        try:
+            with transaction.atomic():
+                outcome, case, message = _file(row, parsed, text, mailbox=mailbox)
+                _finish(row, parsed, outcome=outcome, case=case, message=message)
+        except IntegrityError:
+            # the same Message-ID was filed a moment ago by another process (different bytes, same message)
+            row.accepted_message_id = None
+            first = InboundEmail.objects.filter(accepted_message_id=parsed.message_id or None).first()
+            if first is None:
+                raise
+            outcome, case, message = Outcome.DUPLICATE, first.case, None
+            _finish(row, parsed, outcome=outcome, case=case)
+        return IngestResult(
+            outcome=outcome, case=case.reference if case else None, visible_text=text, error=None, inbound_id=row.pk
+        )
+    except Quarantine as exc:
+        reason = str(exc)
+    except DomainError as exc:
+        reason = exc.message
+    except Exception as exc:
+        logger.exception("Inbound email %s could not be processed", row.pk)
+        reason = _("Processing failed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+    _finish(row, parsed, outcome=Outcome.QUARANTINED, error=reason)
+    return IngestResult(outcome=Outcome.QUARANTINED, case=None, visible_text=text, error=reason, inbound_id=row.pk)
+
+
+def _finish(
+    row: InboundEmail,
+    parsed: ParsedEmail | None,
+    *,
+    outcome: Outcome,
+    case: Case | None = None,
+    message: Message | None = None,
+    error: str = "",
+) -> None:
+    row.state = InboundState.QUARANTINED if outcome == Outcome.QUARANTINED else InboundState.PROCESSED
+    row.outcome = outcome
+    row.error = error
+    row.case = case
+    row.case_message = message
+    row.attempts += 1
+    row.processed_at = clock.now()
+    if parsed is not None:
+        row.message_id = parsed.message_id[:255]
+        row.from_address = (parsed.from_address or _fallback_sender(parsed))[:254]
+        row.subject = parsed.subject[:255]
+    fields = ["state", "outcome", "error", "case", "case_message", "attempts", "processed_at"]
+    fields += ["message_id", "from_address", "subject"]
+    if outcome in (Outcome.CREATED, Outcome.APPENDED) and row.message_id:
+        row.accepted_message_id = row.message_id
+        fields.append("accepted_message_id")
+    row.save(update_fields=fields)
+
+
+# --- deciding what a message is -------------------------------------------------------
+
+
+def _fallback_sender(parsed: ParsedEmail) -> str:
+    for header in ("sender", "reply-to", "return-path"):
+        address = parseaddr(parsed.headers.get(header, ""))[1].lower()
+        if "@" in address:
+            return address
+    return ""
+
+
+def _file(
+    row: InboundEmail, parsed: ParsedEmail, text: str, *, mailbox: Mailbox | None
+) -> tuple[Outcome, Case | None, Message | None]:
+    """Decide and write what the message becomes, in the caller's transaction."""
+    verdict = classify(parsed)
+    if verdict.kind == EmailKind.BOUNCE:
+        return _bounce(parsed, verdict)
+    if verdict.kind == EmailKind.READ_RECEIPT:
+        return _receipt(parsed, verdict)
+    if verdict.kind == EmailKind.FEEDBACK_REPORT:
+        original = _sent_message(verdict.original_message_id)
+        logger.warning("Spam complaint (ARF) about %s: %s", verdict.original_message_id, verdict.reason)
+        return Outcome.FEEDBACK_REPORT, original.case if original else None, None
+
+    sender = parsed.from_address or _fallback_sender(parsed)
+    if not sender:
+        raise Quarantine(_("The message has no sender address (no From, Sender or Reply-To)."))
+    known, duplicate = _known_messages(parsed)
+    if duplicate is not None:  # already on a case: also our own sent message coming back
+        return Outcome.DUPLICATE, duplicate.case, None
+    own = own_addresses()
+    if sender in own:
+        raise Quarantine(
+            _("The message is from Lofte's own address %(address)s: a mail loop, so it is not processed.")
+            % {"address": sender}
+        )
+    case = _thread(parsed, known, sender)
+
+    if verdict.kind == EmailKind.AUTO_REPLY:
+        if case is None:
+            return Outcome.AUTO_REPLY, None, None
+        message = cases.case_add_automatic(
+            case=case,
+            body=parsed.text,
+            channel=Channel.EMAIL,
+            sender=sender,
+            subject=parsed.subject,
+            visible_text=text,
+            external_id=parsed.message_id,
+        )
+        return Outcome.AUTO_REPLY, case, message
+
+    _check_flood(row, sender)
+    body, attachments = _body_and_attachments(parsed)
+    if case is not None:
+        message = cases.case_add_inbound(
+            case=case,
+            body=body,
+            channel=Channel.EMAIL,
+            sender=sender,
+            subject=parsed.subject,
+            body_html=parsed.html,
+            visible_text=text,
+            external_id=parsed.message_id,
+            attachments=attachments,
+        )
+        outcome = Outcome.APPENDED if message.case_id == case.pk else Outcome.CREATED
+        return outcome, message.case, message
+    mailbox = mailbox or _mailbox_written_to(parsed, own)
+    customer = customer_match_or_create(email=sender, name=parsed.from_name).customer
+    new_case = cases.case_create(
+        customer=customer,
+        subject=parsed.subject,
+        body=body,
+        channel=Channel.EMAIL,
+        case_type=mailbox.case_type if mailbox else None,
+        team=mailbox.team if mailbox else None,
+        sender=sender,
+        body_html=parsed.html,
+        visible_text=text,
+        external_id=parsed.message_id,
+        attachments=attachments,
+        inbox_address=mailbox.address if mailbox else "",
+    )
+    return Outcome.CREATED, new_case, None
+
+
+def _mailbox_written_to(parsed: ParsedEmail, own: dict[str, Mailbox | None]) -> Mailbox | None:
+    for address in [*parsed.to, *parsed.cc]:
+        if mailbox := own.get(address):
+            return mailbox
+    return None
+
+
+def _known_messages(parsed: ParsedEmail) -> tuple[dict[str, Message], Message | None]:
+    """Stored messages this one refers to, and the stored message it duplicates (same Message-ID), in one query."""
+    ids = _thread_ids(parsed)
+    lookup = [*ids, parsed.message_id] if parsed.message_id else ids
+    if not lookup:
+        return {}, None
+    found = {
+        m.external_id: m
+        for m in Message.objects.filter(external_id__in=lookup).select_related("case").order_by("id").reverse()
+    }
+    return found, found.get(parsed.message_id) if parsed.message_id else None
+
+
+def _thread_ids(parsed: ParsedEmail) -> list[str]:
+    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    return list(dict.fromkeys(i for i in ids if i))[:MAX_THREAD_IDS]
+
+
+def _reference_pattern() -> re.Pattern[str]:
+    return re.compile(rf"\[\s*({re.escape(settings.LOFTE_REFERENCE_PREFIX)}-\d{{4}}-\d{{6,}})\s*\]", re.IGNORECASE)
+
+
+def _thread(parsed: ParsedEmail, known: dict[str, Message], sender: str) -> Case | None:
+    """The case this message continues: by Message-ID, then by the reference in the subject.
+
+    Message-IDs are unguessable, so any sender may continue a thread (a colleague copied in).
+    A reference in the subject is easy to type, so it counts only from the case's own customer.
+    """
+    for message_id in _thread_ids(parsed):
+        if message_id in known:
+            return known[message_id].case
+    match = _reference_pattern().search(parsed.subject)
+    if match is None:
+        return None
+    case = Case.objects.filter(reference=match.group(1).upper()).select_related("customer").first()
+    if case is None:
+        return None
+    owns = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=sender, customer_id=case.customer_id).exists()
+    return case if owns else None
+
+
+def _check_flood(row: InboundEmail, sender: str) -> None:
+    limit = settings.LOFTE_EMAIL_FLOOD_PER_HOUR
+    since = clock.now() - timedelta(hours=1)
+    recent = InboundEmail.objects.filter(
+        from_address=sender, received_at__gt=since, outcome__in=[Outcome.CREATED, Outcome.APPENDED]
+    ).exclude(pk=row.pk)
+    if recent[:limit].count() >= limit:
+        raise Quarantine(
+            _("%(sender)s has sent more than %(limit)d messages in an hour; further ones wait here for an admin.")
+            % {"sender": sender, "limit": limit}
+        )
+
+
+def _body_and_attachments(parsed: ParsedEmail) -> tuple[str, list[AttachmentInput]]:
+    """The text to store, and the files that fit; a file over the limit is named in the text instead
+    (it stays in the stored original)."""
+    limit = settings.LOFTE_MAX_ATTACHMENT_BYTES
+    files: list[AttachmentInput] = []
+    notes: list[str] = []
+    for part in parsed.attachments:
+        if len(part.content) > limit:
+            notes.append(
+                _("[%(name)s (%(mb).1f MB) is over the attachment limit; it is kept in the original email.]")
+                % {"name": part.filename, "mb": len(part.content) / 2**20}
+            )
+            continue
+        files.append(
+            AttachmentInput(
+                filename=part.filename,
+                content_type=part.content_type,
+                content=part.content,
+                content_id=part.content_id,
+            )
+        )
+    body = parsed.text.strip()
+    if not body:
+        body = _("(no text; see the attachments)") if parsed.attachments else _("(no text)")
+    if notes:
+        body = "\n\n".join([body, *notes])
+    return body, files
+
+
+# --- what mail systems send back -----------------------------------------------------
+
+
+def _sent_message(message_id: str) -> Message | None:
+    if not message_id:
+        return None
+    return (
+        Message.objects.filter(external_id=message_id, direction=Direction.OUT)
+        .select_related("case", "case__assignee")
+        .first()
+    )
+
+
+def _original(parsed: ParsedEmail, verdict: Classification) -> Message | None:
+    """The message Lofte sent that a bounce or receipt is about."""
+    for message_id in _dedupe([verdict.original_message_id, *_thread_ids(parsed)]):
+        if message := _sent_message(message_id):
+            return message
+    return None
+
+
+def _dedupe(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _bounce(parsed: ParsedEmail, verdict: Classification) -> tuple[Outcome, Case | None, Message | None]:
+    original = _original(parsed, verdict)
+    if original is None:
+        logger.info("Bounce about a message Lofte does not know: %s", verdict.original_message_id or "(no id)")
+        return Outcome.BOUNCE, None, None
+    recipient = verdict.failed_recipients[0] if verdict.failed_recipients else ""
+    cases.case_delivery_failed(message=original, recipient=recipient, reason=verdict.diagnostic or verdict.reason)
+    return Outcome.BOUNCE, original.case, None
+
+
+def _receipt(parsed: ParsedEmail, verdict: Classification) -> tuple[Outcome, Case | None, Message | None]:
+    original = _original(parsed, verdict)
+    if original is None:
+        return Outcome.READ_RECEIPT, None, None
+    cases.case_read_receipt(message=original, reader=parsed.from_address)
+    return Outcome.READ_RECEIPT, original.case, None
