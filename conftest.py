@@ -77,6 +77,14 @@ def case(agent, team, customer):  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_root(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Files the tests store (attachments, raw emails) go to a temporary directory, never the data directory."""
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     """Each test starts without cached SLA policies (ids are reused after a rollback)."""

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from lofte.channels.email.imap import mailbox_poll
 from lofte.channels.email.ingest import inbound_reprocess, own_addresses_clear
 from lofte.channels.models import InboundEmail, InboundState, Mailbox
 
@@ -37,6 +38,7 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     list_filter = ["is_active"]
     search_fields = ["name", "address"]
     readonly_fields = ["last_polled_at", "last_error"]
+    actions = ["fetch_now"]
     fieldsets = [
         (None, {"fields": ["name", "address", "display_name", "team", "case_type", "is_active"]}),
         (
@@ -66,6 +68,27 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     def save_model(self, request: HttpRequest, obj: Mailbox, form: forms.Form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         own_addresses_clear()
+
+    @admin.action(description=_("Fetch new mail now (also checks the IMAP settings)"))
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Mailbox]) -> None:
+        for mailbox in queryset.order_by("name"):
+            if not mailbox.imap_host:
+                self.message_user(
+                    request, _("%(name)s has no IMAP server to fetch from.") % {"name": mailbox.name}, messages.WARNING
+                )
+                continue
+            report = mailbox_poll(mailbox)
+            if report.error:
+                self.message_user(
+                    request, _("%(name)s: %(error)s") % {"name": mailbox.name, "error": report.error}, messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    ngettext("%(name)s: %(n)d message fetched.", "%(name)s: %(n)d messages fetched.", report.fetched)
+                    % {"name": mailbox.name, "n": report.fetched},
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(InboundEmail)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django import template
 
-from lofte.cases.models import Priority, Status
+from lofte.cases.models import Message, Priority, Status
 from lofte.core import clock
 from lofte.customers.identities import format_phone
 from lofte.promises.models import PromiseKind
@@ -60,3 +60,13 @@ def parse_iso(value: str) -> datetime | None:
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+# events that point at a message but are not that message arriving or leaving
+ABOUT_A_MESSAGE = {"delivery_failed", "read_receipt"}
+
+
+@register.filter
+def message_card(message: Message | None, kind: str) -> Message | None:
+    """The message to show as a card for this event, or None (the event only refers to it)."""
+    return None if message is None or kind in ABOUT_A_MESSAGE else message

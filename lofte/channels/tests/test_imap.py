@@ -305,3 +305,24 @@ def test_the_task_polls_every_active_mailbox_with_an_imap_server(imap_server, ac
     imap_server.append(email(sender="a@example.org", subject="Hi", body="x", message_id="<t@x>"), user=account)
 
     assert poll_mailboxes.call() == [{"fetched": 1, "outcomes": {"created": 1}, "error": None, "mailbox": "support"}]
+
+
+def test_the_admin_fetch_now_action_reports_per_mailbox(imap_server, account, mailbox, client, settings):
+    from lofte.accounts.models import Agent
+
+    Mailbox.objects.create(name="piped", address="piped@lofte.test")  # no IMAP server: told so
+    imap_server.append(
+        email(sender="nils@example.org", subject="Skrivaren", body="Hej!\r\n", message_id="<adm-1@example.org>"),
+        user=account,
+    )
+    client.force_login(Agent.objects.create_superuser("root@example.com", "pw-not-used", name="Root"))
+    response = client.post(
+        "/admin/lofte_channels/mailbox/",
+        {"action": "fetch_now", "_selected_action": list(Mailbox.objects.values_list("pk", flat=True))},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "piped has no IMAP server to fetch from.",
+        "support: 1 message fetched.",
+    ]
+    assert InboundEmail.objects.get().source == Source.IMAP

@@ -290,5 +290,21 @@ def test_an_honest_message_with_a_new_time_follows_a_broken_promise(policy, cust
         notice.body_text,
     )
     assert OutboxMessage.objects.filter(to="karin@example.se").count() == 1
+    # nobody wrote it: it goes out marked automatic (Auto-Submitted), under the hourly loop limit
+    assert notice.outbox_message.automatic is True
+    assert notice.outbox_message.payload["automatic"] is True
     with clock.at(MONDAY_9 + timedelta(hours=3, minutes=1)):
         assert promise_tick.call()["notices"] == 0  # told once
+
+
+def test_no_honest_message_beyond_the_hourly_limit_of_automatic_mail(policy, customer, team, settings):
+    settings.LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR = 1
+    case_type = CaseTypeFactory(name="Faktura", breach_notice=True, breach_notice_hours=4)
+    with clock.at(MONDAY_9):
+        first = make_case(customer=customer, team=team, case_type=case_type)
+        second = make_case(customer=customer, team=team, case_type=case_type)
+    with clock.at(MONDAY_9 + timedelta(hours=3)):
+        assert promise_tick.call()["notices"] == 1
+    told = [c for c in (first, second) if c.messages.filter(direction="out").exists()]
+    assert len(told) == 1
+    assert OutboxMessage.objects.filter(to="karin@example.se", automatic=True).count() == 1
