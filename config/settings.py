@@ -264,6 +264,8 @@ LOFTE_TRANSPORTS = {
 LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR", "5"))
 # Inbound email: larger messages are stored and quarantined; one sender beyond the hourly count is quarantined.
 LOFTE_EMAIL_MAX_BYTES = int(os.environ.get("LOFTE_EMAIL_MAX_BYTES", str(50 * 2**20)))
+# Raw messages up to this size are kept in the database row; larger ones as files named by their SHA-256.
+LOFTE_EMAIL_INLINE_BYTES = int(os.environ.get("LOFTE_EMAIL_INLINE_BYTES", str(256 * 2**10)))
 LOFTE_EMAIL_FLOOD_PER_HOUR = int(os.environ.get("LOFTE_EMAIL_FLOOD_PER_HOUR", "30"))
 LOFTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("LOFTE_MAX_ATTACHMENT_BYTES", str(25 * 2**20)))
 

@@ -96,8 +96,11 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
     list_display = ["received_at", "from_address", "subject", "state", "outcome", "case_link", "source", "size"]
     list_filter = ["state", "outcome", "source", "mailbox"]
     search_fields = ["from_address", "subject", "message_id", "sha256"]
-    readonly_fields = [f.name for f in InboundEmail._meta.fields if f.name != "accepted_message_id"] + ["raw_link"]
-    exclude = ["accepted_message_id"]
+    readonly_fields = [
+        *(f.name for f in InboundEmail._meta.fields if f.name not in ("accepted_message_id", "raw")),
+        "raw_link",
+    ]
+    exclude = ["accepted_message_id", "raw"]
     actions = ["reprocess"]
     date_hierarchy = "received_at"
 
@@ -108,7 +111,7 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEmail]:
-        return super().get_queryset(request).select_related("case", "mailbox")
+        return super().get_queryset(request).select_related("case", "mailbox").defer("raw")
 
     @admin.display(description=_("case"))
     def case_link(self, obj: InboundEmail) -> str:
@@ -140,10 +143,13 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         row = get_object_or_404(InboundEmail, pk=pk)
+        name = f"{row.sha256[:16]}.eml"
+        if row.raw is not None:
+            response = HttpResponse(bytes(row.raw), content_type="message/rfc822")
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
         handle = default_storage.open(row.raw_path, "rb")
-        return FileResponse(
-            handle, as_attachment=True, filename=f"{row.sha256[:16]}.eml", content_type="message/rfc822"
-        )
+        return FileResponse(handle, as_attachment=True, filename=name, content_type="message/rfc822")
 
     def reprocess_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST" or not self.has_view_permission(request):

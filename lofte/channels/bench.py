@@ -606,7 +606,9 @@ class _Generator:
         if name.isascii():
             params = f'name="{name}"', f'filename="{name}"'
         elif sender.client == "thunderbird":
-            encoded = "".join(chr(b) if chr(b).isalnum() or chr(b) in ".-_" else f"%{b:02X}" for b in name.encode())
+            encoded = "".join(
+                chr(b) if (b < 0x80 and chr(b).isalnum()) or chr(b) in ".-_" else f"%{b:02X}" for b in name.encode()
+            )
             params = f"name*=utf-8''{encoded}", f"filename*=utf-8''{encoded}"
         else:
             words = _encoded_words(name, b=True).replace("\n ", "")

@@ -123,6 +123,11 @@ class InboundEmail(models.Model):
 
     sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
     size = models.PositiveBigIntegerField(_("size"))
+    raw = models.BinaryField(
+        null=True,
+        editable=False,
+        help_text="The message's bytes, when small enough to keep in the row; larger ones are a file named by sha256.",
+    )
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     mailbox = models.ForeignKey(
         Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("mailbox")
@@ -169,3 +174,7 @@ class InboundEmail(models.Model):
     @property
     def raw_path(self) -> str:
         return raw_path(self.sha256)
+
+    @property
+    def raw_in_file(self) -> bool:
+        return self.raw is None

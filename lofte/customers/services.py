@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
+from lofte.core.inserts import insert
 from lofte.customers.identities import normalise
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Language, Organisation, Tier
 
@@ -179,11 +180,21 @@ def customer_match_or_create(
             return Match(customer=customer, created=False)
         try:
             with transaction.atomic():
-                customer = customer_create(name=name, email=norm_email, phone=norm_phone, language=language)
+                customer = _customer_insert(name=name, identities=[(k, v) for k, v in keys if v], language=language)
             return Match(customer=customer, created=True)
         except (IntegrityError, ValidationFailed):
             continue  # somebody created it meanwhile: look again
     raise ValidationFailed(_("The customer could not be matched; try again."), field="customer")
+
+
+def _customer_insert(*, name: str, identities: list[tuple[str, str]], language: str) -> Customer:
+    """A new customer with identities already known to be free (the unique constraint guards a race)."""
+    _check_choice(language, Language.values, "language", blank_ok=True)
+    now = clock.now()
+    customer = insert(Customer(name=name.strip(), language=language, created_at=now, updated_at=now))
+    for kind, value in identities:
+        insert(CustomerIdentity(customer=customer, kind=kind, value=value, is_primary=True, created_at=now))
+    return customer
 
 
 def _identity_filter(pairs: list[tuple[str, str | None]]) -> Q:

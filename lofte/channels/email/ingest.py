@@ -38,6 +38,7 @@ from lofte.channels.email.quotes import visible_text
 from lofte.channels.models import InboundEmail, InboundState, Mailbox, Outcome, Source, raw_path
 from lofte.core import clock
 from lofte.core.errors import DomainError
+from lofte.core.inserts import insert
 from lofte.customers.models import CustomerIdentity, IdentityKind
 from lofte.customers.services import customer_match_or_create
 
@@ -96,27 +97,38 @@ def own_addresses_clear() -> None:
 
 
 def _store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> tuple[InboundEmail, bool]:
-    """The InboundEmail row for these bytes (the file written once); True when it is new."""
+    """The InboundEmail row for these bytes; True when it is new.
+
+    Messages up to LOFTE_EMAIL_INLINE_BYTES (most mail) are kept in the row itself: one INSERT,
+    no file to create. Larger ones are written once to storage under their SHA-256 first.
+    """
     digest = hashlib.sha256(raw).hexdigest()
-    existing = InboundEmail.objects.filter(sha256=digest).first()
-    if existing is not None:
-        return existing, False
-    path = raw_path(digest)
-    if not default_storage.exists(path):
-        saved = default_storage.save(path, ContentFile(raw))
-        if saved != path:  # another process wrote the same bytes a moment ago
-            default_storage.delete(saved)
+    inline = len(raw) <= settings.LOFTE_EMAIL_INLINE_BYTES
+    if not inline:
+        path = raw_path(digest)
+        if not default_storage.exists(path):
+            saved = default_storage.save(path, ContentFile(raw))
+            if saved != path:  # another process wrote the same bytes a moment ago
+                default_storage.delete(saved)
+    row = InboundEmail(
+        sha256=digest,
+        size=len(raw),
+        raw=raw if inline else None,
+        source=source,
+        mailbox=mailbox,
+        received_at=clock.now(),
+    )
     try:
-        with transaction.atomic():
-            row = InboundEmail.objects.create(
-                sha256=digest, size=len(raw), source=source, mailbox=mailbox, received_at=clock.now()
-            )
+        with transaction.atomic():  # new bytes are the rule: insert, and look up only when they were here before
+            insert(row)
     except IntegrityError:
         return InboundEmail.objects.get(sha256=digest), False
     return row, True
 
 
 def inbound_raw(row: InboundEmail) -> bytes:
+    if row.raw is not None:
+        return bytes(row.raw)
     with default_storage.open(row.raw_path, "rb") as handle:
         data: bytes = handle.read()
     return data
@@ -126,7 +138,19 @@ def inbound_raw(row: InboundEmail) -> bytes:
 
 
 def email_ingest(raw: bytes, *, mailbox: Mailbox | None = None, source: str = Source.API) -> IngestResult:
-    """Store, parse, classify, thread and file one raw RFC 822 message. Never raises for a bad message."""
+    """Store, parse, classify, thread and file one raw RFC 822 message. Never raises for a bad message.
+
+    One transaction: the row with the raw bytes is written first, then the message is processed in a
+    savepoint; whatever goes wrong there is rolled back to the savepoint and the row is committed as
+    quarantined with the reason. Only a crash of the process itself can lose the transaction, and then
+    the sender was never told the message arrived (IMAP leaves it in place, HTTP gets no answer, the
+    command exits non-zero so the MTA retries).
+    """
+    with transaction.atomic():
+        return _ingest(raw, mailbox=mailbox, source=source)
+
+
+def _ingest(raw: bytes, *, mailbox: Mailbox | None, source: str) -> IngestResult:
     row, new = _store_raw(raw, mailbox=mailbox, source=source)
     if not new and row.state == InboundState.PROCESSED:
         # the very same bytes again (an MTA retrying, a mailbox fetched twice)
@@ -143,7 +167,8 @@ def email_ingest(raw: bytes, *, mailbox: Mailbox | None = None, source: str = So
 
 def inbound_reprocess(row: InboundEmail) -> IngestResult:
     """Process a stored message again (after a quarantine's cause was fixed)."""
-    return _process(row, inbound_raw(row), mailbox=row.mailbox)
+    with transaction.atomic():
+        return _process(row, inbound_raw(row), mailbox=row.mailbox)
 
 
 def _reference(case_id: int | None) -> str | None:
@@ -260,7 +285,7 @@ def _file(
         raise Quarantine(_("The message has no sender address (no From, Sender or Reply-To)."))
     known, duplicate = _known_messages(parsed)
     if duplicate is not None:  # already on a case: also our own sent message coming back
-        return Outcome.DUPLICATE, duplicate.case, None
+        return Outcome.DUPLICATE, Case.objects.get(pk=duplicate), None
     own = own_addresses()
     if sender in own:
         raise Quarantine(
@@ -325,16 +350,18 @@ def _mailbox_written_to(parsed: ParsedEmail, own: dict[str, Mailbox | None]) -> 
     return None
 
 
-def _known_messages(parsed: ParsedEmail) -> tuple[dict[str, Message], Message | None]:
-    """Stored messages this one refers to, and the stored message it duplicates (same Message-ID), in one query."""
+def _known_messages(parsed: ParsedEmail) -> tuple[dict[str, int], int | None]:
+    """The cases (ids) of stored messages this one refers to, and the case of the stored message it
+    duplicates (same Message-ID), in one query."""
     ids = _thread_ids(parsed)
     lookup = [*ids, parsed.message_id] if parsed.message_id else ids
     if not lookup:
         return {}, None
-    found = {
-        m.external_id: m
-        for m in Message.objects.filter(external_id__in=lookup).select_related("case").order_by("id").reverse()
-    }
+    # newest first wins for an id stored twice (the same message on two cases)
+    rows = Message.objects.filter(external_id__in=lookup).order_by("-id").values_list("external_id", "case_id")
+    found: dict[str, int] = {}
+    for external_id, case_id in rows:
+        found.setdefault(external_id, case_id)
     return found, found.get(parsed.message_id) if parsed.message_id else None
 
 
@@ -347,7 +374,7 @@ def _reference_pattern() -> re.Pattern[str]:
     return re.compile(rf"\[\s*({re.escape(settings.LOFTE_REFERENCE_PREFIX)}-\d{{4}}-\d{{6,}})\s*\]", re.IGNORECASE)
 
 
-def _thread(parsed: ParsedEmail, known: dict[str, Message], sender: str) -> Case | None:
+def _thread(parsed: ParsedEmail, known: dict[str, int], sender: str) -> Case | None:
     """The case this message continues: by Message-ID, then by the reference in the subject.
 
     Message-IDs are unguessable, so any sender may continue a thread (a colleague copied in).
@@ -355,7 +382,7 @@ def _thread(parsed: ParsedEmail, known: dict[str, Message], sender: str) -> Case
     """
     for message_id in _thread_ids(parsed):
         if message_id in known:
-            return known[message_id].case
+            return Case.objects.select_related("customer").get(pk=known[message_id])
     match = _reference_pattern().search(parsed.subject)
     if match is None:
         return None
@@ -367,12 +394,17 @@ def _thread(parsed: ParsedEmail, known: dict[str, Message], sender: str) -> Case
 
 
 def _check_flood(row: InboundEmail, sender: str) -> None:
+    """More than LOFTE_EMAIL_FLOOD_PER_HOUR messages from one sender in the last hour (this one included,
+    whatever became of them): this one waits in quarantine. An index-only count on (from_address, received_at)."""
     limit = settings.LOFTE_EMAIL_FLOOD_PER_HOUR
     since = clock.now() - timedelta(hours=1)
-    recent = InboundEmail.objects.filter(
-        from_address=sender, received_at__gt=since, outcome__in=[Outcome.CREATED, Outcome.APPENDED]
-    ).exclude(pk=row.pk)
-    if recent[:limit].count() >= limit:
+    earlier = (
+        InboundEmail.objects.filter(from_address=sender, received_at__gt=since)
+        .exclude(pk=row.pk)
+        .order_by()
+        .values("pk")
+    )
+    if earlier[:limit].count() >= limit:
         raise Quarantine(
             _("%(sender)s has sent more than %(limit)d messages in an hour; further ones wait here for an admin.")
             % {"sender": sender, "limit": limit}

@@ -6,12 +6,12 @@ import hashlib
 import socket
 
 import pytest
-from django.core.files.storage import default_storage
 
 from lofte.cases.models import Case
 from lofte.cases.tests.factories import make_case
 from lofte.channels.email import imap
 from lofte.channels.email.imap import PollReport, mailbox_poll
+from lofte.channels.email.ingest import inbound_raw
 from lofte.channels.models import AfterFetch, InboundEmail, Mailbox, Security, Source
 from lofte.channels.tasks import poll_mailboxes
 from lofte.channels.tests.dovecot import HOST, dovecot_server, free_port
@@ -99,9 +99,7 @@ def sha256(raw: bytes) -> str:
 
 
 def stored_bytes(row: InboundEmail) -> bytes:
-    with default_storage.open(row.raw_path, "rb") as handle:
-        data: bytes = handle.read()
-    return data
+    return inbound_raw(row)
 
 
 def test_move_mode_ingests_in_uid_order_and_moves_what_it_stored(imap_server, account, mailbox, existing_case):

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 
 from lofte.cases.models import Case, CaseEvent, EventKind, Message, Status
 from lofte.cases.services import case_reply, case_transition
-from lofte.channels.email.ingest import email_ingest, inbound_reprocess
+from lofte.channels.email.ingest import email_ingest, inbound_raw, inbound_reprocess
 from lofte.channels.models import InboundEmail, InboundState, Mailbox, Outcome
 from lofte.channels.tests.messages import T0, mail
 from lofte.core import clock
@@ -50,8 +50,22 @@ def test_a_new_message_opens_a_case_and_the_raw_bytes_are_kept(mailbox, team):
     row = InboundEmail.objects.get(pk=result.inbound_id)
     assert (row.state, row.outcome, row.case, row.case_message) == (InboundState.PROCESSED, "created", case, None)
     assert row.sha256 == hashlib.sha256(raw).hexdigest()
+    assert inbound_raw(row) == raw
+    assert bytes(row.raw) == raw  # small: kept in the row itself
+    assert not default_storage.exists(row.raw_path)
+
+
+def test_a_large_message_is_kept_as_a_file_named_by_its_hash(mailbox, settings):
+    settings.LOFTE_EMAIL_INLINE_BYTES = 100
+    raw = mail()
+    result = email_ingest(raw)
+    row = InboundEmail.objects.get(pk=result.inbound_id)
+    assert row.raw is None
+    assert row.raw_path == f"inbound/{row.sha256[:2]}/{row.sha256}.eml"
     with default_storage.open(row.raw_path, "rb") as handle:
         assert handle.read() == raw
+    assert inbound_raw(row) == raw
+    assert result.outcome == Outcome.CREATED
 
 
 def test_the_same_bytes_twice_are_one_row_and_one_case(mailbox):
@@ -83,7 +97,7 @@ def test_unparseable_bytes_are_stored_then_quarantined_and_reprocessable(mailbox
     assert result.error == "Processing failed: RuntimeError: parser crashed"
     row = InboundEmail.objects.get(pk=result.inbound_id)
     assert row.state == InboundState.QUARANTINED
-    assert default_storage.exists(row.raw_path)
+    assert inbound_raw(row) == raw
     assert Case.objects.count() == 0
     monkeypatch.undo()
     again = inbound_reprocess(row)

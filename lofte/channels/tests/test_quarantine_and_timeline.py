@@ -50,13 +50,13 @@ def test_admins_see_the_quarantine_with_the_reason(admin, quarantined):
 
 
 def test_the_original_is_one_click_away_byte_for_byte(admin, quarantined):
-    from django.core.files.storage import default_storage
+    from lofte.channels.email.ingest import inbound_raw
 
     response = admin.get(f"/admin/lofte_channels/inboundemail/{quarantined.pk}/raw/")
     assert response.status_code == 200
     assert response["Content-Type"] == "message/rfc822"
-    with default_storage.open(quarantined.raw_path, "rb") as handle:
-        assert b"".join(response.streaming_content) == handle.read()
+    assert response.content == inbound_raw(quarantined)
+    assert response["Content-Disposition"] == f'attachment; filename="{quarantined.sha256[:16]}.eml"'
 
 
 def test_process_again_after_the_cause_is_fixed(admin, quarantined, settings):
