@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lofte.cases.tasks import promise_tick
+from lofte.cases.tasks import acknowledge_cases, promise_tick
 from lofte.channels.tasks import poll_mailboxes
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
 from lofte.outbox.tasks import deliver_outbox
+from lofte.portal.tasks import prune_portal_tokens
 
 JOBS: list[Job] = [
     # Deliveries are also woken right after each commit; this sweep picks up retries.
     Job(name="outbox.deliver", task=deliver_outbox, every=timedelta(seconds=15)),
     Job(name="promises.tick", task=promise_tick, every=timedelta(seconds=30)),
+    Job(name="cases.acknowledge", task=acknowledge_cases, every=timedelta(seconds=15)),
     Job(name="email.poll", task=poll_mailboxes, every=timedelta(seconds=60)),
     # runs when a worker first starts, then hourly: SQLite's planner needs statistics
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),
+    Job(name="portal.prune", task=prune_portal_tokens, every=timedelta(hours=1)),
 ]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "lofte.notifications",
     "lofte.promises",
     "lofte.channels",
+    "lofte.webform",
+    "lofte.portal",
 ]
 
 MIDDLEWARE = [
@@ -266,8 +268,45 @@ LOFTE_AUTOMATIC_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_AUTOMATIC_PER_A
 LOFTE_EMAIL_MAX_BYTES = int(os.environ.get("LOFTE_EMAIL_MAX_BYTES", str(50 * 2**20)))
 # Raw messages up to this size are kept in the database row; larger ones as files named by their SHA-256.
 LOFTE_EMAIL_INLINE_BYTES = int(os.environ.get("LOFTE_EMAIL_INLINE_BYTES", str(256 * 2**10)))
+# New cases are acknowledged by the worker when at most this old (older ones, e.g. from before an upgrade, are not).
+LOFTE_ACK_WINDOW_MINUTES = int(os.environ.get("LOFTE_ACK_WINDOW_MINUTES", "60"))
 LOFTE_EMAIL_FLOOD_PER_HOUR = int(os.environ.get("LOFTE_EMAIL_FLOOD_PER_HOUR", "30"))
 LOFTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("LOFTE_MAX_ATTACHMENT_BYTES", str(25 * 2**20)))
+
+# Public contact form (/contact). Rate limits count per hour; the IP address is REMOTE_ADDR, so a
+# reverse proxy in front must set it to the client's address (not its own), or every visitor shares one limit.
+LOFTE_CONTACT_RATE_PER_IP = int(os.environ.get("LOFTE_CONTACT_RATE_PER_IP", "10"))
+LOFTE_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("LOFTE_CONTACT_RATE_PER_ADDRESS", "5"))
+# A form sent sooner than this after it was shown is asked to be sent again (bots are fast).
+LOFTE_CONTACT_MIN_SECONDS = int(os.environ.get("LOFTE_CONTACT_MIN_SECONDS", "3"))
+# Attachments: each within LOFTE_MAX_ATTACHMENT_BYTES, together within this, at most this many,
+# of these kinds (checked by name and by content; see lofte/webform/files.py for the known kinds).
+LOFTE_CONTACT_MAX_TOTAL_BYTES = int(os.environ.get("LOFTE_CONTACT_MAX_TOTAL_BYTES", str(50 * 2**20)))
+LOFTE_CONTACT_MAX_FILES = int(os.environ.get("LOFTE_CONTACT_MAX_FILES", "10"))
+LOFTE_CONTACT_FILE_TYPES = env_list(
+    "LOFTE_CONTACT_FILE_TYPES",
+    ["pdf", "jpg", "jpeg", "png", "gif", "webp", "heic", "txt", "csv", "docx", "xlsx", "odt", "ods"],
+)
+# Sites that may show the form in a frame (/contact?embed=1), e.g. "https://www.example.se"; none: not embeddable.
+LOFTE_CONTACT_FRAME_ANCESTORS = env_list("LOFTE_CONTACT_FRAME_ANCESTORS", [])
+# Shown under the form. A plain text (links are made clickable), or a dict per language code.
+LOFTE_CONTACT_PRIVACY_TEXT = os.environ.get("LOFTE_CONTACT_PRIVACY_TEXT") or _(
+    "We use what you write here, and any files you attach, only to answer you and handle your case, "
+    "and keep it no longer than your case needs."
+)
+# Customer portal: magic links (minutes valid, single use), how long a portal session lasts, how long after
+# solving a customer may reopen, the requests one address / one IP may make per hour, the messages one
+# customer may post per hour, and the file types (extensions) customers may attach.
+LOFTE_PORTAL_LINK_MINUTES = int(os.environ.get("LOFTE_PORTAL_LINK_MINUTES", "30"))
+LOFTE_PORTAL_SESSION_HOURS = int(os.environ.get("LOFTE_PORTAL_SESSION_HOURS", "12"))
+LOFTE_PORTAL_REOPEN_DAYS = int(os.environ.get("LOFTE_PORTAL_REOPEN_DAYS", "14"))
+LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR", "5"))
+LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR", "30"))
+LOFTE_PORTAL_MESSAGES_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_MESSAGES_PER_HOUR", "30"))
+LOFTE_PORTAL_ALLOWED_TYPES = env_list(
+    "LOFTE_PORTAL_ALLOWED_TYPES",
+    ["pdf", "png", "jpg", "jpeg", "gif", "webp", "heic", "txt", "csv", "docx", "xlsx", "odt", "ods"],
+)
 
 # Promise engine: when owners are reminded before a due time (a fixed time, or a
 # share of the window capped at max_minutes), and who hears of a broken promise,
@@ -279,4 +318,11 @@ LOFTE_REMINDER_LEAD = {
 }
 LOFTE_ESCALATION_LADDER = ["owner", "team_lead", "admin"]
 LOFTE_ESCALATION_INTERVAL_MINUTES = int(os.environ.get("LOFTE_ESCALATION_INTERVAL_MINUTES", "30"))
+# Acknowledged ETAs (lofte/promises/eta.py): this quantile of the first-response times of the last
+# LOFTE_ETA_WINDOW_DAYS days, from the most specific group (channel and case type, channel, all) with at
+# least LOFTE_ETA_MIN_SAMPLES responses; LOFTE_ETA_DEFAULT_MINUTES business minutes without enough data.
+LOFTE_ETA_QUANTILE = float(os.environ.get("LOFTE_ETA_QUANTILE", "0.8"))
+LOFTE_ETA_WINDOW_DAYS = int(os.environ.get("LOFTE_ETA_WINDOW_DAYS", "30"))
+LOFTE_ETA_MIN_SAMPLES = int(os.environ.get("LOFTE_ETA_MIN_SAMPLES", "30"))
+LOFTE_ETA_DEFAULT_MINUTES = int(os.environ.get("LOFTE_ETA_DEFAULT_MINUTES", "480"))
 LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("lofte.customers.urls")),
     path("", include("lofte.notifications.urls")),
     path("", include("lofte.promises.urls")),
+    path("", include("lofte.webform.urls")),
+    path("portal/", include("lofte.portal.urls")),
 ]
 
 if settings.DEBUG:

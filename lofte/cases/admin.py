@@ -1,12 +1,39 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Message, Note, ReferenceSequence, Tag
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from lofte.cases.acknowledgements import PLACEHOLDERS, template_check
+from lofte.cases.acknowledgements import preview as ack_preview
+from lofte.cases.models import (
+    AcknowledgementTemplate,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseType,
+    Message,
+    Note,
+    ReferenceSequence,
+    Tag,
+)
+from lofte.core import clock
 
 
 @admin.register(CaseType)
 class CaseTypeAdmin(admin.ModelAdmin[CaseType]):
-    list_display = ["name", "default_team", "default_priority", "is_complaint", "expected_handling_time", "is_active"]
-    list_filter = ["is_active", "is_complaint", "default_team"]
+    list_display = [
+        "name",
+        "default_team",
+        "default_priority",
+        "is_complaint",
+        "expected_handling_time",
+        "is_public",
+        "is_active",
+    ]
+    list_filter = ["is_active", "is_public", "is_complaint", "default_team"]
     search_fields = ["name"]
     list_select_related = ["default_team"]
 
@@ -108,3 +135,45 @@ class CaseEventAdmin(admin.ModelAdmin[CaseEvent]):
 class ReferenceSequenceAdmin(admin.ModelAdmin[ReferenceSequence]):
     list_display = ["year", "last_value"]
     readonly_fields = ["year", "last_value"]
+
+
+class AcknowledgementTemplateForm(forms.ModelForm[AcknowledgementTemplate]):
+    class Meta:
+        model = AcknowledgementTemplate
+        fields = ["case_type", "language", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10, "cols": 80})}
+
+    def clean_body(self) -> str:
+        body = str(self.cleaned_data["body"])
+        if problems := template_check(body):
+            raise forms.ValidationError(problems)
+        return body
+
+
+@admin.register(AcknowledgementTemplate)
+class AcknowledgementTemplateAdmin(admin.ModelAdmin[AcknowledgementTemplate]):
+    """What new cases are told, per case type and language, with a preview filled with sample values."""
+
+    form = AcknowledgementTemplateForm
+    list_display = ["case_type", "language", "updated_at"]
+    list_filter = ["language", "case_type"]
+    readonly_fields = ["placeholders", "preview"]
+    fields = ["case_type", "language", "body", "placeholders", "preview"]
+
+    @admin.display(description=_("placeholders"))
+    def placeholders(self, obj: AcknowledgementTemplate | None) -> str:
+        return ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: AcknowledgementTemplate | None) -> str:
+        if obj is None or not obj.pk:
+            return str(_("Save to see a preview with sample values."))
+        try:
+            text = ack_preview(body=obj.body, language=obj.language, now=clock.now())
+        except (KeyError, ValueError, IndexError) as exc:
+            return str(_("The template cannot be filled in: %(error)s") % {"error": exc})
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    def save_model(self, request: HttpRequest, obj: AcknowledgementTemplate, form: forms.Form, change: bool) -> None:
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)

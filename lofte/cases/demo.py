@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 
 from lofte.accounts.models import Agent, Role
 from lofte.accounts.services import agent_create, team_create
@@ -32,6 +33,24 @@ AGENTS = [
     ("james@demo.lofte.se", "James Carter", Role.AGENT, ["Fakturering"], "en"),
     ("admin@demo.lofte.se", "Admin", Role.ADMIN, ["Kundservice", "Fakturering"], "en"),
 ]
+PUBLIC_NAMES = {
+    "Faktura": {"sv": "Faktura", "da": "Faktura", "nb": "Faktura", "fi": "Lasku", "en": "Invoice"},
+    "Leverans": {"sv": "Leverans", "da": "Levering", "nb": "Levering", "fi": "Toimitus", "en": "Delivery"},
+    "Reklamation": {
+        "sv": "Reklamation",
+        "da": "Reklamation",
+        "nb": "Reklamasjon",
+        "fi": "Reklamaatio",
+        "en": "Complaint",
+    },
+    "Teknisk fråga": {
+        "sv": "Teknisk fråga",
+        "da": "Teknisk spørgsmål",
+        "nb": "Teknisk spørsmål",
+        "fi": "Tekninen kysymys",
+        "en": "Technical question",
+    },
+}
 CASE_TYPES = [
     ("Faktura", "Fakturering", Priority.NORMAL, False),
     ("Leverans", "Kundservice", Priority.NORMAL, False),
@@ -170,6 +189,8 @@ def seed_demo(*, cases: int = 100, customers: int = 30, seed: int = 42) -> dict[
             is_complaint=complaint,
             expected_handling_time=timedelta(days=2),
             update_interval=timedelta(days=1),
+            is_public=name in PUBLIC_NAMES,
+            public_names=PUBLIC_NAMES.get(name, {}),
         )
         for name, team, prio, complaint in CASE_TYPES
     ]
@@ -264,6 +285,8 @@ def seed_demo(*, cases: int = 100, customers: int = 30, seed: int = 42) -> dict[
         if progress > 0.93:
             with clock.at(at + timedelta(days=4)):
                 services.case_transition(case=case, actor=agent, status=Status.CLOSED)
+    # the demo's history was acknowledged when it happened: the worker must not write to it now
+    Case.objects.filter(acknowledged_at__isnull=True).update(acknowledged_at=F("created_at"))
     return {
         "teams": len(teams),
         "agents": len(agents),

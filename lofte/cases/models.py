@@ -39,6 +39,15 @@ class CaseType(models.Model):
         _("new time after a broken promise (business hours)"), default=4
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("on the contact form"), default=False, help_text=_("Customers can choose it on the public contact form.")
+    )
+    public_names = models.JSONField(
+        _("names for customers"),
+        default=dict,
+        blank=True,
+        help_text=_('The name customers see, per language: {"sv": "Faktura", "en": "Invoice"}.'),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -47,6 +56,11 @@ class CaseType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def public_name(self, language: str) -> str:
+        """The name customers see in `language` (then English, then the internal name)."""
+        names = self.public_names or {}
+        return str(names.get(language) or names.get(language.split("-")[0]) or names.get("en") or self.name)
 
 
 def normalise_tag(name: str) -> str:
@@ -117,6 +131,9 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(
+        _("acknowledged"), null=True, blank=True, help_text=_("When the customer was sent the acknowledgement.")
+    )
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     next_due_at = models.DateTimeField(
@@ -144,6 +161,12 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "-updated_at"], name="case_team_status"),
             models.Index(fields=["customer", "-created_at"], name="case_customer"),
             models.Index(fields=["next_due_at", "id"], name="case_next_due"),
+            # the acknowledgement job's scan: new cases not yet acknowledged
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="case_unacknowledged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -307,3 +330,37 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.case_id}"
+
+
+class AcknowledgementTemplate(models.Model):
+    """What a new case's acknowledgement says, per case type (or for all) and language.
+
+    Placeholders: {reference}, {customer_name}, {subject}, {case_type}, {eta}, {portal_url}.
+    """
+
+    case_type = models.ForeignKey(
+        CaseType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="acknowledgement_templates",
+        verbose_name=_("case type"),
+        help_text=_("Empty: for every case type without a template of its own."),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["case_type__name", "language"]
+        verbose_name = _("acknowledgement template")
+        verbose_name_plural = _("acknowledgement templates")
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "language"], name="ack_template_type_language"),
+            models.UniqueConstraint(
+                fields=["language"], condition=models.Q(case_type__isnull=True), name="ack_template_default_language"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_type or '*'} ({self.language})"

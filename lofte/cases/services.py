@@ -46,6 +46,7 @@ from lofte.core.inserts import insert
 from lofte.customers.models import Customer
 from lofte.notifications.services import notify_many
 from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue, outbox_mark_bounced
+from lofte.promises import eta
 from lofte.promises import services as promises
 from lofte.promises.models import Promise, PromiseKind
 
@@ -449,6 +450,15 @@ def case_reply(
     if case.first_response_at is None:
         case.first_response_at = now
         fields.append("first_response_at")
+        policy = promises.policy_for_case(case)
+        eta.eta_record_first_response(
+            channel=case.channel,
+            case_type_id=case.case_type_id,
+            team_id=case.team_id,
+            created_at=case.created_at,
+            responded_at=now,
+            calendar=policy.first_response_calendar if policy else None,
+        )
     original = case.status
     target = status or (Status.OPEN if case.status == Status.NEW else None)
     if case.status == Status.NEW and target != Status.OPEN:
@@ -516,14 +526,15 @@ def _status_event(case: Case, target: str, *, actor: Agent | None, now: datetime
 
 
 @transaction.atomic
-def case_transition(*, case: Case, actor: Agent | None, status: str) -> Case:
-    """Move the case to `status` if the transition table allows it."""
+def case_transition(*, case: Case, actor: Agent | None, status: str, reason: str = "") -> Case:
+    """Move the case to `status` if the transition table allows it; `reason` says why on the timeline
+    when no agent did it (e.g. "customer_portal")."""
     if status == case.status:
         return case
     transitions.check(case.status, status)
     now = clock.now()
     old = case.status
-    events = [_status_event(case, status, actor=actor, now=now)]
+    events = [_status_event(case, status, actor=actor, now=now, reason=reason)]
     fields = _apply_status(case, status, now)
     changes = promises.promises_case_status_changed(case=case, old=old, new=status, now=now)
     if promise_events := _promise_events(case, changes, actor=actor, now=now):

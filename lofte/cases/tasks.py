@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.tasks import task
 
+from lofte.cases.acknowledgements import acknowledge_new_cases
 from lofte.cases.services import case_breach_notices, case_promises_broken
 from lofte.core import clock
 from lofte.promises.services import promises_tick
@@ -22,3 +23,9 @@ def promise_tick() -> dict[str, int]:
         "escalated": len(result.escalated),
         "notices": notices,
     }
+
+
+@task()
+def acknowledge_cases() -> dict[str, int]:
+    """Send new cases their acknowledgement with the predicted time they will hear from us."""
+    return acknowledge_new_cases(now=clock.now())

@@ -23,3 +23,19 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RateLimitCounter(models.Model):
+    """Hits on one key (e.g. "contact:ip:203.0.113.5") in one fixed time window; see lofte.core.ratelimit."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="ratelimit_key_window")]
+        indexes = [models.Index(fields=["window_start"], name="ratelimit_window")]
+        verbose_name = "rate limit counter"
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start}: {self.count}"

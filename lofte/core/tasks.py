@@ -16,7 +16,10 @@ def prune_task_results() -> int:
     """Delete finished task results older than a day; the durable state lives in domain tables."""
     from django_tasks_db.models import DBTaskResult
 
+    from lofte.core.ratelimit import ratelimit_prune
+
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=clock.now() - KEEP_FINISHED).delete()
+    ratelimit_prune()
     return deleted
 
 

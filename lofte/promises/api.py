@@ -17,9 +17,19 @@ from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
 from lofte.promises import calendars, policies, schemas
 from lofte.promises.business_time import add_business_time
 from lofte.promises.models import BusinessCalendar, SlaPolicy
-from lofte.promises.schemas import CalendarIn, CalendarOut, CalendarPatch, DueOut, PolicyIn, PolicyOut, PolicyPatch
+from lofte.promises.schemas import (
+    CalendarIn,
+    CalendarOut,
+    CalendarPatch,
+    DueOut,
+    EtaHeldOut,
+    EtaHeldQuery,
+    PolicyIn,
+    PolicyOut,
+    PolicyPatch,
+)
 from lofte.promises.selectors import calendar_get, calendar_list, policy_get, policy_list
-from lofte.promises.stats import kept_rate, kept_rate_period
+from lofte.promises.stats import eta_held_rates, eta_held_total, kept_rate, kept_rate_period
 
 router = Router(tags=["calendars and SLA policies"])
 
@@ -160,3 +170,20 @@ def promise_kept_rate(request: HttpRequest, filters: Query[KeptRateQuery]) -> ob
     start, end = kept_rate_period(date_from=filters.date_from, date_to=filters.date_to, today=today)
     rows = kept_rate(agent=request.auth, date_from=start, date_to=end, group_by=filters.by)  # type: ignore[attr-defined]
     return {"from": start, "to": end, "by": filters.by, "rows": rows}
+
+
+@router.get(
+    "/promises/eta-held",
+    response=EtaHeldOut,
+    by_alias=True,
+    tags=["promises"],
+    summary="How often acknowledged ETAs held, per channel and case type",
+    description="Of the first-response times told in acknowledgements (promises with an ETA basis) due in "
+    "[from, to) (days in the site's time zone) that were decided, how many held: answered by the time told. "
+    "Broken ones and ones kept after the time told missed. Only promises you may see count.",
+)
+def promise_eta_held(request: HttpRequest, filters: Query[EtaHeldQuery]) -> object:
+    today = timezone.localdate(clock.now(), timezone.get_default_timezone())
+    start, end = kept_rate_period(date_from=filters.date_from, date_to=filters.date_to, today=today)
+    rows = eta_held_rates(agent=request.auth, date_from=start, date_to=end, team=filters.team)  # type: ignore[attr-defined]
+    return {"from": start, "to": end, "rows": rows, "total": eta_held_total(rows)}

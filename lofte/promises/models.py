@@ -210,6 +210,15 @@ class Promise(models.Model):
     tick_token = models.CharField(
         _("claimed by tick"), max_length=32, blank=True, help_text=_("The last tick that claimed this promise.")
     )
+    eta_basis = models.CharField(
+        _("acknowledged ETA"),
+        max_length=24,
+        blank=True,
+        help_text=_(
+            "Set when the due time is a predicted time the customer was told in the acknowledgement: "
+            "what the prediction came from (channel_case_type, channel, all, sla, default)."
+        ),
+    )
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -240,3 +249,53 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class ResponseTimeStat(models.Model):
+    """Rolling first-response figures: per group and day, how many first responses took a number of business
+    minutes in one of `lofte.promises.eta`'s fixed log-spaced buckets.
+
+    A group is a channel and a case type, a channel (any case type: `case_type` 0), or every case (channel
+    "" and `case_type` 0). Each first response adds one to its bucket in each of its groups (one upsert);
+    the ETA prediction reads the last 30 days of a case's three groups in one grouped query, whatever the
+    history holds. `case_type` is a plain id, not a foreign key: a statistic outlives what it counted.
+    """
+
+    channel = models.CharField(_("channel"), max_length=16, blank=True, help_text=_("Empty: any channel."))
+    case_type = models.PositiveIntegerField(_("case type id"), default=0, help_text=_("0: any case type."))
+    day = models.DateField(_("day (UTC)"))
+    bucket = models.PositiveSmallIntegerField(_("bucket of business minutes"))
+    count = models.PositiveIntegerField(_("first responses"), default=0)
+
+    class Meta:
+        verbose_name = _("first-response time figure")
+        verbose_name_plural = _("first-response time figures")
+        constraints = [
+            # also the index the prediction reads: (channel, case_type) pairs, then a range of days
+            models.UniqueConstraint(fields=["channel", "case_type", "day", "bucket"], name="response_time_stat_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel or '*'}/{self.case_type or '*'} {self.day} bucket {self.bucket}: {self.count}"
+
+
+class QueueStat(models.Model):
+    """Per team and day: the first responses recorded and the sum of the unanswered queue each of them saw.
+
+    The queue is the team's active cases without a first response, the answered case included (team 0:
+    cases without a team). Their mean over 30 days is the typical queue the response times were made
+    under; a prediction stretches its figure when the queue now is longer.
+    """
+
+    team = models.PositiveIntegerField(_("team id"), default=0, help_text=_("0: cases without a team."))
+    day = models.DateField(_("day (UTC)"))
+    responses = models.PositiveIntegerField(_("first responses"), default=0)
+    queue_sum = models.PositiveBigIntegerField(_("sum of the queue lengths seen"), default=0)
+
+    class Meta:
+        verbose_name = _("queue figure")
+        verbose_name_plural = _("queue figures")
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="queue_stat_key")]
+
+    def __str__(self) -> str:
+        return f"team {self.team or '-'} {self.day}: {self.queue_sum}/{self.responses}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from ninja import Field, Schema
 from pydantic import field_validator
@@ -172,3 +172,26 @@ class PromiseIn(Schema):
             except OverflowError:
                 raise ValueError("is later than the year 9999 in UTC") from None
         return value
+
+
+class EtaHeldQuery(Schema):
+    date_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
+    date_to: date | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
+    team: int | None = Field(None, description="Only the promises of this team.")
+
+
+class EtaHeldRowOut(Schema):
+    channel: str | None = Field(..., description="The case's channel; null for promises without a case.")
+    channel_label: str
+    case_type: int | None = Field(..., description="The case type's id; null for cases without one.")
+    case_type_label: str
+    held: int = Field(..., description="First responses by the time the acknowledgement told.")
+    missed: int = Field(..., description="Broken, or kept after the time told.")
+    rate: float | None = Field(..., description="held / (held + missed); null when none was decided.")
+
+
+class EtaHeldOut(Schema):
+    date_from: date = Field(..., alias="from")
+    date_to: date = Field(..., alias="to")
+    rows: list[EtaHeldRowOut]
+    total: EtaHeldRowOut

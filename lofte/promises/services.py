@@ -518,6 +518,39 @@ def _promise_text(p: Promise, what: str, reference: str) -> str:
     }
 
 
+def promise_set_eta(*, promise: Promise, due_at: datetime, customer_text: str, basis: str, now: datetime) -> Promise:
+    """The acknowledgement told the customer when they will hear from us: a pending first-response promise
+    takes that time as its due time (never later than it was: the SLA's target stays the limit), the sentence
+    as what the customer was told, and `basis` as the mark of an acknowledged ETA (see lofte.promises.eta).
+
+    The reminder time is recomputed as for a new promise; a paused promise keeps its pause with the business
+    time left until the new due time.
+    """
+    if promise.kind != PromiseKind.FIRST_RESPONSE:
+        raise ValidationFailed(_("Only a first-response promise takes an acknowledged ETA."), field="kind")
+    if promise.state != PromiseState.PENDING:
+        raise ValidationFailed(_("The promise is no longer pending."), field="state")
+    if due_at.tzinfo is None:
+        raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
+    if due_at > promise.due_at:
+        raise ValidationFailed(_("An ETA cannot be later than the promise's own due time."), field="due_at")
+    if not basis:
+        raise ValidationFailed(_("Say what the ETA is based on."), field="basis")
+    due = due_at.astimezone(UTC)
+    fields = ["due_at", "customer_text", "eta_basis", "remind_at", "reminded_at"]
+    promise.due_at = due
+    promise.customer_text = customer_text.strip()
+    promise.eta_basis = basis[:24]  # the column's length
+    promise.remind_at = due - reminder_lead(promise.kind, max(due - now, timedelta(0)))
+    promise.reminded_at = None
+    if promise.paused_at is not None:
+        promise.remaining = remaining_between(promise.calendar, now, due)
+        fields.append("remaining")
+    promise.save(update_fields=fields)
+    promises_changed([promise])
+    return promise
+
+
 def promise_renew(*, broken: Promise, due_at: datetime, customer_text: str, now: datetime) -> Promise:
     """After a breach, the honest new time the customer was told: a new promise of the same kind."""
     renewed = Promise(

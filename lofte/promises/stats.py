@@ -3,6 +3,10 @@
 A promise is decided when it was kept or broken; pending and cancelled ones
 do not count. The state is the truth: a promise not kept by its due time is
 broken by the tick, and a later reply does not make it kept again.
+
+The ETA-held rate is the same measure for the first-response times customers
+were told in their acknowledgement (promises with an `eta_basis`), per channel
+and case type: held when the first response came by the time told.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,3 +140,86 @@ def _label(group_by: str, group: dict[str, object]) -> str:
         return _("No owner")
     # as Agent.display_name
     return str(group["owner_agent__name"] or str(group["owner_agent__email"]).split("@")[0])
+
+
+# --- acknowledged ETAs --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EtaHeldRow:
+    """Acknowledged ETAs of one channel and case type: held (answered by the time told) and missed."""
+
+    channel: str | None
+    channel_label: str
+    case_type: int | None
+    case_type_label: str
+    held: int
+    missed: int
+
+    @property
+    def decided(self) -> int:
+        return self.held + self.missed
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.held / self.decided, 4) if self.decided else None
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.held / self.decided) if self.decided else None
+
+
+# held: kept by the due time (a reply between the due time and the tick that would have broken it is late),
+# or kept while paused (the clock was stopped)
+_HELD = Q(state=PromiseState.KEPT) & (Q(kept_at__lte=F("due_at")) | Q(paused_at__isnull=False))
+_MISSED = Q(state=PromiseState.BROKEN) | Q(state=PromiseState.KEPT, kept_at__gt=F("due_at"), paused_at__isnull=True)
+
+
+def eta_held_rates(*, agent: Agent, date_from: date, date_to: date, team: int | None = None) -> list[EtaHeldRow]:
+    """Acknowledged ETAs due in [date_from, date_to) that the agent may see, held and missed, per channel and
+    case type of their case, in one query; optionally only those of one team."""
+    promises = promises_visible_to(agent).filter(
+        due_at__gte=_start_of(date_from),
+        due_at__lt=_start_of(date_to),
+        state__in=[PromiseState.KEPT, PromiseState.BROKEN],
+        eta_basis__gt="",
+    )
+    if team is not None:
+        promises = promises.filter(owner_team_id=team)
+    groups = (
+        promises.order_by()
+        .values("case__channel", "case__case_type_id", "case__case_type__name")
+        .annotate(held=Count("pk", filter=_HELD), missed=Count("pk", filter=_MISSED))
+    )
+    rows = [
+        EtaHeldRow(
+            channel=g["case__channel"],
+            channel_label=_label("channel", dict(g)),
+            case_type=g["case__case_type_id"],
+            case_type_label=str(g["case__case_type__name"]) if g["case__case_type_id"] else _("No case type"),
+            held=g["held"],
+            missed=g["missed"],
+        )
+        for g in groups
+    ]
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.channel is None,
+            r.channel_label.casefold(),
+            r.case_type is None,
+            r.case_type_label.casefold(),
+        ),
+    )
+
+
+def eta_held_total(rows: list[EtaHeldRow]) -> EtaHeldRow:
+    """All the rows together."""
+    return EtaHeldRow(
+        channel=None,
+        channel_label=_("All"),
+        case_type=None,
+        case_type_label="",
+        held=sum(r.held for r in rows),
+        missed=sum(r.missed for r in rows),
+    )

@@ -13,7 +13,14 @@ from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.promises.board import board_for
-from lofte.promises.stats import GROUPINGS, kept_rate_period, kept_rate_total, parse_day
+from lofte.promises.stats import (
+    GROUPINGS,
+    eta_held_rates,
+    eta_held_total,
+    kept_rate_period,
+    kept_rate_total,
+    parse_day,
+)
 from lofte.promises.stats import kept_rate as kept_rate_rows
 
 
@@ -25,9 +32,16 @@ def _int(value: str | None) -> int | None:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     team, owner = _int(request.GET.get("team")), _int(request.GET.get("owner"))
-    data = board_for(agent=request.user, now=clock.now(), team=team, owner=owner)  # type: ignore[arg-type]
+    now = clock.now()
+    data = board_for(agent=request.user, now=now, team=team, owner=owner)  # type: ignore[arg-type]
+    # the "ETAs held" panel: the last 30 days, today included
+    start, end = kept_rate_period(
+        date_from=None, date_to=None, today=timezone.localdate(now, timezone.get_default_timezone())
+    )
+    eta_rows = eta_held_rates(agent=request.user, date_from=start, date_to=end, team=team)  # type: ignore[arg-type]
     context = {
         "board": data,
+        "eta_held": {"rows": eta_rows, "total": eta_held_total(eta_rows), "from": start, "to": end},
         "team": team,
         "owner": owner,
         "teams": list(team_list()),

@@ -30,6 +30,8 @@ PRUNE = "lofte.core.tasks.prune_task_results"
 TICK = "lofte.cases.tasks.promise_tick"
 ANALYZE = "lofte.core.tasks.analyze_database"
 POLL = "lofte.channels.tasks.poll_mailboxes"
+ACK = "lofte.cases.tasks.acknowledge_cases"
+PORTAL_PRUNE = "lofte.portal.tasks.prune_portal_tokens"
 
 
 @pytest.fixture
@@ -64,12 +66,14 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     assert row.sent_at is not None
     # the woken delivery, the scheduler's sweep and the housekeeping job all ran
     assert task_results() == [
+        (ACK, "SUCCESSFUL"),
         (TICK, "SUCCESSFUL"),
         (POLL, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
+        (PORTAL_PRUNE, "SUCCESSFUL"),
     ]
     returned = [r.return_value for r in DBTaskResult.objects.filter(task_path=DELIVER).order_by("enqueued_at")]
     assert returned == [{"sent": 1}, {}]
@@ -79,9 +83,11 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "database.analyze",
         "tasks.prune",
         "email.poll",
+        "cases.acknowledge",
+        "portal.prune",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (5 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (7 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

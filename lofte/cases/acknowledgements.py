@@ -1,0 +1,226 @@
+"""The acknowledgement every new case gets on a channel that can be answered, within a minute.
+
+It says the case reference, what happens next for this case type, how to add
+information (reply to the email, or the portal), and when the customer will
+hear from us: a predicted time (`lofte.promises.eta`), never later than the
+SLA's first-response target. That time becomes the case's first-response
+promise and the sentence sent is its customer_text, so the promise the
+customer was given is the one the board tracks.
+
+The worker's job (`acknowledge_new_cases`, every 15 s) takes new cases not yet
+acknowledged, oldest first; each case is its own transaction, and a case that
+cannot be acknowledged (no address, Lofte's hourly limit of automatic messages
+to that address, already answered by an agent) is marked and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from lofte.cases.models import AcknowledgementTemplate, Case, CaseEvent, Channel, Direction, EventKind, Message
+from lofte.cases.services import _promise_events, _send_outbound, _touch
+from lofte.core.errors import ValidationFailed
+from lofte.outbox.services import AutomaticLimitReached
+from lofte.promises import eta as etas
+from lofte.promises import services as promises
+from lofte.promises.models import Promise, PromiseKind, PromiseState
+
+logger = logging.getLogger(__name__)
+
+ANSWERABLE = (Channel.EMAIL, Channel.WEB, Channel.SMS)
+PLACEHOLDERS = ("reference", "customer_name", "subject", "case_type", "eta", "portal_url")
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    text: str
+    eta: etas.Eta
+    eta_sentence: str
+
+
+def default_template() -> str:
+    """The built-in text (in the active language) when an admin has written none."""
+    return _(
+        "Hello {customer_name},\n\n"
+        "Thank you for contacting us. We have received your message and your case number is {reference}.\n\n"
+        "{eta}\n\n"
+        "If you want to add something, reply to this message or visit {portal_url} and keep the case number "
+        "in the subject."
+    )
+
+
+def template_check(body: str) -> list[str]:
+    """The problems with a template's placeholders (empty when it is fine)."""
+    problems = []
+    try:
+        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(body) if name is not None]
+    except ValueError as exc:
+        return [_("The text has an unmatched brace: %(error)s. Write {{ and }} for a literal brace.") % {"error": exc}]
+    for name in fields:
+        if name not in PLACEHOLDERS:
+            problems.append(
+                _("{%(name)s} is not a placeholder; use %(known)s.")
+                % {"name": name, "known": ", ".join("{" + p + "}" for p in PLACEHOLDERS)}
+            )
+    return problems
+
+
+def render(body: str, values: dict[str, str]) -> str:
+    return string.Formatter().vformat(body, (), values)
+
+
+def _language(case: Case) -> str:
+    language = case.language or case.customer.language or settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _template(case: Case, language: str, templates: dict[tuple[int | None, str], str]) -> str:
+    return (
+        templates.get((case.case_type_id, language))
+        or templates.get((None, language))
+        or templates.get((case.case_type_id, "en"))
+        or templates.get((None, "en"))
+        or default_template()
+    )
+
+
+def acknowledgement_for(
+    *, case: Case, now: datetime, first_response: Promise | None, templates: dict[tuple[int | None, str], str]
+) -> Acknowledgement:
+    """The text of the acknowledgement and the predicted time, in the customer's language and time zone."""
+    language = _language(case)
+    cap = first_response.due_at if first_response is not None else None
+    calendar = first_response.calendar if first_response is not None else None
+    eta = etas.eta_predict(
+        channel=case.channel,
+        case_type_id=case.case_type_id,
+        team_id=case.team_id,
+        now=now,
+        calendar=calendar,
+        cap=cap,
+    )
+    zone = case.customer.time_zone or settings.TIME_ZONE
+    sentence = etas.eta_text(due_at=eta.due_at, now=now, language=language, time_zone=zone)
+    with translation.override(language):
+        values = {
+            "reference": case.reference,
+            "customer_name": case.customer.name or _("customer"),
+            "subject": case.subject,
+            "case_type": case.case_type.public_name(language) if case.case_type else "",
+            "eta": sentence,
+            "portal_url": settings.LOFTE_BASE_URL.rstrip("/") + "/portal/",
+        }
+        body = _template(case, language, templates)
+        try:
+            text = render(body, values)
+        except (KeyError, ValueError, IndexError):
+            logger.warning("Acknowledgement template for %s/%s is broken; using the default", case.case_type, language)
+            text = render(default_template(), values)
+    return Acknowledgement(text=text.strip(), eta=eta, eta_sentence=sentence)
+
+
+def _templates() -> dict[tuple[int | None, str], str]:
+    return {(t.case_type_id, t.language): t.body for t in AcknowledgementTemplate.objects.all()}
+
+
+def _due_cases(now: datetime) -> list[int]:
+    window = timedelta(minutes=settings.LOFTE_ACK_WINDOW_MINUTES)
+    return list(
+        Case.objects.filter(acknowledged_at__isnull=True, created_at__gte=now - window, created_at__lte=now)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:BATCH]
+    )
+
+
+def acknowledge_new_cases(*, now: datetime) -> dict[str, int]:
+    """Acknowledge what is due; returns counts: sent, skipped."""
+    counts = {"sent": 0, "skipped": 0}
+    ids = _due_cases(now)
+    if not ids:
+        return counts
+    templates = _templates()
+    for case_id in ids:
+        try:
+            sent = _acknowledge_one(case_id, now=now, templates=templates)
+        except Exception:
+            # never retried forever: the case is marked, the error logged, the others go on
+            logger.exception("Acknowledging case %s failed", case_id)
+            Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now)
+            sent = False
+        counts["sent" if sent else "skipped"] += 1
+    return counts
+
+
+def _skip(case: Case, now: datetime, reason: str) -> bool:
+    """Nothing is sent; the case stays marked as handled (acknowledged_at) so it is not tried again."""
+    logger.info("No acknowledgement for %s: %s", case.reference, reason)
+    return False
+
+
+def _acknowledge_one(case_id: int, *, now: datetime, templates: dict[tuple[int | None, str], str]) -> bool:
+    with transaction.atomic():
+        # claim it: a conditional UPDATE, so two workers never both acknowledge one case
+        if not Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now):
+            return False
+        case = Case.objects.select_related("customer", "case_type", "team").get(pk=case_id)
+        if case.channel not in ANSWERABLE:
+            return _skip(case, now, "channel cannot be answered")
+        if case.first_response_at is not None or Message.objects.filter(case=case, direction=Direction.OUT).exists():
+            return _skip(case, now, "already answered")
+        first = (
+            Promise.objects.filter(case=case, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)
+            .select_related("calendar")
+            .first()
+        )
+        ack = acknowledgement_for(case=case, now=now, first_response=first, templates=templates)
+        try:
+            with transaction.atomic():
+                message = _send_outbound(case=case, body=ack.text, author=None, now=now, automatic=True)
+        except (ValidationFailed, AutomaticLimitReached) as exc:
+            return _skip(case, now, str(exc))
+        events = [
+            CaseEvent(
+                case=case,
+                kind=EventKind.MESSAGE_OUT,
+                message=message,
+                data={"acknowledgement": True, "eta_basis": ack.eta.basis},
+                created_at=now,
+            )
+        ]
+        changes: list[promises.PromiseChange] = []
+        if first is not None:
+            promise = promises.promise_set_eta(
+                promise=first, due_at=ack.eta.due_at, customer_text=ack.eta_sentence, basis=ack.eta.basis, now=now
+            )
+            changes.append(promises.PromiseChange(promise, "made", {"eta": True}))
+        events += _promise_events(case, changes, actor=None, now=now)
+        CaseEvent.objects.bulk_create(events)
+        _touch(case, now, "next_due_at")
+        return True
+
+
+def preview(*, body: str, language: str, now: datetime) -> str:
+    """A template filled with sample values, for the admin's preview."""
+    with translation.override(language):
+        eta_sentence = etas.eta_text(
+            due_at=now + timedelta(hours=2), now=now, language=language, time_zone=settings.TIME_ZONE
+        )
+        values: dict[str, Any] = {
+            "reference": f"{settings.LOFTE_REFERENCE_PREFIX}-{now.year}-000123",
+            "customer_name": "Karin Lind",
+            "subject": _("My invoice is wrong"),
+            "case_type": _("Invoice"),
+            "eta": eta_sentence,
+            "portal_url": settings.LOFTE_BASE_URL.rstrip("/") + "/portal/",
+        }
+        return render(body or default_template(), values)
