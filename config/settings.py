@@ -280,7 +280,7 @@ LOFTE_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("LOFTE_CONTACT_RATE_PER_ADDR
 # A form sent sooner than this after it was shown is asked to be sent again (bots are fast).
 LOFTE_CONTACT_MIN_SECONDS = int(os.environ.get("LOFTE_CONTACT_MIN_SECONDS", "3"))
 # Attachments: each within LOFTE_MAX_ATTACHMENT_BYTES, together within this, at most this many,
-# of these kinds (checked by name and by content; see lofte/webform/files.py for the known kinds).
+# of these kinds (checked by name and by content; see lofte/core/uploads.py for the known kinds).
 LOFTE_CONTACT_MAX_TOTAL_BYTES = int(os.environ.get("LOFTE_CONTACT_MAX_TOTAL_BYTES", str(50 * 2**20)))
 LOFTE_CONTACT_MAX_FILES = int(os.environ.get("LOFTE_CONTACT_MAX_FILES", "10"))
 LOFTE_CONTACT_FILE_TYPES = env_list(

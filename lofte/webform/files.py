@@ -4,7 +4,9 @@ A file is accepted only when its extension is on the allow-list
 (settings.LOFTE_CONTACT_FILE_TYPES) and its first bytes are what that kind
 of file starts with: a ".pdf" that is not a PDF, or an executable renamed to
 ".jpg", is refused. The type stored with the attachment is the one the
-content proved, never the browser's claim.
+content proved, never the browser's claim. The kinds, their sniffing and
+safe names are shared with the portal (lofte.core.uploads); what is this
+form's own is which configured kinds it takes and the limits below.
 
 `LimitedUploadHandler` goes first in the request's upload handlers: bytes
 of a file beyond the per-file limit, or beyond the total for all files,
@@ -15,149 +17,32 @@ knows its real size, so the form can name it and say why.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 
-HEAD_BYTES = 8192
-TEXT_BYTES = 65536
+from lofte.core.uploads import KINDS, Kind, extension, safe_filename, sniff
 
-
-@dataclass(frozen=True)
-class Kind:
-    label: str  # what customers call it, in the list of accepted files
-    content_type: str
-    check: Callable[[bytes, IO[bytes]], bool]
-
-
-def _pdf(head: bytes, _f: IO[bytes]) -> bool:
-    # A PDF may have a little junk before the header; readers accept it within the first kilobyte.
-    return b"%PDF-" in head[:1024]
-
-
-def _jpeg(head: bytes, _f: IO[bytes]) -> bool:
-    return head.startswith(b"\xff\xd8\xff")
-
-
-def _png(head: bytes, _f: IO[bytes]) -> bool:
-    return head.startswith(b"\x89PNG\r\n\x1a\n")
-
-
-def _gif(head: bytes, _f: IO[bytes]) -> bool:
-    return head[:6] in (b"GIF87a", b"GIF89a")
-
-
-def _webp(head: bytes, _f: IO[bytes]) -> bool:
-    return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-
-
-HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-
-
-def _heic(head: bytes, _f: IO[bytes]) -> bool:
-    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
-
-
-CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
-
-
-def _text(head: bytes, f: IO[bytes]) -> bool:
-    """Plain text in any common encoding: no NUL or other control bytes a text file would not have."""
-    f.seek(0)
-    sample = f.read(TEXT_BYTES)
-    return not CONTROL.search(sample)
-
-
-def _zip_with(*required: str, mimetype: bytes = b"") -> Callable[[bytes, IO[bytes]], bool]:
-    """An Office Open XML or OpenDocument file: a ZIP with the named parts (only its directory is read)."""
-
-    def check(head: bytes, f: IO[bytes]) -> bool:
-        if not head.startswith(b"PK\x03\x04"):
-            return False
-        if mimetype:
-            # OpenDocument stores its type uncompressed as the first entry.
-            return head[30:38] == b"mimetype" and mimetype in head[38:120]
-        try:
-            f.seek(0)
-            with zipfile.ZipFile(f) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return False
-        return all(name in names for name in required)
-
-    return check
-
-
-KINDS: dict[str, Kind] = {
-    "pdf": Kind("PDF", "application/pdf", _pdf),
-    "jpg": Kind("JPEG", "image/jpeg", _jpeg),
-    "jpeg": Kind("JPEG", "image/jpeg", _jpeg),
-    "png": Kind("PNG", "image/png", _png),
-    "gif": Kind("GIF", "image/gif", _gif),
-    "webp": Kind("WebP", "image/webp", _webp),
-    "heic": Kind("HEIC", "image/heic", _heic),
-    "txt": Kind("TXT", "text/plain", _text),
-    "csv": Kind("CSV", "text/csv", _text),
-    "docx": Kind(
-        "Word (.docx)",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        _zip_with("[Content_Types].xml", "word/document.xml"),
-    ),
-    "xlsx": Kind(
-        "Excel (.xlsx)",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _zip_with("[Content_Types].xml", "xl/workbook.xml"),
-    ),
-    "odt": Kind(
-        "OpenDocument (.odt)",
-        "application/vnd.oasis.opendocument.text",
-        _zip_with(mimetype=b"application/vnd.oasis.opendocument.text"),
-    ),
-    "ods": Kind(
-        "OpenDocument (.ods)",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        _zip_with(mimetype=b"application/vnd.oasis.opendocument.spreadsheet"),
-    ),
-}
+__all__ = [
+    "KINDS",
+    "REFUSED_COUNT",
+    "REFUSED_TOO_LARGE",
+    "REFUSED_TOTAL",
+    "Kind",
+    "LimitedUploadHandler",
+    "RefusedUpload",
+    "allowed_extensions",
+    "extension",
+    "safe_filename",
+    "sniff",
+]
 
 
 def allowed_extensions(configured: list[str]) -> list[str]:
     """The configured extensions Lofte knows how to check (an unknown one is never accepted)."""
     return [ext for ext in (e.lower().lstrip(".") for e in configured) if ext in KINDS]
-
-
-def extension(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-
-
-def safe_filename(name: str) -> str:
-    """The file's own name without any path, control characters or leading dots, at most 255 characters."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
-    if not name:
-        return "attachment"
-    if len(name) > 255:
-        ext = extension(name)
-        name = name[: 254 - len(ext)] + "." + ext if ext and len(ext) < 20 else name[:255]
-    return name
-
-
-def sniff(kind: Kind, f: IO[bytes]) -> bool:
-    """Whether the content of `f` is a file of `kind` (the position is left at the start)."""
-    f.seek(0)
-    head = f.read(HEAD_BYTES)
-    try:
-        return bool(head) and kind.check(head, f)
-    finally:
-        f.seek(0)
 
 
 # --- streaming limits ------------------------------------------------------

@@ -9,13 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from lofte.cases.bench import format_table, run_benchmark
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
+from lofte.core.bench import positive_arg as _positive
 
 
 class Command(BaseCommand):

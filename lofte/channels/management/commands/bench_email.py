@@ -12,13 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from lofte.channels.bench import DEFAULT_MESSAGES, format_table, run_benchmark
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
+from lofte.core.bench import positive_arg as _positive
 
 
 class Command(BaseCommand):

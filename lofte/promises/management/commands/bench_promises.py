@@ -11,21 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lofte.core.bench import count_arg as _count
+from lofte.core.bench import positive_arg as _positive
 from lofte.promises.bench import format_table, run_benchmark
-
-
-def _count(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
