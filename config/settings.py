@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "lofte.channels",
     "lofte.webform",
     "lofte.portal",
+    "lofte.callbacks",
 ]
 
 MIDDLEWARE = [

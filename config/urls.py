@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("lofte.promises.urls")),
     path("", include("lofte.webform.urls")),
     path("portal/", include("lofte.portal.urls")),
+    path("", include("lofte.callbacks.urls")),
 ]
 
 if settings.DEBUG:

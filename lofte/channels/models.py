@@ -178,3 +178,8 @@ class InboundEmail(models.Model):
     @property
     def raw_in_file(self) -> bool:
         return self.raw is None
+
+
+# the models of the other channels live with their code; importing them here registers them with Django
+from lofte.channels.sms.models import *  # noqa: E402, F403
+from lofte.channels.webhooks.models import *  # noqa: E402, F403

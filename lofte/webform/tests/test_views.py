@@ -363,7 +363,7 @@ class TestRateLimits:
             text = page(response)
             assert response.status_code == 429
             assert response["Retry-After"] == "30"
-            assert "Please try again in 1 minute." in text
+            assert "Försök igen om 1 minut." in text  # the customer's language
             assert '<html lang="sv">' in text
             assert Case.objects.count() == 2
             assert client.post(URL, form_data(email="other@example.se"), REMOTE_ADDR="192.0.2.9").status_code == 302

@@ -1,0 +1,3 @@
+"""Models of the sms channel (imported by lofte/channels/models.py so Django finds them)."""
+
+from __future__ import annotations
