@@ -11,8 +11,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lofte.accounts.api import router as accounts_router
 from lofte.accounts.auth import BearerTokenAuth, SessionAuth
+from lofte.callbacks.api import router as callbacks_router
 from lofte.cases.api import router as cases_router
 from lofte.channels.api import router as channels_router
+from lofte.channels.sms.api import router as sms_router
+from lofte.channels.webhooks.api import router as webhooks_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.customers.api import router as customers_router
 from lofte.promises.api import router as promises_router
@@ -91,6 +94,9 @@ api.add_router("/", customers_router)
 api.add_router("/", cases_router)
 api.add_router("/", promises_router)
 api.add_router("/", channels_router)
+api.add_router("/", callbacks_router)
+api.add_router("/", webhooks_router)
+api.add_router("/", sms_router)
 
 # Last, so that it only catches what no router matched: an unknown address is a JSON 404 too.
 fallback_router = Router()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from lofte.cases.tasks import acknowledge_cases, promise_tick
 from lofte.channels.tasks import poll_mailboxes
+from lofte.channels.webhooks.tasks import prune_webhook_rejections
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
 from lofte.outbox.tasks import deliver_outbox
@@ -21,4 +22,5 @@ JOBS: list[Job] = [
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),
     Job(name="portal.prune", task=prune_portal_tokens, every=timedelta(hours=1)),
+    Job(name="webhooks.prune", task=prune_webhook_rejections, every=timedelta(hours=1)),
 ]

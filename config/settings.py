@@ -327,3 +327,49 @@ LOFTE_ETA_WINDOW_DAYS = int(os.environ.get("LOFTE_ETA_WINDOW_DAYS", "30"))
 LOFTE_ETA_MIN_SAMPLES = int(os.environ.get("LOFTE_ETA_MIN_SAMPLES", "30"))
 LOFTE_ETA_DEFAULT_MINUTES = int(os.environ.get("LOFTE_ETA_DEFAULT_MINUTES", "480"))
 LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")
+
+# Signed inbound webhooks (POST /api/v1/inbound/webhook/<source>, lofte/channels/webhooks/): the largest body
+# accepted (larger: 413 too_large; the view reads only its first 2 KB), how far X-Lofte-Timestamp may be from
+# now either way, how many rejections per remote IP per hour are stored as rows for the admin (more are only
+# logged), and how many days those rows are kept.
+LOFTE_WEBHOOK_MAX_BYTES = int(os.environ.get("LOFTE_WEBHOOK_MAX_BYTES", str(2**20)))
+LOFTE_WEBHOOK_TOLERANCE_SECONDS = int(os.environ.get("LOFTE_WEBHOOK_TOLERANCE_SECONDS", "300"))
+LOFTE_WEBHOOK_REJECTIONS_PER_IP_PER_HOUR = int(os.environ.get("LOFTE_WEBHOOK_REJECTIONS_PER_IP_PER_HOUR", "200"))
+LOFTE_WEBHOOK_REJECTION_DAYS = int(os.environ.get("LOFTE_WEBHOOK_REJECTION_DAYS", "30"))
+
+# --- Callbacks and phone calls (lofte/callbacks) ------------------------------
+# The team whose free slots the public /callback page offers (a team name or id; empty: the first team with
+# callback capacity), the number customers are told we call from, and the retry rules after a failed attempt.
+LOFTE_CALLBACK_DEFAULT_TEAM = os.environ.get("LOFTE_CALLBACK_DEFAULT_TEAM", "")
+LOFTE_CALLBACK_FROM_NUMBER = os.environ.get("LOFTE_CALLBACK_FROM_NUMBER", "08-123 456 78")
+LOFTE_CALLBACK_MAX_ATTEMPTS = int(os.environ.get("LOFTE_CALLBACK_MAX_ATTEMPTS", "3"))
+LOFTE_CALLBACK_RETRY_MINUTES = int(os.environ.get("LOFTE_CALLBACK_RETRY_MINUTES", "15"))
+LOFTE_CALLBACK_DAYS = int(os.environ.get("LOFTE_CALLBACK_DAYS", "5"))
+LOFTE_CALLBACK_RATE_PER_IP = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_IP", "10"))
+LOFTE_CALLBACK_RATE_PER_NUMBER = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_NUMBER", "3"))
+
+# --- SMS (lofte/channels/sms) -------------------------------------------------
+# The provider: "" (no SMS: replies go by email), "console" (JSON lines in LOFTE_SMS_FILE_PATH, for development)
+# or "46elks". LOFTE_SMS_FROM is the sender (a number in E.164, or up to 11 letters and digits; customers can
+# only answer a number). Provider webhooks (inbound SMS and delivery reports) are accepted at
+# /api/v1/inbound/sms/<provider>/<LOFTE_SMS_WEBHOOK_TOKEN>[/receipt], and only from LOFTE_SMS_ALLOWED_IPS
+# (addresses or networks) when that is set; without a token they are refused. Receipt URLs given to the provider
+# start with LOFTE_BASE_URL.
+LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "")
+LOFTE_SMS_FROM = os.environ.get("LOFTE_SMS_FROM", "")
+LOFTE_SMS_WEBHOOK_TOKEN = os.environ.get("LOFTE_SMS_WEBHOOK_TOKEN", "")
+LOFTE_SMS_ALLOWED_IPS = env_list("LOFTE_SMS_ALLOWED_IPS", [])
+LOFTE_SMS_FILE_PATH = os.environ.get("LOFTE_SMS_FILE_PATH", str(DATA_DIR / "sent-sms"))
+LOFTE_SMS_46ELKS_URL = os.environ.get("LOFTE_SMS_46ELKS_URL", "https://api.46elks.com/a1")
+LOFTE_SMS_46ELKS_USERNAME = os.environ.get("LOFTE_SMS_46ELKS_USERNAME", "")
+LOFTE_SMS_46ELKS_PASSWORD = os.environ.get("LOFTE_SMS_46ELKS_PASSWORD", "")
+LOFTE_SMS_TIMEOUT_SECONDS = int(os.environ.get("LOFTE_SMS_TIMEOUT_SECONDS", "15"))
+# A longer text is refused rather than sent as a long, costly chain of messages.
+LOFTE_SMS_MAX_SEGMENTS = int(os.environ.get("LOFTE_SMS_MAX_SEGMENTS", "6"))
+# An inbound SMS threads onto the customer's newest active case, else one solved within this many days.
+LOFTE_SMS_THREAD_SOLVED_DAYS = int(os.environ.get("LOFTE_SMS_THREAD_SOLVED_DAYS", "7"))
+# A whole message that is one of these words (any case, trailing punctuation ignored) opts out / in again.
+LOFTE_SMS_STOP_WORDS = env_list("LOFTE_SMS_STOP_WORDS", ["STOP", "STOPP", "AVSLUTA", "AVREGISTRERA", "LOPETA"])
+LOFTE_SMS_START_WORDS = env_list("LOFTE_SMS_START_WORDS", ["START", "STARTA", "ALOITA"])
+if LOFTE_SMS_PROVIDER:
+    LOFTE_TRANSPORTS["sms"] = "lofte.channels.sms.transport.SmsTransport"

@@ -70,9 +70,11 @@ def new_message_id() -> str:
 
 def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, Any]:
     """Subject with the case reference, threading headers from the messages before it."""
-    ids = [m.external_id for m in thread if m.external_id][-10:]
+    # only Message-IDs of email ("<...>"): other channels' ids (SMS, webhooks) are no email headers
+    emails = [m for m in thread if m.external_id.startswith("<") and m.external_id.endswith(">")]
+    ids = [m.external_id for m in emails][-10:]
     headers: dict[str, str] = {}
-    inbound = [m.external_id for m in thread if m.external_id and m.direction == "in"]
+    inbound = [m.external_id for m in emails if m.direction == "in"]
     if inbound:
         headers["In-Reply-To"] = inbound[-1]
     if ids:

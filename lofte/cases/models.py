@@ -302,6 +302,8 @@ class EventKind(models.TextChoices):
     AUTO_REPLY = "auto_reply", _("Automatic reply received")
     DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
     READ_RECEIPT = "read_receipt", _("Read receipt")
+    CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
+    CALL = "call", _("Phone call")
 
 
 class CaseEvent(models.Model):

@@ -170,7 +170,15 @@ def case_timeline(*, case: Case) -> list[CaseEvent]:
     """Every event of the case in order, with its message (and attachments, delivery) or note."""
     return list(
         CaseEvent.objects.filter(case=case)
-        .select_related("actor", "message", "message__author", "message__outbox_message", "note", "note__author")
+        .select_related(
+            "actor",
+            "message",
+            "message__author",
+            "message__outbox_message",
+            "message__outbox_message__sms_delivery",
+            "note",
+            "note__author",
+        )
         .prefetch_related(Prefetch("message__attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )

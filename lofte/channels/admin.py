@@ -173,3 +173,7 @@ class InboundEmailAdmin(admin.ModelAdmin[InboundEmail]):
         )
         for result in still:
             self.message_user(request, _("Still quarantined: %(reason)s") % {"reason": result.error}, messages.WARNING)
+
+
+from lofte.channels.sms import admin as sms_admin  # noqa: E402, F401  (registers its models)
+from lofte.channels.webhooks import admin as webhooks_admin  # noqa: E402, F401  (registers its models)

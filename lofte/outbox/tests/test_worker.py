@@ -32,6 +32,7 @@ ANALYZE = "lofte.core.tasks.analyze_database"
 POLL = "lofte.channels.tasks.poll_mailboxes"
 ACK = "lofte.cases.tasks.acknowledge_cases"
 PORTAL_PRUNE = "lofte.portal.tasks.prune_portal_tokens"
+WEBHOOK_PRUNE = "lofte.channels.webhooks.tasks.prune_webhook_rejections"
 
 
 @pytest.fixture
@@ -69,6 +70,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (ACK, "SUCCESSFUL"),
         (TICK, "SUCCESSFUL"),
         (POLL, "SUCCESSFUL"),
+        (WEBHOOK_PRUNE, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
@@ -85,9 +87,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "email.poll",
         "cases.acknowledge",
         "portal.prune",
+        "webhooks.prune",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (7 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (8 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

@@ -1,0 +1,130 @@
+"""The callbacks API: free slots, booking, attempts, calls, callbacks kept on time. Thin handlers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from lofte.accounts.models import Agent
+from lofte.accounts.selectors import team_get
+from lofte.callbacks import selectors, services
+from lofte.callbacks.models import Source
+from lofte.callbacks.schemas import (
+    AttemptIn,
+    AttemptOut,
+    CallbackIn,
+    CallbackOut,
+    CallIn,
+    CallOut,
+    KeptOut,
+    SlotFullOut,
+    SlotOut,
+)
+from lofte.cases.selectors import case_get_for_agent
+from lofte.core import clock
+
+router = Router(tags=["callbacks"])
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+@router.get("/callbacks/slots", response=list[SlotOut], summary="A team's free callback slots")
+def list_slots(request: HttpRequest, team: int, days: int = 5) -> object:
+    return selectors.callback_slots(team=team_get(team_id=team), start=clock.now(), days=days)
+
+
+@router.get("/callbacks", response=list[CallbackOut], summary="Pending callbacks: overdue, due now, upcoming")
+def list_callbacks(request: HttpRequest, team: int | None = None) -> object:
+    queue = selectors.callback_queue(agent=_agent(request), now=clock.now(), team=team)
+    return queue.overdue + queue.due_now + queue.upcoming
+
+
+@router.post(
+    "/callbacks",
+    response={201: CallbackOut, 409: SlotFullOut},
+    summary="Book a callback in a free slot (409 with the next free slots when it is full)",
+)
+def book_callback(request: HttpRequest, data: CallbackIn) -> object:
+    agent = _agent(request)
+    case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    try:
+        callback = services.callback_book(
+            team=team_get(team_id=data.team),
+            slot_start=data.slot_start,
+            phone=data.phone,
+            name=data.name,
+            case=case,
+            source=Source.API,
+            actor=agent,
+        )
+    except services.SlotFull as exc:
+        return Status(409, {"message": exc.message, "next_slots": exc.next_slots})
+    return Status(201, callback)
+
+
+@router.post("/callbacks/{callback_id}/attempts", response={201: AttemptOut}, summary="Log a callback attempt")
+def log_attempt(request: HttpRequest, callback_id: int, data: AttemptIn) -> object:
+    agent = _agent(request)
+    callback = selectors.callback_get_for_agent(agent=agent, callback_id=callback_id)
+    attempt = services.callback_attempt_log(callback=callback, agent=agent, outcome=data.outcome, note=data.note)
+    callback = selectors.callback_get_for_agent(agent=agent, callback_id=callback_id)
+    return Status(
+        201,
+        {
+            "id": attempt.pk,
+            "outcome": attempt.outcome,
+            "note": attempt.note,
+            "created_at": attempt.created_at,
+            "callback": callback,
+        },
+    )
+
+
+@router.post("/calls", response={201: CallOut}, summary="Log a phone call (without a case, one is opened)")
+def log_call(request: HttpRequest, data: CallIn) -> object:
+    agent = _agent(request)
+    case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    logged = services.call_log(
+        case=case,
+        agent=agent,
+        direction=data.direction,
+        number=data.number,
+        duration_seconds=data.duration_seconds,
+        notes=data.notes,
+        outcome=data.outcome,
+    )
+    call = logged.call
+    return Status(
+        201,
+        {
+            "id": call.pk,
+            "case": logged.case.reference,
+            "direction": call.direction,
+            "number": call.number,
+            "duration_seconds": call.duration_seconds,
+            "outcome": call.outcome,
+            "notes": call.notes,
+            "created_at": call.created_at,
+            "kept_callbacks": [c.pk for c in logged.kept],
+        },
+    )
+
+
+@router.get("/callbacks/kept", response=list[KeptOut], summary="Callbacks kept on time per team, last 30 days")
+def kept(request: HttpRequest, days: int = 30) -> object:
+    rows = selectors.callbacks_kept_on_time(agent=_agent(request), since=clock.now() - timedelta(days=max(1, days)))
+    return [
+        {
+            "team": r.team_id,
+            "name": r.team_name,
+            "on_time": r.on_time,
+            "late": r.late,
+            "broken": r.broken,
+            "percent_on_time": r.percent,
+        }
+        for r in rows
+    ]

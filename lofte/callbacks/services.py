@@ -1,0 +1,552 @@
+"""Writes for callbacks and calls: booking a slot, logging attempts, logging calls.
+
+A callback is a promise of kind callback, due at the end of the window the
+customer was told. A slot's places are taken by one conditional UPDATE
+(`booked = booked + 1 WHERE booked < capacity`), so concurrent bookings never
+exceed the capacity on SQLite or PostgreSQL: the loser gets `SlotFull` with
+the next free slots.
+
+After a failed attempt with attempts left, the customer is told when we try
+again, and the promise's due time moves to the end of that new window (the
+time they were told last is what the promise is measured against). Out of
+attempts, the promise is broken at once, the customer is told, and the case
+stays open. Reaching the customer, or an answered outbound call logged on the
+case, keeps the promise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from lofte.accounts.models import Agent, Team
+from lofte.callbacks.models import (
+    Call,
+    Callback,
+    CallbackAttempt,
+    CallbackCapacity,
+    CallbackSlot,
+    CallbackState,
+    CallDirection,
+    CallOutcome,
+    Outcome,
+    Source,
+)
+from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
+from lofte.cases.delivery import email_payload, new_message_id
+from lofte.cases.models import Case, CaseEvent, Channel, Direction, EventKind, Message
+from lofte.cases.services import case_create
+from lofte.core import clock
+from lofte.core.errors import DomainError, ValidationFailed
+from lofte.customers.identities import format_phone, normalise
+from lofte.customers.models import Customer, IdentityKind
+from lofte.customers.services import customer_match_or_create
+from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue
+from lofte.promises import services as promises
+from lofte.promises.business_time import Schedule, add_business_time, is_open
+from lofte.promises.calendars import schedule_for
+from lofte.promises.live import promises_changed
+from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
+
+NEXT_SLOTS = 5
+FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL)
+# timeline kinds written here (the lead adds them to cases.EventKind for their labels)
+EVENT_CALLBACK_ATTEMPT = "callback_attempt"
+EVENT_CALL = "call"
+
+
+class SlotFull(DomainError):
+    """The slot's places were all taken (maybe just now); `next_slots` are the next free ones."""
+
+    code = "slot_full"
+    status = 409
+
+    def __init__(self, message: str, *, next_slots: list[FreeSlot]):
+        super().__init__(message, field="slot_start")
+        self.next_slots = next_slots
+
+
+# --- texts for the customer, in their language and time zone -------------------------
+
+
+def _language(customer: Customer, case: Case | None) -> str:
+    return (case.language if case else "") or customer.language or settings.LANGUAGE_CODE
+
+
+def _zone(customer: Customer, calendar_zone: str) -> ZoneInfo:
+    return ZoneInfo(customer.time_zone or calendar_zone or settings.TIME_ZONE)
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    return str(formats.date_format(moment.astimezone(zone), "l j F"))
+
+
+def _time(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%H:%M")
+
+
+def confirmation_text(*, customer: Customer, case: Case | None, start: datetime, end: datetime, zone: str) -> str:
+    """ "We will call you on Tuesday 26 November between 10:00 and 10:15 from 08-123 456 78." """
+    tz = _zone(customer, zone)
+    with translation.override(_language(customer, case)):
+        return _("We will call you on %(day)s between %(start)s and %(end)s from %(number)s.") % {
+            "day": _day(start, tz),
+            "start": _time(start, tz),
+            "end": _time(end, tz),
+            "number": settings.LOFTE_CALLBACK_FROM_NUMBER,
+        }
+
+
+def retry_text(*, callback: Callback, tried_at: datetime, start: datetime, end: datetime, zone: str) -> str:
+    tz = _zone(callback.case.customer, zone)
+    with translation.override(_language(callback.case.customer, callback.case)):
+        return _(
+            "We tried to call you at %(tried)s but could not reach you. "
+            "We will try again on %(day)s between %(start)s and %(end)s from %(number)s."
+        ) % {
+            "tried": _time(tried_at, tz),
+            "day": _day(start, tz),
+            "start": _time(start, tz),
+            "end": _time(end, tz),
+            "number": settings.LOFTE_CALLBACK_FROM_NUMBER,
+        }
+
+
+def gave_up_text(*, callback: Callback, tried_at: datetime, zone: str, wrong_number: bool) -> str:
+    tz = _zone(callback.case.customer, zone)
+    with translation.override(_language(callback.case.customer, callback.case)):
+        if wrong_number:
+            return _(
+                "We tried to call you at %(tried)s, but the number %(phone)s did not reach you. "
+                "We are sorry. Your case %(reference)s stays open: reply to this message or request a new call."
+            ) % {
+                "tried": _time(tried_at, tz),
+                "phone": format_phone(callback.phone),
+                "reference": callback.case.reference,
+            }
+        return _(
+            "We tried to call you %(count)d times, the last time at %(tried)s, but could not reach you. "
+            "We are sorry. Your case %(reference)s stays open: reply to this message or request a new call."
+        ) % {"count": callback.attempts, "tried": _time(tried_at, tz), "reference": callback.case.reference}
+
+
+# --- sending to the customer -----------------------------------------------------------
+
+
+def _tell_customer(*, case: Case, phone: str, text: str, now: datetime, sms_ok: bool = True) -> Message | None:
+    """By SMS to the callback number when an SMS transport is configured, else by email to the customer's
+    address; an outbound automatic message on the timeline. None when there is no way (or the hourly limit)."""
+    if sms_ok and Channel.SMS in settings.LOFTE_TRANSPORTS:
+        channel, to = Channel.SMS, phone
+        payload: dict[str, Any] = {"text": text}
+        external_id = ""
+    else:
+        emails = sorted(
+            (i for i in case.customer.identities.all() if i.kind == IdentityKind.EMAIL),
+            key=lambda i: (not i.is_primary, i.pk),
+        )
+        if not emails or Channel.EMAIL not in settings.LOFTE_TRANSPORTS:
+            return None
+        channel, to = Channel.EMAIL, emails[0].value
+        thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
+        payload = email_payload(case=case, text=text, thread=thread)
+        external_id = new_message_id()
+    try:
+        row = outbox_enqueue(channel=channel, to=to, payload=payload, external_id=external_id, automatic=True)
+    except AutomaticLimitReached:
+        return None
+    message = Message.objects.create(
+        case=case,
+        direction=Direction.OUT,
+        channel=channel,
+        subject=payload.get("subject", ""),
+        body_text=text,
+        sender=payload.get("from", ""),
+        recipients=[to],
+        external_id=external_id,
+        outbox_message=row,
+        created_at=now,
+    )
+    CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)
+    return message
+
+
+def _promise_event(case: Case, promise: Promise, what: str, *, actor: Agent | None, now: datetime, **data: Any) -> None:
+    """The timeline event for a promise change, and the case's next due time brought up to date."""
+    CaseEvent.objects.create(
+        case=case,
+        kind=f"promise_{what}",
+        actor=actor,
+        data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat(), **data},
+        created_at=now,
+    )
+    case.next_due_at = promises.next_due_for_case(case=case)
+    case.updated_at = now
+    case.save(update_fields=["next_due_at", "updated_at"])
+
+
+# --- booking ------------------------------------------------------------------------------
+
+
+def _take_place(*, team: Team, start: datetime, capacity: int) -> bool:
+    """One place in the slot, or False when it is full: the slot's row is created if missing (a no-op when it
+    exists), then one conditional UPDATE; two bookings racing for the last place cannot both win."""
+    CallbackSlot.objects.bulk_create([CallbackSlot(team=team, start=start, booked=0)], ignore_conflicts=True)
+    taken = CallbackSlot.objects.filter(team=team, start=start, booked__lt=capacity).update(booked=F("booked") + 1)
+    return taken == 1
+
+
+def _check_slot(capacity: CallbackCapacity, slot_start: datetime, now: datetime) -> datetime:
+    if slot_start.tzinfo is None:
+        raise ValidationFailed(_("The time needs a time zone."), field="slot_start")
+    start = slot_start.astimezone(UTC)
+    if start <= now:
+        raise ValidationFailed(_("That time has passed; choose a later one."), field="slot_start")
+    if not is_slot_start(schedule_for(capacity.calendar), minutes=capacity.slot_minutes, moment=start):
+        raise ValidationFailed(
+            _("We do not make callbacks at that time; choose one of the times offered."), field="slot_start"
+        )
+    return start
+
+
+def callback_book(
+    *,
+    team: Team,
+    slot_start: datetime,
+    phone: str,
+    name: str = "",
+    case: Case | None = None,
+    source: str = Source.WEB,
+    actor: Agent | None = None,
+    language: str = "",
+) -> Callback:
+    """Book a place in the slot, open (or use) the case, make the callback promise, and confirm to the customer.
+
+    Nothing is stored when the number is invalid, the time is not a free future slot, or the slot is full
+    (SlotFull with the next free slots)."""
+    number = normalise(IdentityKind.PHONE, phone or "", field="phone")
+    if source not in Source.values:
+        raise ValidationFailed(_("'%(value)s' is not a source.") % {"value": source}, field="source")
+    name = " ".join((name or "").split())[:200]
+    capacity = capacity_for(team=team)
+    now = clock.now()
+    start = _check_slot(capacity, slot_start, now)
+    try:
+        return _book(
+            capacity=capacity, start=start, number=number, name=name, case=case, source=source, actor=actor,
+            language=language, now=now,
+        )  # fmt: skip
+    except _Full:
+        pass
+    next_slots = callback_slots(team=team, start=now, days=settings.LOFTE_CALLBACK_DAYS, limit=NEXT_SLOTS)
+    raise SlotFull(_("That time has just been taken; please choose another."), next_slots=next_slots)
+
+
+class _Full(Exception):
+    pass
+
+
+@transaction.atomic
+def _book(
+    *,
+    capacity: CallbackCapacity,
+    start: datetime,
+    number: str,
+    name: str,
+    case: Case | None,
+    source: str,
+    actor: Agent | None,
+    language: str,
+    now: datetime,
+) -> Callback:
+    team = capacity.team
+    if not _take_place(team=team, start=start, capacity=capacity.per_slot):
+        raise _Full
+    end = start + timedelta(minutes=capacity.slot_minutes)
+    zone = capacity.calendar.time_zone
+    if case is None:
+        customer = customer_match_or_create(phone=number, name=name, language=language).customer
+        local = start.astimezone(ZoneInfo(zone))
+        body = _("Callback requested to %(phone)s on %(day)s between %(start)s and %(end)s.") % {
+            "phone": format_phone(number),
+            "day": local.strftime("%Y-%m-%d"),
+            "start": local.strftime("%H:%M"),
+            "end": end.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
+        }
+        case = case_create(
+            customer=customer,
+            subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
+            body=body,
+            channel=Channel.PHONE,
+            team=team,
+            sender=number,
+            language=language,
+            actor=actor,
+        )
+    elif case.status == "closed":
+        raise ValidationFailed(_("The case is closed; book the callback on a new case."), field="case")
+    customer = case.customer
+    text = confirmation_text(customer=customer, case=case, start=start, end=end, zone=zone)
+    promise = Promise(
+        kind=PromiseKind.CALLBACK,
+        case=case,
+        due_at=end,
+        owner_agent=actor if actor is not None else case.assignee,
+        owner_team=team,
+        customer_text=text,
+        origin=PromiseOrigin.AGENT if actor is not None else PromiseOrigin.SYSTEM,
+        calendar=capacity.calendar,
+        created_by=actor,
+        created_at=now,
+        remind_at=end - promises.reminder_lead(PromiseKind.CALLBACK, end - now),
+    )
+    promise.save()
+    promises_changed([promise])
+    callback = Callback.objects.create(
+        team=team,
+        case=case,
+        promise=promise,
+        phone=number,
+        name=name,
+        slot_start=start,
+        slot_end=end,
+        source=source,
+        next_attempt_at=start,
+        window_end=end,
+        created_by=actor,
+        created_at=now,
+    )
+    _promise_event(case, promise, "made", actor=actor, now=now)
+    _tell_customer(case=case, phone=number, text=text, now=now)
+    return callback
+
+
+# --- attempts -----------------------------------------------------------------------------
+
+
+def _next_open(schedule: Schedule, moment: datetime) -> datetime:
+    """`moment` when the calendar is open then, else its next opening."""
+    if is_open(schedule, moment):
+        return moment.astimezone(UTC)
+    second = timedelta(seconds=1)
+    return (add_business_time(schedule, moment, second).astimezone(UTC)) - second
+
+
+def _keep_promise(promise: Promise | None, now: datetime) -> bool:
+    """The engine's keeping (state kept, kept_at), conditional on the promise still being pending."""
+    if promise is None:
+        return False
+    kept = Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(
+        state=PromiseState.KEPT, kept_at=now
+    )
+    if kept:
+        promise.state, promise.kept_at = PromiseState.KEPT, now
+        promises_changed([promise])
+    return bool(kept)
+
+
+def _break_promise(promise: Promise | None, now: datetime) -> bool:
+    """Broken now, as the tick breaks a promise (escalation level 1, the next level after the interval)."""
+    if promise is None:
+        return False
+    top = len(settings.LOFTE_ESCALATION_LADDER)
+    interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
+    broken = Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(
+        state=PromiseState.BROKEN,
+        broken_at=now,
+        escalation_level=1,
+        next_escalation_at=now + interval if top > 1 else None,
+    )
+    if broken:
+        promise.state, promise.broken_at = PromiseState.BROKEN, now
+        promises_changed([promise])
+    return bool(broken)
+
+
+def _attempt_event(callback: Callback, attempt: CallbackAttempt, *, actor: Agent | None, now: datetime) -> None:
+    CaseEvent.objects.create(
+        case=callback.case,
+        kind=EVENT_CALLBACK_ATTEMPT,
+        actor=actor,
+        data={
+            "callback": callback.pk,
+            "attempt": callback.attempts,
+            "outcome": attempt.outcome,
+            "note": attempt.note[:500],
+            "phone": callback.phone,
+        },
+        created_at=now,
+    )
+
+
+@transaction.atomic
+def callback_attempt_log(*, callback: Callback, agent: Agent, outcome: str, note: str = "") -> CallbackAttempt:
+    """Log one attempt: reached keeps the promise; a failed one schedules the next attempt and tells the customer;
+    the last failed one (or a wrong number) breaks the promise honestly and tells the customer. The case stays
+    open either way."""
+    if outcome not in Outcome.values:
+        raise ValidationFailed(
+            _("'%(value)s' is not an outcome; use one of %(choices)s.")
+            % {"value": outcome, "choices": ", ".join(Outcome.values)},
+            field="outcome",
+        )
+    row = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("case", "case__customer", "promise", "promise__calendar")
+        .get(pk=callback.pk)
+    )
+    if row.state != CallbackState.PENDING:
+        raise ValidationFailed(_("This callback is already done."), field="outcome")
+    now = clock.now()
+    row.attempts += 1
+    attempt = CallbackAttempt.objects.create(
+        callback=row, agent=agent, outcome=outcome, note=(note or "").strip(), created_at=now
+    )
+    _attempt_event(row, attempt, actor=agent, now=now)
+    fields = ["attempts"]
+    promise = row.promise
+    if outcome == Outcome.REACHED:
+        row.state, row.done_at = CallbackState.REACHED, now
+        fields += ["state", "done_at"]
+        if promise is not None and _keep_promise(promise, now):
+            _promise_event(row.case, promise, "kept", actor=agent, now=now, on_time=now <= promise.due_at)
+    elif outcome in FAILED_OUTCOMES and row.attempts < settings.LOFTE_CALLBACK_MAX_ATTEMPTS:
+        capacity = CallbackCapacity.objects.select_related("calendar").get(team_id=row.team_id)
+        calendar = promise.calendar if promise is not None and promise.calendar else capacity.calendar
+        length = timedelta(minutes=capacity.slot_minutes)
+        retry_at = _next_open(schedule_for(calendar), now + timedelta(minutes=settings.LOFTE_CALLBACK_RETRY_MINUTES))
+        window_end = retry_at + length
+        text = retry_text(callback=row, tried_at=now, start=retry_at, end=window_end, zone=calendar.time_zone)
+        row.next_attempt_at, row.window_end = retry_at, window_end
+        fields += ["next_attempt_at", "window_end"]
+        if promise is not None and promise.state == PromiseState.PENDING:
+            # the customer has been told a new window: the promise is measured against it
+            promise.due_at, promise.customer_text = window_end, text
+            promise.remind_at = window_end - promises.reminder_lead(promise.kind, window_end - now)
+            promise.reminded_at = None
+            promise.save(update_fields=["due_at", "customer_text", "remind_at", "reminded_at"])
+            promises_changed([promise])
+            row.case.next_due_at = promises.next_due_for_case(case=row.case)
+            row.case.save(update_fields=["next_due_at"])
+        _tell_customer(case=row.case, phone=row.phone, text=text, now=now)
+    else:
+        row.state, row.done_at = CallbackState.FAILED, now
+        fields += ["state", "done_at"]
+        zone = promise.calendar.time_zone if promise and promise.calendar else settings.TIME_ZONE
+        wrong = outcome == Outcome.WRONG_NUMBER
+        if promise is not None and _break_promise(promise, now):
+            _promise_event(row.case, promise, "broken", actor=agent, now=now)
+        text = gave_up_text(callback=row, tried_at=now, zone=zone, wrong_number=wrong)
+        # an SMS to a wrong number reaches someone else: then only by email
+        _tell_customer(case=row.case, phone=row.phone, text=text, now=now, sms_ok=not wrong)
+    row.save(update_fields=fields)
+    for name in fields:
+        setattr(callback, name, getattr(row, name))
+    return attempt
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallLogged:
+    call: Call
+    case: Case
+    kept: list[Callback]
+
+
+@transaction.atomic
+def call_log(
+    *,
+    agent: Agent,
+    direction: str,
+    number: str,
+    outcome: str,
+    case: Case | None = None,
+    duration_seconds: int = 0,
+    notes: str = "",
+) -> CallLogged:
+    """A call on a case (a call without one opens a case on the phone channel for the number's customer).
+    An answered outbound call keeps the case's pending callbacks and their promises."""
+    if direction not in CallDirection.values:
+        raise ValidationFailed(_("Direction is 'in' or 'out'."), field="direction")
+    if outcome not in CallOutcome.values:
+        raise ValidationFailed(
+            _("'%(value)s' is not an outcome; use one of %(choices)s.")
+            % {"value": outcome, "choices": ", ".join(CallOutcome.values)},
+            field="outcome",
+        )
+    if duration_seconds is None or duration_seconds < 0 or duration_seconds > 24 * 3600:
+        raise ValidationFailed(_("The duration is between 0 and 86400 seconds."), field="duration_seconds")
+    clean = normalise(IdentityKind.PHONE, number or "", field="number")
+    notes = (notes or "").replace("\r\n", "\n").strip()
+    now = clock.now()
+    if case is None:
+        customer = customer_match_or_create(phone=clean).customer
+        what = _("Inbound call from %(phone)s") if direction == CallDirection.IN else _("Call to %(phone)s")
+        subject = what % {"phone": format_phone(clean)}
+        case = case_create(
+            customer=customer,
+            subject=subject,
+            body=notes or subject,
+            channel=Channel.PHONE,
+            team=agent.teams.order_by("name").first(),
+            assignee=agent,
+            sender=clean,
+            actor=agent,
+        )
+    call = Call.objects.create(
+        case=case,
+        agent=agent,
+        direction=direction,
+        number=clean,
+        duration_seconds=duration_seconds,
+        outcome=outcome,
+        notes=notes,
+        created_at=now,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=EVENT_CALL,
+        actor=agent,
+        data={
+            "call": call.pk,
+            "direction": direction,
+            "number": clean,
+            "duration_seconds": duration_seconds,
+            "outcome": outcome,
+            "notes": notes[:500],
+        },
+        created_at=now,
+    )
+    kept: list[Callback] = []
+    if direction == CallDirection.OUT and outcome == CallOutcome.ANSWERED:
+        pending = list(
+            Callback.objects.select_for_update(of=("self",))
+            .filter(case=case, state=CallbackState.PENDING)
+            .select_related("promise")
+            .order_by("id")
+        )
+        for callback in pending:
+            callback.attempts += 1
+            callback.state, callback.done_at = CallbackState.REACHED, now
+            callback.save(update_fields=["attempts", "state", "done_at"])
+            CallbackAttempt.objects.create(
+                callback=callback, agent=agent, outcome=Outcome.REACHED, note=notes, created_at=now
+            )
+            promise = callback.promise
+            if promise is not None and _keep_promise(promise, now):
+                _promise_event(case, promise, "kept", actor=agent, now=now, on_time=now <= promise.due_at)
+            kept.append(callback)
+    if not kept:
+        case.updated_at = now
+        case.save(update_fields=["updated_at"])
+    return CallLogged(call=call, case=case, kept=kept)

@@ -1,0 +1,63 @@
+"""The development and test provider: each SMS is one JSON line in LOFTE_SMS_FILE_PATH/<date>.jsonl.
+
+Its webhooks take the same form fields as 46elks (from, to, message, id,
+created; and id, status, delivered for receipts), so a developer can post an
+inbound SMS with curl.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from lofte.channels.sms.providers.base import (
+    InboundSmsData,
+    Receipt,
+    TokenWebhooks,
+    form_field,
+    outbox_id_from,
+    parse_utc,
+)
+from lofte.core import clock
+
+
+class ConsoleProvider(TokenWebhooks):
+    name = "console"
+
+    def send(self, to: str, text: str, *, callback_url: str) -> str:
+        now = clock.now()
+        provider_id = f"console-{uuid.uuid4().hex}"
+        line = {
+            "id": provider_id,
+            "at": now.isoformat(),
+            "from": settings.LOFTE_SMS_FROM,
+            "to": to,
+            "message": text,
+            "callback_url": callback_url,
+        }
+        directory = Path(settings.LOFTE_SMS_FILE_PATH)
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / f"{now.date().isoformat()}.jsonl").open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return provider_id
+
+    def parse_inbound(self, request: HttpRequest) -> InboundSmsData:
+        return InboundSmsData(
+            provider_id=form_field(request, "id"),
+            sender=form_field(request, "from"),
+            recipient=form_field(request, "to", required=False),
+            text=form_field(request, "message", required=False),
+            sent_at=parse_utc(form_field(request, "created", required=False), field="created"),
+        )
+
+    def parse_receipt(self, request: HttpRequest) -> Receipt:
+        return Receipt(
+            provider_id=form_field(request, "id"),
+            status=form_field(request, "status"),
+            delivered_at=parse_utc(form_field(request, "delivered", required=False), field="delivered"),
+            outbox_id=outbox_id_from(request),
+        )
