@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Team
@@ -16,7 +16,8 @@ from lofte.cases.models import Case
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.promises.business_time import Schedule
 from lofte.promises.calendars import schedule_for
-from lofte.promises.models import Promise, PromiseKind, PromiseState
+from lofte.promises.stats import CallbackKeptRow as KeptRow  # noqa: F401  (re-exported)
+from lofte.promises.stats import callbacks_kept_on_time as callbacks_kept_on_time
 
 MAX_DAYS = 31
 QUEUE_ROWS = 200
@@ -159,50 +160,6 @@ def callback_get_for_agent(*, agent: Agent, callback_id: int) -> Callback:
     if row is None:
         raise NotFound(_("There is no callback %(id)s.") % {"id": callback_id})
     return row
-
-
-@dataclass(frozen=True)
-class KeptRow:
-    team_id: int | None
-    team_name: str
-    on_time: int
-    late: int
-    broken: int
-
-    @property
-    def decided(self) -> int:
-        return self.on_time + self.late + self.broken
-
-    @property
-    def percent(self) -> int | None:
-        return round(100 * self.on_time / self.decided) if self.decided else None
-
-
-def callbacks_kept_on_time(*, agent: Agent, since: datetime) -> list[KeptRow]:
-    """Per team, callback promises due since `since` that were kept on time, kept late, or broken (one query)."""
-    qs = Promise.objects.filter(kind=PromiseKind.CALLBACK, due_at__gte=since)
-    if not agent.is_admin:
-        qs = qs.filter(owner_team_id__in=agent_team_ids(agent=agent))
-    rows = (
-        qs.values("owner_team_id", "owner_team__name")
-        .annotate(
-            on_time=Count("id", filter=Q(state=PromiseState.KEPT, kept_at__lte=F("due_at"))),
-            late=Count("id", filter=Q(state=PromiseState.KEPT, kept_at__gt=F("due_at"))),
-            broken=Count("id", filter=Q(state=PromiseState.BROKEN)),
-        )
-        .order_by("owner_team__name")
-    )
-    return [
-        KeptRow(
-            team_id=r["owner_team_id"],
-            team_name=r["owner_team__name"] or "—",
-            on_time=r["on_time"],
-            late=r["late"],
-            broken=r["broken"],
-        )
-        for r in rows
-        if r["on_time"] + r["late"] + r["broken"]
-    ]
 
 
 def calls_for_case(*, case: Case) -> list[Call]:

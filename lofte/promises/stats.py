@@ -223,3 +223,48 @@ def eta_held_total(rows: list[EtaHeldRow]) -> EtaHeldRow:
         held=sum(r.held for r in rows),
         missed=sum(r.missed for r in rows),
     )
+
+
+# --- callbacks kept on time ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallbackKeptRow:
+    team_id: int | None
+    team_name: str
+    on_time: int
+    late: int
+    broken: int
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late + self.broken
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.on_time / self.decided) if self.decided else None
+
+
+def callbacks_kept_on_time(*, agent: Agent, since: datetime) -> list[CallbackKeptRow]:
+    """Per team, callback promises due since `since` that were kept on time, kept late, or broken (one query)."""
+    qs = promises_visible_to(agent).filter(kind=PromiseKind.CALLBACK, due_at__gte=since)
+    rows = (
+        qs.values("owner_team_id", "owner_team__name")
+        .annotate(
+            on_time=Count("id", filter=Q(state=PromiseState.KEPT, kept_at__lte=F("due_at"))),
+            late=Count("id", filter=Q(state=PromiseState.KEPT, kept_at__gt=F("due_at"))),
+            broken=Count("id", filter=Q(state=PromiseState.BROKEN)),
+        )
+        .order_by("owner_team__name")
+    )
+    return [
+        CallbackKeptRow(
+            team_id=r["owner_team_id"],
+            team_name=r["owner_team__name"] or "—",
+            on_time=r["on_time"],
+            late=r["late"],
+            broken=r["broken"],
+        )
+        for r in rows
+        if r["on_time"] + r["late"] + r["broken"]
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.promises.board import board_for
 from lofte.promises.stats import (
     GROUPINGS,
+    callbacks_kept_on_time,
     eta_held_rates,
     eta_held_total,
     kept_rate_period,
@@ -39,9 +42,15 @@ def board(request: HttpRequest) -> HttpResponse:
         date_from=None, date_to=None, today=timezone.localdate(now, timezone.get_default_timezone())
     )
     eta_rows = eta_held_rates(agent=request.user, date_from=start, date_to=end, team=team)  # type: ignore[arg-type]
+    callbacks = [
+        row
+        for row in callbacks_kept_on_time(agent=request.user, since=now - timedelta(days=30))  # type: ignore[arg-type]
+        if team is None or row.team_id == team
+    ]
     context = {
         "board": data,
         "eta_held": {"rows": eta_rows, "total": eta_held_total(eta_rows), "from": start, "to": end},
+        "callbacks_kept": callbacks,
         "team": team,
         "owner": owner,
         "teams": list(team_list()),

@@ -42,7 +42,7 @@ def test_book_then_reach(api, capacity, customer, now, email_only):
     callback = Callback.objects.get()
     assert (body["id"], body["phone"], body["state"], body["source"]) == (callback.pk, "+46701234567", "pending", "api")
     assert body["case"] == callback.case.reference
-    assert body["customer_text"].startswith("We will call you on måndag 23 november between 10:30 and 10:45")
+    assert body["customer_text"].startswith("Vi ringer dig måndag 23 november mellan kl. 10:30 och 10:45")
     response = api.post(
         f"/api/v1/callbacks/{callback.pk}/attempts", {"outcome": "reached"}, content_type="application/json"
     )

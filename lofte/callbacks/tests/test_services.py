@@ -100,7 +100,7 @@ def test_the_confirmation_goes_by_email_to_a_known_customer_in_their_language(ca
     row = OutboxMessage.objects.get()
     assert (row.channel, row.to, row.automatic) == ("email", "karin@example.se", True)
     promise = Promise.objects.get()
-    assert promise.customer_text.startswith("We will call you on tisdag 24 november between 14:00 and 14:15")
+    assert promise.customer_text.startswith("Vi ringer dig tisdag 24 november mellan kl. 14:00 och 14:15")
     assert row.payload["text"] == promise.customer_text
     message = Message.objects.get(direction="out")
     assert (message.outbox_message, message.case.customer) == (row, customer)
