@@ -41,15 +41,14 @@ from lofte.callbacks.models import (
     Source,
 )
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
-from lofte.cases.delivery import email_payload, new_message_id
-from lofte.cases.models import Case, CaseEvent, Channel, Direction, EventKind, Message
-from lofte.cases.services import case_create
+from lofte.cases.models import Case, CaseEvent, Channel, Message
+from lofte.cases.services import case_create, case_send_automatic
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
 from lofte.customers.identities import format_phone, normalise
 from lofte.customers.models import Customer, IdentityKind
 from lofte.customers.services import customer_match_or_create
-from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue
+from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import services as promises
 from lofte.promises.business_time import Schedule, add_business_time, is_open
 from lofte.promises.calendars import schedule_for
@@ -146,8 +145,6 @@ def _tell_customer(*, case: Case, phone: str, text: str, now: datetime, sms_ok: 
     address; an outbound automatic message on the timeline. None when there is no way (or the hourly limit)."""
     if sms_ok and Channel.SMS in settings.LOFTE_TRANSPORTS:
         channel, to = Channel.SMS, phone
-        payload: dict[str, Any] = {"text": text}
-        external_id = ""
     else:
         emails = sorted(
             (i for i in case.customer.identities.all() if i.kind == IdentityKind.EMAIL),
@@ -156,27 +153,10 @@ def _tell_customer(*, case: Case, phone: str, text: str, now: datetime, sms_ok: 
         if not emails or Channel.EMAIL not in settings.LOFTE_TRANSPORTS:
             return None
         channel, to = Channel.EMAIL, emails[0].value
-        thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
-        payload = email_payload(case=case, text=text, thread=thread)
-        external_id = new_message_id()
     try:
-        row = outbox_enqueue(channel=channel, to=to, payload=payload, external_id=external_id, automatic=True)
-    except AutomaticLimitReached:
+        return case_send_automatic(case=case, body=text, now=now, channel=channel, to=to)
+    except (AutomaticLimitReached, ValidationFailed):
         return None
-    message = Message.objects.create(
-        case=case,
-        direction=Direction.OUT,
-        channel=channel,
-        subject=payload.get("subject", ""),
-        body_text=text,
-        sender=payload.get("from", ""),
-        recipients=[to],
-        external_id=external_id,
-        outbox_message=row,
-        created_at=now,
-    )
-    CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)
-    return message
 
 
 def _promise_event(case: Case, promise: Promise, what: str, *, actor: Agent | None, now: datetime, **data: Any) -> None:

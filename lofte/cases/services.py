@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Team
 from lofte.cases import transitions
-from lofte.cases.delivery import breach_notice_text, email_payload, new_message_id, reply_route
+from lofte.cases.delivery import Route, breach_notice_text, email_payload, new_message_id, reply_route
 from lofte.cases.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -377,12 +377,14 @@ def _send_outbound(
     now: datetime,
     attachments: Sequence[AttachmentInput] = (),
     automatic: bool = False,
+    route: Route | None = None,
 ) -> Message:
-    """The outbound message and its outbox row, on the route the case's channel gives (no event, no status).
+    """The outbound message and its outbox row, on the route the case's channel gives or on `route`
+    (no event, no status).
 
     An automatic message (no author) is marked so: the email carries Auto-Submitted, and the outbox
     refuses it when the address has had its hourly share (AutomaticLimitReached)."""
-    route = reply_route(case=case, identities=list(case.customer.identities.all()))
+    route = route or reply_route(case=case, identities=list(case.customer.identities.all()))
     thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
     if route.channel == Channel.EMAIL:
         payload = email_payload(case=case, text=body, thread=thread)
@@ -412,6 +414,19 @@ def _send_outbound(
         stored = _store_attachments(message, attachments)
         row.payload["attachments"] = [a.pk for a in stored]
         row.save(update_fields=["payload"])
+    return message
+
+
+@transaction.atomic
+def case_send_automatic(
+    *, case: Case, body: str, now: datetime, channel: str | None = None, to: str | None = None
+) -> Message:
+    """A message Lofte sends on its own (a confirmation, a notice) on the case's reply route, or on
+    `channel` to `to`; on the timeline, marked automatic in the outbox. Raises ValidationFailed when
+    there is no address and AutomaticLimitReached over the hourly limit for the address."""
+    route = Route(channel=channel, to=to) if channel and to else None
+    message = _send_outbound(case=case, body=_clean_body(body), author=None, now=now, automatic=True, route=route)
+    CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)
     return message
 
 

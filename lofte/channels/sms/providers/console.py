@@ -12,20 +12,15 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from lofte.channels.sms.providers.base import (
-    InboundSmsData,
-    Receipt,
     TokenWebhooks,
-    form_field,
-    outbox_id_from,
-    parse_utc,
 )
+from lofte.channels.sms.providers.elks import ElksWebhookFormat
 from lofte.core import clock
 
 
-class ConsoleProvider(TokenWebhooks):
+class ConsoleProvider(ElksWebhookFormat, TokenWebhooks):
     name = "console"
 
     def send(self, to: str, text: str, *, callback_url: str) -> str:
@@ -44,20 +39,3 @@ class ConsoleProvider(TokenWebhooks):
         with (directory / f"{now.date().isoformat()}.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         return provider_id
-
-    def parse_inbound(self, request: HttpRequest) -> InboundSmsData:
-        return InboundSmsData(
-            provider_id=form_field(request, "id"),
-            sender=form_field(request, "from"),
-            recipient=form_field(request, "to", required=False),
-            text=form_field(request, "message", required=False),
-            sent_at=parse_utc(form_field(request, "created", required=False), field="created"),
-        )
-
-    def parse_receipt(self, request: HttpRequest) -> Receipt:
-        return Receipt(
-            provider_id=form_field(request, "id"),
-            status=form_field(request, "status"),
-            delivered_at=parse_utc(form_field(request, "delivered", required=False), field="delivered"),
-            outbox_id=outbox_id_from(request),
-        )

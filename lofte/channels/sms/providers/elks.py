@@ -40,7 +40,29 @@ logger = logging.getLogger(__name__)
 RETRIED_4XX = (408, 429)
 
 
-class ElksProvider(TokenWebhooks):
+class ElksWebhookFormat:
+    """46elks' webhook forms (inbound: id, from, to, message, created; receipts: id, status, delivered).
+    The console provider takes the same forms, so a developer can post one with curl."""
+
+    def parse_inbound(self, request: HttpRequest) -> InboundSmsData:
+        return InboundSmsData(
+            provider_id=form_field(request, "id"),
+            sender=form_field(request, "from"),
+            recipient=form_field(request, "to", required=False),
+            text=form_field(request, "message", required=False),
+            sent_at=parse_utc(form_field(request, "created", required=False), field="created"),
+        )
+
+    def parse_receipt(self, request: HttpRequest) -> Receipt:
+        return Receipt(
+            provider_id=form_field(request, "id"),
+            status=form_field(request, "status"),
+            delivered_at=parse_utc(form_field(request, "delivered", required=False), field="delivered"),
+            outbox_id=outbox_id_from(request),
+        )
+
+
+class ElksProvider(ElksWebhookFormat, TokenWebhooks):
     name = "46elks"
 
     def _request(self, data: dict[str, str]) -> urllib.request.Request:
@@ -87,20 +109,3 @@ class ElksProvider(TokenWebhooks):
             logger.warning("46elks accepted an SMS but its answer had no id: %r", body[:200])
             return ""
         return provider_id
-
-    def parse_inbound(self, request: HttpRequest) -> InboundSmsData:
-        return InboundSmsData(
-            provider_id=form_field(request, "id"),
-            sender=form_field(request, "from"),
-            recipient=form_field(request, "to", required=False),
-            text=form_field(request, "message", required=False),
-            sent_at=parse_utc(form_field(request, "created", required=False), field="created"),
-        )
-
-    def parse_receipt(self, request: HttpRequest) -> Receipt:
-        return Receipt(
-            provider_id=form_field(request, "id"),
-            status=form_field(request, "status"),
-            delivered_at=parse_utc(form_field(request, "delivered", required=False), field="delivered"),
-            outbox_id=outbox_id_from(request),
-        )
