@@ -96,6 +96,7 @@ def log_call(request: HttpRequest, data: CallIn) -> object:
         duration_seconds=data.duration_seconds,
         notes=data.notes,
         outcome=data.outcome,
+        acknowledge=data.acknowledge,
     )
     call = logged.call
     return Status(

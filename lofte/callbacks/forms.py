@@ -55,5 +55,8 @@ class CallForm(forms.Form):
         label=_("Duration (minutes)"), required=False, min_value=0, max_value=1440, decimal_places=1
     )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    acknowledge = forms.BooleanField(
+        label=_("The caller wants the case number and when we will get back by SMS or email"), required=False
+    )
     case = forms.CharField(required=False, widget=forms.HiddenInput)
     next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -65,6 +65,9 @@ class CallIn(Schema):
     duration_seconds: int = Field(0, ge=0, le=86400)
     notes: str = Field("", max_length=20000)
     outcome: str = Field(..., description="answered, no_answer, busy, wrong_number or voicemail")
+    acknowledge: bool = Field(
+        False, description="The caller agreed to get the new case's acknowledgement by SMS or email."
+    )
 
 
 class CallOut(Schema):

@@ -41,6 +41,7 @@ from lofte.callbacks.models import (
     Source,
 )
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
+from lofte.cases.acknowledgements import acknowledge_case
 from lofte.cases.models import Case, CaseEvent, Channel, Message
 from lofte.cases.services import case_create, case_send_automatic
 from lofte.core import clock
@@ -453,9 +454,12 @@ def call_log(
     case: Case | None = None,
     duration_seconds: int = 0,
     notes: str = "",
+    acknowledge: bool = False,
 ) -> CallLogged:
     """A call on a case (a call without one opens a case on the phone channel for the number's customer).
-    An answered outbound call keeps the case's pending callbacks and their promises."""
+    An answered outbound call keeps the case's pending callbacks and their promises. `acknowledge`: the
+    caller agreed to get the new case's acknowledgement (case number, when they will hear from us) by SMS
+    or email."""
     if direction not in CallDirection.values:
         raise ValidationFailed(_("Direction is 'in' or 'out'."), field="direction")
     if outcome not in CallOutcome.values:
@@ -469,6 +473,7 @@ def call_log(
     clean = normalise(IdentityKind.PHONE, number or "", field="number")
     notes = (notes or "").replace("\r\n", "\n").strip()
     now = clock.now()
+    opened = case is None
     if case is None:
         customer = customer_match_or_create(phone=clean).customer
         what = _("Inbound call from %(phone)s") if direction == CallDirection.IN else _("Call to %(phone)s")
@@ -507,6 +512,8 @@ def call_log(
         },
         created_at=now,
     )
+    if opened and acknowledge:
+        acknowledge_case(case_id=case.pk, now=now, consent=True)
     kept: list[Callback] = []
     if direction == CallDirection.OUT and outcome == CallOutcome.ANSWERED:
         pending = list(

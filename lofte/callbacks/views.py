@@ -346,6 +346,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
             duration_seconds=int((minutes or 0) * 60),
             notes=data["notes"],
             outcome=data["outcome"],
+            acknowledge=bool(data.get("acknowledge")),
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -167,13 +167,21 @@ def _skip(case: Case, now: datetime, reason: str) -> bool:
     return False
 
 
-def _acknowledge_one(case_id: int, *, now: datetime, templates: dict[tuple[int | None, str], str]) -> bool:
+def acknowledge_case(*, case_id: int, now: datetime, consent: bool = False) -> bool:
+    """Acknowledge one case now (e.g. a phone caller who agreed to get the case number by SMS or email:
+    `consent` lets a phone case be acknowledged on its reply route). True when it was sent."""
+    return _acknowledge_one(case_id, now=now, templates=_templates(), consent=consent)
+
+
+def _acknowledge_one(
+    case_id: int, *, now: datetime, templates: dict[tuple[int | None, str], str], consent: bool = False
+) -> bool:
     with transaction.atomic():
         # claim it: a conditional UPDATE, so two workers never both acknowledge one case
         if not Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now):
             return False
         case = Case.objects.select_related("customer", "case_type", "team").get(pk=case_id)
-        if case.channel not in ANSWERABLE:
+        if case.channel not in ANSWERABLE and not (consent and case.channel == Channel.PHONE):
             return _skip(case, now, "channel cannot be answered")
         if case.first_response_at is not None or Message.objects.filter(case=case, direction=Direction.OUT).exists():
             return _skip(case, now, "already answered")

@@ -20,6 +20,7 @@ def case_calls(case: Case) -> dict[str, Any]:
         initial={"case": case.reference, "number": phones[0] if phones else "", "next": f"/cases/{case.reference}/"},
         auto_id=f"call-{case.pk}-%s",
     )
+    del form.fields["acknowledge"]  # only a call that opens a new case is acknowledged
     return {"case": case, "calls": calls_for_case(case=case), "callbacks": callbacks_for_case(case=case), "form": form}
 
 

@@ -123,3 +123,20 @@ def test_the_admin_refuses_an_unknown_placeholder_and_shows_a_preview(admin_clie
     template = AcknowledgementTemplate.objects.get()
     page = admin_client.get(f"/admin/cases/acknowledgementtemplate/{template.pk}/change/")
     assert "Hi Karin Lind, LF-" in page.text
+
+
+def test_a_phone_caller_who_agreed_gets_the_acknowledgement_by_sms(policy, agent, settings):
+    from lofte.callbacks.services import call_log
+
+    settings.LOFTE_TRANSPORTS = {**settings.LOFTE_TRANSPORTS, "sms": "lofte.channels.sms.transport.SmsTransport"}
+    with clock.at(T0):
+        logged = call_log(agent=agent, direction="in", number="070-765 43 21", outcome="answered", acknowledge=True)
+        silent = call_log(agent=agent, direction="in", number="070-111 22 33", outcome="answered")
+    row = OutboxMessage.objects.get()
+    assert (row.channel, row.to, row.automatic) == ("sms", "+46707654321", True)
+    assert logged.case.reference in row.payload["text"]
+    assert first_response(logged.case).customer_text in row.payload["text"]
+    # without consent a phone case is never written to; the job skips it
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=10)) == {"sent": 0, "skipped": 1}
+    assert not OutboxMessage.objects.filter(to="+46701112233").exists()
+    assert silent.case.channel == "phone"
