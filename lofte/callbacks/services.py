@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,7 +42,7 @@ from lofte.callbacks.models import (
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
 from lofte.cases.acknowledgements import acknowledge_case
 from lofte.cases.models import Case, CaseEvent, Channel, Message
-from lofte.cases.services import case_create, case_send_automatic
+from lofte.cases.services import case_create, case_promises_record, case_send_automatic
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
 from lofte.customers.identities import format_phone, normalise
@@ -158,23 +157,6 @@ def _tell_customer(*, case: Case, phone: str, text: str, now: datetime, sms_ok: 
         return case_send_automatic(case=case, body=text, now=now, channel=channel, to=to)
     except (AutomaticLimitReached, ValidationFailed):
         return None
-
-
-def _promise_event(case: Case, promise: Promise, what: str, *, actor: Agent | None, now: datetime, **data: Any) -> None:
-    """The timeline event for a promise change, and the case's next due time brought up to date."""
-    CaseEvent.objects.create(
-        case=case,
-        kind=f"promise_{what}",
-        actor=actor,
-        data={"promise": promise.pk, "kind": promise.kind, "due_at": promise.due_at.isoformat(), **data},
-        created_at=now,
-    )
-    case.next_due_at = promises.next_due_for_case(case=case)
-    case.updated_at = now
-    case.save(update_fields=["next_due_at", "updated_at"])
-
-
-# --- booking ------------------------------------------------------------------------------
 
 
 def _take_place(*, team: Team, start: datetime, capacity: int) -> bool:
@@ -305,7 +287,7 @@ def _book(
         created_by=actor,
         created_at=now,
     )
-    _promise_event(case, promise, "made", actor=actor, now=now)
+    case_promises_record(case=case, changes=[promises.PromiseChange(promise, "made")], actor=actor, now=now)
     _tell_customer(case=case, phone=number, text=text, now=now)
     return callback
 
@@ -319,37 +301,6 @@ def _next_open(schedule: Schedule, moment: datetime) -> datetime:
         return moment.astimezone(UTC)
     second = timedelta(seconds=1)
     return (add_business_time(schedule, moment, second).astimezone(UTC)) - second
-
-
-def _keep_promise(promise: Promise | None, now: datetime) -> bool:
-    """The engine's keeping (state kept, kept_at), conditional on the promise still being pending."""
-    if promise is None:
-        return False
-    kept = Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(
-        state=PromiseState.KEPT, kept_at=now
-    )
-    if kept:
-        promise.state, promise.kept_at = PromiseState.KEPT, now
-        promises_changed([promise])
-    return bool(kept)
-
-
-def _break_promise(promise: Promise | None, now: datetime) -> bool:
-    """Broken now, as the tick breaks a promise (escalation level 1, the next level after the interval)."""
-    if promise is None:
-        return False
-    top = len(settings.LOFTE_ESCALATION_LADDER)
-    interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
-    broken = Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(
-        state=PromiseState.BROKEN,
-        broken_at=now,
-        escalation_level=1,
-        next_escalation_at=now + interval if top > 1 else None,
-    )
-    if broken:
-        promise.state, promise.broken_at = PromiseState.BROKEN, now
-        promises_changed([promise])
-    return bool(broken)
 
 
 def _attempt_event(callback: Callback, attempt: CallbackAttempt, *, actor: Agent | None, now: datetime) -> None:
@@ -397,8 +348,8 @@ def callback_attempt_log(*, callback: Callback, agent: Agent, outcome: str, note
     if outcome == Outcome.REACHED:
         row.state, row.done_at = CallbackState.REACHED, now
         fields += ["state", "done_at"]
-        if promise is not None and _keep_promise(promise, now):
-            _promise_event(row.case, promise, "kept", actor=agent, now=now, on_time=now <= promise.due_at)
+        if promise is not None and (change := promises.promise_keep(promise=promise, now=now)):
+            case_promises_record(case=row.case, changes=[change], actor=agent, now=now)
     elif outcome in FAILED_OUTCOMES and row.attempts < settings.LOFTE_CALLBACK_MAX_ATTEMPTS:
         capacity = CallbackCapacity.objects.select_related("calendar").get(team_id=row.team_id)
         calendar = promise.calendar if promise is not None and promise.calendar else capacity.calendar
@@ -410,11 +361,7 @@ def callback_attempt_log(*, callback: Callback, agent: Agent, outcome: str, note
         fields += ["next_attempt_at", "window_end"]
         if promise is not None and promise.state == PromiseState.PENDING:
             # the customer has been told a new window: the promise is measured against it
-            promise.due_at, promise.customer_text = window_end, text
-            promise.remind_at = window_end - promises.reminder_lead(promise.kind, window_end - now)
-            promise.reminded_at = None
-            promise.save(update_fields=["due_at", "customer_text", "remind_at", "reminded_at"])
-            promises_changed([promise])
+            promises.promise_retime(promise=promise, due_at=window_end, customer_text=text, now=now)
             row.case.next_due_at = promises.next_due_for_case(case=row.case)
             row.case.save(update_fields=["next_due_at"])
         _tell_customer(case=row.case, phone=row.phone, text=text, now=now)
@@ -423,8 +370,8 @@ def callback_attempt_log(*, callback: Callback, agent: Agent, outcome: str, note
         fields += ["state", "done_at"]
         zone = promise.calendar.time_zone if promise and promise.calendar else settings.TIME_ZONE
         wrong = outcome == Outcome.WRONG_NUMBER
-        if promise is not None and _break_promise(promise, now):
-            _promise_event(row.case, promise, "broken", actor=agent, now=now)
+        if promise is not None and (change := promises.promise_break(promise=promise, now=now)):
+            case_promises_record(case=row.case, changes=[change], actor=agent, now=now)
         text = gave_up_text(callback=row, tried_at=now, zone=zone, wrong_number=wrong)
         # an SMS to a wrong number reaches someone else: then only by email
         _tell_customer(case=row.case, phone=row.phone, text=text, now=now, sms_ok=not wrong)
@@ -530,8 +477,8 @@ def call_log(
                 callback=callback, agent=agent, outcome=Outcome.REACHED, note=notes, created_at=now
             )
             promise = callback.promise
-            if promise is not None and _keep_promise(promise, now):
-                _promise_event(case, promise, "kept", actor=agent, now=now, on_time=now <= promise.due_at)
+            if promise is not None and (change := promises.promise_keep(promise=promise, now=now)):
+                case_promises_record(case=case, changes=[change], actor=agent, now=now)
             kept.append(callback)
     if not kept:
         case.updated_at = now

@@ -26,8 +26,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lofte.cases.models import AcknowledgementTemplate, Case, CaseEvent, Channel, Direction, EventKind, Message
-from lofte.cases.services import _promise_events, _send_outbound, _touch
+from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
+from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core.errors import ValidationFailed
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import eta as etas
@@ -192,28 +192,22 @@ def _acknowledge_one(
         )
         ack = acknowledgement_for(case=case, now=now, first_response=first, templates=templates)
         try:
-            with transaction.atomic():
-                message = _send_outbound(case=case, body=ack.text, author=None, now=now, automatic=True)
+            case_send_automatic(
+                case=case,
+                body=ack.text,
+                now=now,
+                event_data={"acknowledgement": True, "eta_basis": ack.eta.basis},
+            )
         except (ValidationFailed, AutomaticLimitReached) as exc:
             return _skip(case, now, str(exc))
-        events = [
-            CaseEvent(
-                case=case,
-                kind=EventKind.MESSAGE_OUT,
-                message=message,
-                data={"acknowledgement": True, "eta_basis": ack.eta.basis},
-                created_at=now,
-            )
-        ]
-        changes: list[promises.PromiseChange] = []
         if first is not None:
             promise = promises.promise_set_eta(
                 promise=first, due_at=ack.eta.due_at, customer_text=ack.eta_sentence, basis=ack.eta.basis, now=now
             )
-            changes.append(promises.PromiseChange(promise, "made", {"eta": True}))
-        events += _promise_events(case, changes, actor=None, now=now)
-        CaseEvent.objects.bulk_create(events)
-        _touch(case, now, "next_due_at")
+            changes = [promises.PromiseChange(promise, "made", {"eta": True})]
+            case_promises_record(case=case, changes=changes, actor=None, now=now)
+        else:
+            Case.objects.filter(pk=case.pk).update(updated_at=now)
         return True
 
 

@@ -419,15 +419,33 @@ def _send_outbound(
 
 @transaction.atomic
 def case_send_automatic(
-    *, case: Case, body: str, now: datetime, channel: str | None = None, to: str | None = None
+    *,
+    case: Case,
+    body: str,
+    now: datetime,
+    channel: str | None = None,
+    to: str | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> Message:
     """A message Lofte sends on its own (a confirmation, a notice) on the case's reply route, or on
-    `channel` to `to`; on the timeline, marked automatic in the outbox. Raises ValidationFailed when
-    there is no address and AutomaticLimitReached over the hourly limit for the address."""
+    `channel` to `to`; on the timeline (with `event_data`), marked automatic in the outbox. Raises
+    ValidationFailed when there is no address and AutomaticLimitReached over the hourly limit for the address."""
     route = Route(channel=channel, to=to) if channel and to else None
     message = _send_outbound(case=case, body=_clean_body(body), author=None, now=now, automatic=True, route=route)
-    CaseEvent.objects.create(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)
+    CaseEvent.objects.create(
+        case=case, kind=EventKind.MESSAGE_OUT, message=message, data=event_data or {}, created_at=now
+    )
     return message
+
+
+def case_promises_record(
+    *, case: Case, changes: list[promises.PromiseChange], actor: Agent | None, now: datetime
+) -> None:
+    """Put what happened to the case's promises (made elsewhere: a callback, an acknowledgement) on its
+    timeline, and bring its next due time up to date."""
+    if events := _promise_events(case, changes, actor=actor, now=now):
+        CaseEvent.objects.bulk_create(events)
+        _touch(case, now, "next_due_at")
 
 
 @transaction.atomic

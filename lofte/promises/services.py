@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -258,6 +258,41 @@ def _keep(promises: list[Promise], now: datetime) -> list[PromiseChange]:
     return changes
 
 
+def broken_fields(now: datetime) -> dict[str, Any]:
+    """What breaking a promise writes: broken now, at the first escalation level, the next one due after
+    the interval (when the ladder has one)."""
+    interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
+    top = len(settings.LOFTE_ESCALATION_LADDER)
+    return {
+        "state": PromiseState.BROKEN,
+        "broken_at": now,
+        "escalation_level": 1,
+        "next_escalation_at": now + interval if top > 1 else None,
+    }
+
+
+def promise_keep(*, promise: Promise, now: datetime) -> PromiseChange | None:
+    """Keep one promise (e.g. the customer was reached on a callback) if it is still pending; None when the
+    tick or someone else decided it first."""
+    if not Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(
+        state=PromiseState.KEPT, kept_at=now
+    ):
+        return None
+    return _keep([promise], now)[0]
+
+
+def promise_break(*, promise: Promise, now: datetime) -> PromiseChange | None:
+    """Break one promise now, as the tick would (e.g. a callback out of attempts); None when it was no
+    longer pending."""
+    fields = broken_fields(now)
+    if not Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).update(**fields):
+        return None
+    for name, value in fields.items():
+        setattr(promise, name, value)
+    promises_changed([promise])
+    return PromiseChange(promise, "broken")
+
+
 def _cancel(promises: list[Promise], now: datetime, reason: str) -> list[PromiseChange]:
     if not promises:
         return []
@@ -409,11 +444,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
         token = _token()
         with transaction.atomic():
             _claim(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
-                state=PromiseState.BROKEN,
-                broken_at=now,
-                escalation_level=1,
-                next_escalation_at=now + interval if top > 1 else None,
-                tick_token=token,
+                **broken_fields(now), tick_token=token
             )
             rows = _claimed(token)
             _notify(rows, "broken", level=1, now=now)
@@ -536,11 +567,21 @@ def promise_set_eta(*, promise: Promise, due_at: datetime, customer_text: str, b
         raise ValidationFailed(_("An ETA cannot be later than the promise's own due time."), field="due_at")
     if not basis:
         raise ValidationFailed(_("Say what the ETA is based on."), field="basis")
+    promise.eta_basis = basis[:24]  # the column's length
+    return promise_retime(promise=promise, due_at=due_at, customer_text=customer_text, now=now, also=["eta_basis"])
+
+
+def promise_retime(
+    *, promise: Promise, due_at: datetime, customer_text: str, now: datetime, also: Sequence[str] = ()
+) -> Promise:
+    """The customer was told a new time for a pending promise (an acknowledged ETA, a callback's next
+    window): it takes that due time and sentence; the reminder time is recomputed as for a new promise, and
+    a paused promise keeps its pause with the business time left until the new due time. `also`: further
+    fields the caller changed on the promise, saved with it."""
     due = due_at.astimezone(UTC)
-    fields = ["due_at", "customer_text", "eta_basis", "remind_at", "reminded_at"]
+    fields = ["due_at", "customer_text", "remind_at", "reminded_at", *also]
     promise.due_at = due
     promise.customer_text = customer_text.strip()
-    promise.eta_basis = basis[:24]  # the column's length
     promise.remind_at = due - reminder_lead(promise.kind, max(due - now, timedelta(0)))
     promise.reminded_at = None
     if promise.paused_at is not None:

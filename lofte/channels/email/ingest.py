@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from lofte.cases import services as cases
 from lofte.cases.models import Case, Channel, Direction, Message
 from lofte.cases.services import AttachmentInput
+from lofte.channels.email.addresses import own_addresses, own_addresses_clear
 from lofte.channels.email.classify import Classification, EmailKind, classify
 from lofte.channels.email.parsing import EmailParseError, ParsedEmail, parse_email
 from lofte.channels.email.quotes import visible_text
@@ -44,10 +44,9 @@ from lofte.customers.services import customer_match_or_create
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IngestResult", "Outcome", "email_ingest", "inbound_reprocess", "own_addresses"]
+__all__ = ["IngestResult", "Outcome", "email_ingest", "inbound_reprocess", "own_addresses", "own_addresses_clear"]
 
 MAX_THREAD_IDS = 50
-OWN_ADDRESSES_TTL = 10.0
 
 
 @dataclass(frozen=True)
@@ -70,27 +69,6 @@ class IngestResult:
 
 class Quarantine(Exception):
     """The message cannot be processed; the reason is shown to admins."""
-
-
-# --- Lofte's own addresses (a short per-process cache: read on every message) ---------
-
-_own: tuple[float, dict[str, Mailbox | None]] = (0.0, {})
-
-
-def own_addresses() -> dict[str, Mailbox | None]:
-    """Lofte's addresses (lower-case) and the mailbox each belongs to (None for the default sender)."""
-    global _own
-    loaded_at, addresses = _own
-    if time.monotonic() - loaded_at > OWN_ADDRESSES_TTL:
-        addresses = {m.address.lower(): m for m in Mailbox.objects.select_related("team", "case_type")}
-        addresses.setdefault(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(), None)
-        _own = (time.monotonic(), addresses)
-    return addresses
-
-
-def own_addresses_clear() -> None:
-    global _own
-    _own = (0.0, {})
 
 
 # --- storing the raw bytes ----------------------------------------------------------

@@ -23,6 +23,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
 
 from lofte.cases.models import Attachment
+from lofte.channels.email.addresses import own_addresses
 from lofte.channels.models import Mailbox, Security
 from lofte.core.html import sanitise_html
 from lofte.outbox.models import OutboxMessage
@@ -51,16 +52,8 @@ def _check_address(to: str) -> None:
         raise PermanentFailure(f"The address cannot be sent to: {to!r} is not one email address.") from exc
 
 
-def own_addresses() -> set[str]:
-    """Every address Lofte sends from: its mailboxes and the default sender."""
-    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
-    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
-    return addresses
-
-
 def _mailbox_for(from_email: str) -> Mailbox | None:
-    address = parseaddr(from_email)[1].lower()
-    return Mailbox.objects.filter(address__iexact=address).first() if address else None
+    return own_addresses().get(parseaddr(from_email)[1].lower())
 
 
 def _smtp_backend(mailbox: Mailbox) -> SmtpBackend:

@@ -118,8 +118,15 @@ def test_corpus_message(entry: dict[str, Any], settings) -> None:
                     item.pop("size")
             assert got == want
     if result.outcome in ("created", "appended"):
+        # the timeline shows exactly the text reported, and keeps the whole message beside it
         message = Message.objects.filter(case__reference=result.case).order_by("id").last()
         assert message is not None
-        assert _norm(message.visible_text or message.body_text) == _norm(result.visible_text) or (
-            not (result.visible_text or "").strip()
-        )
+        assert message.external_id == parse_email(raw).message_id
+        shown = message.visible_text or message.body_text
+        if (result.visible_text or "").strip():
+            assert _norm(shown) == _norm(result.visible_text)
+        else:  # nothing but attachments: the timeline says so instead of showing an empty message
+            assert message.body_text.startswith("(no text")
+        whole = parse_email(raw).text.strip()
+        if whole:  # the whole text is kept (notes about refused files may follow it)
+            assert _norm(message.body_text).startswith(_norm(whole))
