@@ -14,17 +14,21 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 @admin.register(Agent)
 class AgentAdmin(UserAdmin):  # type: ignore[type-arg]
     ordering = ["email"]
-    list_display = ["email", "name", "role", "is_active", "is_staff"]
-    list_filter = ["role", "is_active", "is_staff", "teams"]
+    list_display = ["email", "name", "role", "is_active"]
+    list_filter = ["role", "is_active", "teams"]
     search_fields = ["email", "name"]
-    filter_horizontal = ["teams", "groups", "user_permissions"]
+    filter_horizontal = ["teams"]
+    # The role decides what an agent may do (lofte/accounts/access.py): no separate staff flag, groups or
+    # per-model permissions that could disagree with it.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("name", "role", "teams", "language", "time_zone")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Access"), {"fields": ("is_active",)}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "role", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "name", "role", "teams", "password1", "password2")}),
+    )
 
 
 @admin.register(ApiToken)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     TEAM_LEAD = "team_lead", _("Team lead")
+    QA_REVIEWER = "qa_reviewer", _("QA reviewer")
     ADMIN = "admin", _("Admin")
 
 
@@ -44,12 +45,10 @@ class AgentManager(BaseUserManager["Agent"]):
         return agent
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> Agent:
-        extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create(email, password, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Agent:
-        extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         extra.setdefault("role", Role.ADMIN)
         return self._create(email, password, **extra)
@@ -59,7 +58,8 @@ class AgentManager(BaseUserManager["Agent"]):
 
 
 class Agent(AbstractBaseUser, PermissionsMixin):
-    """A person who works cases; logs in with an email address. Admins are agents with role admin."""
+    """A person who works cases; logs in with an email address. The role decides what they may do
+    (lofte/accounts/access.py); admins (role admin) use the admin site and may change everything there."""
 
     email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
@@ -68,7 +68,6 @@ class Agent(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("Empty: the browser's."))
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the site's."))
     is_active = models.BooleanField(_("active"), default=True)
-    is_staff = models.BooleanField(_("can use the admin site"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects: ClassVar[AgentManager] = AgentManager()  # type: ignore[assignment]
@@ -91,7 +90,20 @@ class Agent(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser
+        """Role admin (or a Django superuser); see lofte.accounts.access for every other question."""
+        return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
+
+    @property
+    def is_staff(self) -> bool:
+        """Django's admin site lets admins in, and nobody else: the role decides, not a second flag."""
+        return self.is_admin
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        # Admins may change everything the admin site offers; nobody else gets in (is_staff above).
+        return self.is_admin or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_admin or super().has_module_perms(app_label)
 
 
 class ApiToken(models.Model):

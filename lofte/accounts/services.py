@@ -53,7 +53,6 @@ def agent_create(
         name=name,
         role=role,
         language=language,
-        is_staff=role == Role.ADMIN,
     )
     if teams:
         agent.teams.set(teams)

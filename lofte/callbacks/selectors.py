@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
-from lofte.accounts.selectors import agent_team_ids
 from lofte.callbacks.models import Call, Callback, CallbackCapacity, CallbackSlot, CallbackState
 from lofte.cases.models import Case
 from lofte.core.errors import NotFound, ValidationFailed
@@ -109,11 +109,8 @@ def callback_slots(*, team: Team, start: datetime, days: int, limit: int | None 
 
 
 def callbacks_visible_to(agent: Agent) -> QuerySet[Callback]:
-    """Admins see every callback; others those of their teams."""
-    qs = Callback.objects.all()
-    if agent.is_admin:
-        return qs
-    return qs.filter(team_id__in=agent_team_ids(agent=agent))
+    """The callbacks of cases the agent may see (lofte.accounts.access: the same rule as the inbox)."""
+    return Callback.objects.filter(access.case_scope_q(agent, prefix="case__"))
 
 
 @dataclass

@@ -1,7 +1,6 @@
-"""Reads for cases. Access is decided here, in one place: `case_visible_q`.
+"""Reads for cases. Who sees which case is decided by `lofte.accounts.access.case_scope_q` (one rule
+for pages, the API, search, the board and the queues); every read here goes through it.
 
-An admin sees every case. Anyone else sees the cases of their teams, the
-cases assigned to them, and cases no team owns yet (the shared triage queue).
 A case the agent may not see is reported as not found, never as forbidden,
 so references cannot be probed.
 """
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_team_ids
 from lofte.cases.models import (
@@ -46,9 +46,7 @@ MAX_LIMIT = 100
 
 
 def case_visible_q(agent: Agent) -> Q:
-    if agent.is_admin:
-        return Q()
-    return Q(team_id__in=agent_team_ids(agent=agent)) | Q(assignee_id=agent.pk) | Q(team__isnull=True)
+    return access.case_scope_q(agent)
 
 
 @dataclass
@@ -101,8 +99,16 @@ class CaseFilters:
 def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
     filters.validate()
     qs = Case.objects.filter(case_visible_q(agent))
-    if filters.view == "mine":
-        qs = qs.filter(Q(assignee_id=agent.pk) | Q(assignee__isnull=True, team_id__in=agent_team_ids(agent=agent)))
+    q = filters.q.strip()
+    if filters.view == "mine" and not q:
+        # mine: assigned to me, and nobody's yet in my teams or in no team (the triage queue), so that a new
+        # case on a fresh install, with no team and no assignee, is in everybody's first view. A search
+        # looks through every case the agent may see, whatever the view.
+        qs = qs.filter(
+            Q(assignee_id=agent.pk)
+            | Q(assignee__isnull=True, team_id__in=agent_team_ids(agent=agent))
+            | Q(assignee__isnull=True, team__isnull=True)
+        )
     elif filters.view == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     statuses = filters.statuses()
@@ -124,7 +130,6 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(customer_id=filters.customer)
     if filters.tag:
         qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id"))
-    q = filters.q.strip()
     if q:
         qs = qs.filter(
             Q(reference__iexact=q)

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.channels.email.ingest import email_ingest
 from lofte.channels.models import Mailbox, Outcome, Source
-from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
+from lofte.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["inbound"])
 
@@ -36,8 +37,7 @@ class IngestOut(Schema):
 )
 def inbound_email(request: HttpRequest, mailbox: str | None = None) -> object:
     agent: Agent = request.auth  # type: ignore[attr-defined]
-    if not agent.is_admin:
-        raise PermissionDenied("Only an admin's API token may post inbound email.")
+    access.require(agent, access.Perm.CONFIGURE)
     box = None
     if mailbox:
         box = Mailbox.objects.filter(name=mailbox).first()

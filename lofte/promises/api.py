@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import team_get
 from lofte.core import clock
-from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
+from lofte.core.errors import NotFound, ValidationFailed
 from lofte.promises import calendars, policies, schemas
 from lofte.promises.business_time import add_business_time
 from lofte.promises.models import BusinessCalendar, SlaPolicy
@@ -36,8 +37,7 @@ router = Router(tags=["calendars and SLA policies"])
 
 def _admin(request: HttpRequest) -> Agent:
     agent: Agent = request.auth  # type: ignore[attr-defined]
-    if not agent.is_admin:
-        raise PermissionDenied("Only admins change calendars and policies.")
+    access.require(agent, access.Perm.CONFIGURE)
     return agent
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
-from lofte.accounts.selectors import agent_team_ids
 from lofte.promises.models import Promise, PromiseState
 
 BOARD_ROWS = 50
@@ -27,11 +27,8 @@ class Board:
 
 
 def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
-    """Admins see every promise; others those of their teams and their own."""
-    qs = Promise.objects.all()
-    if agent.is_admin:
-        return qs
-    return qs.filter(Q(owner_team_id__in=agent_team_ids(agent=agent)) | Q(owner_agent_id=agent.pk))
+    """The promises on cases the agent may see (lofte.accounts.access: the same rule as the inbox)."""
+    return Promise.objects.filter(access.promise_scope_q(agent))
 
 
 def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_team_ids
-from lofte.promises.live import ALL_GROUP, agent_group, team_group
+from lofte.promises.live import ALL_GROUP, NO_TEAM_GROUP, agent_group, team_group
 
 
 @database_sync_to_async
 def _groups_for(agent: Agent) -> list[str]:
-    """As promises_visible_to: admins see every promise (one group gets every change), others the promises
-    of their teams and their own."""
-    if agent.is_admin:
+    """As promises_visible_to (lofte.accounts.access): admins see every promise (one group gets every
+    change); others the promises of their teams' cases, their own cases' and those of cases no team owns."""
+    if access.is_admin(agent):
         return [ALL_GROUP]
-    return [agent_group(agent.pk), *(team_group(team_id) for team_id in agent_team_ids(agent=agent))]
+    return [
+        agent_group(agent.pk),
+        NO_TEAM_GROUP,
+        *(team_group(team_id) for team_id in agent_team_ids(agent=agent)),
+    ]
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
@@ -30,9 +36,11 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     """
 
     board_groups: list[str]
+    seen: deque[str]
 
     async def connect(self) -> None:
         self.board_groups = []
+        self.seen = deque(maxlen=32)
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active or self.channel_layer is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
@@ -51,4 +59,9 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         """The board only listens; whatever a client sends is ignored."""
 
     async def board_changed(self, event: dict[str, Any]) -> None:
+        change = event.get("id")
+        if change is not None:
+            if change in self.seen:  # the same change through a second group this board is in
+                return
+            self.seen.append(change)
         await self.send_json({"changed": True, "teams": event.get("teams", [])})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the case is read by attribute, never imported
 logger = logging.getLogger(__name__)
 
 ALL_GROUP = "promises.board.all"
+NO_TEAM_GROUP = "promises.board.team.none"  # promises of cases no team owns: every agent sees those
 MESSAGE_TYPE = "board.changed"
 SEND_TIMEOUT_SECONDS = 2.0
 
@@ -74,6 +76,8 @@ def _send(team_ids: frozenset[int | None], agent_ids: frozenset[int]) -> None:
     listed = sorted(t for t in team_ids if t is not None)
     teams: list[int | None] = [*listed, None] if None in team_ids else list(listed)
     groups = [ALL_GROUP, *(team_group(t) for t in listed), *(agent_group(a) for a in sorted(agent_ids))]
+    if None in team_ids:
+        groups.append(NO_TEAM_GROUP)
     try:
         layer = get_channel_layer()
         if isinstance(layer, InMemoryChannelLayer):
@@ -87,6 +91,8 @@ def _send(team_ids: frozenset[int | None], agent_ids: frozenset[int]) -> None:
 
 
 async def _send_all(layer: BaseChannelLayer, groups: list[str], teams: list[int | None]) -> None:
+    # one id for every group's copy: a board in two of the groups (its team's and its agent's) refreshes once
+    event = {"type": MESSAGE_TYPE, "teams": teams, "id": uuid.uuid4().hex}
     async with asyncio.timeout(SEND_TIMEOUT_SECONDS):  # a layer that does not answer must not hold up a request
         for group in groups:
-            await layer.group_send(group, {"type": MESSAGE_TYPE, "teams": teams})
+            await layer.group_send(group, event)

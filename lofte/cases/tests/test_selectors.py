@@ -71,8 +71,17 @@ class TestVisibility:
 
 
 class TestInboxFilters:
-    def test_default_view_is_mine_and_my_teams_unassigned(self, agent, world):
-        assert listed(agent) == sorted([world["mine"], world["team_unassigned"], world["lent"]])
+    def test_default_view_is_mine_my_teams_unassigned_and_the_triage_queue(self, agent, world):
+        assert listed(agent) == sorted([world["mine"], world["team_unassigned"], world["lent"], world["teamless"]])
+
+    def test_a_new_case_with_no_team_is_in_an_admins_first_view_and_found_by_search(self, world):
+        """A fresh install: no teams, nobody assigned, an admin in no team. No case is where nobody looks."""
+        admin = AgentFactory(role=Role.ADMIN)
+        assert world["teamless"] in listed(admin)
+        assert listed(admin, q="No team") == [world["teamless"]]
+
+    def test_search_looks_beyond_the_view(self, agent, world):
+        assert listed(agent, q="Colleague") == [world["colleague"]]
 
     def test_unassigned_view(self, agent, world):
         assert listed(agent, view="unassigned") == sorted([world["team_unassigned"], world["teamless"]])

@@ -290,7 +290,7 @@ class TestCalendarCreate:
     def test_agent_is_403_and_creates_nothing(self, api):
         response = api.post("/calendars", SE_OFFICE)
         assert error(response) == (403, "permission_denied", None)
-        assert response.json()["message"] == "Only admins change calendars and policies."
+        assert response.json()["message"] == "Only admins can change this."
         assert BusinessCalendar.objects.count() == 0
 
     def test_unauthenticated_is_401_and_creates_nothing(self, anonymous):

@@ -59,7 +59,7 @@ def world(agent, team, other_team, outsider, customer):  # type: ignore[no-untyp
     promise that Alma owns, one of Otto's; and what must not count: cancelled, pending, just outside."""
     email = make_case(customer=customer, team=team, channel="email")
     web = make_case(customer=customer, team=team, channel="web")
-    phone = make_case(customer=customer, team=other_team, channel="phone")
+    phone = make_case(customer=customer, team=other_team, channel="phone", assignee=agent)  # lent to Alma
     billing = make_case(customer=customer, team=other_team, channel="email")
     K, B = PromiseState.KEPT, PromiseState.BROKEN
     FR, RES, FU, NU = PromiseKind.FIRST_RESPONSE, PromiseKind.RESOLUTION, PromiseKind.FOLLOW_UP, PromiseKind.NEXT_UPDATE
