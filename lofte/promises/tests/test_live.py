@@ -8,6 +8,7 @@ process without playwright (see STACK-NOTES: pytest-asyncio fails after it).
 from __future__ import annotations
 
 import logging
+import os
 import runpy
 import uuid
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ from lofte.promises.services import promise_make, promises_tick
 
 PATH = "/ws/promises/board/"
 ORIGIN = (b"origin", b"http://testserver")
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# a database of its own (LOFTE_TEST_REDIS_URL), so that two checkouts testing at once never hear each other
+REDIS_URL = os.environ.get("LOFTE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SETTINGS_FILE = str(find_spec("config.settings").origin)  # type: ignore[union-attr]
 QUIET = 0.5  # seconds a socket must stay silent to count as having heard nothing
 
