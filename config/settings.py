@@ -242,6 +242,12 @@ LOFTE_INBOX_PAGE_SIZE = 25
 LOFTE_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LOFTE_OUTBOX_MAX_ATTEMPTS", "8"))
 LOFTE_OUTBOX_LEASE_SECONDS = int(os.environ.get("LOFTE_OUTBOX_LEASE_SECONDS", "120"))
 LOFTE_PHONE_REGION = os.environ.get("LOFTE_PHONE_REGION", "SE")
+# The language Lofte writes to a customer in when nothing better is known (not the customer's, not the form's,
+# not the mailbox's, not their number's country): by default the language of LOFTE_PHONE_REGION's country.
+_REGION_LANGUAGES = {"SE": "sv", "FI": "fi", "DK": "da", "NO": "nb"}
+LOFTE_CUSTOMER_LANGUAGE = os.environ.get(
+    "LOFTE_CUSTOMER_LANGUAGE", _REGION_LANGUAGES.get(LOFTE_PHONE_REGION.upper(), "en")
+)
 
 LOGGING = {
     "version": 1,
@@ -301,7 +307,13 @@ LOFTE_CONTACT_PRIVACY_TEXT = os.environ.get("LOFTE_CONTACT_PRIVACY_TEXT") or _(
 LOFTE_PORTAL_LINK_MINUTES = int(os.environ.get("LOFTE_PORTAL_LINK_MINUTES", "30"))
 LOFTE_PORTAL_SESSION_HOURS = int(os.environ.get("LOFTE_PORTAL_SESSION_HOURS", "12"))
 LOFTE_PORTAL_REOPEN_DAYS = int(os.environ.get("LOFTE_PORTAL_REOPEN_DAYS", "14"))
+# Links per address: LINKS_PER_ADDRESS_PER_HOUR for each client (IP, IPv6 /64), so a stranger cannot use up the
+# customer's own; LINKS_PER_ADDRESS_TOTAL_PER_HOUR in all, against mail floods. Over either, nothing is sent and
+# the answer is the same.
 LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR", "5"))
+LOFTE_PORTAL_LINKS_PER_ADDRESS_TOTAL_PER_HOUR = int(
+    os.environ.get("LOFTE_PORTAL_LINKS_PER_ADDRESS_TOTAL_PER_HOUR", "20")
+)
 LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR", "30"))
 LOFTE_PORTAL_MESSAGES_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_MESSAGES_PER_HOUR", "30"))
 LOFTE_PORTAL_ALLOWED_TYPES = env_list(

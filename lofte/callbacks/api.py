@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import team_get
 from lofte.callbacks import selectors, services
@@ -50,6 +51,7 @@ def list_callbacks(request: HttpRequest, team: int | None = None) -> object:
 )
 def book_callback(request: HttpRequest, data: CallbackIn) -> object:
     agent = _agent(request)
+    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
     try:
         callback = services.callback_book(
@@ -70,6 +72,7 @@ def book_callback(request: HttpRequest, data: CallbackIn) -> object:
 def log_attempt(request: HttpRequest, callback_id: int, data: AttemptIn) -> object:
     agent = _agent(request)
     callback = selectors.callback_get_for_agent(agent=agent, callback_id=callback_id)
+    access.require(agent, access.Perm.CASE_WORK)
     attempt = services.callback_attempt_log(callback=callback, agent=agent, outcome=data.outcome, note=data.note)
     callback = selectors.callback_get_for_agent(agent=agent, callback_id=callback_id)
     return Status(
@@ -87,6 +90,7 @@ def log_attempt(request: HttpRequest, callback_id: int, data: AttemptIn) -> obje
 @router.post("/calls", response={201: CallOut}, summary="Log a phone call (without a case, one is opened)")
 def log_call(request: HttpRequest, data: CallIn) -> object:
     agent = _agent(request)
+    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
     logged = services.call_log(
         case=case,

@@ -41,13 +41,14 @@ from lofte.callbacks.models import (
 )
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
 from lofte.cases.acknowledgements import acknowledge_case
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, Channel, Message
-from lofte.cases.services import case_create, case_promises_record, case_send_automatic
+from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
-from lofte.customers.identities import format_phone, normalise
-from lofte.customers.models import Customer, IdentityKind
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.identities import format_phone, language_for_phone, normalise
+from lofte.customers.models import Customer, IdentityKind, Proof
+from lofte.customers.services import Identifier
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import services as promises
 from lofte.promises.business_time import Schedule, add_business_time, is_open
@@ -236,7 +237,6 @@ def _book(
     end = start + timedelta(minutes=capacity.slot_minutes)
     zone = capacity.calendar.time_zone
     if case is None:
-        customer = customer_match_or_create(phone=number, name=name, language=language).customer
         local = start.astimezone(ZoneInfo(zone))
         body = _("Callback requested to %(phone)s on %(day)s between %(start)s and %(end)s.") % {
             "phone": format_phone(number),
@@ -244,16 +244,22 @@ def _book(
             "start": local.strftime("%H:%M"),
             "end": end.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
         }
-        case = case_create(
-            customer=customer,
-            subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
-            body=body,
-            channel=Channel.PHONE,
-            team=team,
-            sender=number,
-            language=language,
-            actor=actor,
-        )
+        # the number is typed (by the customer on /callback, or by an agent for them): a claim, which finds
+        # a customer but joins none (the identity rule, lofte.customers.services)
+        case = intake_receive(
+            contact=Contact(
+                channel=Channel.PHONE,
+                body=body,
+                identifiers=[Identifier(kind=IdentityKind.PHONE, value=number, field="number")],
+                name=name,
+                subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
+                language=language,
+                language_hint=language_for_phone(number),
+                sender=number,
+                team=team,
+                actor=actor,
+            )
+        ).case
     elif case.status == "closed":
         raise ValidationFailed(_("The case is closed; book the callback on a new case."), field="case")
     customer = case.customer
@@ -422,19 +428,22 @@ def call_log(
     now = clock.now()
     opened = case is None
     if case is None:
-        customer = customer_match_or_create(phone=clean).customer
         what = _("Inbound call from %(phone)s") if direction == CallDirection.IN else _("Call to %(phone)s")
         subject = what % {"phone": format_phone(clean)}
-        case = case_create(
-            customer=customer,
-            subject=subject,
-            body=notes or subject,
-            channel=Channel.PHONE,
-            team=agent.teams.order_by("name").first(),
-            assignee=agent,
-            sender=clean,
-            actor=agent,
-        )
+        # a call came from (or was answered at) the number: proven, as a message from it would be
+        case = intake_receive(
+            contact=Contact(
+                channel=Channel.PHONE,
+                body=notes or subject,
+                identifiers=[Identifier(kind=IdentityKind.PHONE, value=clean, proof=Proof.MESSAGE, field="number")],
+                subject=subject,
+                language_hint=language_for_phone(clean),
+                sender=clean,
+                team=agent.teams.order_by("name").first(),
+                assignee=agent,
+                actor=agent,
+            )
+        ).case
     call = Call.objects.create(
         case=case,
         agent=agent,

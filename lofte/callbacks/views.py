@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.callbacks import selectors, services
 from lofte.callbacks.forms import AgentBookForm, AttemptForm, CallbackRequestForm, CallForm
@@ -269,6 +270,7 @@ def attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
         messages.error(request, _("Choose what happened."))
         return redirect("callbacks:queue")
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         services.callback_attempt_log(
             callback=callback, agent=agent, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
         )
@@ -291,6 +293,7 @@ def book(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("callbacks:queue")
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         team_id = form.cleaned_data["team"]
         team = next((t for t in selectors.callback_teams() if t.pk == team_id), None)
         if team is None:
@@ -336,6 +339,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     back = _safe_next(request, data["next"], fallback)
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         case = case_get_for_agent(agent=agent, reference=data["case"].strip()) if data["case"] else None
         minutes: Decimal | None = data["duration_minutes"]
         logged = services.call_log(

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import agent_get_active, team_get
 from lofte.cases import selectors, services
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, CaseType
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
@@ -24,7 +25,9 @@ from lofte.cases.schemas import (
     NoteOut,
     ReplyIn,
 )
-from lofte.customers.services import customer_match_or_create
+from lofte.core.errors import Conflict, NotFound
+from lofte.customers.models import IdentityKind
+from lofte.customers.services import identifier
 from lofte.promises.schemas import PromiseIn, PromiseOut
 
 router = Router(tags=["cases"])
@@ -91,31 +94,53 @@ class _Detail(CaseDetailOut):
         return list(obj.messages_list)
 
 
-@router.post("/cases", response={201: _Detail}, summary="Create a case with its first message")
+@router.post(
+    "/cases",
+    response={201: _Detail, 200: _Detail},
+    summary="Create a case with its first message",
+    description=(
+        "The customer is found by the email address or phone number given, or created. What an API client "
+        "passes is a claim, not a proof: an address that is new is never added to a customer who already "
+        "exists (it becomes a suggestion an agent can confirm on the customer's page). `external_id` is "
+        "unique among this API's messages: sending the same one again answers 200 with the case it created."
+    ),
+)
 def create_case(request: HttpRequest, data: CaseIn) -> object:
     agent = _agent(request)
-    with transaction.atomic():
-        match = customer_match_or_create(
-            email=data.customer.email, phone=data.customer.phone, name=data.customer.name, language=data.language
-        )
-        case = services.case_create(
-            customer=match.customer,
-            subject=data.subject,
-            body=data.body,
+    access.require(agent, access.Perm.CASE_WORK)
+    given = [
+        identifier(kind, value, field=f"customer.{kind}")
+        for kind, value in ((IdentityKind.EMAIL, data.customer.email), (IdentityKind.PHONE, data.customer.phone))
+        if value
+    ]
+    received = intake_receive(
+        contact=Contact(
             channel=data.channel,
+            body=data.body,
+            identifiers=given,
+            name=data.customer.name,
+            subject=data.subject,
+            language=data.language,
+            sender=data.sender or data.customer.email or data.customer.phone or "",
+            source="api",
+            external_id=data.external_id,
             case_type=_case_type(data.case_type),
             priority=PRIORITY_BY_NAME[data.priority] if data.priority else None,
             team=_team(data.team),
             assignee=_assignee(data.assignee),
             tags=data.tags,
-            language=data.language,
-            sender=data.sender or data.customer.email or data.customer.phone or "",
-            external_id=data.external_id,
             actor=agent,
         )
+    )
+    if received.outcome == "duplicate":
+        # the same external id again: the case it made, if this agent may see it (else nothing about it)
+        try:
+            return Status(200, _detail(agent, received.case.reference))
+        except NotFound:
+            raise Conflict("external_id was already used for a case you cannot see.", field="external_id") from None
     # The case as written, not read again through the access check: an agent may file a case
     # for a team they are not on, and must still get it back.
-    return Status(201, _with_messages(case))
+    return Status(201, _with_messages(received.case))
 
 
 @router.get("/cases/{reference}", response=_Detail, summary="Get a case with its messages")
@@ -127,6 +152,7 @@ def get_case(request: HttpRequest, reference: str) -> object:
 def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     given = data.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     if "subject" in given:
@@ -159,22 +185,28 @@ def list_messages(request: HttpRequest, reference: str) -> object:
 def add_inbound(request: HttpRequest, reference: str, data: InboundIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
-    message = services.case_add_inbound(
-        case=case,
-        body=data.body,
-        channel=data.channel,
-        sender=data.sender,
-        subject=data.subject,
-        external_id=data.external_id,
-        actor=agent,
+    access.require(agent, access.Perm.CASE_WORK)
+    received = intake_receive(
+        contact=Contact(
+            channel=data.channel,
+            body=data.body,
+            customer=case.customer,
+            thread=case,
+            sender=data.sender,
+            subject=data.subject,
+            source="api",
+            external_id=data.external_id,
+            actor=agent,
+        )
     )
-    return Status(201, message)
+    return Status(201, received.message)
 
 
 @router.post("/cases/{reference}/replies", response={201: MessageOut}, summary="Send a reply to the customer")
 def send_reply(request: HttpRequest, reference: str, data: ReplyIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     message = services.case_reply(case=case, author=agent, body=data.body, status=data.status)
     return Status(201, message)
 
@@ -189,6 +221,7 @@ def list_notes(request: HttpRequest, reference: str) -> object:
 def add_note(request: HttpRequest, reference: str, data: NoteIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     return Status(201, services.case_note_add(case=case, author=agent, body=data.body))
 
 
@@ -208,6 +241,7 @@ def list_promises(request: HttpRequest, reference: str) -> object:
 def make_promise(request: HttpRequest, reference: str, data: PromiseIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     promise = services.case_promise_make(
         case=case, author=agent, due_at=data.due_at, customer_text=data.customer_text, kind=data.kind
     )

@@ -51,10 +51,16 @@ def reply_route(*, case: Case, identities: list[CustomerIdentity]) -> Route:
         candidates.sort(key=lambda i: (not i.is_primary, i.id))
         if candidates:
             return Route(channel=channel, to=candidates[0].value)
+        if case.reply_to and _kind_of(case.reply_to) == kind:
+            return Route(channel=channel, to=case.reply_to)
     raise ValidationFailed(
         _("The customer has no address this reply can be sent to; add an email address to the customer first."),
         field="body",
     )
+
+
+def _kind_of(address: str) -> str:
+    return IdentityKind.EMAIL if "@" in address else IdentityKind.PHONE if address.startswith("+") else ""
 
 
 def reply_subject(case: Case) -> str:

@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from lofte.accounts.schemas import AgentRef
+from lofte.cases.intake import external_id_for_display
 from lofte.cases.models import Priority
 from lofte.customers.schemas import CustomerRef
 
@@ -68,6 +69,10 @@ class MessageOut(Schema):
     delivery: str | None = Field(None, description="Outbound only: pending, sent, dead (failed) or bounced.")
     attachments: list[AttachmentOut]
     created_at: datetime
+
+    @staticmethod
+    def resolve_external_id(obj: object) -> str:
+        return external_id_for_display(obj.external_id)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_case(obj: object) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,16 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
 from lofte.cases import selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.models import IdentityKind
+from lofte.customers.services import identifier
 
 SORT_LABELS = {
     "-updated_at": gettext_lazy("Recently updated"),
@@ -135,6 +137,7 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "note_form": NoteForm(),
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
+        "can_work": access.can(agent, access.Perm.CASE_WORK),
     }
     context.update(forms_and_errors)
     return context
@@ -169,13 +172,14 @@ def _act(
     case = _get_case(request, reference)
     form = form_class(request.POST, request.FILES)
     try:
+        access.require(_agent(request), access.Perm.CASE_WORK)
         if not form.is_valid():
             raise _form_error(form)
         done = perform(case, form)
     except DomainError as exc:
         context = _case_context(request, case, **{form_key: form, "action_error": exc, "error_form": form_key})
         template = "cases/partials/_case_body.html" if is_htmx(request) else "cases/case_detail.html"
-        return render(request, template, context, status=422)
+        return render(request, template, context, status=403 if exc.status == 403 else 422)
     try:
         case = _get_case(request, reference)
     except Http404:
@@ -305,23 +309,28 @@ def case_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    match = customer_match_or_create(
-                        email=data["email"] or None, phone=data["phone"] or None, name=data["name"]
-                    )
-                    case = services.case_create(
-                        customer=match.customer,
-                        subject=data["subject"],
-                        body=data["body"],
+                access.require(agent, access.Perm.CASE_WORK)
+                given = [
+                    identifier(kind, data[kind], field=kind)
+                    for kind in (IdentityKind.EMAIL, IdentityKind.PHONE)
+                    if data[kind]
+                ]
+                case = intake_receive(
+                    contact=Contact(
                         channel=data["channel"],
+                        body=data["body"],
+                        identifiers=given,
+                        name=data["name"],
+                        subject=data["subject"],
+                        sender=data["email"] or data["phone"],
                         case_type=selectors.case_type_get_active(case_type_id=data["case_type"])
                         if data["case_type"]
                         else None,
                         team=team_get(team_id=data["team"]) if data["team"] else None,
                         assignee=agent if data["assign_to_me"] else None,
-                        sender=data["email"] or data["phone"],
                         actor=agent,
                     )
+                ).case
             except DomainError as exc:
                 error = exc
             else:

@@ -12,6 +12,7 @@ Old windows are removed by the hourly prune job.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -79,3 +80,14 @@ def ratelimit_prune(*, older_than: timedelta = timedelta(days=1), now: datetime 
     now = now or clock.now()
     deleted, _ = RateLimitCounter.objects.filter(window_start__lt=now - older_than).delete()
     return deleted
+
+
+def client_key(remote_addr: str) -> str:
+    """The rate-limit key of a client address: the address itself, or for IPv6 its /64 (one household or host)."""
+    try:
+        address = ipaddress.ip_address((remote_addr or "").strip())
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -13,6 +13,31 @@ class IdentityOut(Schema):
     kind: str
     value: str
     is_primary: bool
+    proven: bool = Field(
+        ...,
+        description="A message came from it, a link sent to it was used, or an agent added it. An address only "
+        "claimed (the first one a new customer typed into a form) is false.",
+    )
+    proof: str = Field(..., description="message, link, agent, imported, or empty when only claimed.")
+
+    @staticmethod
+    def resolve_proven(obj: object) -> bool:
+        return obj.proven_at is not None  # type: ignore[attr-defined]
+
+
+class SuggestionOut(Schema):
+    id: int
+    kind: str
+    value: str
+    state: str
+    channel: str
+    reference: str = Field(..., description="The case the address was given with.")
+    belongs_to: int | None = Field(..., description="The customer who already has this address, if any.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_belongs_to(obj: object) -> int | None:
+        return obj.owner_id  # type: ignore[attr-defined,no-any-return]
 
 
 class OrganisationOut(Schema):

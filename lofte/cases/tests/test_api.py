@@ -21,7 +21,7 @@ from lofte.cases import services
 from lofte.cases.models import Case, CaseEvent, EventKind, Message, Note, Priority, Status, Tag
 from lofte.cases.tests.factories import CaseTypeFactory, make_case
 from lofte.core import clock
-from lofte.customers.models import Customer, CustomerIdentity
+from lofte.customers.models import Customer, CustomerIdentity, IdentitySuggestion
 from lofte.customers.services import customer_create
 from lofte.outbox.models import OutboxMessage
 
@@ -155,26 +155,57 @@ class TestCreate:
         assert Customer.objects.count() == 1
         assert Case.objects.get().messages.get().sender == "070-123 45 67"
 
-    def test_email_found_by_phone_is_added_to_that_customer(self, api, db):
-        customer = customer_create(name="Sven", phone="+46701234567")
-        api.post("/cases", {**CONTRACT_BODY, "customer": {"email": "sven@example.se", "phone": "0701234567"}})
-        assert Customer.objects.count() == 1
-        assert sorted(customer.identities.values_list("kind", "value")) == [
-            ("email", "sven@example.se"),
-            ("phone", "+46701234567"),
+    def test_an_email_claimed_next_to_a_known_phone_does_not_join_that_customer(self, api, db):
+        """The portal takeover: `email=attacker, phone=<the victim's number>` must not give the attacker's
+        address to the victim's customer (a portal link to it would show the victim's cases). The case is
+        filed with the number's customer, the address is only a suggestion, and nothing is sent to it."""
+        victim = customer_create(name="Sven", phone="+46701234567")
+        response = api.post(
+            "/cases", {**CONTRACT_BODY, "customer": {"email": "mallory@example.net", "phone": "0701234567"}}
+        )
+        assert response.status_code == 201
+        assert list(CustomerIdentity.objects.values_list("customer_id", "kind", "value")) == [
+            (victim.pk, "phone", "+46701234567")
         ]
+        assert list(IdentitySuggestion.objects.values_list("customer_id", "kind", "value", "owner_id", "state")) == [
+            (victim.pk, "email", "mallory@example.net", None, "pending")
+        ]
+        assert Case.objects.get().reply_to == ""  # replies about the victim's matters never go to the claim
 
-    def test_new_customer_gets_both_identities(self, api):
+    def test_a_new_customer_gets_the_first_address_claimed_and_the_other_as_a_suggestion(self, api):
         response = api.post(
             "/cases",
             {**CONTRACT_BODY, "customer": {"email": "Ny@Example.se", "phone": "070-765 43 21", "name": "Ny Kund"}},
         )
         customer = Customer.objects.get(pk=response.json()["customer"]["id"])
         assert customer.name == "Ny Kund"
-        assert sorted(customer.identities.values_list("kind", "value", "is_primary")) == [
-            ("email", "ny@example.se", True),
-            ("phone", "+46707654321", True),
+        assert list(customer.identities.values_list("kind", "value", "is_primary", "proven_at")) == [
+            ("email", "ny@example.se", True, None)
         ]
+        assert list(customer.identity_suggestions.values_list("kind", "value", "owner", "reference")) == [
+            ("phone", "+46707654321", None, response.json()["reference"])
+        ]
+
+    def test_the_same_external_id_again_answers_the_case_it_made(self, api):
+        first = api.post("/cases", {**CONTRACT_BODY, "external_id": "order-7"})
+        again = api.post("/cases", {**CONTRACT_BODY, "external_id": "order-7"})
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json()["reference"] == first.json()["reference"]
+        assert Case.objects.count() == 1
+
+    def test_an_api_external_id_cannot_claim_a_future_email(self, api, db):
+        """An API client sends the Message-ID an email will carry: the email must still be filed, not taken
+        for a duplicate of the client's message (external ids are scoped to their source)."""
+        from lofte.channels.email.ingest import email_ingest
+
+        api.post("/cases", {**CONTRACT_BODY, "channel": "email", "external_id": "<future@mail.example.se>"})
+        raw = (
+            b"From: Karin <karin@example.se>\r\nTo: support@lofte.localhost\r\nSubject: Hej\r\n"
+            b"Message-ID: <future@mail.example.se>\r\n\r\nDet riktiga mejlet.\r\n"
+        )
+        result = email_ingest(raw=raw)
+        assert result.outcome == "created"
+        assert Case.objects.count() == 2
 
     def test_every_optional_field_is_applied(self, api, agent, team):
         # given

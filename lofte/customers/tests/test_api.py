@@ -51,8 +51,8 @@ class TestList:
         karin = body["items"][1]
         assert karin["organisation"] == {"id": customer.organisation_id, "name": "Acme AB"}
         assert karin["identities"] == [
-            {"kind": "email", "value": "karin@example.se", "is_primary": True},
-            {"kind": "phone", "value": "+46701234567", "is_primary": True},
+            {"kind": "email", "value": "karin@example.se", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "phone", "value": "+46701234567", "is_primary": True, "proven": True, "proof": "agent"},
         ]
         assert (karin["tier"], karin["language"]) == ("B", "sv")
 
@@ -151,9 +151,9 @@ class TestCreate:
             ("phone", "+46707654321", True),
         ]
         assert response.json()["identities"] == [
-            {"kind": "email", "value": "per@example.se", "is_primary": True},
-            {"kind": "handle", "value": "@per", "is_primary": True},
-            {"kind": "phone", "value": "+46707654321", "is_primary": True},
+            {"kind": "email", "value": "per@example.se", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "handle", "value": "@per", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "phone", "value": "+46707654321", "is_primary": True, "proven": True, "proof": "agent"},
         ]
 
     def test_existing_organisation_is_reused(self, api, db):
