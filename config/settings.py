@@ -151,6 +151,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- Login throttling (lofte/accounts/throttle.py, docs/decisions/0006-login-throttling.md) ----------------
+# Every password login (the login page, the admin's) goes through the throttled backend. The client is
+# REMOTE_ADDR (IPv6 by /64): a reverse proxy in front must set it to the client's address. Failures per account
+# and client within LOFTE_LOGIN_WINDOW_MINUTES: at the limit that client is locked out of that account for
+# LOFTE_LOGIN_LOCK_MINUTES. Failures per client across accounts (password spraying): at the limit the client is
+# locked out of every account as long. Failures per account across clients within
+# LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES: from the limit on, each failure makes the next attempt wait
+# LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS (a slow-down, not a lock-out). A browser that logged in to the account in the
+# last LOFTE_LOGIN_DEVICE_DAYS (a signed cookie) is held only by its own failures. API bearer tokens that fail, per
+# client within the window: at the limit that client's bad tokens get 429 for LOFTE_LOGIN_LOCK_MINUTES.
+AUTHENTICATION_BACKENDS = ["lofte.accounts.auth.ThrottledModelBackend"]
+LOFTE_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", "5"))
+LOFTE_LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_CLIENT", "20"))
+LOFTE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_ACCOUNT", "20"))
+LOFTE_LOGIN_WINDOW_MINUTES = int(os.environ.get("LOFTE_LOGIN_WINDOW_MINUTES", "15"))
+LOFTE_LOGIN_LOCK_MINUTES = int(os.environ.get("LOFTE_LOGIN_LOCK_MINUTES", "15"))
+LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
+LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS = int(os.environ.get("LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS", "60"))
+LOFTE_LOGIN_DEVICE_DAYS = int(os.environ.get("LOFTE_LOGIN_DEVICE_DAYS", "180"))
+LOFTE_API_TOKEN_FAILURES_PER_CLIENT = int(os.environ.get("LOFTE_API_TOKEN_FAILURES_PER_CLIENT", "20"))
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
