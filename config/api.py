@@ -67,7 +67,10 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, error_body(exc.code, exc.message, field=exc.field), status=exc.status)
+    response = api.create_response(request, error_body(exc.code, exc.message, field=exc.field), status=exc.status)
+    for name, value in getattr(exc, "headers", {}).items():  # e.g. Retry-After with a 429
+        response[name] = value
+    return response
 
 
 @api.exception_handler(AuthenticationError)

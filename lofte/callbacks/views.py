@@ -14,7 +14,6 @@ per team, and forms to book a callback and log a call.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 from datetime import timedelta
 from decimal import Decimal
@@ -43,7 +42,7 @@ from lofte.callbacks.models import Outcome, Source
 from lofte.cases.selectors import case_get_for_agent
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
-from lofte.core.ratelimit import RateResult, ratelimit_hit
+from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.identities import normalise
 from lofte.customers.models import IdentityKind
 
@@ -138,13 +137,7 @@ def _render_request(
 
 def _client_key(request: HttpRequest) -> str:
     """The client address, or for IPv6 its /64 (one household or host), as the contact form counts it."""
-    try:
-        address = ipaddress.ip_address((request.META.get("REMOTE_ADDR") or "").strip())
-    except ValueError:
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+    return client_key(request.META.get("REMOTE_ADDR") or "")
 
 
 def _too_many(request: HttpRequest, team: Team | None, form: CallbackRequestForm, language: str, result: RateResult):  # type: ignore[no-untyped-def]

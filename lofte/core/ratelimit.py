@@ -168,14 +168,3 @@ def failures_clear(keys: Iterable[str]) -> int:
     """Forget the failures (and any lock) of `keys`, e.g. after a success."""
     deleted, _ = FailureCounter.objects.filter(key__in=[_key(k) for k in keys]).delete()
     return deleted
-
-
-def client_key(remote_addr: str) -> str:
-    """The rate-limit key of a client address: the address itself, or for IPv6 its /64 (one household or host)."""
-    try:
-        address = ipaddress.ip_address((remote_addr or "").strip())
-    except ValueError:
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)

@@ -300,11 +300,6 @@ class TestApiTokens:
         assert self.get("lofte_guess_xyz", ip="198.51.100.7", at=T0 + timedelta(minutes=1)).status_code == 401
         assert self.get("lofte_guess_xyz", at=T0 + timedelta(seconds=19, minutes=15)).status_code == 401
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="config/api.py's DomainError handler must copy exc.headers (Retry-After) onto the response; "
-        "outside this branch's scope, see the report",
-    )
     def test_the_throttled_answer_says_when_to_retry(self, karin):
         for n in range(20):
             response = self.get(f"lofte_guess{n}_xyz", at=T0)

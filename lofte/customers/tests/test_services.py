@@ -14,7 +14,7 @@ from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Tie
 from lofte.customers.tests.factories import CustomerFactory
 
 
-def ADMIN():  # noqa: N802
+def ADMIN():
     from lofte.accounts.tests.factories import AgentFactory
 
     return AgentFactory(role="admin")
