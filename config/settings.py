@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "lofte.webform",
     "lofte.portal",
     "lofte.callbacks",
+    "lofte.teams",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "lofte.notifications.context_processors.unread",
+                "lofte.accounts.context_processors.roles",
             ],
             "builtins": ["django.templatetags.i18n"],
         },

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("lofte.webform.urls")),
     path("portal/", include("lofte.portal.urls")),
     path("", include("lofte.callbacks.urls")),
+    path("", include("lofte.teams.urls")),
     path("", include("lofte.channels.urls")),
 ]
 

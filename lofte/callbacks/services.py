@@ -54,7 +54,7 @@ from lofte.promises import services as promises
 from lofte.promises.business_time import Schedule, add_business_time, is_open
 from lofte.promises.calendars import schedule_for
 from lofte.promises.live import promises_changed
-from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
+from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState
 
 NEXT_SLOTS = 5
 FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL)
@@ -493,3 +493,23 @@ def call_log(
         case.updated_at = now
         case.save(update_fields=["updated_at"])
     return CallLogged(call=call, case=case, kept=kept)
+
+
+# --- capacity ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def callback_capacity_set(
+    *, team: Team, per_slot: int, slot_minutes: int, calendar: BusinessCalendar, is_active: bool
+) -> CallbackCapacity:
+    """How many callbacks the team can make per slot, how long a slot is, on which business calendar, and
+    whether /callback offers them. Bookings already made stay as they are."""
+    if not 1 <= per_slot <= 100:
+        raise ValidationFailed(_("Callbacks per slot is between 1 and 100."), field="per_slot")
+    if not 5 <= slot_minutes <= 240:
+        raise ValidationFailed(_("A slot is between 5 and 240 minutes long."), field="slot_minutes")
+    capacity, _created = CallbackCapacity.objects.update_or_create(
+        team=team,
+        defaults={"per_slot": per_slot, "slot_minutes": slot_minutes, "calendar": calendar, "is_active": is_active},
+    )
+    return capacity

@@ -32,6 +32,7 @@ from lofte.cases.services import AttachmentInput
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.customers.models import IdentityKind
+from lofte.customers.selectors import identity_suggestions
 from lofte.customers.services import identifier
 
 SORT_LABELS = {
@@ -138,6 +139,7 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
         "can_work": access.can(agent, access.Perm.CASE_WORK),
+        "suggestions": identity_suggestions(customer=case.customer),
     }
     context.update(forms_and_errors)
     return context

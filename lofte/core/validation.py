@@ -32,6 +32,16 @@ def check_time_zone(value: str, *, field: str = "time_zone", blank_ok: bool = Tr
     return value
 
 
+def validate_time_zone(value: str) -> None:
+    """A model-field validator (admin forms, ModelForms): the same check as check_time_zone."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        check_time_zone(value)
+    except ValidationFailed as exc:
+        raise ValidationError(exc.message, code="time_zone") from exc
+
+
 def language_codes() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lofte.core.validation import validate_time_zone
+
 
 class Tier(models.TextChoices):
     A = "A", _("A")
@@ -53,7 +55,7 @@ class Customer(models.Model):
     )
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
