@@ -127,3 +127,20 @@ class TestProofs:
         assert customer.name == "Karin Kund"
         assert not CustomerIdentity.objects.filter(value="mallory@example.net").exists()
         assert IdentitySuggestion.objects.get().value == "mallory@example.net"
+
+
+def test_a_contact_with_only_a_phone_number_is_acknowledged_by_sms(settings):
+    """The thanks page says "we are sending a confirmation to +46 … 33": it must be sent."""
+    from lofte.webform.services import ContactSubmission, contact_submit
+
+    settings.LOFTE_TRANSPORTS = {**settings.LOFTE_TRANSPORTS, "sms": "lofte.channels.sms.transport.SmsTransport"}
+    with clock.at(T0):
+        case = contact_submit(
+            submission=ContactSubmission(
+                name="Nils", email="", phone="+46701112233", subject="Hej", message="Ring mig", language="sv"
+            )
+        )
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=10)) == {"sent": 1, "skipped": 0}
+    row = OutboxMessage.objects.get()
+    assert (row.channel, row.to) == ("sms", "+46701112233")
+    assert case.reference in row.payload["text"]
