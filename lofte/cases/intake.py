@@ -34,7 +34,7 @@ from lofte.cases.references import reference_in_subject, reference_whole
 from lofte.cases.services import AttachmentInput
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
-from lofte.customers.models import Customer, IdentityKind
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.customers.services import (
     ContactCustomer,
     Identifier,
@@ -69,6 +69,7 @@ class Contact:
     reference_text: str = ""  # where a case reference may be written: a subject ("[LF-...]") or a thread field
     reference_whole: bool = False  # the text is a reference and nothing else (a webhook's thread)
     recent_days: int | None = None  # onto the customer's active case, or one solved within this many days (SMS)
+    deduplicated: bool = False  # the channel has already looked for this external id (email: by Message-ID)
     # for a new case
     case_type: CaseType | None = None
     team: Team | None = None
@@ -108,7 +109,7 @@ def intake_receive(*, contact: Contact) -> Received:
     """File one inbound contact (see the module's docstring). Raises ValidationFailed (naming the field) for
     what cannot be filed; nothing is written then."""
     stored_id = scoped_external_id(contact.source, contact.external_id)
-    if stored_id and (earlier := _filed(stored_id)) is not None:
+    if stored_id and not contact.deduplicated and (earlier := _filed(stored_id)) is not None:
         return Received(case=earlier.case, message=earlier, customer=earlier.case.customer, outcome="duplicate")
     now = clock.now()
     who = _customer(contact, now)
@@ -167,6 +168,11 @@ def _filed(stored_id: str) -> Message | None:
 def _customer(contact: Contact, now: datetime) -> ContactCustomer:
     if contact.customer is not None:
         return ContactCustomer(customer=contact.customer, created=False, matched_by_proof=True)
+    if contact.thread is not None:
+        # on a thread the channel found (a reply to a Message-ID, a webhook thread): the case's customer, whoever
+        # wrote (a colleague copied in makes no customer of their own); a proven sender of theirs is proven now
+        _prove_on(contact.thread.customer, contact.identifiers, now)
+        return ContactCustomer(customer=contact.thread.customer, created=False, matched_by_proof=False)
     if not contact.identifiers:
         raise ValidationFailed("A contact needs an email address or a phone number.", field="customer")
     who = customer_for_contact(
@@ -178,6 +184,14 @@ def _customer(contact: Contact, now: datetime) -> ContactCustomer:
     if who.matched_by_proof and not who.created and contact.language and not who.customer.language:
         customer_update(customer=who.customer, language=contact.language)
     return who
+
+
+def _prove_on(customer: Customer, identifiers: Sequence[Identifier], now: datetime) -> None:
+    for given in identifiers:
+        if given.proven:
+            CustomerIdentity.objects.filter(
+                customer=customer, kind=given.kind, value=given.value, proven_at__isnull=True
+            ).update(proven_at=now, proof=given.proof)
 
 
 def _named_case(contact: Contact, who: ContactCustomer) -> Case | None:

@@ -273,10 +273,11 @@ def customer_for_contact(
         raise ValidationFailed(_("A customer needs an email address or a phone number."), field="customer")
     language = language if language in [c for c, _n in settings.LANGUAGES] else ""
     now = now or clock.now()
+    wanted = [Identifier(k, v, p) for k, v, p in given]
     for _attempt in range(2):
         try:
-            with transaction.atomic():
-                return _for_contact([Identifier(k, v, p) for k, v, p in given], name, language, now)
+            # a savepoint only when something is to be created (the hot path, a known sender, writes no row)
+            return _for_contact(wanted, name, language, now)
         except IntegrityError:
             continue  # somebody created one of these addresses meanwhile: look again
     raise ValidationFailed(_("The customer could not be matched; try again."), field="customer")
@@ -301,7 +302,8 @@ def _for_contact(given: list[Identifier], name: str, language: str, now: datetim
             break
     if customer is None and proven:
         joined = [g for g in proven if (g.kind, g.value) not in known]
-        customer, created, matched_by_proof = _insert(name, language, joined, now), True, True
+        with transaction.atomic():
+            customer, created, matched_by_proof = _insert(name, language, joined, now), True, True
     if customer is None:
         for g in claimed:
             if (found := known.get((g.kind, g.value))) is not None:
@@ -309,12 +311,17 @@ def _for_contact(given: list[Identifier], name: str, language: str, now: datetim
                 break
     if customer is None:
         joined = claimed[:1]
-        customer, created = _insert(name, language, joined, now), True
+        with transaction.atomic():
+            customer, created = _insert(name, language, joined, now), True
     elif matched_by_proof and not created:
         # proven addresses nobody has join the customer the contact proved it is
         joined = [g for g in proven if (g.kind, g.value) not in known]
-        for g in joined:
-            insert(CustomerIdentity(customer=customer, kind=g.kind, value=g.value, proven_at=now, proof=g.proof))
+        if joined:
+            with transaction.atomic():
+                for g in joined:
+                    insert(
+                        CustomerIdentity(customer=customer, kind=g.kind, value=g.value, proven_at=now, proof=g.proof)
+                    )
         if name and not customer.name:
             customer_update(customer=customer, name=name)
     pending: list[Pending] = []

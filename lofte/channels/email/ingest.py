@@ -302,6 +302,7 @@ def _file(
             sender=sender,
             source="email",
             external_id=parsed.message_id,
+            deduplicated=True,  # _known_messages looked for the Message-ID above
             body_html=parsed.html,
             visible_text=text,
             attachments=attachments,
