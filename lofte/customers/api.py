@@ -1,28 +1,53 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from lofte.core.errors import ValidationFailed
+from lofte.core.schemas import ErrorOut, Id, Text
 from lofte.customers import selectors, services
 from lofte.customers.models import Customer, IdentityKind
-from lofte.customers.schemas import CustomerIn, CustomerOut, CustomerPage, CustomerUpdateIn
+from lofte.customers.schemas import (
+    CURSOR_MAX,
+    IDENTITY_MAX,
+    PAGE_MAX,
+    SEARCH_MAX,
+    CustomerIn,
+    CustomerOut,
+    CustomerPage,
+    CustomerUpdateIn,
+)
 
 router = Router(tags=["customers"])
 
 
 @router.get("/customers", response=CustomerPage, summary="List customers (keyset pages)")
-def list_customers(request: HttpRequest, q: str = "", cursor: str | None = None, limit: int = 25) -> object:
+def list_customers(
+    request: HttpRequest,
+    q: Annotated[Text, Query("", max_length=SEARCH_MAX, description="Part of a name, organisation or identity.")] = "",
+    cursor: Annotated[
+        Text | None, Query(None, max_length=CURSOR_MAX, description="next_cursor of the last page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 25,
+) -> object:
     page = selectors.customer_list(q=q, cursor=cursor, limit=max(1, min(limit, 100)))
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/customers/lookup", response=CustomerOut, summary="Find a customer by email, phone or handle")
+@router.get(
+    "/customers/lookup",
+    response={200: CustomerOut, 404: ErrorOut},
+    summary="Find a customer by email, phone or handle",
+    description="Give one of email, phone or handle (the first given is used); none is a 422 naming email.",
+)
 def lookup_customer(
-    request: HttpRequest, email: str | None = None, phone: str | None = None, handle: str | None = None
+    request: HttpRequest,
+    email: Annotated[Text | None, Query(None, max_length=IDENTITY_MAX)] = None,
+    phone: Annotated[Text | None, Query(None, max_length=IDENTITY_MAX)] = None,
+    handle: Annotated[Text | None, Query(None, max_length=IDENTITY_MAX)] = None,
 ) -> object:
     for kind, value in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone), (IdentityKind.HANDLE, handle)):
         if value:
@@ -30,8 +55,8 @@ def lookup_customer(
     raise ValidationFailed("Give email, phone or handle.", field="email")
 
 
-@router.get("/customers/{customer_id}", response=CustomerOut, summary="Get a customer")
-def get_customer(request: HttpRequest, customer_id: int) -> object:
+@router.get("/customers/{customer_id}", response={200: CustomerOut, 404: ErrorOut}, summary="Get a customer")
+def get_customer(request: HttpRequest, customer_id: Id) -> object:
     return selectors.customer_get(customer_id=customer_id)
 
 
@@ -60,8 +85,13 @@ def _identity_add(*, customer: Customer, kind: str, value: str, field: str) -> N
         raise ValidationFailed(exc.message, field=field) from exc
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Update a customer")
-def update_customer(request: HttpRequest, customer_id: int, data: CustomerUpdateIn) -> object:
+@router.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, 404: ErrorOut},
+    summary="Update a customer",
+    description="Only the fields given are changed; `{}` changes nothing and answers the customer.",
+)
+def update_customer(request: HttpRequest, customer_id: Id, data: CustomerUpdateIn) -> object:
     customer = selectors.customer_get(customer_id=customer_id)
     given = data.model_dump(exclude_unset=True)
     with transaction.atomic():

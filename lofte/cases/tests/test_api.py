@@ -510,11 +510,14 @@ class TestListPagination:
         assert seen == expected
         assert len(seen) == 7
 
-    def test_limit_is_kept_between_1_and_100(self, api, team):
+    def test_limit_is_1_to_100_and_outside_is_422_naming_it(self, api, team):
         for _ in range(3):
             make_case(team=team)
-        assert len(refs(api.get("/cases", {"limit": 0}))) == 1
-        assert len(refs(api.get("/cases", {"limit": 1000}))) == 3
+        assert len(refs(api.get("/cases", {"limit": 1}))) == 1
+        assert len(refs(api.get("/cases", {"limit": 100}))) == 3
+        for limit in (0, 101, 10**20):
+            response = api.get("/cases", {"limit": limit})
+            assert (response.status_code, response.json()["field"]) == (422, "limit")
 
     def test_query_count_does_not_grow_with_the_rows(self, api, agent, team):
         # given: cases that use every relation the list shows
