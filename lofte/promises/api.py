@@ -76,7 +76,10 @@ def get_calendar(request: HttpRequest, calendar_id: Id) -> object:
 def update_calendar(request: HttpRequest, calendar_id: Id, data: CalendarPatch) -> object:
     _admin(request)
     calendar = calendar_get(calendar_id=calendar_id)
-    return calendars.calendar_update(calendar=calendar, **data.model_dump(exclude_unset=True))
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:  # `{}` asks for nothing: no write, updated_at stays
+        return calendar
+    return calendars.calendar_update(calendar=calendar, **changes)
 
 
 @router.get(
@@ -151,7 +154,10 @@ def get_policy(request: HttpRequest, policy_id: Id) -> SlaPolicy:
 def update_policy(request: HttpRequest, policy_id: Id, data: PolicyPatch) -> object:
     _admin(request)
     policy = policy_get(policy_id=policy_id)
-    return policies.policy_update(policy=policy, **_policy_refs(data.model_dump(exclude_unset=True)))
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:  # `{}` asks for nothing: no write, updated_at stays
+        return policy
+    return policies.policy_update(policy=policy, **_policy_refs(changes))
 
 
 # --- the promise-kept rate ----------------------------------------------------------
