@@ -48,7 +48,9 @@ class LofteApi(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         schema: OpenAPISchema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        error_ref = schema._create_schema_from_model(ErrorOut, by_alias=True, mode="serialization")[0]  # type: ignore[type-var]
+        inline = schema._create_schema_from_model(ErrorOut, by_alias=True, mode="serialization")[0]  # type: ignore[type-var]
+        schema["components"]["schemas"].setdefault(ErrorOut.__name__, inline)
+        error_ref = {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}
         for methods in schema["paths"].values():
             for method, operation in methods.items():
                 _add_common_errors(method, operation, error_ref)
@@ -94,7 +96,7 @@ def _json_not_allowed(view: Callable[..., HttpResponse], api: NinjaAPI) -> Calla
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
-            allowed = response["Allow"]
+            allowed = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))
             response = api.create_response(
                 request,
                 error_body("method_not_allowed", f"{request.method} is not allowed here; use {allowed}.", field=None),
