@@ -119,3 +119,12 @@ class TestErrors:
         api = Api(agent)
         response = api.client.get("/api/v1/nothing/here", headers=api.headers)
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_a_429_says_when_to_try_again(rf):
+    """No operation answers 429 today; when a domain error with that status reaches the API, it has Retry-After."""
+    from config.api import on_domain_error
+    from lofte.outbox.services import AutomaticLimitReached
+
+    response = on_domain_error(rf.get("/api/v1/cases"), AutomaticLimitReached("Too many automatic messages."))
+    assert (response.status_code, response["Retry-After"]) == (429, "3600")
