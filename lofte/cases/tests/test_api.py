@@ -541,11 +541,14 @@ class TestListPagination:
         assert seen == expected
         assert len(seen) == 7
 
-    def test_limit_is_kept_between_1_and_100(self, api, team):
+    def test_limit_is_1_to_100_and_outside_is_422_naming_it(self, api, team):
         for _ in range(3):
             make_case(team=team)
-        assert len(refs(api.get("/cases", {"limit": 0}))) == 1
-        assert len(refs(api.get("/cases", {"limit": 1000}))) == 3
+        assert len(refs(api.get("/cases", {"limit": 1}))) == 1
+        assert len(refs(api.get("/cases", {"limit": 100}))) == 3
+        for limit in (0, 101, 10**20):
+            response = api.get("/cases", {"limit": limit})
+            assert (response.status_code, response.json()["field"]) == (422, "limit")
 
     def test_query_count_does_not_grow_with_the_rows(self, api, agent, team):
         # given: cases that use every relation the list shows
@@ -1048,3 +1051,92 @@ class TestCaseTypes:
         with CaptureQueriesContext(connection) as many:
             assert len(api.get("/case-types").json()) == 50
         assert len(few) == len(many)
+
+
+NOT_OBJECTS = ["[null, null]", "null", "5", '"x"', "[]", "true"]
+
+
+def send_raw(api: Api, method: str, path: str, raw: str) -> Any:
+    """A request whose body is exactly `raw` (JSON text), as a client that sends whatever it likes would."""
+    send = getattr(api.client, method)
+    return send(f"/api/v1{path}", raw, content_type="application/json", headers=api.headers)
+
+
+class TestInputBounds:
+    """What the schema states is what is enforced: out of range is a 422 naming the field, never a 500."""
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_create_with_a_body_that_is_not_an_object_is_422_naming_body_and_creates_nothing(self, api, raw):
+        before = counts()
+        response = send_raw(api, "post", "/cases", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert response.json()["message"] == "body: Input should be a JSON object"
+        assert counts() == before
+
+    def test_create_with_a_customer_that_is_not_an_object_is_422_naming_customer(self, api):
+        before = counts()
+        response = api.post("/cases", {**CONTRACT_BODY, "customer": [None, None]})
+        assert error(response) == (422, "validation_error", "customer")
+        assert counts() == before
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_update_with_a_body_that_is_not_an_object_is_422_and_changes_nothing(self, api, case, raw):
+        before, before_counts = snapshot(case), counts()
+        response = send_raw(api, "patch", f"/cases/{case.reference}", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    def test_update_with_an_empty_object_answers_the_case_unchanged(self, api, case):
+        before, before_counts = snapshot(case), counts()
+        response = api.patch(f"/cases/{case.reference}", {})
+        assert response.status_code == 200
+        assert (response.json()["reference"], response.json()["subject"]) == (case.reference, case.subject)
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"team": 10**20}, "team"),
+            ({"team": 0}, "team"),
+            ({"assignee": 2**63}, "assignee"),
+            ({"case_type": -1}, "case_type"),
+            ({"tags": ["x" * 51]}, "tags"),
+            ({"subject": "a\x00b"}, "subject"),
+        ],
+    )
+    def test_update_out_of_range_is_422_naming_the_field_and_changes_nothing(self, api, case, change, field):
+        before, before_counts = snapshot(case), counts()
+        response = api.patch(f"/cases/{case.reference}", change)
+        assert error(response) == (422, "validation_error", field)
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"team": "1" * 20}, "team"),
+            ({"customer": 2**63}, "customer"),
+            ({"case_type": 0}, "case_type"),
+            ({"assignee": "²"}, "assignee"),  # a digit to str.isdigit(), not to int()
+            ({"assignee": "9" * 20}, "assignee"),
+            ({"channel": "fax"}, "channel"),
+            ({"sort": "subject"}, "sort"),
+            ({"view": "everything"}, "view"),
+            ({"q": "a\x00b"}, "q"),
+            ({"q": "x" * 201}, "q"),
+            ({"tag": "x" * 51}, "tag"),
+            ({"cursor": "x" * 501}, "cursor"),
+        ],
+    )
+    def test_list_filter_out_of_range_is_422_naming_it(self, api, case, params, field):
+        assert error(api.get("/cases", params)) == (422, "validation_error", field)
+
+    @pytest.mark.parametrize(("reference", "field"), [("LF-" + "9" * 40, "reference"), ("LF-2026\x00", "reference")])
+    def test_a_reference_that_cannot_be_one_is_422(self, api, case, reference, field):
+        assert error(api.get(f"/cases/{reference}")) == (422, "validation_error", field)
+
+    def test_promise_due_before_1900_or_after_9999_is_422_and_makes_nothing(self, api, case):
+        before = counts()
+        for due_at in ("1899-12-31T23:00:00+00:00", "9999-12-31T23:30:00-01:00"):
+            response = api.post(f"/cases/{case.reference}/promises", {"due_at": due_at})
+            assert error(response) == (422, "validation_error", "due_at")
+        assert counts() == before
