@@ -1,4 +1,5 @@
-// Keyboard shortcuts for the agent workspace: j/k, Enter, /, r, n, e, a, ?.
+// The agent workspace's behaviour, as a static file (the Content-Security-Policy allows no inline script):
+// keyboard shortcuts (j/k, Enter, /, r, n, e, a, ?) and forms that send themselves.
 (function () {
   "use strict";
   function typing(el) {
@@ -56,5 +57,11 @@
   document.addEventListener("click", function (ev) {
     var button = ev.target.closest && ev.target.closest("[data-shortcuts]");
     if (button) document.getElementById("shortcuts").showModal();
+  });
+
+  // A select marked data-autosubmit sends its form when changed (the language on the login page).
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
   });
 })();
