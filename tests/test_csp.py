@@ -337,6 +337,7 @@ def test_every_page_has_the_policy_and_nothing_it_forbids(world, customer, setti
     assert walk.problems == []
     unvisited = named_page_routes() - walk.routes - set(NOT_PAGES)
     assert unvisited == set(), "pages this test does not request: add them to the walk, or to NOT_PAGES with why"
+    assert set(NOT_PAGES) - named_page_routes() == set(), "NOT_PAGES names routes that no longer exist"
     assert walk.count > 60
 
 
