@@ -203,6 +203,33 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Content-Security-Policy (Django's own middleware; lofte/core/csp.py) ---
+# One policy on every response: scripts, styles, images, connections (websockets to this host included)
+# and form targets from this site only, no plugins, no <base>, no framing. No page has an inline script,
+# style or event handler; htmx runs without eval and without its injected <style> (the htmx-config meta
+# in templates/base.html). A nonce is added to a header only when a page renders one ({% csp_nonce_attr %}):
+# Django's admin does, for its one inline <style>. The embeddable contact form replaces frame-ancestors
+# with LOFTE_CONTACT_FRAME_ANCESTORS (lofte/webform/views.py); downloads get a sandbox of their own.
+# SECURE_CSP_REPORT_ONLY (the same mapping) would report instead of enforce, e.g. while trying a change.
+from django.utils.csp import CSP  # noqa: E402 (kept with the block it serves)
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")  # type: ignore[index]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 # --- Tasks ----------------------------------------------------------------
 # django.tasks with the database backend, run by `lofte worker`; periodic
 # jobs are declared in config/schedule.py.

@@ -13,11 +13,12 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts import access
@@ -29,6 +30,7 @@ from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, Pr
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
+from lofte.core.csp import csp_download
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.customers.models import IdentityKind
@@ -343,3 +345,23 @@ def case_new(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "error": error, "teams": list(team_list()), "case_types": selectors.case_type_list()}
     status = 422 if request.method == "POST" else 200
     return render(request, "cases/case_new.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def case_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
+    """A file from the case's timeline, always as a download (never shown inline, never sniffed)."""
+    try:
+        found = selectors.case_attachment_get(agent=_agent(request), reference=reference, attachment_id=attachment_id)
+        handle = found.file.open("rb")
+    except (NotFound, FileNotFoundError) as exc:
+        raise Http404(_("Not found.")) from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return csp_download(response)

@@ -62,6 +62,14 @@ def form_data(**overrides):
     return data
 
 
+def site_policy(frame_ancestors: str) -> str:
+    """The site's whole Content-Security-Policy (config/settings.py), ending in this frame-ancestors directive."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; {frame_ancestors}"
+    )
+
+
 def page(response) -> str:
     return html.unescape(response.content.decode())
 
@@ -76,7 +84,7 @@ class TestPage:
         text = page(response)
         assert response.status_code == 200
         assert response["X-Frame-Options"] == "DENY"
-        assert "Content-Security-Policy" not in response
+        assert response["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
         assert "no-store" in response["Cache-Control"]
         assert "Invoices and payments" in text and "Internal escalation" not in text and ">Invoice<" not in text
         assert 'autocomplete="email"' in text and 'autocomplete="tel"' in text and 'autocomplete="name"' in text
@@ -485,19 +493,23 @@ class TestEmbed:
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = []
         response = client.get(URL, {"embed": "1"})
         assert response["X-Frame-Options"] == "DENY"
-        assert response["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert response["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
 
     def test_framing_only_from_the_configured_sites(self, client, settings):
         allowed = ["https://www.shop.example", "https://*.shop.example"]
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = [*allowed, "x; script-src *"]
         response = client.get(URL, {"embed": "1", "lang": "nb"})
         text = page(response)
-        assert response["Content-Security-Policy"] == "frame-ancestors https://www.shop.example https://*.shop.example"
+        assert response["Content-Security-Policy"] == site_policy(
+            "frame-ancestors https://www.shop.example https://*.shop.example"
+        )
         assert "X-Frame-Options" not in response
         assert 'class="public-header"' not in text and 'class="public-footer"' in text
         assert 'action="/contact?embed=1&amp;lang=nb"' in response.content.decode()
         # the ordinary page is still not frameable
-        assert client.get(URL)["X-Frame-Options"] == "DENY"
+        ordinary = client.get(URL)
+        assert ordinary["X-Frame-Options"] == "DENY"
+        assert ordinary["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
 
     def test_the_thanks_page_stays_embedded(self, client, settings):
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = ["https://www.shop.example"]
@@ -505,7 +517,7 @@ class TestEmbed:
         assert response.status_code == 302 and response["Location"].endswith("&embed=1")
         thanks = client.get(response["Location"])
         assert thanks.status_code == 200
-        assert thanks["Content-Security-Policy"] == "frame-ancestors https://www.shop.example"
+        assert thanks["Content-Security-Policy"] == site_policy("frame-ancestors https://www.shop.example")
         assert "X-Frame-Options" not in thanks
 
 
