@@ -77,14 +77,18 @@ class TestAskingForALink:
         assert "/portal/login/" in row.payload["text"]
         assert PortalToken.objects.get().channel == "sms"
 
-    def test_without_sms_the_link_for_a_phone_number_goes_to_the_customers_email(self, client, customer):
+    def test_without_sms_the_link_for_a_phone_number_goes_to_the_customers_email(self, client, customer, settings):
+        # without an SMS provider (LOFTE_SMS_PROVIDER=none; the embedded default is the console provider)
+        settings.LOFTE_TRANSPORTS = {k: v for k, v in settings.LOFTE_TRANSPORTS.items() if k != "sms"}
         client.post(REQUEST, {"address": "+46 70 123 45 67"})
         row = OutboxMessage.objects.get()
         assert (row.channel, row.to) == ("email", "karin@example.se")
 
-    def test_a_phone_only_customer_without_sms_gets_nothing_and_the_same_answer(self, client, customer):
+    def test_a_phone_only_customer_without_sms_gets_nothing_and_the_same_answer(self, client, customer, settings):
         from lofte.customers.services import customer_create
 
+        # without an SMS provider (LOFTE_SMS_PROVIDER=none; the embedded default is the console provider)
+        settings.LOFTE_TRANSPORTS = {k: v for k, v in settings.LOFTE_TRANSPORTS.items() if k != "sms"}
         customer_create(name="Phone Only", phone="+46 70 999 88 77", language="en")
         known = client.post(REQUEST, {"address": "+46709998877"})
         unknown = client.post(REQUEST, {"address": "+46701112233"})
