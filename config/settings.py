@@ -326,7 +326,13 @@ LOFTE_ETA_QUANTILE = float(os.environ.get("LOFTE_ETA_QUANTILE", "0.8"))
 LOFTE_ETA_WINDOW_DAYS = int(os.environ.get("LOFTE_ETA_WINDOW_DAYS", "30"))
 LOFTE_ETA_MIN_SAMPLES = int(os.environ.get("LOFTE_ETA_MIN_SAMPLES", "30"))
 LOFTE_ETA_DEFAULT_MINUTES = int(os.environ.get("LOFTE_ETA_DEFAULT_MINUTES", "480"))
-LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")
+# The public address of this Lofte: every link in what it sends (portal links, acknowledgements, notification
+# emails, SMS receipt URLs) starts with it, and nothing else makes such links. Production sets it
+# (https://help.example.se). Unset: http://localhost:<PORT>, PORT being the port `lofte start --port N` serves
+# on (it passes PORT and LOFTE_BASE_URL to the web server and the worker it starts), else 8000.
+LOFTE_BASE_URL = (
+    os.environ.get("LOFTE_BASE_URL", "").strip() or f"http://localhost:{os.environ.get('PORT', '').strip() or 8000}"
+).rstrip("/")
 
 # Signed inbound webhooks (POST /api/v1/inbound/webhook/<source>, lofte/channels/webhooks/): the largest body
 # accepted (larger: 413 too_large; the view reads only its first 2 KB), how far X-Lofte-Timestamp may be from
