@@ -388,7 +388,13 @@ LOFTE_ETA_QUANTILE = float(os.environ.get("LOFTE_ETA_QUANTILE", "0.8"))
 LOFTE_ETA_WINDOW_DAYS = int(os.environ.get("LOFTE_ETA_WINDOW_DAYS", "30"))
 LOFTE_ETA_MIN_SAMPLES = int(os.environ.get("LOFTE_ETA_MIN_SAMPLES", "30"))
 LOFTE_ETA_DEFAULT_MINUTES = int(os.environ.get("LOFTE_ETA_DEFAULT_MINUTES", "480"))
-LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")
+# The public address of this Lofte: every link in what it sends (portal links, acknowledgements, notification
+# emails, SMS receipt URLs) starts with it, and nothing else makes such links. Production sets it
+# (https://help.example.se). Unset: http://localhost:<PORT>, PORT being the port `lofte start --port N` serves
+# on (it passes PORT and LOFTE_BASE_URL to the web server and the worker it starts), else 8000.
+LOFTE_BASE_URL = (
+    os.environ.get("LOFTE_BASE_URL", "").strip() or f"http://localhost:{os.environ.get('PORT', '').strip() or 8000}"
+).rstrip("/")
 
 # Signed inbound webhooks (POST /api/v1/inbound/webhook/<source>, lofte/channels/webhooks/): the largest body
 # accepted (larger: 413 too_large; the view reads only its first 2 KB), how far X-Lofte-Timestamp may be from
@@ -411,13 +417,17 @@ LOFTE_CALLBACK_RATE_PER_IP = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_IP", "1
 LOFTE_CALLBACK_RATE_PER_NUMBER = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_NUMBER", "3"))
 
 # --- SMS (lofte/channels/sms) -------------------------------------------------
-# The provider: "" (no SMS: replies go by email), "console" (JSON lines in LOFTE_SMS_FILE_PATH, for development)
-# or "46elks". LOFTE_SMS_FROM is the sender (a number in E.164, or up to 11 letters and digits; customers can
-# only answer a number). Provider webhooks (inbound SMS and delivery reports) are accepted at
+# The provider: "console" (the default: each SMS is a JSON line in LOFTE_SMS_FILE_PATH, var/sent-sms, and
+# nothing leaves the machine, so `make run` shows every SMS Lofte sends), "46elks", or "none" (or empty: no SMS;
+# replies and confirmations go by email, and customers with only a phone number get none). LOFTE_SMS_FROM is
+# the sender (a number in E.164, or up to 11 letters and digits; customers can only answer a number). Provider
+# webhooks (inbound SMS and delivery reports) are accepted at
 # /api/v1/inbound/sms/<provider>/<LOFTE_SMS_WEBHOOK_TOKEN>[/receipt], and only from LOFTE_SMS_ALLOWED_IPS
 # (addresses or networks) when that is set; without a token they are refused. Receipt URLs given to the provider
 # start with LOFTE_BASE_URL.
-LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "")
+LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "console").strip().lower()
+if LOFTE_SMS_PROVIDER == "none":
+    LOFTE_SMS_PROVIDER = ""
 LOFTE_SMS_FROM = os.environ.get("LOFTE_SMS_FROM", "")
 LOFTE_SMS_WEBHOOK_TOKEN = os.environ.get("LOFTE_SMS_WEBHOOK_TOKEN", "")
 LOFTE_SMS_ALLOWED_IPS = env_list("LOFTE_SMS_ALLOWED_IPS", [])
