@@ -79,7 +79,7 @@ def _filter_options() -> dict[str, Any]:
         "channels": Channel.choices,
         "sorts": list(SORT_LABELS.items()),
         "views": [
-            ("mine", _("Mine and my teams' unassigned")),
+            ("mine", _("Mine, and nobody's in my teams or in no team")),
             ("unassigned", _("Unassigned")),
             ("all", _("All I can see")),
         ],
