@@ -121,6 +121,7 @@ def log_call(request: HttpRequest, data: CallIn) -> object:
 
 @router.get("/callbacks/kept", response=list[KeptOut], summary="Callbacks kept on time per team, last 30 days")
 def kept(request: HttpRequest, days: int = 30) -> object:
+    access.require(_agent(request), access.Perm.BOARD_VIEW)
     rows = selectors.callbacks_kept_on_time(agent=_agent(request), since=clock.now() - timedelta(days=max(1, days)))
     return [
         {

@@ -41,7 +41,7 @@ from lofte.callbacks.forms import AgentBookForm, AttemptForm, CallbackRequestFor
 from lofte.callbacks.models import Outcome, Source
 from lofte.cases.selectors import case_get_for_agent
 from lofte.core import clock
-from lofte.core.errors import DomainError, NotFound, ValidationFailed
+from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.identities import normalise
 from lofte.customers.models import IdentityKind
@@ -359,6 +359,10 @@ def call_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kept_json(request: HttpRequest) -> JsonResponse:
     """Callbacks kept on time per team over the last 30 days, as JSON."""
+    try:
+        access.require(_agent(request), access.Perm.BOARD_VIEW)
+    except PermissionDenied as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=403)
     rows = selectors.callbacks_kept_on_time(agent=_agent(request), since=clock.now() - timedelta(days=KEPT_DAYS))
     return JsonResponse(
         {
