@@ -51,8 +51,8 @@ def list_callbacks(request: HttpRequest, team: int | None = None) -> object:
 )
 def book_callback(request: HttpRequest, data: CallbackIn) -> object:
     agent = _agent(request)
-    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    access.require(agent, access.Perm.CASE_WORK)
     try:
         callback = services.callback_book(
             team=team_get(team_id=data.team),
@@ -90,8 +90,8 @@ def log_attempt(request: HttpRequest, callback_id: int, data: AttemptIn) -> obje
 @router.post("/calls", response={201: CallOut}, summary="Log a phone call (without a case, one is opened)")
 def log_call(request: HttpRequest, data: CallIn) -> object:
     agent = _agent(request)
-    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    access.require(agent, access.Perm.CASE_WORK)
     logged = services.call_log(
         case=case,
         agent=agent,
