@@ -31,6 +31,7 @@ from tests.permissions.world import (
     ANON,
     CONFIGURES,
     EDITS_CUSTOMERS,
+    MANAGES_TEAM,
     NONE,
     SEES_ALL_CASES,
     STAFF,
@@ -58,11 +59,13 @@ CUSTOMER_EDIT = "customer edit"
 IDENTITY_CHANGE = "identity change"
 CONFIGURE = "configure"
 ADMIN_SITE = "admin site"
+TEAM_SETTINGS = "team settings"  # a team's own settings: its leads (lead_a for A) and admins; others 403
 
 CASES = (A, B, T)
 CUSTOMERS = (A, B, T, AB, NONE)
 SUGGESTIONS = (A, B, T, AB)
 CALLBACKS = (A, B)
+TEAMS = (A, B)
 OWN_OR_OTHER = ("own", "other")
 
 Data = Callable[[World, str], Any]
@@ -134,6 +137,8 @@ def expected(row: Row, actor: str, obj: str) -> Outcome:
             return allow if actor in EDITS_CUSTOMERS and actor in SEES_ALL_CASES[obj] else forbidden
         case "configure":
             return allow if actor in CONFIGURES else forbidden
+        case "team settings":  # obj: the team (A or B)
+            return allow if actor in MANAGES_TEAM[obj] else forbidden
     raise AssertionError(f"no rule {row.rule!r}")
 
 
@@ -533,10 +538,14 @@ PAGES: list[Row] = [
         lambda w, o: f"/portal/cases/{ref(w, A)}/files/{w.attachment.pk}",
         ok=302,
     ),
-    # --- TEAM SETTINGS (the lead's team-settings page, added after merge) ------------------------------
-    # Rule: TEAM_SETTINGS in lofte/accounts/access.py: a team lead for their own teams (A: lead_a), an admin for
-    # every team; agents, QA reviewers and leads of other teams 403; a team the actor may not see 404.
-    # Add a GET row (STAFF or a new "team settings" rule) and a POST row with writes=("accounts.Team",) here.
+    # --- TEAM SETTINGS: the lead's team-settings page goes here after the merge ------------------------------
+    # The rule is ready (TEAM_SETTINGS, objects=TEAMS: lead_a may change A, the admin A and B, everyone else 403;
+    # anonymous to the login page). test_coverage.py fails until its routes have rows, for example:
+    #   Row("GET", "/teams/<int:team_id>/settings", TEAM_SETTINGS, lambda w, o: f"/teams/{w.teams[o].pk}/settings",
+    #       objects=TEAMS),
+    #   Row("POST", "/teams/<int:team_id>/settings", TEAM_SETTINGS, lambda w, o: f"/teams/{w.teams[o].pk}/settings",
+    #       lambda w, o: {...}, objects=TEAMS, ok=302, writes=("accounts.Team",), body="form"),
+    # (if every agent may read a team's settings page, make the GET row STAFF_ANY instead).
 ]
 
 # --- API --------------------------------------------------------------------------------------------

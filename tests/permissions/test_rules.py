@@ -188,3 +188,20 @@ def test_the_api_answers_a_session_as_it_answers_a_token(
     assert response.status_code == status
     if method != "GET":
         assert snapshot.changed(before, snapshot.take()) == []
+
+
+# --- the rule the team-settings rows will use ---------------------------------------------------------
+
+
+def test_the_team_settings_rule_is_leads_of_the_team_and_admins() -> None:
+    from tests.permissions.matrix import TEAM_SETTINGS, Row, expected
+    from tests.permissions.world import ACTORS, ANON
+
+    row = Row("POST", "/teams/<int:team_id>/settings", TEAM_SETTINGS, lambda w, o: "", objects=("A", "B"), ok=302)
+    answers = {(actor, team): expected(row, actor, team).status for actor in ACTORS for team in ("A", "B")}
+    assert {k for k, status in answers.items() if status == 302 and k[0] != ANON} == {
+        (LEAD_A, "A"),
+        (ADMIN, "A"),
+        (ADMIN, "B"),
+    }
+    assert {status for (actor, _team), status in answers.items() if actor != ANON} == {302, 403}

@@ -46,6 +46,8 @@ STAFF = ACTORS[1:]
 WORKS_CASES = frozenset({AGENT_A, LEAD_A, ADMIN, AGENT_B})  # create, reply, note, status, assign, promise, calls
 EDITS_CUSTOMERS = WORKS_CASES
 CONFIGURES = frozenset({ADMIN})
+# Whose team settings each may change: a team's leads, and admins every team's.
+MANAGES_TEAM = {"A": frozenset({LEAD_A, ADMIN}), "B": frozenset({ADMIN})}
 
 # --- objects ----------------------------------------------------------------------------
 # A case, callback, customer or suggestion is named by where it lives: A (team A), B (team B), T (triage: no
@@ -96,6 +98,10 @@ class World:
     decided: dict[str, list[Promise]] = field(default_factory=dict)  # kept/broken promises per case, for rates
     overdue: dict[str, Promise] = field(default_factory=dict)  # a pending promise per case, on the board
     stale_notification: Notification | None = None  # agent_a's, about case B (as if it had moved away)
+
+    @property
+    def teams(self) -> dict[str, Team]:
+        return {A: self.team_a, B: self.team_b}
 
     def client(self, actor: str) -> Client:
         """A browser with the actor's session (anonymous: none); a fresh one per request, so that a logout or a
