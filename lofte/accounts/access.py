@@ -63,7 +63,9 @@ _DENIED = {
     Perm.CASE_WORK: gettext_lazy("Your role (%(role)s) can read cases but not change them."),
     Perm.CUSTOMER_EDIT: gettext_lazy("Your role (%(role)s) can read customers but not change them."),
     Perm.BOARD_VIEW: gettext_lazy("Your role (%(role)s) cannot see the promise board."),
-    Perm.TEAM_SETTINGS: gettext_lazy("Only the team's leads and admins can change its settings."),
+    Perm.TEAM_SETTINGS: gettext_lazy(
+        "Your role (%(role)s) cannot change team settings: a team's leads and admins can."
+    ),
     Perm.CONFIGURE: gettext_lazy("Only admins can change this."),
 }
 
@@ -170,8 +172,9 @@ def can_manage_team(agent: Agent, team_id: int) -> bool:
 
 
 def require_team(agent: Agent, team_id: int) -> None:
+    require(agent, Perm.TEAM_SETTINGS)
     if not can_manage_team(agent, team_id):
-        raise PermissionDenied(str(_DENIED[Perm.TEAM_SETTINGS]))
+        raise PermissionDenied(_("Only the team's leads and admins can change its settings."))
 
 
 # --- who hears about a case ---------------------------------------------------------

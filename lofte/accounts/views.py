@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +20,7 @@ from lofte.accounts.forms import EmailLoginForm, PreferencesForm, TokenForm
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import api_token_list_for_agent
 from lofte.accounts.services import agent_update_preferences, api_token_create, api_token_revoke_by_prefix
-from lofte.core.errors import DomainError
+from lofte.core.errors import DomainError, NotFound
 
 
 class LoginView(auth_views.LoginView):
@@ -108,6 +108,8 @@ def token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
     try:
         api_token_revoke_by_prefix(prefix=prefix, agent=request.user)  # type: ignore[arg-type]
         messages.success(request, _("The token %(prefix)s is revoked.") % {"prefix": prefix})
+    except NotFound as exc:  # another agent's token, or none: the same answer
+        raise Http404(exc.message) from exc
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:preferences")

@@ -65,8 +65,8 @@ def list_callbacks(request: HttpRequest, team: Id | None = None) -> object:
 )
 def book_callback(request: HttpRequest, data: CallbackIn) -> object:
     agent = _agent(request)
-    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    access.require(agent, access.Perm.CASE_WORK)
     try:
         callback = services.callback_book(
             team=team_get(team_id=data.team),
@@ -114,8 +114,8 @@ def log_attempt(request: HttpRequest, callback_id: Id, data: AttemptIn) -> objec
 )
 def log_call(request: HttpRequest, data: CallIn) -> object:
     agent = _agent(request)
-    access.require(agent, access.Perm.CASE_WORK)
     case = case_get_for_agent(agent=agent, reference=data.case) if data.case else None
+    access.require(agent, access.Perm.CASE_WORK)
     logged = services.call_log(
         case=case,
         agent=agent,
@@ -150,6 +150,7 @@ def kept(
     request: HttpRequest,
     days: Annotated[int, Query(ge=1, le=KEPT_DAYS_MAX, description="How many days back.")] = 30,
 ) -> object:
+    access.require(_agent(request), access.Perm.BOARD_VIEW)
     rows = selectors.callbacks_kept_on_time(agent=_agent(request), since=clock.now() - timedelta(days=days))
     return [
         {

@@ -41,7 +41,7 @@ from lofte.callbacks.forms import AgentBookForm, AttemptForm, CallbackRequestFor
 from lofte.callbacks.models import Outcome, Source
 from lofte.cases.selectors import case_get_for_agent
 from lofte.core import clock
-from lofte.core.errors import DomainError, NotFound, ValidationFailed
+from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.identities import normalise
 from lofte.customers.models import IdentityKind
@@ -226,6 +226,17 @@ def callback_booked(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
+    return _render_queue(request)
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """What the access rule refuses is said with its status, not a redirect: 404 for a case or callback the agent
+    may not see (the same as one that does not exist), 403 for a role that may see but not work it."""
+    messages.error(request, exc.message)
+    return _render_queue(request, status=exc.status)
+
+
+def _render_queue(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     agent = _agent(request)
     now = clock.now()
     team = request.GET.get("team", "")
@@ -247,7 +258,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "slots": slots,
         "now": now,
     }
-    return render(request, "callbacks/queue.html", context)
+    return render(request, "callbacks/queue.html", context, status=status)
 
 
 @login_required
@@ -258,12 +269,15 @@ def attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
         callback = selectors.callback_get_for_agent(agent=agent, callback_id=callback_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    try:
+        access.require(agent, access.Perm.CASE_WORK)
+    except PermissionDenied as exc:
+        return _refused(request, exc)
     form = AttemptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what happened."))
         return redirect("callbacks:queue")
     try:
-        access.require(agent, access.Perm.CASE_WORK)
         services.callback_attempt_log(
             callback=callback, agent=agent, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
         )
@@ -286,14 +300,17 @@ def book(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("callbacks:queue")
     try:
+        case = None
+        if form.cleaned_data["case"]:
+            case = case_get_for_agent(agent=agent, reference=form.cleaned_data["case"].strip())
         access.require(agent, access.Perm.CASE_WORK)
+    except (NotFound, PermissionDenied) as exc:
+        return _refused(request, exc)
+    try:
         team_id = form.cleaned_data["team"]
         team = next((t for t in selectors.callback_teams() if t.pk == team_id), None)
         if team is None:
             raise ValidationFailed(_("Choose a team that takes callbacks."), field="team")
-        case = None
-        if form.cleaned_data["case"]:
-            case = case_get_for_agent(agent=agent, reference=form.cleaned_data["case"].strip())
         callback = services.callback_book(
             team=team,
             slot_start=form.cleaned_data["slot"],
@@ -332,8 +349,11 @@ def call_new(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     back = _safe_next(request, data["next"], fallback)
     try:
-        access.require(agent, access.Perm.CASE_WORK)
         case = case_get_for_agent(agent=agent, reference=data["case"].strip()) if data["case"] else None
+        access.require(agent, access.Perm.CASE_WORK)
+    except (NotFound, PermissionDenied) as exc:
+        return _refused(request, exc)
+    try:
         minutes: Decimal | None = data["duration_minutes"]
         logged = services.call_log(
             case=case,
@@ -359,6 +379,10 @@ def call_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kept_json(request: HttpRequest) -> JsonResponse:
     """Callbacks kept on time per team over the last 30 days, as JSON."""
+    try:
+        access.require(_agent(request), access.Perm.BOARD_VIEW)
+    except PermissionDenied as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=403)
     rows = selectors.callbacks_kept_on_time(agent=_agent(request), since=clock.now() - timedelta(days=KEPT_DAYS))
     return JsonResponse(
         {

@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Status
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
-from lofte.accounts.selectors import agent_get_active, team_get
+from lofte.accounts.selectors import team_get
 from lofte.cases import selectors, services
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, CaseType
@@ -47,7 +47,7 @@ def _team(team_id: int | None) -> Team | None:
 
 
 def _assignee(agent_id: int | None) -> Agent | None:
-    return None if agent_id is None else agent_get_active(agent_id=agent_id)
+    return None if agent_id is None else selectors.assignee_get(agent_id=agent_id)
 
 
 def _case_type(case_type_id: int | None) -> CaseType | None:

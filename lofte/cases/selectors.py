@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
-from lofte.accounts.selectors import agent_team_ids
+from lofte.accounts.selectors import agent_get_active, agent_team_ids
 from lofte.cases.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -213,6 +213,18 @@ def case_list_for_customer(
 
 def case_count_for_customer(*, agent: Agent, customer: Customer) -> int:
     return Case.objects.filter(case_visible_q(agent), customer=customer).count()
+
+
+def assignee_get(*, agent_id: int, field: str = "assignee") -> Agent:
+    """An active agent whose role works cases: a case assigned to a QA reviewer would be owned by someone who may
+    not reply to it, and its promises would remind and escalate to them in vain."""
+    assignee = agent_get_active(agent_id=agent_id, field=field)
+    if not access.can(assignee, access.Perm.CASE_WORK):
+        raise ValidationFailed(
+            _("%(name)s cannot be assigned cases: their role only reads them.") % {"name": assignee.display_name},
+            field=field,
+        )
+    return assignee
 
 
 def case_type_list() -> list[CaseType]:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
-from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
+from lofte.accounts.selectors import agent_list_active, team_get, team_list
 from lofte.cases import selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, PropertiesForm, ReplyForm, StatusForm
@@ -31,7 +31,7 @@ from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core.csp import csp_download
-from lofte.core.errors import DomainError, NotFound, ValidationFailed
+from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.customers.models import IdentityKind
 from lofte.customers.selectors import identity_suggestions
@@ -273,7 +273,7 @@ def case_assign(request: HttpRequest, reference: str) -> HttpResponse:
         elif raw:
             if not raw.isdigit():
                 raise ValidationFailed(_("Choose an agent."), field="assignee")
-            assignee = agent_get_active(agent_id=int(raw))
+            assignee = selectors.assignee_get(agent_id=int(raw))
         else:
             assignee = None
         services.case_assign(case=case, actor=agent, assignee=assignee)
@@ -339,11 +339,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 error = exc
             else:
                 messages.success(request, _("Case %(ref)s created.") % {"ref": case.reference})
+                if not access.case_visible(agent, team_id=case.team_id, assignee_id=case.assignee_id):
+                    # filed for a team the agent is not in: its page would be a 404
+                    return redirect("cases:inbox")
                 return redirect("cases:detail", reference=case.reference)
     else:
         form = NewCaseForm(initial={"channel": Channel.PHONE, "assign_to_me": True})
     context = {"form": form, "error": error, "teams": list(team_list()), "case_types": selectors.case_type_list()}
-    status = 422 if request.method == "POST" else 200
+    status = 200 if request.method != "POST" else 403 if isinstance(error, PermissionDenied) else 422
     return render(request, "cases/case_new.html", context, status=status)
 
 

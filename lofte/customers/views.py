@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.cases.selectors import CaseFilters, case_count_for_customer, case_list_for_agent
-from lofte.core.errors import DomainError, NotFound, ValidationFailed
+from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.core.pagination import Page
 from lofte.customers.forms import CustomerEditForm
@@ -93,6 +93,9 @@ def customer_update(request: HttpRequest, customer_id: int) -> HttpResponse:
                 add_email=data["add_email"],
                 add_phone=data["add_phone"],
             )
+        except PermissionDenied as exc:  # a QA reviewer has no edit form to show the reason in
+            messages.error(request, exc.message)
+            return _render_detail(request, _get_customer(request, customer_id), form=form, status=exc.status)
         except DomainError as exc:
             form.add_error(None, exc.message)
             return _render_detail(request, _get_customer(request, customer_id), form=form, status=exc.status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from lofte.core import clock
@@ -29,4 +30,6 @@ def notification_read(request: HttpRequest) -> HttpResponse:
         now=clock.now(),
     )
     target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications:list")
+    # only a path on this site: "/\evil.example" starts with "/" too, and browsers read it as "//evil.example"
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return redirect(target if local else "notifications:list")

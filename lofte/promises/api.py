@@ -194,6 +194,7 @@ class KeptRateOut(Schema):
     "the share kept. Cancelled and pending promises do not count; only promises you may see do.",
 )
 def promise_kept_rate(request: HttpRequest, filters: Query[KeptRateQuery]) -> object:
+    access.require(request.auth, access.Perm.BOARD_VIEW)  # type: ignore[attr-defined]
     today = timezone.localdate(clock.now(), timezone.get_default_timezone())
     start, end = kept_rate_period(date_from=filters.date_from, date_to=filters.date_to, today=today)
     rows = kept_rate(agent=request.auth, date_from=start, date_to=end, group_by=filters.by)  # type: ignore[attr-defined]
@@ -211,6 +212,7 @@ def promise_kept_rate(request: HttpRequest, filters: Query[KeptRateQuery]) -> ob
     "Broken ones and ones kept after the time told missed. Only promises you may see count.",
 )
 def promise_eta_held(request: HttpRequest, filters: Query[EtaHeldQuery]) -> object:
+    access.require(request.auth, access.Perm.BOARD_VIEW)  # type: ignore[attr-defined]
     today = timezone.localdate(clock.now(), timezone.get_default_timezone())
     start, end = kept_rate_period(date_from=filters.date_from, date_to=filters.date_to, today=today)
     rows = eta_held_rates(agent=request.auth, date_from=start, date_to=end, team=filters.team)  # type: ignore[attr-defined]

@@ -28,7 +28,8 @@ def _groups_for(agent: Agent) -> list[str]:
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
-    """Only signed-in, active agents; the message carries no promise, only which teams changed.
+    """Only signed-in, active agents whose role sees the board (lofte.accounts.access); the message carries
+    no promise, only which teams changed.
 
     The browser then fetches its board again through the board view, which
     checks access as on any request, so nothing is shown here that a reload
@@ -42,7 +43,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         self.board_groups = []
         self.seen = deque(maxlen=32)
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active or self.channel_layer is None:
+        if user is None or not access.can(cast(Agent, user), access.Perm.BOARD_VIEW) or self.channel_layer is None:
             await self.close()  # before accept: the handshake is refused (HTTP 403)
             return
         self.board_groups = await _groups_for(cast(Agent, user))

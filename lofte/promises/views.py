@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from lofte.accounts import access
 from lofte.accounts.selectors import agent_list_active, team_list
 from lofte.core import clock
-from lofte.core.errors import ValidationFailed
+from lofte.core.errors import PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.promises.board import board_for
 from lofte.promises.stats import (
@@ -31,9 +32,20 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _board_refused(request: HttpRequest) -> HttpResponse | None:
+    """The board and its rates are for roles with BOARD_VIEW (every role today), scoped to what the reader sees."""
+    try:
+        access.require(request.user, access.Perm.BOARD_VIEW)  # type: ignore[arg-type]
+    except PermissionDenied as exc:
+        return HttpResponse(exc.message, status=403, content_type="text/plain; charset=utf-8")
+    return None
+
+
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
+    if (refused := _board_refused(request)) is not None:
+        return refused
     team, owner = _int(request.GET.get("team")), _int(request.GET.get("owner"))
     now = clock.now()
     data = board_for(agent=request.user, now=now, team=team, owner=owner)  # type: ignore[arg-type]
@@ -64,6 +76,8 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def kept_rate(request: HttpRequest) -> HttpResponse:
     """Kept and broken promises per kind, channel, team or agent over a period; the last 30 days by default."""
+    if (refused := _board_refused(request)) is not None:
+        return refused
     raw_from, raw_to = request.GET.get("from", ""), request.GET.get("to", "")
     by = request.GET.get("by") or GROUPINGS[0]
     today = timezone.localdate(clock.now(), timezone.get_default_timezone())

@@ -18,7 +18,7 @@ from lofte.accounts.models import Agent, Team
 from lofte.accounts.services import team_update
 from lofte.callbacks.models import CallbackCapacity
 from lofte.callbacks.services import callback_capacity_set
-from lofte.core.errors import DomainError
+from lofte.core.errors import DomainError, PermissionDenied
 from lofte.teams.forms import TeamSettingsForm
 
 
@@ -43,11 +43,12 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 
 def _team(agent: Agent, team_id: int) -> Team:
-    """The team, if the agent may change its settings. Someone who may not gets the same 404 as for no team:
-    team ids are not probed through this page."""
+    """The team, if the agent may change its settings: 404 for no such team, 403 (with the reason) for a team
+    that is not theirs to change (every agent sees the teams' names, in the inbox's filters and the API)."""
     team = Team.objects.filter(pk=team_id).first()
-    if team is None or not access.can_manage_team(agent, team.pk):
+    if team is None:
         raise Http404(_("Team not found."))
+    access.require_team(agent, team.pk)
     return team
 
 
@@ -66,7 +67,10 @@ def _initial(team: Team) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def team_settings(request: HttpRequest, team_id: int) -> HttpResponse:
     agent = _agent(request)
-    team = _team(agent, team_id)
+    try:
+        team = _team(agent, team_id)
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
     status = 200
     if request.method == "POST":
         form = TeamSettingsForm(request.POST)

@@ -41,23 +41,26 @@ def test_a_lead_changes_their_teams_reply_address_and_callback_capacity(client, 
     assert (capacity.per_slot, capacity.slot_minutes, capacity.calendar, capacity.is_active) == (4, 15, calendar, True)
 
 
-def test_a_lead_of_another_team_gets_404_and_changes_nothing(client, team, other_team, calendar):
+def test_a_lead_of_another_team_gets_403_with_the_reason_and_changes_nothing(client, team, other_team, calendar):
     other_lead = AgentFactory(role=Role.TEAM_LEAD, teams=[other_team])
     client.force_login(other_lead)
-    assert client.get(f"/teams/{team.pk}/").status_code == 404
+    page = client.get(f"/teams/{team.pk}/")
+    assert page.status_code == 403
+    assert "Only the team&#x27;s leads and admins can change its settings." in page.content.decode()
     response = client.post(f"/teams/{team.pk}/", settings_of(team, email="evil@example.net", calendar=calendar.pk))
-    assert response.status_code == 404
+    assert response.status_code == 403
+    assert client.get("/teams/999999/").status_code == 404
     team.refresh_from_db()
     assert team.email == ""
     assert not CallbackCapacity.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.QA_REVIEWER])
-def test_members_who_do_not_lead_get_404(client, team, role):
+def test_members_who_do_not_lead_get_403(client, team, role):
     member = AgentFactory(role=role, teams=[team])
     client.force_login(member)
-    assert client.get(f"/teams/{team.pk}/").status_code == 404
-    assert client.post(f"/teams/{team.pk}/", settings_of(team, email="x@example.se")).status_code == 404
+    assert client.get(f"/teams/{team.pk}/").status_code == 403
+    assert client.post(f"/teams/{team.pk}/", settings_of(team, email="x@example.se")).status_code == 403
     team.refresh_from_db()
     assert team.email == ""
     page = client.get("/teams/")

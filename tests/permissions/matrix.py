@@ -1,0 +1,896 @@
+"""The permission matrix: every page and every API endpoint, who may use it, and what each actor gets.
+
+A row names one (method, route) as Django's resolver and the OpenAPI schema spell it, the rule that decides
+who may use it, and how to call it for an object (a case, customer, suggestion or callback of team A, team B
+or triage). `expected()` turns the rule into the answer each actor must get:
+
+- allowed: the row's `ok` (200, 201, 204 or 302), and for a write, the tables in `writes` changed;
+- anonymous: 302 to the login page (pages) or 401 (API);
+- a role that may see the object but not do this: 403, with nothing changed;
+- an object the actor may not see: 404, with nothing changed.
+
+test_coverage.py fails when a route or operation has no row here, so nothing new can be added without
+deciding who may use it. The lead's team-settings page goes in TEAM SETTINGS below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from lofte.callbacks.selectors import callback_slots
+from tests.permissions.world import (
+    AB,
+    ADMIN,
+    AGENT_A,
+    AGENT_B,
+    ANON,
+    CONFIGURES,
+    EDITS_CUSTOMERS,
+    MANAGES_TEAM,
+    NONE,
+    SEES_ALL_CASES,
+    STAFF,
+    WORKS_CASES,
+    A,
+    B,
+    T,
+    World,
+    sees,
+)
+
+# rules
+PUBLIC = "public"  # anyone, signed in or not, gets `ok`
+CUSTOMER_SESSION = "public: customer session"  # the portal: an agent's session is no customer session
+SIGNED = "public: signed"  # webhooks: the signature (or the provider's token) is the authentication, not a login
+STAFF_ANY = "staff"  # any signed-in agent, whatever the role
+OWN = "own"  # the agent's own things (settings, tokens, notifications)
+BOARD = "board"  # the promise board and rates: every role, scoped to what the reader sees
+WORK = "work"  # works cases, no object (create)
+CASE_READ = "case read"
+CASE_WORK = "case work"
+CUSTOMER_READ = "customer read"
+CUSTOMER_CREATE = "customer create"
+CUSTOMER_EDIT = "customer edit"
+IDENTITY_CHANGE = "identity change"
+CONFIGURE = "configure"
+ADMIN_SITE = "admin site"
+TEAM_SETTINGS = "team settings"  # a team's own settings: its leads (lead_a for A) and admins; others 403
+
+CASES = (A, B, T)
+CUSTOMERS = (A, B, T, AB, NONE)
+SUGGESTIONS = (A, B, T, AB)
+CALLBACKS = (A, B)
+TEAMS = (A, B)
+OWN_OR_OTHER = ("own", "other")
+
+Data = Callable[[World, str], Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    allowed: bool  # allowed: `writes` must have changed; denied: nothing may have changed
+    location: str = ""  # for a redirect to a login page: where it must point
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str
+    rule: str
+    url: Callable[[World, str], str]
+    data: Data | None = None
+    objects: tuple[str, ...] = ("-",)
+    ok: int = 200
+    writes: tuple[str, ...] = ()
+    logs: tuple[str, ...] = ()  # tables a refusal writes on purpose (the rejection log of a webhook)
+    body: str = "json"  # json, form or raw
+    label: str = ""
+    expect: Callable[[str, str], Outcome] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("/api/v1/")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.route)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.route}" + (f" [{self.label}]" if self.label else "")
+
+
+def expected(row: Row, actor: str, obj: str) -> Outcome:
+    if row.expect is not None:
+        return row.expect(actor, obj)
+    allow = Outcome(row.ok, allowed=True)
+    if row.rule in (PUBLIC, CUSTOMER_SESSION, SIGNED):
+        return Outcome(row.ok, allowed=bool(row.writes))
+    if row.rule == ADMIN_SITE:  # the admin site has its own login page, for everyone but admins
+        return allow if actor == ADMIN else Outcome(302, False, location="/admin/login/?next=")
+    if actor == ANON:
+        return Outcome(401, False) if row.is_api else Outcome(302, False, location="/login/?next=")
+    not_found, forbidden = Outcome(404, False), Outcome(403, False)
+    match row.rule:
+        case "staff" | "own" | "board":
+            return allow
+        case "work":
+            return allow if actor in WORKS_CASES else forbidden
+        case "customer create":
+            return allow if actor in EDITS_CUSTOMERS else forbidden
+        case "case read" | "customer read":
+            return allow if sees(actor, obj) else not_found
+        case "case work":
+            return not_found if not sees(actor, obj) else allow if actor in WORKS_CASES else forbidden
+        case "customer edit":
+            return not_found if not sees(actor, obj) else allow if actor in EDITS_CUSTOMERS else forbidden
+        case "identity change":
+            if not sees(actor, obj):
+                return not_found
+            return allow if actor in EDITS_CUSTOMERS and actor in SEES_ALL_CASES[obj] else forbidden
+        case "configure":
+            return allow if actor in CONFIGURES else forbidden
+        case "team settings":  # obj: the team (A or B)
+            return allow if actor in MANAGES_TEAM[obj] else forbidden
+    raise AssertionError(f"no rule {row.rule!r}")
+
+
+def _logged_in_redirect(status_anonymous: int) -> Callable[[str, str], Outcome]:
+    """The login page: anonymous gets it, a signed-in agent is sent on (LoginView.redirect_authenticated_user)."""
+    return lambda actor, obj: Outcome(status_anonymous if actor == ANON else 302, False)
+
+
+def _own_or_other(ok: int) -> Callable[[str, str], Outcome]:
+    """An agent's own token: allowed; another agent's: as if it did not exist (404), nothing changed."""
+
+    def outcome(actor: str, obj: str) -> Outcome:
+        if actor == ANON:
+            return Outcome(302, False, location="/login/?next=")
+        return Outcome(ok, True) if obj == "own" else Outcome(404, False)
+
+    return outcome
+
+
+def _mark_read(actor: str, obj: str) -> Outcome:
+    """Marking as read is idempotent and says nothing: another agent's notification id changes nothing."""
+    if actor == ANON:
+        return Outcome(302, False, location="/login/?next=")
+    return Outcome(302, obj == "own")
+
+
+def _other(actor: str) -> str:
+    return AGENT_A if actor == AGENT_B else AGENT_B
+
+
+# --- helpers for request data ---------------------------------------------------------------
+
+
+def ref(w: World, obj: str) -> str:
+    return w.cases[obj].reference
+
+
+def cust(w: World, obj: str) -> int:
+    return w.customers[obj].pk
+
+
+def future(days: int = 3) -> str:
+    return (timezone.localtime() + timedelta(days=days)).replace(second=0, microsecond=0).isoformat()
+
+
+def free_slot(w: World) -> str:
+    return callback_slots(team=w.team_a, start=timezone.now(), days=2)[1].start.isoformat()
+
+
+def team_of(w: World, obj: str) -> Any:
+    team = w.cases[obj].team if obj in w.cases else None
+    return team.pk if team is not None else ""
+
+
+def raw_email(w: World, obj: str) -> bytes:
+    return (
+        b"From: New Person <new.person@kund.example>\r\nTo: support@lofte.example\r\n"
+        b"Subject: A brand new question\r\nMessage-ID: <matrix-1@kund.example>\r\n"
+        b"Date: Mon, 23 Nov 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello!\r\n"
+    )
+
+
+CASE_WRITES = ("cases.Case",)
+
+# --- pages --------------------------------------------------------------------------------------
+
+PAGES: list[Row] = [
+    Row("GET", "/", PUBLIC, lambda w, o: "/", ok=302),
+    Row("POST", "/", PUBLIC, lambda w, o: "/", ok=302, body="form"),
+    Row("GET", "/admin/", ADMIN_SITE, lambda w, o: "/admin/"),
+    Row("GET", "/api/docs", PUBLIC, lambda w, o: "/api/docs"),
+    Row("POST", "/api/docs", PUBLIC, lambda w, o: "/api/docs", body="form"),
+    Row("GET", "/api/openapi.json", PUBLIC, lambda w, o: "/api/openapi.json"),
+    Row("POST", "/api/openapi.json", PUBLIC, lambda w, o: "/api/openapi.json", body="form"),
+    Row("GET", "/i18n/setlang/", PUBLIC, lambda w, o: "/i18n/setlang/", ok=302),  # Django's: GET changes nothing
+    Row(
+        "POST",
+        "/i18n/setlang/",
+        PUBLIC,
+        lambda w, o: "/i18n/setlang/",
+        lambda w, o: {"language": "sv", "next": "/inbox/"},
+        ok=302,
+        body="form",
+    ),
+    Row("GET", "/login/", PUBLIC, lambda w, o: "/login/", expect=_logged_in_redirect(200)),
+    Row(
+        "POST",
+        "/login/",
+        PUBLIC,
+        lambda w, o: "/login/",
+        lambda w, o: {"username": "agent.a@example.com", "password": "wrong"},
+        body="form",
+        expect=_logged_in_redirect(200),
+    ),
+    Row("POST", "/logout/", PUBLIC, lambda w, o: "/logout/", ok=302, body="form"),
+    Row("GET", "/settings/", OWN, lambda w, o: "/settings/"),
+    Row(
+        "POST",
+        "/settings/",
+        OWN,
+        lambda w, o: "/settings/",
+        lambda w, o: {"form": "preferences", "name": "Renamed", "language": "", "time_zone": ""},
+        ok=302,
+        writes=("accounts.Agent",),
+        body="form",
+        label="preferences",
+    ),
+    Row(
+        "POST",
+        "/settings/",
+        OWN,
+        lambda w, o: "/settings/",
+        lambda w, o: {"form": "token", "name": "script"},
+        writes=("accounts.ApiToken",),
+        body="form",
+        label="new token",
+    ),
+    Row(
+        "POST",
+        "/settings/tokens/<str:prefix>/revoke",
+        OWN,
+        lambda w, o: f"/settings/tokens/{w.token_prefixes[o]}/revoke",
+        objects=OWN_OR_OTHER,
+        ok=302,
+        writes=("accounts.ApiToken",),
+        body="form",
+        expect=_own_or_other(302),
+    ),
+    Row("GET", "/inbox/", STAFF_ANY, lambda w, o: "/inbox/"),
+    Row("GET", "/cases/new/", STAFF_ANY, lambda w, o: "/cases/new/"),
+    Row(
+        "POST",
+        "/cases/new/",
+        WORK,
+        lambda w, o: "/cases/new/",
+        lambda w, o: {
+            "name": "Walk In",
+            "email": "walk.in@kund.example",
+            "phone": "",
+            "channel": "phone",
+            "subject": "Called about a refund",
+            "body": "Wants a refund.",
+            "case_type": "",
+            "team": team_of(w, o),
+        },
+        objects=(A, B, T),  # the team the case is filed for: one's own, another, none
+        ok=302,
+        writes=CASE_WRITES,
+        body="form",
+    ),
+    Row("GET", "/cases/<str:reference>/", CASE_READ, lambda w, o: f"/cases/{ref(w, o)}/", objects=CASES),
+    # the world's attachment is on case A: who may read case A may download it
+    Row(
+        "GET",
+        "/cases/<str:reference>/attachments/<int:attachment_id>",
+        CASE_READ,
+        lambda w, o: f"/cases/{ref(w, o)}/attachments/{w.attachment.pk}",
+        objects=(A,),
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/reply",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/reply",
+        lambda w, o: {"body": "Thank you, we are on it.", "status": ""},
+        objects=CASES,
+        ok=302,
+        writes=("cases.Message", "outbox.OutboxMessage"),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/note",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/note",
+        lambda w, o: {"body": "Internal."},
+        objects=CASES,
+        ok=302,
+        writes=("cases.Note",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/promise",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/promise",
+        lambda w, o: {"due_at": future()[:16], "customer_text": "We will call on Friday."},
+        objects=CASES,
+        ok=302,
+        writes=("promises.Promise",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/status",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/status",
+        lambda w, o: {"status": "waiting_on_third_party"},
+        objects=CASES,
+        ok=302,
+        writes=CASE_WRITES,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/assign",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/assign",
+        lambda w, o: {"assignee": "me"},
+        objects=CASES,
+        ok=302,
+        writes=CASE_WRITES,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/properties",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/properties",
+        lambda w, o: {"priority": "3", "team": team_of(w, o), "case_type": "", "tags": "matrix"},
+        objects=CASES,
+        ok=302,
+        writes=CASE_WRITES,
+        body="form",
+    ),
+    Row("GET", "/customers/", STAFF_ANY, lambda w, o: "/customers/"),
+    Row(
+        "GET",
+        "/customers/<int:customer_id>/",
+        CUSTOMER_READ,
+        lambda w, o: f"/customers/{cust(w, o)}/",
+        objects=CUSTOMERS,
+    ),
+    Row(
+        "POST",
+        "/customers/<int:customer_id>/edit",
+        CUSTOMER_EDIT,
+        lambda w, o: f"/customers/{cust(w, o)}/edit",
+        lambda w, o: {"name": "Renamed", "tier": "A", "language": "", "time_zone": "", "notes": "VIP"},
+        objects=CUSTOMERS,
+        ok=302,
+        writes=("customers.Customer",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/customers/<int:customer_id>/edit",
+        IDENTITY_CHANGE,
+        lambda w, o: f"/customers/{cust(w, o)}/edit",
+        lambda w, o: {"name": "Renamed", "tier": "A", "add_email": "added@kund.example", "add_phone": ""},
+        objects=CUSTOMERS,
+        ok=302,
+        writes=("customers.CustomerIdentity",),
+        body="form",
+        label="add_email",
+    ),
+    Row(
+        "POST",
+        "/customers/<int:customer_id>/suggestions/<int:suggestion_id>/<str:decision>",
+        IDENTITY_CHANGE,
+        lambda w, o: f"/customers/{cust(w, o)}/suggestions/{w.suggestions[o].pk}/confirm",
+        objects=SUGGESTIONS,
+        ok=302,
+        writes=("customers.CustomerIdentity", "customers.IdentitySuggestion"),
+        body="form",
+        label="confirm",
+    ),
+    Row(
+        "POST",
+        "/customers/<int:customer_id>/suggestions/<int:suggestion_id>/<str:decision>",
+        CUSTOMER_EDIT,
+        lambda w, o: f"/customers/{cust(w, o)}/suggestions/{w.suggestions[o].pk}/dismiss",
+        objects=SUGGESTIONS,
+        ok=302,
+        writes=("customers.IdentitySuggestion",),
+        body="form",
+        label="dismiss",
+    ),
+    Row("GET", "/notifications/", OWN, lambda w, o: "/notifications/"),
+    Row(
+        "POST",
+        "/notifications/read",
+        OWN,
+        lambda w, o: "/notifications/read",
+        objects=OWN_OR_OTHER,
+        ok=302,
+        writes=("notifications.Notification",),
+        body="form",
+        expect=_mark_read,
+    ),
+    Row("GET", "/promises/", BOARD, lambda w, o: "/promises/"),
+    Row("GET", "/promises/kept-rate", BOARD, lambda w, o: "/promises/kept-rate"),
+    Row("GET", "/callback", PUBLIC, lambda w, o: "/callback"),
+    Row("POST", "/callback", PUBLIC, lambda w, o: "/callback", lambda w, o: {"phone": ""}, ok=422, body="form"),
+    Row("GET", "/callback/booked", PUBLIC, lambda w, o: "/callback/booked?k=forged", ok=404),
+    Row("GET", "/callbacks/", STAFF_ANY, lambda w, o: "/callbacks/"),
+    Row(
+        "POST",
+        "/callbacks/book",
+        CASE_WORK,
+        lambda w, o: "/callbacks/book",
+        lambda w, o: {"team": w.team_a.pk, "slot": free_slot(w), "phone": "070-333 33 33", "case": ref(w, o)},
+        objects=CASES,
+        ok=302,
+        writes=("callbacks.Callback",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/callbacks/<int:callback_id>/attempt",
+        CASE_WORK,
+        lambda w, o: f"/callbacks/{w.callbacks[o].pk}/attempt",
+        lambda w, o: {"outcome": "no_answer", "note": "Rang twice."},
+        objects=CALLBACKS,
+        ok=302,
+        writes=("callbacks.CallbackAttempt",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/callbacks/calls",
+        CASE_WORK,
+        lambda w, o: "/callbacks/calls",
+        lambda w, o: {
+            "direction": "out",
+            "number": "070-444 44 44",
+            "outcome": "answered",
+            "duration_minutes": "1",
+            "case": ref(w, o),
+            "next": "/callbacks/",
+        },
+        objects=CASES,
+        ok=302,
+        writes=("callbacks.Call",),
+        body="form",
+    ),
+    Row("GET", "/callbacks/kept.json", BOARD, lambda w, o: "/callbacks/kept.json"),
+    Row("GET", "/sms/segments", STAFF_ANY, lambda w, o: "/sms/segments?body=Hej"),
+    Row("GET", "/contact", PUBLIC, lambda w, o: "/contact"),
+    Row("POST", "/contact", PUBLIC, lambda w, o: "/contact", lambda w, o: {"subject": ""}, ok=422, body="form"),
+    Row("GET", "/contact/", PUBLIC, lambda w, o: "/contact/", ok=302),
+    Row("POST", "/contact/", PUBLIC, lambda w, o: "/contact/", ok=302, body="form"),
+    Row("GET", "/contact/thanks/<str:reference>", PUBLIC, lambda w, o: f"/contact/thanks/{ref(w, A)}", ok=404),
+    # The portal: the customer's own session, never an agent's (its customer isolation is in lofte/portal/tests).
+    Row("GET", "/portal/", CUSTOMER_SESSION, lambda w, o: "/portal/"),
+    Row(
+        "POST",
+        "/portal/",
+        CUSTOMER_SESSION,
+        lambda w, o: "/portal/",
+        lambda w, o: {"address": "stranger@elsewhere.example"},
+        body="form",
+    ),
+    Row("GET", "/portal/login/<str:secret>/", CUSTOMER_SESSION, lambda w, o: "/portal/login/forged/", ok=410),
+    Row(
+        "POST",
+        "/portal/login/<str:secret>/",
+        CUSTOMER_SESSION,
+        lambda w, o: "/portal/login/forged/",
+        ok=410,
+        body="form",
+    ),
+    Row("POST", "/portal/logout/", CUSTOMER_SESSION, lambda w, o: "/portal/logout/", ok=302, body="form"),
+    Row("GET", "/portal/cases/", CUSTOMER_SESSION, lambda w, o: "/portal/cases/", ok=302),
+    Row(
+        "GET",
+        "/portal/cases/<str:reference>/",
+        CUSTOMER_SESSION,
+        lambda w, o: f"/portal/cases/{ref(w, o)}/",
+        objects=CASES,
+        ok=302,
+    ),
+    Row(
+        "POST",
+        "/portal/cases/<str:reference>/message",
+        CUSTOMER_SESSION,
+        lambda w, o: f"/portal/cases/{ref(w, o)}/message",
+        lambda w, o: {"body": "Hello from the portal"},
+        objects=CASES,
+        ok=302,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/portal/cases/<str:reference>/close",
+        CUSTOMER_SESSION,
+        lambda w, o: f"/portal/cases/{ref(w, o)}/close",
+        objects=CASES,
+        ok=302,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/portal/cases/<str:reference>/reopen",
+        CUSTOMER_SESSION,
+        lambda w, o: f"/portal/cases/{ref(w, o)}/reopen",
+        objects=CASES,
+        ok=302,
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/portal/cases/<str:reference>/files/<int:attachment_id>",
+        CUSTOMER_SESSION,
+        lambda w, o: f"/portal/cases/{ref(w, A)}/files/{w.attachment.pk}",
+        ok=302,
+    ),
+    # --- team settings: a team's leads (lead_a for A) and admins; everyone else 403 -------------------------
+    Row("GET", "/teams/", STAFF_ANY, lambda w, o: "/teams/"),  # lists only the teams the reader may change
+    Row("GET", "/teams/<int:team_id>/", TEAM_SETTINGS, lambda w, o: f"/teams/{w.teams[o].pk}/", objects=TEAMS),
+    Row(
+        "POST",
+        "/teams/<int:team_id>/",
+        TEAM_SETTINGS,
+        lambda w, o: f"/teams/{w.teams[o].pk}/",
+        lambda w, o: {"email": f"changed-{o.lower()}@example.se", "per_slot": 2, "slot_minutes": 15, "calendar": ""},
+        objects=TEAMS,
+        ok=302,
+        writes=("accounts.Team",),
+        body="form",
+    ),
+]
+
+# --- API --------------------------------------------------------------------------------------------
+
+V1 = "/api/v1"
+
+API: list[Row] = [
+    # ninja's own pages under /api/v1/: the schema and its docs are public, as /api/docs is
+    Row("GET", f"{V1}/", PUBLIC, lambda w, o: f"{V1}/", ok=404),
+    Row("GET", f"{V1}/openapi.json", PUBLIC, lambda w, o: f"{V1}/openapi.json"),
+    Row("GET", f"{V1}/docs", PUBLIC, lambda w, o: f"{V1}/docs"),
+    Row("GET", f"{V1}/teams", STAFF_ANY, lambda w, o: f"{V1}/teams"),
+    Row("GET", f"{V1}/me", STAFF_ANY, lambda w, o: f"{V1}/me"),
+    # customers
+    Row("GET", f"{V1}/customers", STAFF_ANY, lambda w, o: f"{V1}/customers"),
+    Row(
+        "GET",
+        f"{V1}/customers/lookup",
+        CUSTOMER_READ,
+        lambda w, o: f"{V1}/customers/lookup?email={w.customers[o].identities.get(kind='email').value}",
+        objects=CUSTOMERS,
+    ),
+    Row(
+        "GET",
+        f"{V1}/customers/{{customer_id}}",
+        CUSTOMER_READ,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}",
+        objects=CUSTOMERS,
+    ),
+    Row(
+        "POST",
+        f"{V1}/customers",
+        CUSTOMER_CREATE,
+        lambda w, o: f"{V1}/customers",
+        lambda w, o: {"name": "Fresh Customer", "email": "fresh@kund.example"},
+        ok=201,
+        writes=("customers.Customer", "customers.CustomerIdentity"),
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/customers/{{customer_id}}",
+        CUSTOMER_EDIT,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}",
+        lambda w, o: {"notes": "Prefers email.", "tier": "A"},
+        objects=CUSTOMERS,
+        writes=("customers.Customer",),
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/customers/{{customer_id}}",
+        IDENTITY_CHANGE,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}",
+        lambda w, o: {"add_email": "added@kund.example"},
+        objects=CUSTOMERS,
+        writes=("customers.CustomerIdentity",),
+        label="add_email",
+    ),
+    Row(
+        "GET",
+        f"{V1}/customers/{{customer_id}}/suggestions",
+        CUSTOMER_READ,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}/suggestions",
+        objects=CUSTOMERS,
+    ),
+    Row(
+        "POST",
+        f"{V1}/customers/{{customer_id}}/suggestions/{{suggestion_id}}/confirm",
+        IDENTITY_CHANGE,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}/suggestions/{w.suggestions[o].pk}/confirm",
+        lambda w, o: {},
+        objects=SUGGESTIONS,
+        writes=("customers.CustomerIdentity", "customers.IdentitySuggestion"),
+    ),
+    Row(
+        "POST",
+        f"{V1}/customers/{{customer_id}}/suggestions/{{suggestion_id}}/dismiss",
+        CUSTOMER_EDIT,
+        lambda w, o: f"{V1}/customers/{cust(w, o)}/suggestions/{w.suggestions[o].pk}/dismiss",
+        lambda w, o: {},
+        objects=SUGGESTIONS,
+        writes=("customers.IdentitySuggestion",),
+    ),
+    # cases
+    Row("GET", f"{V1}/case-types", STAFF_ANY, lambda w, o: f"{V1}/case-types"),
+    Row("GET", f"{V1}/cases", STAFF_ANY, lambda w, o: f"{V1}/cases"),
+    Row(
+        "POST",
+        f"{V1}/cases",
+        WORK,
+        lambda w, o: f"{V1}/cases",
+        lambda w, o: {
+            "subject": "From the API",
+            "body": "Hello",
+            "customer": {"email": "api.person@kund.example", "name": "Api Person"},
+            "team": team_of(w, o) or None,
+        },
+        objects=(A, B, T),  # the team the case is filed for
+        ok=201,
+        writes=CASE_WRITES,
+    ),
+    Row("GET", f"{V1}/cases/{{reference}}", CASE_READ, lambda w, o: f"{V1}/cases/{ref(w, o)}", objects=CASES),
+    Row(
+        "PATCH",
+        f"{V1}/cases/{{reference}}",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}",
+        lambda w, o: {"priority": "high"},
+        objects=CASES,
+        writes=CASE_WRITES,
+    ),
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/messages",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/messages",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/messages",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/messages",
+        lambda w, o: {"body": "More from the customer."},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Message",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/replies",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/replies",
+        lambda w, o: {"body": "We are on it."},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Message", "outbox.OutboxMessage"),
+    ),
+    Row(
+        "GET", f"{V1}/cases/{{reference}}/notes", CASE_READ, lambda w, o: f"{V1}/cases/{ref(w, o)}/notes", objects=CASES
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/notes",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/notes",
+        lambda w, o: {"body": "Internal."},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Note",),
+    ),
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/events",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/events",
+        objects=CASES,
+    ),
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/promises",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/promises",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/promises",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/promises",
+        lambda w, o: {"due_at": future(), "customer_text": "By Friday."},
+        objects=CASES,
+        ok=201,
+        writes=("promises.Promise",),
+    ),
+    # calendars and SLA policies: every agent reads, admins write
+    Row("GET", f"{V1}/calendars", STAFF_ANY, lambda w, o: f"{V1}/calendars"),
+    Row(
+        "POST",
+        f"{V1}/calendars",
+        CONFIGURE,
+        lambda w, o: f"{V1}/calendars",
+        lambda w, o: {"name": "Weekend desk", "always_open": True},
+        ok=201,
+        writes=("promises.BusinessCalendar",),
+    ),
+    Row("GET", f"{V1}/calendars/{{calendar_id}}", STAFF_ANY, lambda w, o: f"{V1}/calendars/{w.calendar.pk}"),
+    Row(
+        "PATCH",
+        f"{V1}/calendars/{{calendar_id}}",
+        CONFIGURE,
+        lambda w, o: f"{V1}/calendars/{w.calendar.pk}",
+        lambda w, o: {"name": "Renamed calendar"},
+        writes=("promises.BusinessCalendar",),
+    ),
+    Row(
+        "GET",
+        f"{V1}/calendars/{{calendar_id}}/due",
+        STAFF_ANY,
+        lambda w, o: f"{V1}/calendars/{w.calendar.pk}/due?start=2026-06-18T16:45:00%2B02:00&minutes=60",
+    ),
+    Row("GET", f"{V1}/sla-policies", STAFF_ANY, lambda w, o: f"{V1}/sla-policies"),
+    Row(
+        "POST",
+        f"{V1}/sla-policies",
+        CONFIGURE,
+        lambda w, o: f"{V1}/sla-policies",
+        lambda w, o: {"name": "Gold", "tier": "A", "first_response_minutes": 60},
+        ok=201,
+        writes=("promises.SlaPolicy",),
+    ),
+    Row("GET", f"{V1}/sla-policies/{{policy_id}}", STAFF_ANY, lambda w, o: f"{V1}/sla-policies/{w.policy.pk}"),
+    Row(
+        "PATCH",
+        f"{V1}/sla-policies/{{policy_id}}",
+        CONFIGURE,
+        lambda w, o: f"{V1}/sla-policies/{w.policy.pk}",
+        lambda w, o: {"name": "Renamed policy"},
+        writes=("promises.SlaPolicy",),
+    ),
+    Row("GET", f"{V1}/promises/kept-rate", BOARD, lambda w, o: f"{V1}/promises/kept-rate?by=team"),
+    Row("GET", f"{V1}/promises/eta-held", BOARD, lambda w, o: f"{V1}/promises/eta-held"),
+    # channels
+    Row(
+        "POST",
+        f"{V1}/inbound/email",
+        CONFIGURE,
+        lambda w, o: f"{V1}/inbound/email?mailbox=support",
+        raw_email,
+        ok=201,
+        writes=("lofte_channels.InboundEmail", "cases.Case"),
+        body="raw",
+    ),
+    Row(
+        "POST",
+        f"{V1}/inbound/webhook/{{source}}",
+        SIGNED,
+        lambda w, o: f"{V1}/inbound/webhook/{w.webhook_source.name}",
+        lambda w, o: {"external_id": "x-1", "from": {"email": "alpha@kund.example"}, "text": "Hi"},
+        ok=401,
+        logs=("lofte_channels.WebhookRejection",),
+    ),
+    Row("GET", f"{V1}/sms/segments", STAFF_ANY, lambda w, o: f"{V1}/sms/segments?text=Hej"),
+    Row(
+        "POST",
+        f"{V1}/inbound/sms/{{provider}}/{{token}}",
+        SIGNED,
+        lambda w, o: f"{V1}/inbound/sms/46elks/forged",
+        lambda w, o: "from=%2B46701111111&to=%2B46812345678&message=Hej",
+        ok=404,  # no SMS provider is in use here: the same answer whoever asks
+        body="raw",
+        headers={"content_type": "application/x-www-form-urlencoded"},
+    ),
+    Row(
+        "POST",
+        f"{V1}/inbound/sms/{{provider}}/{{token}}/receipt",
+        SIGNED,
+        lambda w, o: f"{V1}/inbound/sms/46elks/forged/receipt",
+        lambda w, o: "id=s1&status=delivered",
+        ok=404,
+        body="raw",
+        headers={"content_type": "application/x-www-form-urlencoded"},
+    ),
+    # callbacks
+    Row("GET", f"{V1}/callbacks/slots", STAFF_ANY, lambda w, o: f"{V1}/callbacks/slots?team={w.team_a.pk}"),
+    Row("GET", f"{V1}/callbacks", STAFF_ANY, lambda w, o: f"{V1}/callbacks"),
+    Row(
+        "POST",
+        f"{V1}/callbacks",
+        CASE_WORK,
+        lambda w, o: f"{V1}/callbacks",
+        lambda w, o: {"team": w.team_a.pk, "slot_start": free_slot(w), "phone": "070-333 33 33", "case": ref(w, o)},
+        objects=CASES,
+        ok=201,
+        writes=("callbacks.Callback",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/callbacks/{{callback_id}}/attempts",
+        CASE_WORK,
+        lambda w, o: f"{V1}/callbacks/{w.callbacks[o].pk}/attempts",
+        lambda w, o: {"outcome": "no_answer"},
+        objects=CALLBACKS,
+        ok=201,
+        writes=("callbacks.CallbackAttempt",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/calls",
+        CASE_WORK,
+        lambda w, o: f"{V1}/calls",
+        lambda w, o: {"direction": "out", "number": "070-444 44 44", "outcome": "answered", "case": ref(w, o)},
+        objects=CASES,
+        ok=201,
+        writes=("callbacks.Call",),
+    ),
+    Row("GET", f"{V1}/callbacks/kept", BOARD, lambda w, o: f"{V1}/callbacks/kept"),
+]
+
+# The API's last router answers every address no router matched (any method, no authentication): a JSON 404.
+FALLBACK_ROUTE = f"{V1}/{{rest}}"
+API += [
+    Row(method, FALLBACK_ROUTE, PUBLIC, lambda w, o: f"{V1}/no/such/endpoint", lambda w, o: {}, ok=404)
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+]
+
+ROWS: list[Row] = PAGES + API
+
+
+def cases_for(row: Row) -> list[tuple[Row, str, str]]:
+    """Every (row, actor, object) the matrix checks."""
+    actors = (ANON, *STAFF)
+    return [(row, actor, obj) for actor in actors for obj in row.objects]
+
+
+def object_for(row: Row, actor: str, obj: str, w: World) -> str:
+    """OWN_OR_OTHER rows name the actor's own thing or another agent's."""
+    if obj == "own":
+        return actor if actor != ANON else AGENT_A
+    if obj == "other":
+        return _other(actor)
+    return obj
+
+
+def data_for(row: Row, w: World, actor: str, obj: str) -> Any:
+    if row.route == "/notifications/read":
+        owner = object_for(row, actor, obj, w)
+        return {"id": w.notifications[owner].pk, "next": "/notifications/"}
+    return row.data(w, obj) if row.data is not None else None
+
+
+def url_for(row: Row, w: World, actor: str, obj: str) -> str:
+    if row.objects == OWN_OR_OTHER:
+        obj = object_for(row, actor, obj, w)
+    return row.url(w, obj)
