@@ -78,6 +78,9 @@ class PolicyIn(Schema):
     resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
     resolution_calendar: int | None = None
     pause_statuses: list[str] = Field(default_factory=lambda: ["waiting_on_customer"])
+    wall_clock: bool = Field(
+        False, description="Times told to customers may fall outside the team's hours (off: moved into them)."
+    )
 
 
 class PolicyPatch(Schema):
@@ -99,8 +102,9 @@ class PolicyPatch(Schema):
     resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
     resolution_calendar: int | None = None
     pause_statuses: list[str] | None = None
+    wall_clock: bool | None = None
 
-    @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", mode="before")
+    @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", "wall_clock", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         # runs only for values the request gave: leaving a field out is fine, sending null is not
@@ -126,6 +130,7 @@ class PolicyOut(Schema):
     resolution_minutes: int | None
     resolution_calendar: int | None = Field(None, alias="resolution_calendar_id")
     pause_statuses: list[str]
+    wall_clock: bool
     created_at: datetime
     updated_at: datetime
 

@@ -53,7 +53,7 @@ def tick_scans(now: datetime) -> dict[str, QuerySet[Promise, int]]:
     runs by test_the_scans_are_the_ones_the_tick_runs)."""
     reminders = Promise.objects.filter(
         state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
-    )
+    ).filter(due_at__gt=now)
     breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
     escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
     return {
@@ -291,10 +291,16 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
     owner = AgentFactory(teams=[team])
 
     def seed(now: datetime, pending: int, due: int) -> None:
+        """`due` promises past their due time and `due` due within the hour (their reminder is due), among
+        `pending`."""
         Promise.objects.bulk_create(
             [
                 promise(now=now, due_in=timedelta(hours=2, minutes=i), owner=owner, team_id=team.pk)
-                for i in range(pending - due)
+                for i in range(pending - 2 * due)
+            ]
+            + [
+                promise(now=now, due_in=timedelta(minutes=30 + i), owner=None if i % 2 else owner, team_id=team.pk)
+                for i in range(due)
             ]
             + [
                 promise(now=now, due_in=-timedelta(minutes=1 + i), owner=None if i % 2 else owner, team_id=team.pk)
@@ -306,14 +312,16 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
     with CaptureQueriesContext(connection) as few:
         small = promises_tick(now=NOW)
 
-    # when: 20 due among 500 pending (a minute later, when the first 20 are not yet due for escalation)
+    # when: 20 due (and 20 to remind) among 500 pending (a minute later, when the first 20 are not yet due for
+    # escalation and the first reminders are sent)
     later = NOW + timedelta(minutes=1)
     seed(later, 500, 20)
     with CaptureQueriesContext(connection) as many:
         large = promises_tick(now=later)
 
     # then: the same work and the same queries; per scan: the scan, then per batch of claims the UPDATE,
-    # the claimed rows, the team leads (and their teams), the dedupe keys, the notifications, the emails
+    # the claimed rows, the teams' members, the teams of members and owners (for the access rule), the dedupe
+    # keys, the notifications, the emails
     assert (len(small.reminded), len(small.broken), len(small.escalated)) == (20, 20, 0)
     assert (len(large.reminded), len(large.broken), len(large.escalated)) == (20, 20, 0)
     assert statements(many) == statements(few)
