@@ -477,7 +477,7 @@ def _claimed(token: str) -> list[Promise]:
 
 
 def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
-    """Remind, break and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
+    """Break, remind and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
 
     Rows are claimed in batches by a conditional UPDATE that stamps this tick's
     token, so two workers ticking at once never handle the same promise twice.
@@ -486,7 +486,20 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
     top = len(settings.LOFTE_ESCALATION_LADDER)
 
-    # a promise already due gets no reminder: the breach goes out instead, in this same tick
+    # breaches first: the reminder scan that follows then never reads a promise that is already due
+    due_breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
+    for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
+        token = _token()
+        with transaction.atomic():
+            _claim(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
+                **broken_fields(now), tick_token=token
+            )
+            rows = _claimed(token)
+            _notify(rows, "broken", level=1, now=now)
+            promises_changed(rows)
+        result.broken += [p.pk for p in rows]
+
+    # then reminders for what is not due yet: a promise already due gets none (its breach went out above)
     due_reminders = Promise.objects.filter(
         state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
     ).filter(due_at__gt=now)
@@ -499,18 +512,6 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             rows = _claimed(token)
             _notify(rows, "reminder", level=0, now=now)
         result.reminded += [p.pk for p in rows]
-
-    due_breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
-    for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
-        token = _token()
-        with transaction.atomic():
-            _claim(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
-                **broken_fields(now), tick_token=token
-            )
-            rows = _claimed(token)
-            _notify(rows, "broken", level=1, now=now)
-            promises_changed(rows)
-        result.broken += [p.pk for p in rows]
 
     due_escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
     for batch in _batches(due_escalations.order_by("next_escalation_at").values_list("id", flat=True)[:limit]):
