@@ -8,7 +8,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.utils import formats
 
 from lofte.accounts.models import Agent
 
@@ -30,5 +29,5 @@ def reader_language(agent: Agent) -> str:
 
 
 def reader_time(agent: Agent, moment: datetime) -> str:
-    """A moment as the agent reads it: "2026-11-16 12:00" in their time zone."""
-    return str(formats.date_format(moment.astimezone(reader_zone(agent)), "Y-m-d H:i"))
+    """A moment as the agent reads it: "2026-11-16 12:00" in their time zone (digits only: no language needed)."""
+    return moment.astimezone(reader_zone(agent)).strftime("%Y-%m-%d %H:%M")

@@ -614,10 +614,22 @@ def _notify(promises: list[Promise], what: str, *, level: int, now: datetime) ->
     notify_many(items, now=now, email=True)
 
 
+_kind_labels: dict[tuple[str, str], str] = {}
+
+
+def _kind_label(kind: str, language: str) -> str:
+    """A kind's label in the active language (`language`), looked up once: a tick writes thousands of texts."""
+    label = _kind_labels.get((kind, language))
+    if label is None:
+        label = _kind_labels[(kind, language)] = str(PromiseKind(kind).label) if kind in PromiseKind.values else kind
+    return label
+
+
 def _promise_text(p: Promise, what: str, reference: str, *, reader: Agent) -> str:
     """The notification, in the reader's language, with the due time in the reader's time zone."""
-    with translation.override(reader_language(reader)):
-        kind = p.get_kind_display()
+    language = reader_language(reader)
+    with translation.override(language):
+        kind = _kind_label(p.kind, language)
         due = reader_time(reader, p.due_at)
         if what == "reminder":
             return _("Reminder: %(kind)s on %(ref)s is due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
