@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "lofte.webform",
     "lofte.portal",
     "lofte.callbacks",
+    "lofte.teams",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "lofte.notifications.context_processors.unread",
+                "lofte.accounts.context_processors.roles",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -151,6 +153,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- Login throttling (lofte/accounts/throttle.py, docs/decisions/0006-login-throttling.md) ----------------
+# Every password login (the login page, the admin's) goes through the throttled backend. The client is
+# REMOTE_ADDR (IPv6 by /64): a reverse proxy in front must set it to the client's address. Failures per account
+# and client within LOFTE_LOGIN_WINDOW_MINUTES: at the limit that client is locked out of that account for
+# LOFTE_LOGIN_LOCK_MINUTES. Failures per client across accounts (password spraying): at the limit the client is
+# locked out of every account as long. Failures per account across clients within
+# LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES: from the limit on, each failure makes the next attempt wait
+# LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS (a slow-down, not a lock-out). A browser that logged in to the account in the
+# last LOFTE_LOGIN_DEVICE_DAYS (a signed cookie) is held only by its own failures. API bearer tokens that fail, per
+# client within the window: at the limit that client's bad tokens get 429 for LOFTE_LOGIN_LOCK_MINUTES.
+AUTHENTICATION_BACKENDS = ["lofte.accounts.auth.ThrottledModelBackend"]
+LOFTE_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_ACCOUNT_AND_CLIENT", "5"))
+LOFTE_LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_CLIENT", "20"))
+LOFTE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOFTE_LOGIN_FAILURES_PER_ACCOUNT", "20"))
+LOFTE_LOGIN_WINDOW_MINUTES = int(os.environ.get("LOFTE_LOGIN_WINDOW_MINUTES", "15"))
+LOFTE_LOGIN_LOCK_MINUTES = int(os.environ.get("LOFTE_LOGIN_LOCK_MINUTES", "15"))
+LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES = int(os.environ.get("LOFTE_LOGIN_ACCOUNT_WINDOW_MINUTES", "60"))
+LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS = int(os.environ.get("LOFTE_LOGIN_ACCOUNT_DELAY_SECONDS", "60"))
+LOFTE_LOGIN_DEVICE_DAYS = int(os.environ.get("LOFTE_LOGIN_DEVICE_DAYS", "180"))
+LOFTE_API_TOKEN_FAILURES_PER_CLIENT = int(os.environ.get("LOFTE_API_TOKEN_FAILURES_PER_CLIENT", "20"))
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -179,6 +202,33 @@ STORAGES = {
 # Serve static files from the finders too, so `lofte run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Content-Security-Policy (Django's own middleware; lofte/core/csp.py) ---
+# One policy on every response: scripts, styles, images, connections (websockets to this host included)
+# and form targets from this site only, no plugins, no <base>, no framing. No page has an inline script,
+# style or event handler; htmx runs without eval and without its injected <style> (the htmx-config meta
+# in templates/base.html). A nonce is added to a header only when a page renders one ({% csp_nonce_attr %}):
+# Django's admin does, for its one inline <style>. The embeddable contact form replaces frame-ancestors
+# with LOFTE_CONTACT_FRAME_ANCESTORS (lofte/webform/views.py); downloads get a sandbox of their own.
+# SECURE_CSP_REPORT_ONLY (the same mapping) would report instead of enforce, e.g. while trying a change.
+from django.utils.csp import CSP  # noqa: E402 (kept with the block it serves)
+
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")  # type: ignore[index]
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # --- Tasks ----------------------------------------------------------------
 # django.tasks with the database backend, run by `lofte worker`; periodic
@@ -242,6 +292,12 @@ LOFTE_INBOX_PAGE_SIZE = 25
 LOFTE_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LOFTE_OUTBOX_MAX_ATTEMPTS", "8"))
 LOFTE_OUTBOX_LEASE_SECONDS = int(os.environ.get("LOFTE_OUTBOX_LEASE_SECONDS", "120"))
 LOFTE_PHONE_REGION = os.environ.get("LOFTE_PHONE_REGION", "SE")
+# The language Lofte writes to a customer in when nothing better is known (not the customer's, not the form's,
+# not the mailbox's, not their number's country): by default the language of LOFTE_PHONE_REGION's country.
+_REGION_LANGUAGES = {"SE": "sv", "FI": "fi", "DK": "da", "NO": "nb"}
+LOFTE_CUSTOMER_LANGUAGE = os.environ.get(
+    "LOFTE_CUSTOMER_LANGUAGE", _REGION_LANGUAGES.get(LOFTE_PHONE_REGION.upper(), "en")
+)
 
 LOGGING = {
     "version": 1,
@@ -301,7 +357,13 @@ LOFTE_CONTACT_PRIVACY_TEXT = os.environ.get("LOFTE_CONTACT_PRIVACY_TEXT") or _(
 LOFTE_PORTAL_LINK_MINUTES = int(os.environ.get("LOFTE_PORTAL_LINK_MINUTES", "30"))
 LOFTE_PORTAL_SESSION_HOURS = int(os.environ.get("LOFTE_PORTAL_SESSION_HOURS", "12"))
 LOFTE_PORTAL_REOPEN_DAYS = int(os.environ.get("LOFTE_PORTAL_REOPEN_DAYS", "14"))
+# Links per address: LINKS_PER_ADDRESS_PER_HOUR for each client (IP, IPv6 /64), so a stranger cannot use up the
+# customer's own; LINKS_PER_ADDRESS_TOTAL_PER_HOUR in all, against mail floods. Over either, nothing is sent and
+# the answer is the same.
 LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR", "5"))
+LOFTE_PORTAL_LINKS_PER_ADDRESS_TOTAL_PER_HOUR = int(
+    os.environ.get("LOFTE_PORTAL_LINKS_PER_ADDRESS_TOTAL_PER_HOUR", "20")
+)
 LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR", "30"))
 LOFTE_PORTAL_MESSAGES_PER_HOUR = int(os.environ.get("LOFTE_PORTAL_MESSAGES_PER_HOUR", "30"))
 LOFTE_PORTAL_ALLOWED_TYPES = env_list(
@@ -326,7 +388,13 @@ LOFTE_ETA_QUANTILE = float(os.environ.get("LOFTE_ETA_QUANTILE", "0.8"))
 LOFTE_ETA_WINDOW_DAYS = int(os.environ.get("LOFTE_ETA_WINDOW_DAYS", "30"))
 LOFTE_ETA_MIN_SAMPLES = int(os.environ.get("LOFTE_ETA_MIN_SAMPLES", "30"))
 LOFTE_ETA_DEFAULT_MINUTES = int(os.environ.get("LOFTE_ETA_DEFAULT_MINUTES", "480"))
-LOFTE_BASE_URL = os.environ.get("LOFTE_BASE_URL", "http://localhost:8000")
+# The public address of this Lofte: every link in what it sends (portal links, acknowledgements, notification
+# emails, SMS receipt URLs) starts with it, and nothing else makes such links. Production sets it
+# (https://help.example.se). Unset: http://localhost:<PORT>, PORT being the port `lofte start --port N` serves
+# on (it passes PORT and LOFTE_BASE_URL to the web server and the worker it starts), else 8000.
+LOFTE_BASE_URL = (
+    os.environ.get("LOFTE_BASE_URL", "").strip() or f"http://localhost:{os.environ.get('PORT', '').strip() or 8000}"
+).rstrip("/")
 
 # Signed inbound webhooks (POST /api/v1/inbound/webhook/<source>, lofte/channels/webhooks/): the largest body
 # accepted (larger: 413 too_large; the view reads only its first 2 KB), how far X-Lofte-Timestamp may be from
@@ -349,13 +417,17 @@ LOFTE_CALLBACK_RATE_PER_IP = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_IP", "1
 LOFTE_CALLBACK_RATE_PER_NUMBER = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_NUMBER", "3"))
 
 # --- SMS (lofte/channels/sms) -------------------------------------------------
-# The provider: "" (no SMS: replies go by email), "console" (JSON lines in LOFTE_SMS_FILE_PATH, for development)
-# or "46elks". LOFTE_SMS_FROM is the sender (a number in E.164, or up to 11 letters and digits; customers can
-# only answer a number). Provider webhooks (inbound SMS and delivery reports) are accepted at
+# The provider: "console" (the default: each SMS is a JSON line in LOFTE_SMS_FILE_PATH, var/sent-sms, and
+# nothing leaves the machine, so `make run` shows every SMS Lofte sends), "46elks", or "none" (or empty: no SMS;
+# replies and confirmations go by email, and customers with only a phone number get none). LOFTE_SMS_FROM is
+# the sender (a number in E.164, or up to 11 letters and digits; customers can only answer a number). Provider
+# webhooks (inbound SMS and delivery reports) are accepted at
 # /api/v1/inbound/sms/<provider>/<LOFTE_SMS_WEBHOOK_TOKEN>[/receipt], and only from LOFTE_SMS_ALLOWED_IPS
 # (addresses or networks) when that is set; without a token they are refused. Receipt URLs given to the provider
 # start with LOFTE_BASE_URL.
-LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "")
+LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "console").strip().lower()
+if LOFTE_SMS_PROVIDER == "none":
+    LOFTE_SMS_PROVIDER = ""
 LOFTE_SMS_FROM = os.environ.get("LOFTE_SMS_FROM", "")
 LOFTE_SMS_WEBHOOK_TOKEN = os.environ.get("LOFTE_SMS_WEBHOOK_TOKEN", "")
 LOFTE_SMS_ALLOWED_IPS = env_list("LOFTE_SMS_ALLOWED_IPS", [])

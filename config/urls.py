@@ -31,8 +31,15 @@ urlpatterns = [
     path("", include("lofte.webform.urls")),
     path("portal/", include("lofte.portal.urls")),
     path("", include("lofte.callbacks.urls")),
+    path("", include("lofte.teams.urls")),
     path("", include("lofte.channels.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+# Error pages in the site's layout and the reader's language (used with DEBUG off; lofte/core/views.py).
+handler400 = "lofte.core.views.bad_request"
+handler403 = "lofte.core.views.permission_denied"
+handler404 = "lofte.core.views.page_not_found"
+handler500 = "lofte.core.views.server_error"

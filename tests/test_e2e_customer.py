@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from lofte.accounts.tests.factories import AgentFactory, TeamFactory
@@ -32,7 +33,9 @@ def smtp(settings) -> Iterator[Recorder]:
 
 
 def worker_runs() -> None:
-    """What `lofte worker` does every few seconds: acknowledge new cases, deliver the outbox."""
+    """What `lofte worker` does every few seconds: run the queued tasks (a portal link is looked up and sent
+    there), acknowledge new cases, deliver the outbox."""
+    call_command("worker", "--once", "--no-schedule", verbosity=0)
     acknowledge_new_cases(now=clock.now())
     outbox_deliver_due()
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lofte.core.validation import validate_time_zone
+
 
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
@@ -66,7 +68,9 @@ class Agent(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))
     language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("Empty: the browser's."))
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, help_text=_("Empty: the site's."))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty: the site's."), validators=[validate_time_zone]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 

@@ -8,12 +8,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, ApiToken, Role, Team
 from lofte.core import clock
 from lofte.core.errors import NotFound, ValidationFailed
+from lofte.core.validation import check_language, check_time_zone
 
 TOKEN_PREFIX = "lofte"  # noqa: S105 - a marker, not a secret
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -26,6 +29,21 @@ def team_create(*, name: str, email: str = "") -> Team:
     if Team.objects.filter(name__iexact=name).exists():
         raise ValidationFailed(_("A team named '%(name)s' already exists.") % {"name": name}, field="name")
     return Team.objects.create(name=name, email=email)
+
+
+def team_update(*, team: Team, email: str) -> Team:
+    """A team's own settings that its leads may change: the address replies are sent from."""
+    email = (email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(
+                _("'%(value)s' is not a valid email address.") % {"value": email[:254]}, field="email"
+            ) from exc
+    team.email = email
+    team.save(update_fields=["email"])
+    return team
 
 
 @transaction.atomic
@@ -113,7 +131,9 @@ def api_token_authenticate(*, secret: str) -> Agent | None:
 
 
 def agent_update_preferences(*, agent: Agent, name: str, language: str, time_zone: str) -> Agent:
-    agent.name = name.strip()
+    language = check_language(language)
+    time_zone = check_time_zone(time_zone)
+    agent.name = name.strip()[:150]
     agent.language = language
     agent.time_zone = time_zone
     agent.save(update_fields=["name", "language", "time_zone"])

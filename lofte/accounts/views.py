@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lofte.accounts import throttle
+from lofte.accounts.auth import request_login_attempt
 from lofte.accounts.forms import EmailLoginForm, PreferencesForm, TokenForm
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import api_token_list_for_agent
@@ -18,9 +24,54 @@ from lofte.core.errors import DomainError
 
 
 class LoginView(auth_views.LoginView):
+    """The login page. A throttled attempt (lofte.accounts.throttle) is answered 429 with the wait, in the
+    reader's language, and Retry-After, before the password is looked at; so is the failure that reached a
+    limit. The page is the same whether the account exists and whether the password was right. A successful
+    login gives the browser a device cookie: its later attempts on this account are held only by its own
+    failures."""
+
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = throttle.login_throttle(attempt=self._attempt())
+        if wait is not None:
+            return self._throttled(wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
+        wait = throttle.login_throttle(attempt=self._attempt())  # this failure may have reached a limit
+        if wait is not None:
+            return self._throttled(wait)
+        return super().form_invalid(form)
+
+    def form_valid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        response.set_cookie(
+            throttle.DEVICE_COOKIE,
+            throttle.device_cookie_value(username=form.cleaned_data["username"]),
+            max_age=settings.LOFTE_LOGIN_DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+
+    def _attempt(self) -> throttle.LoginAttempt:
+        return request_login_attempt(self.request, self.request.POST.get("username", ""))
+
+    def _throttled(self, wait: throttle.Throttle) -> HttpResponse:
+        # An unbound form: validating the bound one would try the password.
+        form = self.form_class(request=self.request, initial={"username": self.request.POST.get("username", "")})
+        message = ngettext(
+            "Too many requests: please try again in %(minutes)d minute.",
+            "Too many requests: please try again in %(minutes)d minutes.",
+            wait.minutes,
+        ) % {"minutes": wait.minutes}
+        response = self.render_to_response(self.get_context_data(form=form, throttle_message=message), status=429)
+        response["Retry-After"] = str(wait.retry_after)
+        return response
 
 
 @login_required

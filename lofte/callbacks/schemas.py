@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
+
+from lofte.core.schemas import Id, InSchema, Moment
+
+# How far ahead the free slots are listed, and how far back the kept-on-time counts go.
+SLOTS_DAYS_MAX = 31  # lofte.callbacks.selectors.MAX_DAYS
+KEPT_DAYS_MAX = 366
 
 
 class SlotOut(Schema):
@@ -13,9 +20,9 @@ class SlotOut(Schema):
     free: int
 
 
-class CallbackIn(Schema):
-    team: int
-    slot_start: datetime
+class CallbackIn(InSchema):
+    team: Id
+    slot_start: Moment = Field(..., description="The start of a free slot, as GET /callbacks/slots lists them.")
     phone: str = Field(..., max_length=40)
     name: str = Field("", max_length=200)
     case: str | None = Field(None, max_length=32, description="An existing case's reference; empty opens a case.")
@@ -45,8 +52,8 @@ class SlotFullOut(Schema):
     next_slots: list[SlotOut]
 
 
-class AttemptIn(Schema):
-    outcome: str = Field(..., description="reached, no_answer, busy, wrong_number or voicemail")
+class AttemptIn(InSchema):
+    outcome: Literal["reached", "no_answer", "busy", "wrong_number", "voicemail"]
     note: str = Field("", max_length=5000)
 
 
@@ -58,13 +65,13 @@ class AttemptOut(Schema):
     callback: CallbackOut
 
 
-class CallIn(Schema):
+class CallIn(InSchema):
     case: str | None = Field(None, max_length=32, description="The case's reference; empty opens a phone case.")
-    direction: str = Field(..., description="in or out")
+    direction: Literal["in", "out"]
     number: str = Field(..., max_length=40)
     duration_seconds: int = Field(0, ge=0, le=86400)
     notes: str = Field("", max_length=20000)
-    outcome: str = Field(..., description="answered, no_answer, busy, wrong_number or voicemail")
+    outcome: Literal["answered", "no_answer", "busy", "wrong_number", "voicemail"]
     acknowledge: bool = Field(
         False, description="The caller agreed to get the new case's acknowledgement by SMS or email."
     )

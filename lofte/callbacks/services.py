@@ -41,19 +41,20 @@ from lofte.callbacks.models import (
 )
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
 from lofte.cases.acknowledgements import acknowledge_case
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, Channel, Message
-from lofte.cases.services import case_create, case_promises_record, case_send_automatic
+from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
-from lofte.customers.identities import format_phone, normalise
-from lofte.customers.models import Customer, IdentityKind
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.identities import format_phone, language_for_phone, normalise
+from lofte.customers.models import Customer, IdentityKind, Proof
+from lofte.customers.services import Identifier
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import services as promises
 from lofte.promises.business_time import Schedule, add_business_time, business_time_between, next_open
 from lofte.promises.calendars import schedule_for
 from lofte.promises.live import promises_changed
-from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
+from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState
 
 NEXT_SLOTS = 5
 FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL)
@@ -248,7 +249,6 @@ def _book(
     end = start + timedelta(minutes=capacity.slot_minutes)
     zone = capacity.calendar.time_zone
     if case is None:
-        customer = customer_match_or_create(phone=number, name=name, language=language).customer
         local = start.astimezone(ZoneInfo(zone))
         body = _("Callback requested to %(phone)s on %(day)s between %(start)s and %(end)s.") % {
             "phone": format_phone(number),
@@ -256,16 +256,22 @@ def _book(
             "start": local.strftime("%H:%M"),
             "end": end.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
         }
-        case = case_create(
-            customer=customer,
-            subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
-            body=body,
-            channel=Channel.PHONE,
-            team=team,
-            sender=number,
-            language=language,
-            actor=actor,
-        )
+        # the number is typed (by the customer on /callback, or by an agent for them): a claim, which finds
+        # a customer but joins none (the identity rule, lofte.customers.services)
+        case = intake_receive(
+            contact=Contact(
+                channel=Channel.PHONE,
+                body=body,
+                identifiers=[Identifier(kind=IdentityKind.PHONE, value=number, field="number")],
+                name=name,
+                subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
+                language=language,
+                language_hint=language_for_phone(number),
+                sender=number,
+                team=team,
+                actor=actor,
+            )
+        ).case
     elif case.status == "closed":
         raise ValidationFailed(_("The case is closed; book the callback on a new case."), field="case")
     customer = case.customer
@@ -444,19 +450,22 @@ def call_log(
     now = clock.now()
     opened = case is None
     if case is None:
-        customer = customer_match_or_create(phone=clean).customer
         what = _("Inbound call from %(phone)s") if direction == CallDirection.IN else _("Call to %(phone)s")
         subject = what % {"phone": format_phone(clean)}
-        case = case_create(
-            customer=customer,
-            subject=subject,
-            body=notes or subject,
-            channel=Channel.PHONE,
-            team=agent.teams.order_by("name").first(),
-            assignee=agent,
-            sender=clean,
-            actor=agent,
-        )
+        # a call came from (or was answered at) the number: proven, as a message from it would be
+        case = intake_receive(
+            contact=Contact(
+                channel=Channel.PHONE,
+                body=notes or subject,
+                identifiers=[Identifier(kind=IdentityKind.PHONE, value=clean, proof=Proof.MESSAGE, field="number")],
+                subject=subject,
+                language_hint=language_for_phone(clean),
+                sender=clean,
+                team=agent.teams.order_by("name").first(),
+                assignee=agent,
+                actor=agent,
+            )
+        ).case
     call = Call.objects.create(
         case=case,
         agent=agent,
@@ -506,3 +515,23 @@ def call_log(
         case.updated_at = now
         case.save(update_fields=["updated_at"])
     return CallLogged(call=call, case=case, kept=kept)
+
+
+# --- capacity ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def callback_capacity_set(
+    *, team: Team, per_slot: int, slot_minutes: int, calendar: BusinessCalendar, is_active: bool
+) -> CallbackCapacity:
+    """How many callbacks the team can make per slot, how long a slot is, on which business calendar, and
+    whether /callback offers them. Bookings already made stay as they are."""
+    if not 1 <= per_slot <= 100:
+        raise ValidationFailed(_("Callbacks per slot is between 1 and 100."), field="per_slot")
+    if not 5 <= slot_minutes <= 240:
+        raise ValidationFailed(_("A slot is between 5 and 240 minutes long."), field="slot_minutes")
+    capacity, _created = CallbackCapacity.objects.update_or_create(
+        team=team,
+        defaults={"per_slot": per_slot, "slot_minutes": slot_minutes, "calendar": calendar, "is_active": is_active},
+    )
+    return capacity

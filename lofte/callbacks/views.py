@@ -14,7 +14,6 @@ per team, and forms to book a callback and log a call.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 from datetime import timedelta
 from decimal import Decimal
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.callbacks import selectors, services
 from lofte.callbacks.forms import AgentBookForm, AttemptForm, CallbackRequestForm, CallForm
@@ -42,7 +42,7 @@ from lofte.callbacks.models import Outcome, Source
 from lofte.cases.selectors import case_get_for_agent
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
-from lofte.core.ratelimit import RateResult, ratelimit_hit
+from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.identities import normalise
 from lofte.customers.models import IdentityKind
 
@@ -137,13 +137,7 @@ def _render_request(
 
 def _client_key(request: HttpRequest) -> str:
     """The client address, or for IPv6 its /64 (one household or host), as the contact form counts it."""
-    try:
-        address = ipaddress.ip_address((request.META.get("REMOTE_ADDR") or "").strip())
-    except ValueError:
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+    return client_key(request.META.get("REMOTE_ADDR") or "")
 
 
 def _too_many(request: HttpRequest, team: Team | None, form: CallbackRequestForm, language: str, result: RateResult):  # type: ignore[no-untyped-def]
@@ -269,6 +263,7 @@ def attempt(request: HttpRequest, callback_id: int) -> HttpResponse:
         messages.error(request, _("Choose what happened."))
         return redirect("callbacks:queue")
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         services.callback_attempt_log(
             callback=callback, agent=agent, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
         )
@@ -291,6 +286,7 @@ def book(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("callbacks:queue")
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         team_id = form.cleaned_data["team"]
         team = next((t for t in selectors.callback_teams() if t.pk == team_id), None)
         if team is None:
@@ -336,6 +332,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     back = _safe_next(request, data["next"], fallback)
     try:
+        access.require(agent, access.Perm.CASE_WORK)
         case = case_get_for_agent(agent=agent, reference=data["case"].strip()) if data["case"] else None
         minutes: Decimal | None = data["duration_minutes"]
         logged = services.call_log(

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import agent_get_active, team_get
 from lofte.cases import selectors, services
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, CaseType
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
@@ -22,9 +23,16 @@ from lofte.cases.schemas import (
     MessageOut,
     NoteIn,
     NoteOut,
+    Reference,
     ReplyIn,
+    StatusFilter,
+    TagName,
 )
-from lofte.customers.services import customer_match_or_create
+from lofte.core.errors import Conflict, NotFound
+from lofte.core.schemas import ErrorOut, Id, InSchema
+from lofte.customers.models import IdentityKind
+from lofte.customers.schemas import CURSOR_MAX, PAGE_MAX, SEARCH_MAX
+from lofte.customers.services import identifier
 from lofte.promises.schemas import PromiseIn, PromiseOut
 
 router = Router(tags=["cases"])
@@ -46,19 +54,27 @@ def _case_type(case_type_id: int | None) -> CaseType | None:
     return None if case_type_id is None else selectors.case_type_get_active(case_type_id=case_type_id)
 
 
-class CaseListQuery(Schema):
-    view: str = "all"
-    status: list[str] = ["active"]
-    team: int | None = None
-    assignee: str = ""
-    channel: str = ""
-    case_type: int | None = None
-    tag: str = ""
-    q: str = ""
-    sort: str = selectors.DEFAULT_SORT
-    customer: int | None = None
-    cursor: str | None = None
-    limit: int = 25
+class CaseListQuery(InSchema):
+    view: Literal["mine", "all", "unassigned"] = Field(
+        "all", description="mine: assigned to you, or nobody's in your teams or in no team."
+    )
+    status: list[StatusFilter] = Field(
+        ["active"], description="Any of these; active is every status but solved and closed."
+    )
+    team: Id | None = None
+    assignee: str = Field(
+        "", pattern=r"^(me|none|[1-9][0-9]{0,17})?$", description="me, none (unassigned) or an agent's id."
+    )
+    channel: Literal["", "email", "web", "chat", "sms", "phone", "api", "webhook"] = ""
+    case_type: Id | None = None
+    tag: TagName = ""
+    q: str = Field("", max_length=SEARCH_MAX, description="A reference, part of a subject or name, or an identity.")
+    sort: Literal["-updated_at", "updated_at", "-created_at", "created_at", "next_due_at", "-priority"] = (
+        selectors.DEFAULT_SORT  # type: ignore[assignment]
+    )
+    customer: Id | None = None
+    cursor: str | None = Field(None, max_length=CURSOR_MAX, description="next_cursor of the page before.")
+    limit: int = Field(25, ge=1, le=PAGE_MAX)
 
 
 @router.get("/case-types", response=list[CaseTypeOut], summary="List active case types")
@@ -66,7 +82,7 @@ def list_case_types(request: HttpRequest) -> object:
     return selectors.case_type_list()
 
 
-@router.get("/cases", response=CasePage, summary="List cases with the inbox's filters (keyset pages)")
+@router.get("/cases", response={200: CasePage}, summary="List cases with the inbox's filters (keyset pages)")
 def list_cases(request: HttpRequest, filters: Query[CaseListQuery]) -> object:
     args = filters.model_dump()
     cursor, limit = args.pop("cursor"), args.pop("limit")
@@ -91,42 +107,73 @@ class _Detail(CaseDetailOut):
         return list(obj.messages_list)
 
 
-@router.post("/cases", response={201: _Detail}, summary="Create a case with its first message")
+@router.post(
+    "/cases",
+    response={201: _Detail, 200: _Detail, 404: ErrorOut, 409: ErrorOut},
+    summary="Create a case with its first message",
+    description=(
+        "The customer is found by the email address or phone number given, or created. What an API client "
+        "passes is a claim, not a proof: an address that is new is never added to a customer who already "
+        "exists (it becomes a suggestion an agent can confirm on the customer's page). `external_id` is "
+        "unique among this API's messages: sending the same one again answers 200 with the case it created "
+        "(409 when that case is one you cannot see). 404 when the team, assignee or case type given does not "
+        "exist (or is inactive)."
+    ),
+)
 def create_case(request: HttpRequest, data: CaseIn) -> object:
     agent = _agent(request)
-    with transaction.atomic():
-        match = customer_match_or_create(
-            email=data.customer.email, phone=data.customer.phone, name=data.customer.name, language=data.language
-        )
-        case = services.case_create(
-            customer=match.customer,
-            subject=data.subject,
-            body=data.body,
+    access.require(agent, access.Perm.CASE_WORK)
+    given = [
+        identifier(kind, value, field=f"customer.{kind}")
+        for kind, value in ((IdentityKind.EMAIL, data.customer.email), (IdentityKind.PHONE, data.customer.phone))
+        if value
+    ]
+    received = intake_receive(
+        contact=Contact(
             channel=data.channel,
+            body=data.body,
+            identifiers=given,
+            name=data.customer.name,
+            subject=data.subject,
+            language=data.language,
+            sender=data.sender or data.customer.email or data.customer.phone or "",
+            source="api",
+            external_id=data.external_id,
             case_type=_case_type(data.case_type),
             priority=PRIORITY_BY_NAME[data.priority] if data.priority else None,
             team=_team(data.team),
             assignee=_assignee(data.assignee),
             tags=data.tags,
-            language=data.language,
-            sender=data.sender or data.customer.email or data.customer.phone or "",
-            external_id=data.external_id,
             actor=agent,
         )
+    )
+    if received.outcome == "duplicate":
+        # the same external id again: the case it made, if this agent may see it (else nothing about it)
+        try:
+            return Status(200, _detail(agent, received.case.reference))
+        except NotFound:
+            raise Conflict("external_id was already used for a case you cannot see.", field="external_id") from None
     # The case as written, not read again through the access check: an agent may file a case
     # for a team they are not on, and must still get it back.
-    return Status(201, _with_messages(case))
+    return Status(201, _with_messages(received.case))
 
 
-@router.get("/cases/{reference}", response=_Detail, summary="Get a case with its messages")
-def get_case(request: HttpRequest, reference: str) -> object:
+@router.get("/cases/{reference}", response={200: _Detail, 404: ErrorOut}, summary="Get a case with its messages")
+def get_case(request: HttpRequest, reference: Reference) -> object:
     return _detail(_agent(request), reference)
 
 
-@router.patch("/cases/{reference}", response=_Detail, summary="Change status, priority, team, assignee, type, tags")
-def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> object:
+@router.patch(
+    "/cases/{reference}",
+    response={200: _Detail, 404: ErrorOut, 409: ErrorOut},
+    summary="Change status, priority, team, assignee, type, tags",
+    description="Only the fields given are changed; `{}` changes nothing and answers the case. A status change the "
+    "transition table does not allow is 409 invalid_transition; an unknown team, assignee or case type is 404.",
+)
+def update_case(request: HttpRequest, reference: Reference, data: CaseUpdateIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     given = data.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     if "subject" in given:
@@ -149,65 +196,82 @@ def update_case(request: HttpRequest, reference: str, data: CaseUpdateIn) -> obj
     return _with_messages(case)
 
 
-@router.get("/cases/{reference}/messages", response=list[MessageOut], summary="List a case's messages")
-def list_messages(request: HttpRequest, reference: str) -> object:
+@router.get(
+    "/cases/{reference}/messages", response={200: list[MessageOut], 404: ErrorOut}, summary="List a case's messages"
+)
+def list_messages(request: HttpRequest, reference: Reference) -> object:
     case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
     return selectors.case_messages(case=case)
 
 
-@router.post("/cases/{reference}/messages", response={201: MessageOut}, summary="Add an inbound message")
-def add_inbound(request: HttpRequest, reference: str, data: InboundIn) -> object:
+@router.post("/cases/{reference}/messages", response={201: MessageOut, 404: ErrorOut}, summary="Add an inbound message")
+def add_inbound(request: HttpRequest, reference: Reference, data: InboundIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
-    message = services.case_add_inbound(
-        case=case,
-        body=data.body,
-        channel=data.channel,
-        sender=data.sender,
-        subject=data.subject,
-        external_id=data.external_id,
-        actor=agent,
+    access.require(agent, access.Perm.CASE_WORK)
+    received = intake_receive(
+        contact=Contact(
+            channel=data.channel,
+            body=data.body,
+            customer=case.customer,
+            thread=case,
+            sender=data.sender,
+            subject=data.subject,
+            source="api",
+            external_id=data.external_id,
+            actor=agent,
+        )
     )
-    return Status(201, message)
+    return Status(201, received.message)
 
 
-@router.post("/cases/{reference}/replies", response={201: MessageOut}, summary="Send a reply to the customer")
-def send_reply(request: HttpRequest, reference: str, data: ReplyIn) -> object:
+@router.post(
+    "/cases/{reference}/replies",
+    response={201: MessageOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Send a reply to the customer",
+    description="A status the transition table does not allow after the reply is 409 invalid_transition.",
+)
+def send_reply(request: HttpRequest, reference: Reference, data: ReplyIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     message = services.case_reply(case=case, author=agent, body=data.body, status=data.status)
     return Status(201, message)
 
 
-@router.get("/cases/{reference}/notes", response=list[NoteOut], summary="List internal notes")
-def list_notes(request: HttpRequest, reference: str) -> object:
+@router.get("/cases/{reference}/notes", response={200: list[NoteOut], 404: ErrorOut}, summary="List internal notes")
+def list_notes(request: HttpRequest, reference: Reference) -> object:
     case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
     return selectors.case_notes(case=case)
 
 
-@router.post("/cases/{reference}/notes", response={201: NoteOut}, summary="Add an internal note")
-def add_note(request: HttpRequest, reference: str, data: NoteIn) -> object:
+@router.post("/cases/{reference}/notes", response={201: NoteOut, 404: ErrorOut}, summary="Add an internal note")
+def add_note(request: HttpRequest, reference: Reference, data: NoteIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     return Status(201, services.case_note_add(case=case, author=agent, body=data.body))
 
 
-@router.get("/cases/{reference}/events", response=list[EventOut], summary="The case's timeline")
-def list_events(request: HttpRequest, reference: str) -> list[CaseEvent]:
+@router.get("/cases/{reference}/events", response={200: list[EventOut], 404: ErrorOut}, summary="The case's timeline")
+def list_events(request: HttpRequest, reference: Reference) -> list[CaseEvent]:
     case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
     return selectors.case_timeline(case=case)
 
 
-@router.get("/cases/{reference}/promises", response=list[PromiseOut], summary="A case's promises")
-def list_promises(request: HttpRequest, reference: str) -> object:
+@router.get("/cases/{reference}/promises", response={200: list[PromiseOut], 404: ErrorOut}, summary="A case's promises")
+def list_promises(request: HttpRequest, reference: Reference) -> object:
     case = selectors.case_get_for_agent(agent=_agent(request), reference=reference)
     return selectors.case_promises(case=case)
 
 
-@router.post("/cases/{reference}/promises", response={201: PromiseOut}, summary="Make a promise on a case")
-def make_promise(request: HttpRequest, reference: str, data: PromiseIn) -> object:
+@router.post(
+    "/cases/{reference}/promises", response={201: PromiseOut, 404: ErrorOut}, summary="Make a promise on a case"
+)
+def make_promise(request: HttpRequest, reference: Reference, data: PromiseIn) -> object:
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     promise = services.case_promise_make(
         case=case, author=agent, due_at=data.due_at, customer_text=data.customer_text, kind=data.kind
     )

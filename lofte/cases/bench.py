@@ -58,7 +58,7 @@ from lofte.cases.models import (
     Tag,
 )
 from lofte.core.bench import bench_database
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Organisation, Tier
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Organisation, Proof, Tier
 from lofte.outbox.models import OutboxMessage, OutboxState
 
 Progress = Callable[[str], None]
@@ -564,18 +564,26 @@ def _seed_people(*, customers: int, now: datetime) -> _People:
                 w.dt(created),
             )
         )
-        identity_rows.append((identity_id, customer_id, IdentityKind.EMAIL, email, True, w.dt(created)))
+        identity_rows.append(
+            (identity_id, customer_id, IdentityKind.EMAIL, email, True, w.dt(created), w.dt(created), Proof.MESSAGE)
+        )
         identity_id += 1
         if i % 2 == 0:
             phone = f"+4670{1000000 + i:07d}"
-            identity_rows.append((identity_id, customer_id, IdentityKind.PHONE, phone, True, w.dt(created)))
+            identity_rows.append(
+                (identity_id, customer_id, IdentityKind.PHONE, phone, True, w.dt(created), w.dt(created), Proof.MESSAGE)
+            )
             identity_id += 1
         people.append((customer_id, email, name, language))
         customer_id += 1
     with transaction.atomic():
         fields = ["id", "name", "organisation", "tier", "language", "time_zone", "notes", "created_at", "updated_at"]
         w.insert(Customer, fields, customer_rows)
-        w.insert(CustomerIdentity, ["id", "customer", "kind", "value", "is_primary", "created_at"], identity_rows)
+        w.insert(
+            CustomerIdentity,
+            ["id", "customer", "kind", "value", "is_primary", "created_at", "proven_at", "proof"],
+            identity_rows,
+        )
     return _People(
         teams=teams,
         agents=[(a, list(a.teams.values_list("id", flat=True))) for a in agents],

@@ -1,8 +1,9 @@
 """How a reply reaches the customer: which transport, which address, what payload.
 
 A reply goes out on the case's channel when that channel can carry one;
-channels without an outbound transport of their own (web form, phone, API)
-answer by email, the address customers leave there.
+channels without an outbound transport of their own (web form, phone, API,
+webhooks) answer by email, the address customers leave there, else by SMS to
+their number (a contact that left only a number).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from lofte.customers.models import CustomerIdentity, IdentityKind
 # channel of the case -> transports to try, in order
 ROUTES: dict[str, list[str]] = {
     Channel.EMAIL: [Channel.EMAIL],
-    Channel.WEB: [Channel.EMAIL],
-    Channel.API: [Channel.EMAIL],
-    Channel.WEBHOOK: [Channel.EMAIL],
+    Channel.WEB: [Channel.EMAIL, Channel.SMS],
+    Channel.API: [Channel.EMAIL, Channel.SMS],
+    Channel.WEBHOOK: [Channel.EMAIL, Channel.SMS],
     Channel.PHONE: [Channel.SMS, Channel.EMAIL],
     Channel.SMS: [Channel.SMS, Channel.EMAIL],
     Channel.CHAT: [Channel.CHAT, Channel.EMAIL],
@@ -51,10 +52,16 @@ def reply_route(*, case: Case, identities: list[CustomerIdentity]) -> Route:
         candidates.sort(key=lambda i: (not i.is_primary, i.id))
         if candidates:
             return Route(channel=channel, to=candidates[0].value)
+        if case.reply_to and _kind_of(case.reply_to) == kind:
+            return Route(channel=channel, to=case.reply_to)
     raise ValidationFailed(
         _("The customer has no address this reply can be sent to; add an email address to the customer first."),
         field="body",
     )
+
+
+def _kind_of(address: str) -> str:
+    return IdentityKind.EMAIL if "@" in address else IdentityKind.PHONE if address.startswith("+") else ""
 
 
 def reply_subject(case: Case) -> str:

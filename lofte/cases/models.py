@@ -128,6 +128,17 @@ class Case(models.Model):
         db_default="",
         help_text=_("The address the customer wrote to; replies come from it."),
     )
+    reply_to = models.CharField(
+        _("reply to"),
+        max_length=254,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "An address given with the contact but not proven to be the customer's: this case's replies may go "
+            "there when the customer has no address of that kind. It opens no portal and joins no customer."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)

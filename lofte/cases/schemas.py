@@ -1,18 +1,33 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from lofte.accounts.schemas import AgentRef
+from lofte.cases.intake import external_id_for_display
 from lofte.cases.models import Priority
+from lofte.core.schemas import Id, InSchema, Text
 from lofte.customers.schemas import CustomerRef
 
 ChannelName = Literal["email", "web", "chat", "sms", "phone", "api", "webhook"]
 StatusName = Literal["new", "open", "waiting_on_customer", "waiting_on_third_party", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
+# The inbox's status filter: a status, or active (all but solved and closed) or all.
+StatusFilter = Literal[
+    "active", "all", "new", "open", "waiting_on_customer", "waiting_on_third_party", "solved", "closed"
+]
+
+REFERENCE_MAX = 32  # Case.reference
+TAG_MAX = 50  # Tag.name
+TAGS_MAX = 20  # lofte.cases.services.MAX_TAGS
+
+Reference = Annotated[
+    Text, Field(max_length=REFERENCE_MAX, description="The case's reference, LF-YYYY-NNNNNN (any letter case).")
+]
+TagName = Annotated[str, Field(max_length=TAG_MAX)]
 
 PRIORITY_BY_NAME = {p.name.lower(): p.value for p in Priority}
 PRIORITY_NAME = {v: k for k, v in PRIORITY_BY_NAME.items()}
@@ -68,6 +83,10 @@ class MessageOut(Schema):
     delivery: str | None = Field(None, description="Outbound only: pending, sent, dead (failed) or bounced.")
     attachments: list[AttachmentOut]
     created_at: datetime
+
+    @staticmethod
+    def resolve_external_id(obj: object) -> str:
+        return external_id_for_display(obj.external_id)  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_case(obj: object) -> str:
@@ -126,37 +145,37 @@ class CasePage(Schema):
     next_cursor: str | None
 
 
-class CustomerRefIn(Schema):
+class CustomerRefIn(InSchema):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     name: str = Field("", max_length=200)
 
 
-class CaseIn(Schema):
+class CaseIn(InSchema):
     subject: str = Field(..., max_length=255)
     body: str = Field(..., min_length=1)
     channel: ChannelName = "api"
     customer: CustomerRefIn
-    case_type: int | None = None
+    case_type: Id | None = None
     priority: PriorityName | None = None
-    team: int | None = None
-    assignee: int | None = None
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    team: Id | None = None
+    assignee: Id | None = None
+    tags: list[TagName] = Field(default_factory=list, max_length=TAGS_MAX)
     language: Literal["", "en", "sv", "da", "nb", "fi"] = ""
     sender: str = Field("", max_length=254)
     external_id: str = Field("", max_length=255)
 
 
-class CaseUpdateIn(Schema):
+class CaseUpdateIn(InSchema):
     """Only the fields given are changed. team, assignee and case_type may be null (cleared); the others may not."""
 
     subject: str | None = Field(None, max_length=255)
     status: StatusName | None = None
     priority: PriorityName | None = None
-    team: int | None = None
-    assignee: int | None = None
-    case_type: int | None = None
-    tags: list[str] | None = Field(None, max_length=20)
+    team: Id | None = None
+    assignee: Id | None = None
+    case_type: Id | None = None
+    tags: list[TagName] | None = Field(None, max_length=TAGS_MAX)
 
     @field_validator("subject", "status", "priority", "tags", mode="before")
     @classmethod
@@ -167,7 +186,7 @@ class CaseUpdateIn(Schema):
         return value
 
 
-class InboundIn(Schema):
+class InboundIn(InSchema):
     body: str = Field(..., min_length=1)
     channel: ChannelName = "api"
     sender: str = Field("", max_length=254)
@@ -175,12 +194,12 @@ class InboundIn(Schema):
     external_id: str = Field("", max_length=255)
 
 
-class ReplyIn(Schema):
+class ReplyIn(InSchema):
     body: str = Field(..., min_length=1)
     status: StatusName | None = Field(None, description="Move the case on with the reply, e.g. waiting_on_customer.")
 
 
-class NoteIn(Schema):
+class NoteIn(InSchema):
     body: str = Field(..., min_length=1)
 
 

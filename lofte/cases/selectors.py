@@ -238,3 +238,16 @@ def case_promises(*, case: Case) -> list[Promise]:
         (p for p in rows if p.state != PromiseState.PENDING), key=lambda p: (p.created_at, p.pk), reverse=True
     )
     return pending + done
+
+
+def case_attachment_get(*, agent: Agent, reference: str, attachment_id: int) -> Attachment:
+    """An attachment of a message on this case, if the agent may see the case (the same rule as the case page).
+
+    NotFound for a case the agent may not see, and for an attachment of any other case, so that
+    attachment ids cannot be probed through a case one can see.
+    """
+    case = case_get_for_agent(agent=agent, reference=reference)
+    attachment = Attachment.objects.filter(pk=attachment_id, message__case=case).first()
+    if attachment is None:
+        raise NotFound(_("Not found."))
+    return attachment

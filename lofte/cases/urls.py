@@ -15,3 +15,7 @@ urlpatterns = [
     path("cases/<str:reference>/assign", views.case_assign, name="assign"),
     path("cases/<str:reference>/properties", views.case_properties, name="properties"),
 ]
+
+urlpatterns += [
+    path("cases/<str:reference>/attachments/<int:attachment_id>", views.case_attachment, name="attachment"),
+]

@@ -13,24 +13,29 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_get_active, agent_list_active, team_get, team_list
 from lofte.cases import selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
+from lofte.core.csp import csp_download
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.models import IdentityKind
+from lofte.customers.selectors import identity_suggestions
+from lofte.customers.services import identifier
 
 SORT_LABELS = {
     "-updated_at": gettext_lazy("Recently updated"),
@@ -135,6 +140,8 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "note_form": NoteForm(),
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
+        "can_work": access.can(agent, access.Perm.CASE_WORK),
+        "suggestions": identity_suggestions(customer=case.customer),
     }
     context.update(forms_and_errors)
     return context
@@ -169,13 +176,14 @@ def _act(
     case = _get_case(request, reference)
     form = form_class(request.POST, request.FILES)
     try:
+        access.require(_agent(request), access.Perm.CASE_WORK)
         if not form.is_valid():
             raise _form_error(form)
         done = perform(case, form)
     except DomainError as exc:
         context = _case_context(request, case, **{form_key: form, "action_error": exc, "error_form": form_key})
         template = "cases/partials/_case_body.html" if is_htmx(request) else "cases/case_detail.html"
-        return render(request, template, context, status=422)
+        return render(request, template, context, status=403 if exc.status == 403 else 422)
     try:
         case = _get_case(request, reference)
     except Http404:
@@ -305,23 +313,28 @@ def case_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    match = customer_match_or_create(
-                        email=data["email"] or None, phone=data["phone"] or None, name=data["name"]
-                    )
-                    case = services.case_create(
-                        customer=match.customer,
-                        subject=data["subject"],
-                        body=data["body"],
+                access.require(agent, access.Perm.CASE_WORK)
+                given = [
+                    identifier(kind, data[kind], field=kind)
+                    for kind in (IdentityKind.EMAIL, IdentityKind.PHONE)
+                    if data[kind]
+                ]
+                case = intake_receive(
+                    contact=Contact(
                         channel=data["channel"],
+                        body=data["body"],
+                        identifiers=given,
+                        name=data["name"],
+                        subject=data["subject"],
+                        sender=data["email"] or data["phone"],
                         case_type=selectors.case_type_get_active(case_type_id=data["case_type"])
                         if data["case_type"]
                         else None,
                         team=team_get(team_id=data["team"]) if data["team"] else None,
                         assignee=agent if data["assign_to_me"] else None,
-                        sender=data["email"] or data["phone"],
                         actor=agent,
                     )
+                ).case
             except DomainError as exc:
                 error = exc
             else:
@@ -332,3 +345,23 @@ def case_new(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "error": error, "teams": list(team_list()), "case_types": selectors.case_type_list()}
     status = 422 if request.method == "POST" else 200
     return render(request, "cases/case_new.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def case_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
+    """A file from the case's timeline, always as a download (never shown inline, never sniffed)."""
+    try:
+        found = selectors.case_attachment_get(agent=_agent(request), reference=reference, attachment_id=attachment_id)
+        handle = found.file.open("rb")
+    except (NotFound, FileNotFoundError) as exc:
+        raise Http404(_("Not found.")) from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return csp_download(response)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.channels.email.ingest import email_ingest
 from lofte.channels.models import Mailbox, Outcome, Source
 from lofte.core.errors import NotFound, ValidationFailed
+from lofte.core.schemas import ErrorOut, Text
 
 router = Router(tags=["inbound"])
 
@@ -25,17 +28,27 @@ class IngestOut(Schema):
 
 @router.post(
     "/inbound/email",
-    response={200: IngestOut, 201: IngestOut},
+    response={200: IngestOut, 201: IngestOut, 403: ErrorOut, 404: ErrorOut},
     summary="File one raw email (the request body is the message, as message/rfc822)",
     description=(
         "The body is the message's bytes exactly as received. Admins only (an API token of an admin, as an MTA "
         "or a relay would use). `?mailbox=NAME` says which mailbox it arrived in; otherwise the To and Cc "
         "addresses decide. 201 when it opened a case; 200 for every other outcome, including `quarantined` "
         "(the message is stored and waits for an admin). The response is the same object as one line of "
-        "`lofte email_ingest --json`."
+        "`lofte email_ingest --json`. 403 for other roles; 404 naming mailbox for an unknown mailbox; 422 "
+        "`too_large` naming body past LOFTE_EMAIL_MAX_BYTES."
     ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
-def inbound_email(request: HttpRequest, mailbox: str | None = None) -> object:
+def inbound_email(
+    request: HttpRequest,
+    mailbox: Annotated[Text | None, Query(None, max_length=50, description="A mailbox's name.")] = None,
+) -> object:
     agent: Agent = request.auth  # type: ignore[attr-defined]
     access.require(agent, access.Perm.CONFIGURE)
     box = None

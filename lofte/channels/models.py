@@ -9,6 +9,7 @@ it: the outcome, the case, or the reason it is in quarantine.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,16 @@ class Mailbox(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("case type for new cases"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language customers who write here are answered in when Lofte does not know theirs yet "
+            "(empty: LOFTE_CUSTOMER_LANGUAGE)."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

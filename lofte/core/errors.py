@@ -49,3 +49,10 @@ class PermissionDenied(DomainError):
 
     code = "permission_denied"
     status = 403
+
+
+class Conflict(DomainError):
+    """The request clashes with what exists (an id already used)."""
+
+    code = "conflict"
+    status = 409

@@ -39,3 +39,21 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start}: {self.count}"
+
+
+class FailureCounter(models.Model):
+    """Failures on one key (e.g. a login's account and client) since the first of its window, and the time
+    the key is locked until once they reached the limit; see lofte.core.ratelimit.failure_record."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()  # when neither the window nor the lock matters any more
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="failurecounter_expires")]
+        verbose_name = "failure counter"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures} since {self.window_start}"

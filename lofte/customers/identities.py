@@ -49,6 +49,19 @@ def normalise(kind: str, value: str, *, field: str | None = None) -> str:
     raise ValidationFailed(_("Unknown identity kind '%(kind)s'.") % {"kind": kind}, field="kind")
 
 
+# the country of a number, and the language we write to it in when nothing better is known
+PHONE_LANGUAGES = {"SE": "sv", "FI": "fi", "AX": "sv", "DK": "da", "FO": "da", "GL": "da", "NO": "nb", "SJ": "nb"}
+
+
+def language_for_phone(value: str) -> str:
+    """The language of an E.164 number's country (sv, fi, da, nb), or "" for any other country."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return PHONE_LANGUAGES.get(phonenumbers.region_code_for_number(number) or "", "")
+
+
 def format_phone(value: str) -> str:
     """A stored E.164 number as people read it in the number's own country."""
     try:

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lofte.core.validation import validate_time_zone
+
 
 class Tier(models.TextChoices):
     A = "A", _("A")
@@ -53,7 +55,7 @@ class Customer(models.Model):
     )
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, default=Tier.B)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -74,8 +76,23 @@ class IdentityKind(models.TextChoices):
     HANDLE = "handle", _("Handle")
 
 
+class Proof(models.TextChoices):
+    """How we know that an address is this customer's."""
+
+    MESSAGE = "message", _("A message came from it")
+    LINK = "link", _("A link sent to it was used")
+    AGENT = "agent", _("An agent added it")
+    IMPORTED = "imported", _("It was there before proofs were recorded")
+
+
 class CustomerIdentity(models.Model):
-    """One address a customer is reached at; the normalised value is unique per kind."""
+    """One address a customer is reached at; the normalised value is unique per kind.
+
+    Proven (`proven_at` set: a message came from it, a portal link sent to it was used, an agent added it)
+    or only claimed: the one address a new customer gave when they first wrote through a form or an
+    integration. A claimed address never joins an existing customer; only the address a portal link is sent
+    to can open the portal, and using the link proves it (lofte/customers/services.py, ADR 0006).
+    """
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="identities", verbose_name=_("customer")
@@ -83,6 +100,8 @@ class CustomerIdentity(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=254, help_text=_("Normalised: lower-case email, E.164 phone."))
     is_primary = models.BooleanField(_("primary"), default=False)
+    proven_at = models.DateTimeField(_("proven"), null=True, blank=True)
+    proof = models.CharField(_("proof"), max_length=8, choices=Proof.choices, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -93,3 +112,64 @@ class CustomerIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+    @property
+    def is_proven(self) -> bool:
+        return self.proven_at is not None
+
+
+class SuggestionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for an agent")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class IdentitySuggestion(models.Model):
+    """An address given with a contact that did not prove it: it does not join the customer until an agent
+    confirms it (it may be a typo, a relative's number, or somebody claiming another customer's address)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identity_suggestions", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    owner = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("belongs to"),
+        help_text=_("The customer who already has this address, if any."),
+    )
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    reference = models.CharField(_("case"), max_length=32, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SuggestionState.choices, default=SuggestionState.PENDING
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Agent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("suggested address")
+        verbose_name_plural = _("suggested addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "value"],
+                condition=models.Q(state="pending"),
+                name="suggestion_pending_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "state"], name="suggestion_customer_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value} → #{self.customer_id}"

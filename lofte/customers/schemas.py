@@ -5,6 +5,14 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from lofte.core.schemas import InSchema
+
+# A page of a list, a search and a cursor: the longest the handlers take.
+PAGE_MAX = 100
+SEARCH_MAX = 200
+CURSOR_MAX = 500
+IDENTITY_MAX = 254  # CustomerIdentity.value
+
 TierName = Literal["A", "B", "C"]
 LanguageCode = Literal["", "en", "sv", "da", "nb", "fi"]
 
@@ -13,6 +21,31 @@ class IdentityOut(Schema):
     kind: str
     value: str
     is_primary: bool
+    proven: bool = Field(
+        ...,
+        description="A message came from it, a link sent to it was used, or an agent added it. An address only "
+        "claimed (the first one a new customer typed into a form) is false.",
+    )
+    proof: str = Field(..., description="message, link, agent, imported, or empty when only claimed.")
+
+    @staticmethod
+    def resolve_proven(obj: object) -> bool:
+        return obj.proven_at is not None  # type: ignore[attr-defined]
+
+
+class SuggestionOut(Schema):
+    id: int
+    kind: str
+    value: str
+    state: str
+    channel: str
+    reference: str = Field(..., description="The case the address was given with.")
+    belongs_to: int | None = Field(..., description="The customer who already has this address, if any.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_belongs_to(obj: object) -> int | None:
+        return obj.owner_id  # type: ignore[attr-defined,no-any-return]
 
 
 class OrganisationOut(Schema):
@@ -43,7 +76,7 @@ class CustomerOut(Schema):
         return list(obj.identities.all())  # type: ignore[attr-defined]
 
 
-class CustomerIn(Schema):
+class CustomerIn(InSchema):
     name: str = Field("", max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
@@ -54,12 +87,12 @@ class CustomerIn(Schema):
     organisation: str | None = Field(None, max_length=200, description="Organisation name; created if new.")
 
 
-class CustomerUpdateIn(Schema):
+class CustomerUpdateIn(InSchema):
     name: str | None = Field(None, max_length=200)
     tier: TierName | None = None
     language: LanguageCode | None = None
     time_zone: str | None = Field(None, max_length=64)
-    notes: str | None = None
+    notes: str | None = Field(None, max_length=20000)
     organisation: str | None = Field(None, max_length=200, description="Organisation name; empty to clear.")
     add_email: str | None = Field(None, max_length=254)
     add_phone: str | None = Field(None, max_length=40)

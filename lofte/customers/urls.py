@@ -8,4 +8,9 @@ urlpatterns = [
     path("customers/", views.customer_index, name="list"),
     path("customers/<int:customer_id>/", views.customer_detail, name="detail"),
     path("customers/<int:customer_id>/edit", views.customer_update, name="update"),
+    path(
+        "customers/<int:customer_id>/suggestions/<int:suggestion_id>/<str:decision>",
+        views.suggestion_decide,
+        name="suggestion",
+    ),
 ]

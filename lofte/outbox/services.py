@@ -46,15 +46,26 @@ def outbox_automatic_allowed(*, to: str, now: datetime | None = None) -> bool:
 
 
 def outbox_enqueue(
-    *, channel: str, to: str, payload: dict[str, Any], external_id: str = "", automatic: bool = False
+    *,
+    channel: str,
+    to: str,
+    payload: dict[str, Any],
+    external_id: str = "",
+    automatic: bool = False,
+    requested: bool = False,
 ) -> OutboxMessage:
     """Write a delivery in the caller's transaction; the worker is woken after commit.
 
     An automatic message (one no person wrote) over the hourly limit for its
     address raises AutomaticLimitReached and nothing is written: two
-    autoresponders can never keep each other busy.
+    autoresponders can never keep each other busy. A `requested` message (a portal
+    link somebody asked for on a page, limited there) is marked automatic in what
+    is sent (Auto-Submitted) but is neither limited nor counted here: asking for
+    links must not use up the acknowledgements and notices an address may get.
     """
     now = clock.now()
+    if requested:
+        payload, automatic = {**payload, "automatic": True}, False
     if automatic and not outbox_automatic_allowed(to=to, now=now):
         raise AutomaticLimitReached(
             _("Lofte has sent %(n)d automatic messages to %(to)s in the last hour; no more are sent this hour.")

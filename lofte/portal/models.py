@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lofte.customers.models import Customer
+from lofte.customers.models import Customer, CustomerIdentity
 
 
 class PortalToken(models.Model):
@@ -16,6 +16,15 @@ class PortalToken(models.Model):
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="portal_tokens", verbose_name=_("customer")
+    )
+    identity = models.ForeignKey(
+        CustomerIdentity,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent to"),
+        help_text=_("The address the link was sent to: using the link proves it."),
     )
     token_hash = models.CharField(_("SHA-256 of the secret"), max_length=64, unique=True)
     channel = models.CharField(_("sent by"), max_length=8, blank=True)

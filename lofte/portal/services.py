@@ -1,12 +1,20 @@
 """Writes for the customer portal: magic links, and what a customer may do with their own cases.
 
 A magic link is asked for with an email address or phone number. The answer
-never says whether the address is known: the same rate-limit hits and the
-same lookup are done for every address, and only a known customer gets a
-token and a message in the outbox. The token's secret is in the link only;
-the database keeps its SHA-256. Using a link is one conditional UPDATE
-(used_at IS NULL, not expired), so a link works once even when two requests
-race.
+never says whether the address is known, not even by its timing: the request
+does the same work for every address (rate-limit counters and one queued
+task); the worker then looks the address up and, for a customer's address,
+writes a token and the message. A link goes only to the address it was asked
+for (or, for a number when no SMS can be sent, to the customer's proven email
+address), so using it proves that address (lofte.customers: the identity
+rule). The token's secret is in the link only; the database keeps its SHA-256.
+Using a link is one conditional UPDATE (used_at IS NULL, not expired), so a
+link works once even when two requests race.
+
+Limits: per client (IP address, IPv6 by /64) an hourly number of requests
+(429 when over). Per address, silently (the answer is the same): a few links
+an hour for each client, so a stranger asking from elsewhere cannot use up the
+customer's own requests, and a higher hourly total that stops mail floods.
 
 Every case action checks again that the case is the customer's, then calls
 the cases services like any other channel would: a message lands on the
@@ -28,14 +36,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from lofte.cases import services as cases
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import ACTIVE_STATUSES, Case, Message, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
-from lofte.core.ratelimit import RateResult, ratelimit_hit
+from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.identities import normalise
-from lofte.customers.models import Customer, IdentityKind
-from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Proof
+from lofte.customers.services import identity_prove
+from lofte.outbox.services import outbox_enqueue
 from lofte.portal import selectors
 from lofte.portal.models import PortalToken
 
@@ -87,13 +97,20 @@ def portal_link_url(secret: str) -> str:
 
 @transaction.atomic
 def portal_token_create(
-    *, customer: Customer, channel: str = "", ip: str | None = None, now: datetime | None = None
+    *,
+    customer: Customer,
+    identity: CustomerIdentity | None = None,
+    channel: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[PortalToken, str]:
-    """A new single-use link for the customer: the row (hash only) and the secret (to send, never to store)."""
+    """A new single-use link for the customer, sent to `identity`: the row (hash only) and the secret (to send,
+    never to store)."""
     now = now or clock.now()
     secret = secrets.token_urlsafe(32)
     token = PortalToken.objects.create(
         customer=customer,
+        identity=identity,
         token_hash=selectors.token_hash(secret),
         channel=channel,
         created_at=now,
@@ -103,15 +120,16 @@ def portal_token_create(
     return token, secret
 
 
-def _route(customer: Customer, kind: str, value: str) -> tuple[str, str] | None:
-    """Where the link goes: the address asked with, or for a phone number without an SMS transport,
-    the customer's email address."""
-    if kind == IdentityKind.EMAIL:
-        return "email", value
+def _route(identity: CustomerIdentity) -> tuple[str, CustomerIdentity] | None:
+    """Where the link goes: the address asked with; for a phone number when no SMS can be sent, the customer's
+    proven email address (the link then proves that one)."""
+    if identity.kind == IdentityKind.EMAIL:
+        return "email", identity
     if "sms" in settings.LOFTE_TRANSPORTS:
-        return "sms", value
-    email = selectors.customer_email(customer)
-    return ("email", email) if email else None
+        return "sms", identity
+    emails = [i for i in identity.customer.identities.all() if i.kind == IdentityKind.EMAIL and i.is_proven]
+    emails.sort(key=lambda i: (not i.is_primary, i.value))
+    return ("email", emails[0]) if emails else None
 
 
 def _link_payload(*, channel: str, customer: Customer, link: str) -> dict[str, str]:
@@ -142,45 +160,68 @@ def _link_payload(*, channel: str, customer: Customer, link: str) -> dict[str, s
     }
 
 
-def portal_link_request(*, address: str, ip: str, language: str, now: datetime | None = None) -> bool:
-    """Send a magic link if the address belongs to a customer. The caller answers the same either way;
-    the result (True: a link was written to the outbox) is for tests and logs only.
+def _digest(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:40]
 
-    Raises ValidationFailed for something that is no address, TooManyRequests over the limits.
+
+def portal_link_request(*, address: str, ip: str, language: str, now: datetime | None = None) -> bool:
+    """Ask for a link. The caller answers the same whatever happens here; the work is the same for a known and
+    an unknown address (the counters, and a task queued after the commit that looks the address up and sends).
+    Returns whether the task was queued (False: this address's limits were reached; nothing is sent, and the
+    answer is still the same), for tests and logs only.
+
+    Raises ValidationFailed for something that is no address, TooManyRequests when this client asked too often.
     """
     now = now or clock.now()
     kind, value = parse_address(address)
-    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:40]
-    # both counters are hit every time, known address or not
+    client = client_key(ip)
     _check_rates(
         [
             ratelimit_hit(
-                f"portal:ip:{ip}", limit=settings.LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR, window=HOUR, now=now
-            ),
-            ratelimit_hit(
-                f"portal:address:{digest}",
-                limit=settings.LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR,
-                window=HOUR,
-                now=now,
-            ),
+                f"portal:ip:{client}", limit=settings.LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR, window=HOUR, now=now
+            )
         ]
     )
+    digest = _digest(kind, value)
+    per_client = ratelimit_hit(
+        f"portal:address:{digest}:{client}",
+        limit=settings.LOFTE_PORTAL_LINKS_PER_ADDRESS_PER_HOUR,
+        window=HOUR,
+        now=now,
+    )
+    total = ratelimit_hit(
+        f"portal:address:{digest}", limit=settings.LOFTE_PORTAL_LINKS_PER_ADDRESS_TOTAL_PER_HOUR, window=HOUR, now=now
+    )
+    if not (per_client.allowed and total.allowed):
+        return False
+    transaction.on_commit(lambda: _queue_link(kind=kind, value=value, ip=ip, language=language))
+    return True
+
+
+def _queue_link(**kwargs: str) -> None:
+    from lofte.portal.tasks import send_portal_link
+
+    send_portal_link.enqueue(**kwargs)
+
+
+def portal_link_send(*, kind: str, value: str, ip: str, language: str, now: datetime | None = None) -> bool:
+    """The worker's half of a link request: if the address is a customer's, a token and the message in the
+    outbox. True when a link was written."""
+    now = now or clock.now()
     identity = selectors.portal_identity_find(kind=kind, value=value)
     if identity is None:
         return False
     customer = identity.customer
-    route = _route(customer, kind, value)
+    route = _route(identity)
     if route is None:
         return False
     channel, to = route
-    try:
-        with transaction.atomic():
-            _token, secret = portal_token_create(customer=customer, channel=channel, ip=ip, now=now)
-            with translation.override(customer.language or language):
-                payload = _link_payload(channel=channel, customer=customer, link=portal_link_url(secret))
-            outbox_enqueue(channel=channel, to=to, payload=payload, automatic=True)
-    except AutomaticLimitReached:
-        return False  # this address has had its automatic messages for the hour; the token was rolled back
+    with transaction.atomic():
+        _token, secret = portal_token_create(customer=customer, identity=to, channel=channel, ip=ip, now=now)
+        with translation.override(customer.language or language or settings.LOFTE_CUSTOMER_LANGUAGE):
+            payload = _link_payload(channel=channel, customer=customer, link=portal_link_url(secret))
+        # requested on a page and limited there: not counted against the address's acknowledgements
+        outbox_enqueue(channel=channel, to=to.value, payload=payload, requested=True)
     return True
 
 
@@ -208,7 +249,9 @@ def portal_token_consume(*, secret: str, ip: str | None = None, now: datetime | 
     )
     if taken != 1:
         raise LinkInvalid(_("This link has expired or was already used; ask for a new one."))
-    token = PortalToken.objects.select_related("customer").get(token_hash=digest)
+    token = PortalToken.objects.select_related("customer", "identity").get(token_hash=digest)
+    if token.identity is not None:
+        identity_prove(identity=token.identity, proof=Proof.LINK, now=now)  # the link reached that address
     return token.customer
 
 
@@ -257,13 +300,16 @@ def portal_message_add(
             )
         ]
     )
-    return cases.case_add_inbound(
-        case=case,
-        body=body,
-        channel="web",
-        sender=selectors.customer_email(customer) or "portal",
-        attachments=attachments or [],
-    )
+    return intake_receive(
+        contact=Contact(
+            channel="web",
+            body=body,
+            customer=customer,
+            thread=case,
+            sender=selectors.customer_email(customer) or "portal",
+            attachments=attachments or [],
+        )
+    ).message
 
 
 def portal_case_close(*, customer: Customer, case: Case) -> Case:

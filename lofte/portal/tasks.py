@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from lofte.portal.services import portal_tokens_prune
+from lofte.portal.services import portal_link_send, portal_tokens_prune
+
+
+@task()
+def send_portal_link(*, kind: str, value: str, ip: str, language: str) -> bool:
+    """Look the address up and, for a customer's, send the link (queued by the link request, so that the
+    request takes the same time for any address)."""
+    return portal_link_send(kind=kind, value=value, ip=ip, language=language)
 
 
 @task()

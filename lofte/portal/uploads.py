@@ -1,11 +1,11 @@
-"""Files a customer attaches in the portal: checked by size, by extension and by their first bytes.
+"""Files a customer attaches in the portal: checked by size, by extension and by all of their content.
 
 The browser's content type is not trusted: a file is accepted when its
-extension is on LOFTE_PORTAL_ALLOWED_TYPES and, for the formats we know
-(lofte.core.uploads, shared with the contact form), its content starts the
-way that format starts (a .pdf that is really HTML is refused). The stored
-content type is the one the extension implies. A refusal names the file and
-says why.
+extension is on LOFTE_PORTAL_ALLOWED_TYPES, it is no program, and, for the
+formats we know (lofte.core.uploads, shared with the contact form), all of
+its content is that format (a .pdf that is really HTML, or a PDF with a
+program appended, is refused). The stored content type is the one the
+extension implies. A refusal names the file and says why.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from lofte.cases.services import AttachmentInput
 from lofte.core.errors import ValidationFailed
-from lofte.core.uploads import KINDS, content_type, extension, safe_filename, sniff
+from lofte.core.uploads import check, content_type, extension, safe_filename
 
 MAX_FILES = 10
 
@@ -81,10 +81,10 @@ def check_uploads(files: Sequence[Upload]) -> list[AttachmentInput]:
             )
         if not content:
             raise ValidationFailed(_("%(name)s was not sent: the file is empty.") % {"name": name}, field="attachments")
-        kind = KINDS.get(ext)  # an allowed extension Lofte has no kind for is taken as it is
-        if kind is not None and not sniff(kind, io.BytesIO(content), deep=False):
+        # An allowed extension Lofte has no kind for is taken as it is, unless it is a program.
+        if problem := check(ext, io.BytesIO(content)):
             raise ValidationFailed(
-                _("%(name)s was not sent: its content is not a %(type)s file.") % {"name": name, "type": ext.upper()},
+                _("%(name)s was not sent: %(reason)s.") % {"name": name, "reason": problem.reason},
                 field="attachments",
             )
         result.append(AttachmentInput(filename=name, content_type=content_type(ext), content=content))

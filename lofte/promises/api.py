@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from lofte.accounts import access
@@ -15,8 +14,8 @@ from lofte.accounts.models import Agent
 from lofte.accounts.selectors import team_get
 from lofte.core import clock
 from lofte.core.errors import NotFound, ValidationFailed
-from lofte.promises import calendars, policies, schemas
-from lofte.promises.business_time import add_business_time
+from lofte.core.schemas import Day, ErrorOut, Id, InSchema, Moment
+from lofte.promises import calendars, policies
 from lofte.promises.models import BusinessCalendar, SlaPolicy
 from lofte.promises.schemas import (
     CalendarIn,
@@ -46,7 +45,15 @@ def list_calendars(request: HttpRequest) -> object:
     return calendar_list()
 
 
-@router.post("/calendars", response={201: CalendarOut}, summary="Create a business calendar")
+ADMIN_ONLY = "Admins only (403 permission_denied for other roles)."
+
+
+@router.post(
+    "/calendars",
+    response={201: CalendarOut, 403: ErrorOut},
+    summary="Create a business calendar",
+    description=ADMIN_ONLY,
+)
 def create_calendar(request: HttpRequest, data: CalendarIn) -> object:
     _admin(request)
     values = data.model_dump()
@@ -55,34 +62,41 @@ def create_calendar(request: HttpRequest, data: CalendarIn) -> object:
     return Status(201, calendars.calendar_create(**values))
 
 
-@router.get("/calendars/{calendar_id}", response=CalendarOut, summary="Get a business calendar")
-def get_calendar(request: HttpRequest, calendar_id: int) -> object:
+@router.get("/calendars/{calendar_id}", response={200: CalendarOut, 404: ErrorOut}, summary="Get a business calendar")
+def get_calendar(request: HttpRequest, calendar_id: Id) -> object:
     return calendar_get(calendar_id=calendar_id)
 
 
-@router.patch("/calendars/{calendar_id}", response=CalendarOut, summary="Change a business calendar")
-def update_calendar(request: HttpRequest, calendar_id: int, data: CalendarPatch) -> object:
+@router.patch(
+    "/calendars/{calendar_id}",
+    response={200: CalendarOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a business calendar",
+    description=f"Only the fields given are changed; `{{}}` changes nothing and answers the calendar. {ADMIN_ONLY}",
+)
+def update_calendar(request: HttpRequest, calendar_id: Id, data: CalendarPatch) -> object:
     _admin(request)
     calendar = calendar_get(calendar_id=calendar_id)
-    return calendars.calendar_update(calendar=calendar, **data.model_dump(exclude_unset=True))
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:  # `{}` asks for nothing: no write, updated_at stays
+        return calendar
+    return calendars.calendar_update(calendar=calendar, **changes)
 
 
-@router.get("/calendars/{calendar_id}/due", response=DueOut, summary="When N business minutes after a start end")
-def calendar_due(request: HttpRequest, calendar_id: int, start: datetime, minutes: int) -> object:
+@router.get(
+    "/calendars/{calendar_id}/due",
+    response={200: DueOut, 404: ErrorOut},
+    summary="When N business minutes after a start end",
+    description="The due time of a target of `minutes` business minutes starting at `start` on this calendar, in "
+    "UTC. A due time past the year 9999 is a 422 naming start.",
+)
+def calendar_due(
+    request: HttpRequest,
+    calendar_id: Id,
+    start: Moment,
+    minutes: Annotated[int, Query(ge=0, le=calendars.MAX_PREVIEW_MINUTES, description="0 to a year of minutes.")],
+) -> object:
     calendar = calendar_get(calendar_id=calendar_id)
-    if start.tzinfo is None:
-        raise ValidationFailed(_("start needs a UTC offset, e.g. 2026-06-18T16:45:00+02:00."), field="start")
-    if minutes < 0:
-        raise ValidationFailed(_("minutes cannot be negative."), field="minutes")
-    if minutes > schemas.MAX_MINUTES:
-        raise ValidationFailed(
-            _("minutes can be at most %(max)s (a year).") % {"max": schemas.MAX_MINUTES}, field="minutes"
-        )
-    try:
-        due = add_business_time(calendars.schedule_for(calendar), start, timedelta(minutes=minutes))
-    except OverflowError:  # a start at the edge of datetime's range (year 1 or 9999)
-        raise ValidationFailed(_("The due time would fall outside the years 1 to 9999."), field="start") from None
-    return {"due_at": due}
+    return {"due_at": calendars.calendar_due_at(calendar=calendar, start=start, minutes=minutes)}
 
 
 def _policy_refs(values: dict[str, Any]) -> dict[str, Any]:
@@ -114,30 +128,44 @@ def list_policies(request: HttpRequest) -> object:
     return policy_list()
 
 
-@router.post("/sla-policies", response={201: PolicyOut}, summary="Create an SLA policy")
+@router.post(
+    "/sla-policies",
+    response={201: PolicyOut, 403: ErrorOut},
+    summary="Create an SLA policy",
+    description=f"An unknown team, case type or calendar is a 422 naming it. {ADMIN_ONLY}",
+)
 def create_policy(request: HttpRequest, data: PolicyIn) -> object:
     _admin(request)
     return Status(201, policies.policy_create(**_policy_refs(data.model_dump())))
 
 
-@router.get("/sla-policies/{policy_id}", response=PolicyOut, summary="Get an SLA policy")
-def get_policy(request: HttpRequest, policy_id: int) -> SlaPolicy:
+@router.get("/sla-policies/{policy_id}", response={200: PolicyOut, 404: ErrorOut}, summary="Get an SLA policy")
+def get_policy(request: HttpRequest, policy_id: Id) -> SlaPolicy:
     return policy_get(policy_id=policy_id)
 
 
-@router.patch("/sla-policies/{policy_id}", response=PolicyOut, summary="Change an SLA policy (new promises only)")
-def update_policy(request: HttpRequest, policy_id: int, data: PolicyPatch) -> object:
+@router.patch(
+    "/sla-policies/{policy_id}",
+    response={200: PolicyOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change an SLA policy (new promises only)",
+    description="Only the fields given are changed; `{}` changes nothing and answers the policy. An unknown team, "
+    f"case type or calendar is a 422 naming it. {ADMIN_ONLY}",
+)
+def update_policy(request: HttpRequest, policy_id: Id, data: PolicyPatch) -> object:
     _admin(request)
     policy = policy_get(policy_id=policy_id)
-    return policies.policy_update(policy=policy, **_policy_refs(data.model_dump(exclude_unset=True)))
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:  # `{}` asks for nothing: no write, updated_at stays
+        return policy
+    return policies.policy_update(policy=policy, **_policy_refs(changes))
 
 
 # --- the promise-kept rate ----------------------------------------------------------
 
 
-class KeptRateQuery(Schema):
-    date_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
-    date_to: date | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
+class KeptRateQuery(InSchema):
+    date_from: Day | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
+    date_to: Day | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
     by: Literal["kind", "channel", "team", "agent"] = "kind"
 
 

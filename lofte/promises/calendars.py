@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from lofte.core.errors import ValidationFailed
 from lofte.promises.business_time import (
     DAY_KEYS,
     Schedule,
+    add_business_time,
     format_intervals,
     parse_opening_hours,
     parse_special_hours,
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from lofte.accounts.models import Team
 
 NAME_MAX_LENGTH = 100
+# The longest due-time preview: a year of minutes, like the longest SLA target.
+MAX_PREVIEW_MINUTES = 366 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -274,3 +277,23 @@ def schedule_for(calendar: BusinessCalendar) -> Schedule:
 def schedule_cache_clear() -> None:
     with _cache_lock:
         _cache.clear()
+
+
+def calendar_due_at(*, calendar: BusinessCalendar, start: datetime, minutes: int) -> datetime:
+    """When `minutes` business minutes from `start` end on the calendar (the API's due-time preview).
+
+    In the calendar's zone, unless that zone's offset then was not whole minutes (local mean time, before zones
+    were rounded: Stockholm +00:53:28 before 1879, Monrovia -00:44:30 until 1972), which RFC 3339 cannot write:
+    then in UTC. A due time beyond datetime's range is a ValidationFailed naming start."""
+    if start.tzinfo is None:
+        raise ValidationFailed(_("start needs a UTC offset, e.g. 2026-06-18T16:45:00+02:00."), field="start")
+    if not 0 <= minutes <= MAX_PREVIEW_MINUTES:
+        raise ValidationFailed(_("minutes is 0 to %(max)s (a year).") % {"max": MAX_PREVIEW_MINUTES}, field="minutes")
+    try:
+        due = add_business_time(schedule_for(calendar), start, timedelta(minutes=minutes))
+    except OverflowError:  # a start at the edge of datetime's range (year 1 or 9999)
+        raise ValidationFailed(_("The due time would fall outside the years 1 to 9999."), field="start") from None
+    offset = due.utcoffset()
+    if offset is None or offset.total_seconds() % 60:
+        return due.astimezone(UTC)
+    return due

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lofte.core.validation import validate_time_zone
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -21,7 +23,9 @@ class BusinessCalendar(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Stockholm", validators=[validate_time_zone]
+    )
     country = models.CharField(
         _("country"), max_length=2, blank=True, help_text=_("Public holidays of this country (SE, DK, NO, FI ...).")
     )

@@ -1,19 +1,34 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from lofte.accounts.schemas import AgentRef
+from lofte.core.schemas import Day, Id, InSchema, Moment
 from lofte.promises.policies import MAX_MINUTES
+
+ChannelCondition = Literal["", "email", "web", "chat", "sms", "phone", "api", "webhook"]
+TierCondition = Literal["", "A", "B", "C"]
+PriorityCondition = Literal[1, 2, 3, 4]
+PausableStatus = Literal["new", "open", "waiting_on_customer", "waiting_on_third_party"]
+PromiseKindName = Literal[
+    "first_response", "next_update", "resolution", "callback", "follow_up", "temperature_check", "incident_update"
+]
+
+
+def _minutes() -> Any:
+    return Field(None, ge=1, le=MAX_MINUTES, description=f"Minutes on the target's calendar: 1 to {MAX_MINUTES}.")
+
 
 # The longest target (and due-time preview) the API takes: a year of wall-clock minutes. Longer ones are no
 # promise anyone keeps, and the computation must stay inside datetime's range (a due time past 9999 is a 500).
 ORDER_MAX = 2_147_483_647  # PositiveIntegerField's upper bound on PostgreSQL
 
 
-class CalendarIn(Schema):
+class CalendarIn(InSchema):
     name: str = Field(..., max_length=100)
     time_zone: str = Field("Europe/Stockholm", max_length=64)
     country: str = Field("", max_length=2)
@@ -24,7 +39,7 @@ class CalendarIn(Schema):
     special_hours: dict[str, list[list[str]]] = Field(default_factory=dict)
 
 
-class CalendarPatch(Schema):
+class CalendarPatch(InSchema):
     """Only the fields given are changed; none may be null (closed_days [] and special_hours {} clear those)."""
 
     name: str | None = Field(None, max_length=100)
@@ -62,46 +77,46 @@ class DueOut(Schema):
     due_at: datetime
 
 
-class PolicyIn(Schema):
+class PolicyIn(InSchema):
     name: str = Field(..., max_length=100)
     order: int = Field(100, ge=0, le=ORDER_MAX)
     is_active: bool = True
-    channel: str = ""
-    priority: int | None = None
-    tier: str = ""
-    case_type: int | None = None
-    team: int | None = None
-    first_response_minutes: int | None = Field(None, le=MAX_MINUTES)
-    first_response_calendar: int | None = None
-    next_update_minutes: int | None = Field(None, le=MAX_MINUTES)
-    next_update_calendar: int | None = None
-    resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
-    resolution_calendar: int | None = None
-    pause_statuses: list[str] = Field(default_factory=lambda: ["waiting_on_customer"])
+    channel: ChannelCondition = Field("", description="Only cases from this channel; empty for any.")
+    priority: PriorityCondition | None = Field(None, description="Only cases of this priority (1 low to 4 urgent).")
+    tier: TierCondition = Field("", description="Only customers of this tier; empty for any.")
+    case_type: Id | None = None
+    team: Id | None = None
+    first_response_minutes: int | None = _minutes()
+    first_response_calendar: Id | None = None
+    next_update_minutes: int | None = _minutes()
+    next_update_calendar: Id | None = None
+    resolution_minutes: int | None = _minutes()
+    resolution_calendar: Id | None = None
+    pause_statuses: list[PausableStatus] = Field(default_factory=lambda: ["waiting_on_customer"])  # type: ignore[arg-type]
     wall_clock: bool = Field(
         False, description="Times told to customers may fall outside the team's hours (off: moved into them)."
     )
 
 
-class PolicyPatch(Schema):
+class PolicyPatch(InSchema):
     """Only the fields given are changed. The conditions, targets and calendars may be null (cleared); the others
     may not."""
 
     name: str | None = Field(None, max_length=100)
     order: int | None = Field(None, ge=0, le=ORDER_MAX)
     is_active: bool | None = None
-    channel: str | None = None
-    priority: int | None = None
-    tier: str | None = None
-    case_type: int | None = None
-    team: int | None = None
-    first_response_minutes: int | None = Field(None, le=MAX_MINUTES)
-    first_response_calendar: int | None = None
-    next_update_minutes: int | None = Field(None, le=MAX_MINUTES)
-    next_update_calendar: int | None = None
-    resolution_minutes: int | None = Field(None, le=MAX_MINUTES)
-    resolution_calendar: int | None = None
-    pause_statuses: list[str] | None = None
+    channel: ChannelCondition | None = None
+    priority: PriorityCondition | None = None
+    tier: TierCondition | None = None
+    case_type: Id | None = None
+    team: Id | None = None
+    first_response_minutes: int | None = _minutes()
+    first_response_calendar: Id | None = None
+    next_update_minutes: int | None = _minutes()
+    next_update_calendar: Id | None = None
+    resolution_minutes: int | None = _minutes()
+    resolution_calendar: Id | None = None
+    pause_statuses: list[PausableStatus] | None = None
     wall_clock: bool | None = None
 
     @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", "wall_clock", mode="before")
@@ -162,27 +177,16 @@ class PromiseOut(Schema):
         return getattr(obj, "paused_at", None) is not None
 
 
-class PromiseIn(Schema):
-    due_at: datetime
+class PromiseIn(InSchema):
+    due_at: Moment
     customer_text: str = Field("", max_length=1000)
-    kind: str = "follow_up"
-
-    @field_validator("due_at")
-    @classmethod
-    def _storable(cls, value: datetime) -> datetime:
-        # 9999-12-31T23:00-05:00 parses, but is past datetime's range in UTC, where it is stored
-        if value.tzinfo is not None:
-            try:
-                value.astimezone(UTC)
-            except OverflowError:
-                raise ValueError("is later than the year 9999 in UTC") from None
-        return value
+    kind: PromiseKindName = "follow_up"
 
 
-class EtaHeldQuery(Schema):
-    date_from: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
-    date_to: date | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
-    team: int | None = Field(None, description="Only the promises of this team.")
+class EtaHeldQuery(InSchema):
+    date_from: Day | None = Field(None, alias="from", description="First day (YYYY-MM-DD); default: 30 days ago.")
+    date_to: Day | None = Field(None, alias="to", description="First day left out; default: tomorrow.")
+    team: Id | None = Field(None, description="Only the promises of this team.")
 
 
 class EtaHeldRowOut(Schema):

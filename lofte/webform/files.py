@@ -1,12 +1,14 @@
 """Attachments from the public form: limits while the upload streams, and kinds checked by name and by content.
 
 A file is accepted only when its extension is on the allow-list
-(settings.LOFTE_CONTACT_FILE_TYPES) and its first bytes are what that kind
-of file starts with: a ".pdf" that is not a PDF, or an executable renamed to
-".jpg", is refused. The type stored with the attachment is the one the
-content proved, never the browser's claim. The kinds, their sniffing and
-safe names are shared with the portal (lofte.core.uploads); what is this
-form's own is which configured kinds it takes and the limits below.
+(settings.LOFTE_CONTACT_FILE_TYPES) and all of its content is that kind of
+file (`check`, lofte.core.uploads): a ".pdf" that is not a PDF, a program
+renamed to ".jpg", a PDF with a program appended or an image that is also a
+ZIP archive is refused, and the refusal says which of these it is. The type
+stored with the attachment is the one the content proved, never the
+browser's claim. The kinds, their checks and safe names are shared with the
+portal; what is this form's own is which configured kinds it takes and the
+limits below.
 
 `LimitedUploadHandler` goes first in the request's upload handlers: bytes
 of a file beyond the per-file limit, or beyond the total for all files,
@@ -23,7 +25,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 
-from lofte.core.uploads import KINDS, Kind, extension, safe_filename, sniff
+from lofte.core.uploads import KINDS, Kind, Problem, check, extension, safe_filename, sniff
 
 __all__ = [
     "KINDS",
@@ -32,8 +34,10 @@ __all__ = [
     "REFUSED_TOTAL",
     "Kind",
     "LimitedUploadHandler",
+    "Problem",
     "RefusedUpload",
     "allowed_extensions",
+    "check",
     "extension",
     "safe_filename",
     "sniff",

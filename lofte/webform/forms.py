@@ -189,10 +189,9 @@ class ContactForm(forms.Form):
                 )
             elif size == 0:
                 problems.append(_("“%(name)s” is empty.") % {"name": name})
-            elif not files.sniff(files.KINDS[ext], upload):
+            elif problem := files.check(ext, upload):
                 problems.append(
-                    _("“%(name)s” was not accepted: its content is not a %(kind)s file, although its name says so.")
-                    % {"name": name, "kind": files.KINDS[ext].label}
+                    _("“%(name)s” was not accepted: %(reason)s.") % {"name": name, "reason": problem.reason}
                 )
             else:
                 total += size

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,12 +11,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseType
-from lofte.cases.services import AttachmentInput, case_create
+from lofte.cases.services import AttachmentInput
 from lofte.core.choices import Channel
-from lofte.core.ratelimit import RateResult, ratelimit_hit
-from lofte.customers.models import Language
-from lofte.customers.services import customer_match_or_create
+from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
+from lofte.customers.models import IdentityKind, Language
+from lofte.customers.services import identifier
 
 logger = logging.getLogger(__name__)
 
@@ -40,35 +40,27 @@ class ContactSubmission:
 
 @transaction.atomic
 def contact_submit(*, submission: ContactSubmission) -> Case:
-    """The customer (found by email, else phone, else new) and their case on the web channel, in one transaction."""
+    """The customer's case on the web channel, through the one intake. The addresses typed into the form are
+    claims: they find a customer but never join one (lofte.customers.services, the identity rule)."""
     language = submission.language if submission.language in Language.values else ""
-    match = customer_match_or_create(
-        email=submission.email or None,
-        phone=submission.phone or None,
-        name=submission.name,
-        language=language,
-    )
-    return case_create(
-        customer=match.customer,
-        subject=submission.subject,
-        body=submission.message,
-        channel=Channel.WEB,
-        case_type=submission.case_type,
-        language=language,
-        sender=submission.email or submission.phone,
-        attachments=submission.attachments,
-    )
-
-
-def client_key(remote_addr: str) -> str:
-    """The rate-limit key of a client address: the address itself, or for IPv6 its /64 (one household or host)."""
-    try:
-        address = ipaddress.ip_address((remote_addr or "").strip())
-    except ValueError:
-        return "unknown"
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
+    given = [
+        identifier(kind, value, field=kind)
+        for kind, value in ((IdentityKind.EMAIL, submission.email), (IdentityKind.PHONE, submission.phone))
+        if value
+    ]
+    return intake_receive(
+        contact=Contact(
+            channel=Channel.WEB,
+            body=submission.message,
+            identifiers=given,
+            name=submission.name,
+            subject=submission.subject,
+            language=language,
+            case_type=submission.case_type,
+            sender=submission.email or submission.phone,
+            attachments=submission.attachments,
+        )
+    ).case
 
 
 def contact_rate_ip(*, remote_addr: str) -> RateResult:

@@ -41,6 +41,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from lofte.core import clock
+from lofte.core.csp import csp_frame_ancestors
 from lofte.core.errors import DomainError
 from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.core.ratelimit import RateResult
@@ -97,17 +98,19 @@ def _languages(request: HttpRequest, page: Page, *, same_page: bool = True) -> l
 
 
 def _frame(response: HttpResponse, page: Page) -> HttpResponse:
-    """Embedded pages may be framed by the configured sites only; every other page by no one (X-Frame-Options)."""
+    """Embedded pages may be framed by the configured sites only; every other page by no one.
+
+    The site's Content-Security-Policy says frame-ancestors 'none' (and X-Frame-Options DENY); an embedded
+    page keeps that policy with frame-ancestors replaced by the configured sources, or 'none' without any.
+    """
     if not page.embed:
         return response
     ancestors = [a for a in settings.LOFTE_CONTACT_FRAME_ANCESTORS if FRAME_SOURCE.match(a)]
+    csp_frame_ancestors(response, ancestors)
     if ancestors:
-        response["Content-Security-Policy"] = "frame-ancestors " + " ".join(ancestors)
         # What @xframe_options_exempt does, here only when framing is configured (a CSP-less browser
         # would otherwise be told DENY, and CSP frame-ancestors overrides X-Frame-Options where both are known).
         response.xframe_options_exempt = True  # type: ignore[attr-defined]
-    else:
-        response["Content-Security-Policy"] = "frame-ancestors 'none'"
     return response
 
 

@@ -1,16 +1,17 @@
 // The promise board, live: a websocket says which teams' promises changed, and the board
-// (#board, an HTMX partial) fetches itself again with its filters. While the socket is down the
-// board polls every 30 s instead (the hx-trigger on #board), and the socket reconnects with backoff.
+// (#board, an HTMX partial listening for "board-changed") fetches itself again with its filters.
+// While the socket is down (or the browser has none) the board refreshes every 30 s instead, and
+// the socket reconnects with backoff. A timer here rather than an hx-trigger filter: filters are
+// evaluated JavaScript, which the Content-Security-Policy (no eval) does not allow.
 (function () {
   "use strict";
   var status = document.getElementById("board-status");
-  if (!status || !document.getElementById("board") || !window.WebSocket) return;
-  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + status.dataset.socket;
-  var FIRST_DELAY = 1000, MAX_DELAY = 60000;
-  var delay = FIRST_DELAY, attempts = 0, pending = null;
+  if (!status || !document.getElementById("board")) return;
+  var POLL = 30000, FIRST_DELAY = 1000, MAX_DELAY = 60000;
+  var delay = FIRST_DELAY, attempts = 0, pending = null, live = false;
 
-  function setLive(live) {
-    window.lofteBoardLive = live; // read by the polling trigger's filter
+  function setLive(value) {
+    live = value;
     status.textContent = live ? status.dataset.live : status.dataset.polling;
     status.classList.toggle("live", live);
   }
@@ -24,6 +25,10 @@
     }, 300);
   }
 
+  setInterval(function () {
+    if (!live) refresh();
+  }, POLL);
+
   // A board filtered to one team need not refresh for another team's promises.
   function shown(teams) {
     var board = document.getElementById("board");
@@ -31,7 +36,7 @@
     return !team || !Array.isArray(teams) || teams.indexOf(Number(team)) !== -1;
   }
 
-  function connect() {
+  function connect(url) {
     attempts += 1;
     var socket = new WebSocket(url);
     socket.onopen = function () {
@@ -46,11 +51,13 @@
     };
     socket.onclose = function () {
       setLive(false);
-      setTimeout(connect, delay + Math.random() * delay / 2);
+      setTimeout(function () { connect(url); }, delay + Math.random() * delay / 2);
       delay = Math.min(delay * 2, MAX_DELAY);
     };
   }
 
   setLive(false);
-  connect();
+  if (window.WebSocket) {
+    connect((location.protocol === "https:" ? "wss://" : "ws://") + location.host + status.dataset.socket);
+  }
 })();

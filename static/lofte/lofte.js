@@ -1,4 +1,5 @@
-// Keyboard shortcuts for the agent workspace: j/k, Enter, /, r, n, e, a, ?.
+// The agent workspace's behaviour, as a static file (the Content-Security-Policy allows no inline script):
+// keyboard shortcuts (j/k, Enter, /, r, n, e, z, a, ?), undo for solving, and forms that send themselves.
 (function () {
   "use strict";
   function typing(el) {
@@ -20,6 +21,109 @@
     if (el) { el.focus(); return true; }
     return false;
   }
+
+  // --- Undo: a form marked data-undoable (Solve) waits a few seconds before it is sent. ---------------
+  // The page says "Solving… Undo" meanwhile; Undo (the button, or z) forgets it. Leaving the page sends it
+  // at once (a beacon, which carries the session cookie and the form's CSRF token). Without JavaScript the
+  // form is an ordinary form and acts at once.
+  var pending = null;
+
+  function undoBar() { return document.getElementById("undo-bar"); }
+
+  function showUndo(text) {
+    var bar = undoBar();
+    if (!bar) return null;
+    var label = document.createElement("span");
+    label.textContent = text;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("data-undo", "");
+    button.textContent = (bar.dataset.undoLabel || "Undo") + " ";
+    var key = document.createElement("kbd");
+    key.textContent = "z";
+    button.appendChild(key);
+    bar.replaceChildren(label, " ", button);
+    return button;
+  }
+
+  function finish() {
+    var p = pending;
+    pending = null;
+    if (p) clearTimeout(p.timer);
+    var bar = undoBar();
+    if (bar) bar.replaceChildren();
+    return p;
+  }
+
+  function wait(form) {
+    if (pending) return;
+    var seconds = Number(form.dataset.undoSeconds) || 5;
+    pending = {
+      form: form,
+      action: form.action,
+      target: form.getAttribute("hx-target"),
+      swap: form.getAttribute("hx-swap") || "innerHTML",
+      data: new FormData(form),
+      returnFocus: document.activeElement,
+      timer: setTimeout(send, seconds * 1000),
+    };
+    var button = showUndo(form.dataset.undoText || "");
+    if (button) button.focus();
+  }
+
+  function undo() {
+    var p = finish();
+    if (!p) return false;
+    // Back where the agent was, or (after a shortcut, from the page itself) on the button that starts it again.
+    var from = p.returnFocus;
+    var back = from && from !== document.body && from.isConnected ? from : p.form.querySelector("[type=submit]");
+    if (back && back.isConnected) back.focus();
+    return true;
+  }
+
+  function beacon(p) {
+    if (navigator.sendBeacon && navigator.sendBeacon(p.action, p.data)) return;
+    fetch(p.action, { method: "POST", body: p.data, credentials: "same-origin", keepalive: true });
+  }
+
+  function send() {
+    var p = finish();
+    if (!p) return;
+    if (p.form.isConnected) {
+      // The form as it is, through htmx's own handler (or natively without htmx).
+      p.form.dataset.undoSending = "1";
+      try { p.form.requestSubmit(); } finally { delete p.form.dataset.undoSending; }
+    } else if (window.htmx && p.target) {
+      // The page around it was swapped meanwhile (a note was added ...): the same request, by hand.
+      var values = {};
+      p.data.forEach(function (value, name) { values[name] = value; });
+      window.htmx.ajax("POST", p.action, { target: p.target, swap: p.swap, values: values });
+    } else {
+      beacon(p);
+    }
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-undoable") || form.dataset.undoSending) return;
+    ev.preventDefault();
+    ev.stopPropagation(); // before htmx's own listener on the form
+    wait(form);
+  }, true);
+
+  window.addEventListener("pagehide", function () {
+    var p = finish();
+    if (p) beacon(p);
+  });
+
+  document.addEventListener("click", function (ev) {
+    var target = ev.target.closest ? ev.target : null;
+    if (!target) return;
+    if (target.closest("[data-undo]")) { undo(); return; }
+    if (target.closest("[data-shortcuts]")) document.getElementById("shortcuts").showModal();
+  });
+
+  // --- Keyboard shortcuts ----------------------------------------------------------------------------
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (typing(ev.target)) {
@@ -44,6 +148,7 @@
         if (solve) solve.click(); else handled = false;
         break;
       }
+      case "z": handled = undo(); break;
       case "?": {
         var dialog = document.getElementById("shortcuts");
         if (dialog && dialog.showModal) dialog.showModal(); else handled = false;
@@ -53,8 +158,10 @@
     }
     if (handled) ev.preventDefault();
   });
-  document.addEventListener("click", function (ev) {
-    var button = ev.target.closest && ev.target.closest("[data-shortcuts]");
-    if (button) document.getElementById("shortcuts").showModal();
+
+  // --- A select marked data-autosubmit sends its form when changed (the language on the login page). ---
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) el.form.requestSubmit();
   });
 })();

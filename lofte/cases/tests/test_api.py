@@ -21,7 +21,7 @@ from lofte.cases import services
 from lofte.cases.models import Case, CaseEvent, EventKind, Message, Note, Priority, Status, Tag
 from lofte.cases.tests.factories import CaseTypeFactory, make_case
 from lofte.core import clock
-from lofte.customers.models import Customer, CustomerIdentity
+from lofte.customers.models import Customer, CustomerIdentity, IdentitySuggestion
 from lofte.customers.services import customer_create
 from lofte.outbox.models import OutboxMessage
 
@@ -155,26 +155,57 @@ class TestCreate:
         assert Customer.objects.count() == 1
         assert Case.objects.get().messages.get().sender == "070-123 45 67"
 
-    def test_email_found_by_phone_is_added_to_that_customer(self, api, db):
-        customer = customer_create(name="Sven", phone="+46701234567")
-        api.post("/cases", {**CONTRACT_BODY, "customer": {"email": "sven@example.se", "phone": "0701234567"}})
-        assert Customer.objects.count() == 1
-        assert sorted(customer.identities.values_list("kind", "value")) == [
-            ("email", "sven@example.se"),
-            ("phone", "+46701234567"),
+    def test_an_email_claimed_next_to_a_known_phone_does_not_join_that_customer(self, api, db):
+        """The portal takeover: `email=attacker, phone=<the victim's number>` must not give the attacker's
+        address to the victim's customer (a portal link to it would show the victim's cases). The case is
+        filed with the number's customer, the address is only a suggestion, and nothing is sent to it."""
+        victim = customer_create(name="Sven", phone="+46701234567")
+        response = api.post(
+            "/cases", {**CONTRACT_BODY, "customer": {"email": "mallory@example.net", "phone": "0701234567"}}
+        )
+        assert response.status_code == 201
+        assert list(CustomerIdentity.objects.values_list("customer_id", "kind", "value")) == [
+            (victim.pk, "phone", "+46701234567")
         ]
+        assert list(IdentitySuggestion.objects.values_list("customer_id", "kind", "value", "owner_id", "state")) == [
+            (victim.pk, "email", "mallory@example.net", None, "pending")
+        ]
+        assert Case.objects.get().reply_to == ""  # replies about the victim's matters never go to the claim
 
-    def test_new_customer_gets_both_identities(self, api):
+    def test_a_new_customer_gets_the_first_address_claimed_and_the_other_as_a_suggestion(self, api):
         response = api.post(
             "/cases",
             {**CONTRACT_BODY, "customer": {"email": "Ny@Example.se", "phone": "070-765 43 21", "name": "Ny Kund"}},
         )
         customer = Customer.objects.get(pk=response.json()["customer"]["id"])
         assert customer.name == "Ny Kund"
-        assert sorted(customer.identities.values_list("kind", "value", "is_primary")) == [
-            ("email", "ny@example.se", True),
-            ("phone", "+46707654321", True),
+        assert list(customer.identities.values_list("kind", "value", "is_primary", "proven_at")) == [
+            ("email", "ny@example.se", True, None)
         ]
+        assert list(customer.identity_suggestions.values_list("kind", "value", "owner", "reference")) == [
+            ("phone", "+46707654321", None, response.json()["reference"])
+        ]
+
+    def test_the_same_external_id_again_answers_the_case_it_made(self, api):
+        first = api.post("/cases", {**CONTRACT_BODY, "external_id": "order-7"})
+        again = api.post("/cases", {**CONTRACT_BODY, "external_id": "order-7"})
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json()["reference"] == first.json()["reference"]
+        assert Case.objects.count() == 1
+
+    def test_an_api_external_id_cannot_claim_a_future_email(self, api, db):
+        """An API client sends the Message-ID an email will carry: the email must still be filed, not taken
+        for a duplicate of the client's message (external ids are scoped to their source)."""
+        from lofte.channels.email.ingest import email_ingest
+
+        api.post("/cases", {**CONTRACT_BODY, "channel": "email", "external_id": "<future@mail.example.se>"})
+        raw = (
+            b"From: Karin <karin@example.se>\r\nTo: support@lofte.localhost\r\nSubject: Hej\r\n"
+            b"Message-ID: <future@mail.example.se>\r\n\r\nDet riktiga mejlet.\r\n"
+        )
+        result = email_ingest(raw=raw)
+        assert result.outcome == "created"
+        assert Case.objects.count() == 2
 
     def test_every_optional_field_is_applied(self, api, agent, team):
         # given
@@ -510,11 +541,14 @@ class TestListPagination:
         assert seen == expected
         assert len(seen) == 7
 
-    def test_limit_is_kept_between_1_and_100(self, api, team):
+    def test_limit_is_1_to_100_and_outside_is_422_naming_it(self, api, team):
         for _ in range(3):
             make_case(team=team)
-        assert len(refs(api.get("/cases", {"limit": 0}))) == 1
-        assert len(refs(api.get("/cases", {"limit": 1000}))) == 3
+        assert len(refs(api.get("/cases", {"limit": 1}))) == 1
+        assert len(refs(api.get("/cases", {"limit": 100}))) == 3
+        for limit in (0, 101, 10**20):
+            response = api.get("/cases", {"limit": limit})
+            assert (response.status_code, response.json()["field"]) == (422, "limit")
 
     def test_query_count_does_not_grow_with_the_rows(self, api, agent, team):
         # given: cases that use every relation the list shows
@@ -1017,3 +1051,92 @@ class TestCaseTypes:
         with CaptureQueriesContext(connection) as many:
             assert len(api.get("/case-types").json()) == 50
         assert len(few) == len(many)
+
+
+NOT_OBJECTS = ["[null, null]", "null", "5", '"x"', "[]", "true"]
+
+
+def send_raw(api: Api, method: str, path: str, raw: str) -> Any:
+    """A request whose body is exactly `raw` (JSON text), as a client that sends whatever it likes would."""
+    send = getattr(api.client, method)
+    return send(f"/api/v1{path}", raw, content_type="application/json", headers=api.headers)
+
+
+class TestInputBounds:
+    """What the schema states is what is enforced: out of range is a 422 naming the field, never a 500."""
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_create_with_a_body_that_is_not_an_object_is_422_naming_body_and_creates_nothing(self, api, raw):
+        before = counts()
+        response = send_raw(api, "post", "/cases", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert response.json()["message"] == "body: Input should be a JSON object"
+        assert counts() == before
+
+    def test_create_with_a_customer_that_is_not_an_object_is_422_naming_customer(self, api):
+        before = counts()
+        response = api.post("/cases", {**CONTRACT_BODY, "customer": [None, None]})
+        assert error(response) == (422, "validation_error", "customer")
+        assert counts() == before
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_update_with_a_body_that_is_not_an_object_is_422_and_changes_nothing(self, api, case, raw):
+        before, before_counts = snapshot(case), counts()
+        response = send_raw(api, "patch", f"/cases/{case.reference}", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    def test_update_with_an_empty_object_answers_the_case_unchanged(self, api, case):
+        before, before_counts = snapshot(case), counts()
+        response = api.patch(f"/cases/{case.reference}", {})
+        assert response.status_code == 200
+        assert (response.json()["reference"], response.json()["subject"]) == (case.reference, case.subject)
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"team": 10**20}, "team"),
+            ({"team": 0}, "team"),
+            ({"assignee": 2**63}, "assignee"),
+            ({"case_type": -1}, "case_type"),
+            ({"tags": ["x" * 51]}, "tags"),
+            ({"subject": "a\x00b"}, "subject"),
+        ],
+    )
+    def test_update_out_of_range_is_422_naming_the_field_and_changes_nothing(self, api, case, change, field):
+        before, before_counts = snapshot(case), counts()
+        response = api.patch(f"/cases/{case.reference}", change)
+        assert error(response) == (422, "validation_error", field)
+        assert (snapshot(case), counts()) == (before, before_counts)
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"team": "1" * 20}, "team"),
+            ({"customer": 2**63}, "customer"),
+            ({"case_type": 0}, "case_type"),
+            ({"assignee": "²"}, "assignee"),  # a digit to str.isdigit(), not to int()
+            ({"assignee": "9" * 20}, "assignee"),
+            ({"channel": "fax"}, "channel"),
+            ({"sort": "subject"}, "sort"),
+            ({"view": "everything"}, "view"),
+            ({"q": "a\x00b"}, "q"),
+            ({"q": "x" * 201}, "q"),
+            ({"tag": "x" * 51}, "tag"),
+            ({"cursor": "x" * 501}, "cursor"),
+        ],
+    )
+    def test_list_filter_out_of_range_is_422_naming_it(self, api, case, params, field):
+        assert error(api.get("/cases", params)) == (422, "validation_error", field)
+
+    @pytest.mark.parametrize(("reference", "field"), [("LF-" + "9" * 40, "reference"), ("LF-2026\x00", "reference")])
+    def test_a_reference_that_cannot_be_one_is_422(self, api, case, reference, field):
+        assert error(api.get(f"/cases/{reference}")) == (422, "validation_error", field)
+
+    def test_promise_due_before_1900_or_after_9999_is_422_and_makes_nothing(self, api, case):
+        before = counts()
+        for due_at in ("1899-12-31T23:00:00+00:00", "9999-12-31T23:30:00-01:00"):
+            response = api.post(f"/cases/{case.reference}/promises", {"due_at": due_at})
+            assert error(response) == (422, "validation_error", "due_at")
+        assert counts() == before

@@ -158,7 +158,9 @@ class TestReply:
         assert OutboxMessage.objects.count() == 0
         assert case.messages.count() == 1
 
-    def test_reply_without_any_address_is_refused(self, agent, team):
+    def test_reply_without_any_address_is_refused(self, agent, team, settings):
+        # without an SMS provider (LOFTE_SMS_PROVIDER=none; the embedded default is the console provider)
+        settings.LOFTE_TRANSPORTS = {k: v for k, v in settings.LOFTE_TRANSPORTS.items() if k != "sms"}
         customer = customer_create(name="Bara telefon", phone="+46701234567")
         case = make_case(customer=customer, channel="phone", team=team)
         with pytest.raises(ValidationFailed) as err:
@@ -168,7 +170,9 @@ class TestReply:
         assert OutboxMessage.objects.count() == 0
         assert Message.objects.filter(direction="out").count() == 0
 
-    def test_phone_case_is_answered_by_email_when_the_customer_has_one(self, customer, agent, team):
+    def test_phone_case_is_answered_by_email_when_the_customer_has_one(self, customer, agent, team, settings):
+        # without an SMS provider (LOFTE_SMS_PROVIDER=none; the embedded default is the console provider)
+        settings.LOFTE_TRANSPORTS = {k: v for k, v in settings.LOFTE_TRANSPORTS.items() if k != "sms"}
         case = make_case(customer=customer, channel="phone", team=team)
         message = services.case_reply(case=case, author=agent, body="Som vi sa i telefon ...")
         assert (message.channel, message.recipients) == ("email", ["karin@example.se"])

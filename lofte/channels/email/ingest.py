@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +28,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from lofte.cases import services as cases
+from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Direction, Message
+from lofte.cases.references import reference_in_subject
 from lofte.cases.services import AttachmentInput
 from lofte.channels.email.addresses import own_addresses, own_addresses_clear
 from lofte.channels.email.classify import Classification, EmailKind, classify
@@ -39,8 +40,8 @@ from lofte.channels.models import InboundEmail, InboundState, Mailbox, Outcome, 
 from lofte.core import clock
 from lofte.core.errors import DomainError
 from lofte.core.inserts import insert
-from lofte.customers.models import CustomerIdentity, IdentityKind
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.models import IdentityKind, Proof
+from lofte.customers.services import Identifier
 
 logger = logging.getLogger(__name__)
 
@@ -270,9 +271,10 @@ def _file(
             _("The message is from Lofte's own address %(address)s: a mail loop, so it is not processed.")
             % {"address": sender}
         )
-    case = _thread(parsed, known, sender)
+    thread = _thread(parsed, known)
 
     if verdict.kind == EmailKind.AUTO_REPLY:
+        case = thread or _case_named_by_sender(parsed.subject, sender)
         if case is None:
             return Outcome.AUTO_REPLY, None, None
         message = cases.case_add_automatic(
@@ -288,37 +290,35 @@ def _file(
 
     _check_flood(row, sender)
     body, attachments = _body_and_attachments(parsed)
-    if case is not None:
-        message = cases.case_add_inbound(
-            case=case,
-            body=body,
+    mailbox = mailbox or _mailbox_written_to(parsed, own)
+    received = intake_receive(
+        contact=Contact(
             channel=Channel.EMAIL,
-            sender=sender,
+            body=body,
+            identifiers=[Identifier(kind=IdentityKind.EMAIL, value=sender, proof=Proof.MESSAGE)],
+            name=parsed.from_name,
             subject=parsed.subject,
+            language_hint=mailbox.language if mailbox else "",
+            sender=sender,
+            source="email",
+            external_id=parsed.message_id,
+            deduplicated=True,  # _known_messages looked for the Message-ID above
             body_html=parsed.html,
             visible_text=text,
-            external_id=parsed.message_id,
             attachments=attachments,
+            thread=thread,
+            reference_text=parsed.subject,
+            case_type=mailbox.case_type if mailbox else None,
+            team=mailbox.team if mailbox else None,
+            inbox_address=mailbox.address if mailbox else "",
         )
-        outcome = Outcome.APPENDED if message.case_id == case.pk else Outcome.CREATED
-        return outcome, message.case, message
-    mailbox = mailbox or _mailbox_written_to(parsed, own)
-    customer = customer_match_or_create(email=sender, name=parsed.from_name).customer
-    new_case = cases.case_create(
-        customer=customer,
-        subject=parsed.subject,
-        body=body,
-        channel=Channel.EMAIL,
-        case_type=mailbox.case_type if mailbox else None,
-        team=mailbox.team if mailbox else None,
-        sender=sender,
-        body_html=parsed.html,
-        visible_text=text,
-        external_id=parsed.message_id,
-        attachments=attachments,
-        inbox_address=mailbox.address if mailbox else "",
     )
-    return Outcome.CREATED, new_case, None
+    if received.outcome == "duplicate":
+        return Outcome.DUPLICATE, received.case, None
+    if received.outcome == "appended":
+        return Outcome.APPENDED, received.case, received.message
+    # a new case (or a follow-up of a closed one): the message is the case's first
+    return Outcome.CREATED, received.case, received.message if thread is not None else None
 
 
 def _mailbox_written_to(parsed: ParsedEmail, own: dict[str, Mailbox | None]) -> Mailbox | None:
@@ -348,27 +348,32 @@ def _thread_ids(parsed: ParsedEmail) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))[:MAX_THREAD_IDS]
 
 
-def _reference_pattern() -> re.Pattern[str]:
-    return re.compile(rf"\[\s*({re.escape(settings.LOFTE_REFERENCE_PREFIX)}-\d{{4}}-\d{{6,}})\s*\]", re.IGNORECASE)
-
-
-def _thread(parsed: ParsedEmail, known: dict[str, int], sender: str) -> Case | None:
-    """The case this message continues: by Message-ID, then by the reference in the subject.
-
-    Message-IDs are unguessable, so any sender may continue a thread (a colleague copied in).
-    A reference in the subject is easy to type, so it counts only from the case's own customer.
-    """
+def _thread(parsed: ParsedEmail, known: dict[str, int]) -> Case | None:
+    """The case this message continues by In-Reply-To, then References newest first. Message-IDs are
+    unguessable, so any sender may continue a thread (a colleague copied in); a reference in the subject
+    counts only from the case's own customer, which the intake checks."""
     for message_id in _thread_ids(parsed):
         if message_id in known:
             return Case.objects.select_related("customer").get(pk=known[message_id])
-    match = _reference_pattern().search(parsed.subject)
-    if match is None:
+    return None
+
+
+def _case_named_by_sender(subject: str, sender: str) -> Case | None:
+    """For an automatic reply (which files no contact): the case in the subject's reference, when the sender is
+    a proven address of that case's customer."""
+    reference = reference_in_subject(subject)
+    if reference is None:
         return None
-    case = Case.objects.filter(reference=match.group(1).upper()).select_related("customer").first()
-    if case is None:
-        return None
-    owns = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=sender, customer_id=case.customer_id).exists()
-    return case if owns else None
+    return (
+        Case.objects.filter(
+            reference=reference,
+            customer__identities__kind=IdentityKind.EMAIL,
+            customer__identities__value=sender,
+            customer__identities__proven_at__isnull=False,
+        )
+        .select_related("customer")
+        .first()
+    )
 
 
 def _check_flood(row: InboundEmail, sender: str) -> None:

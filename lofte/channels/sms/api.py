@@ -63,6 +63,7 @@ def _authenticated(request: HttpRequest, provider: str, token: str) -> SmsProvid
     "/sms/segments",
     response=SegmentsOut,
     summary="How many SMS a text is, and in which encoding (GSM-7 or UCS-2)",
+    description=f"Only the first {MAX_SEGMENT_TEXT} characters of `text` are counted.",
 )
 def sms_segments(request: HttpRequest, text: str = "") -> object:
     return segments(text[:MAX_SEGMENT_TEXT]).as_dict()

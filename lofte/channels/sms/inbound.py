@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lofte.cases import services as cases
-from lofte.cases.models import ACTIVE_STATUSES, Case, Channel, Message, Status
+from lofte.cases.intake import Contact, intake_receive
+from lofte.cases.models import Case, Channel, Message
 from lofte.channels.sms.models import InboundSms, InboundSmsOutcome
 from lofte.channels.sms.providers.base import InboundSmsData
 from lofte.channels.sms.services import sms_opt_in, sms_opt_out
@@ -32,9 +30,9 @@ from lofte.channels.sms.transport import OPT_OUT_CONFIRMATION
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.core.inserts import insert
-from lofte.customers.identities import normalise_phone
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
-from lofte.customers.services import customer_match_or_create
+from lofte.customers.identities import language_for_phone, normalise_phone
+from lofte.customers.models import CustomerIdentity, IdentityKind, Proof
+from lofte.customers.services import Identifier
 from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -97,7 +95,7 @@ def sms_receive(*, provider: str, data: InboundSmsData) -> ReceiveResult:
             row.outcome = InboundSmsOutcome.OPT_IN
             _confirm(sender, opted_out=False)
         else:
-            message, row.outcome = _file(sender=sender, text=data.text, provider_id=provider_id)
+            message, row.outcome = _file(sender=sender, text=data.text, provider=provider, provider_id=provider_id)
             row.message = message
             row.case = case = message.case
         row.save(update_fields=["outcome", "case", "message"])
@@ -117,35 +115,29 @@ def _original(provider: str, provider_id: str) -> ReceiveResult | None:
     return ReceiveResult(outcome=DUPLICATE, case=row.case.reference if row.case else None, inbound_id=row.pk)
 
 
-def _thread(customer: Customer) -> Case | None:
-    """The customer's newest active case, else one solved recently."""
-    since = clock.now() - timedelta(days=settings.LOFTE_SMS_THREAD_SOLVED_DAYS)
-    return (
-        Case.objects.filter(customer=customer)
-        .filter(Q(status__in=[s.value for s in ACTIVE_STATUSES]) | Q(status=Status.SOLVED, solved_at__gte=since))
-        .order_by("-updated_at", "-id")
-        .first()
-    )
-
-
-def _file(*, sender: str, text: str, provider_id: str) -> tuple[Message, str]:
-    body = text.strip() or str(_("(empty SMS)"))
-    customer = customer_match_or_create(phone=sender).customer
-    case = _thread(customer)
-    if case is not None:
-        message = cases.case_add_inbound(
-            case=case, body=body, channel=Channel.SMS, sender=sender, external_id=provider_id
+def _file(*, sender: str, text: str, provider: str, provider_id: str) -> tuple[Message, str]:
+    """Through the one intake: the number is proven (the message came from it); onto the customer's newest
+    active case, else one solved within LOFTE_SMS_THREAD_SOLVED_DAYS, else a new case."""
+    received = intake_receive(
+        contact=Contact(
+            channel=Channel.SMS,
+            body=text.strip() or str(_("(empty SMS)")),
+            identifiers=[Identifier(kind=IdentityKind.PHONE, value=sender, proof=Proof.MESSAGE)],
+            language_hint=language_for_phone(sender),
+            sender=sender,
+            source=f"sms:{provider}",
+            external_id=provider_id,
+            recent_days=settings.LOFTE_SMS_THREAD_SOLVED_DAYS,
         )
-        return message, InboundSmsOutcome.APPENDED
-    new_case = cases.case_create(
-        customer=customer, subject="", body=body, channel=Channel.SMS, sender=sender, external_id=provider_id
     )
-    return new_case.messages.get(), InboundSmsOutcome.CREATED
+    outcome = InboundSmsOutcome.CREATED if received.outcome == "created" else InboundSmsOutcome.APPENDED
+    return received.message, outcome
 
 
 def _language(phone: str) -> str:
     identity = CustomerIdentity.objects.filter(kind=IdentityKind.PHONE, value=phone).select_related("customer").first()
-    return (identity.customer.language if identity else "") or settings.LANGUAGE_CODE
+    known = identity.customer.language if identity else ""
+    return known or language_for_phone(phone) or settings.LOFTE_CUSTOMER_LANGUAGE
 
 
 def _confirm(phone: str, *, opted_out: bool) -> None:

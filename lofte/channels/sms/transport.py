@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from lofte.channels.sms.providers import get_provider
+from lofte.channels.sms.providers import PROVIDERS, get_provider
 from lofte.channels.sms.segments import segments
 from lofte.channels.sms.selectors import sms_opted_out
 from lofte.core.errors import ValidationFailed
@@ -42,7 +42,8 @@ class SmsTransport:
         provider = get_provider()
         if provider is None:
             raise PermanentFailure(
-                f"No SMS provider is configured (LOFTE_SMS_PROVIDER is {settings.LOFTE_SMS_PROVIDER!r})."
+                f"No SMS provider is configured (LOFTE_SMS_PROVIDER is {settings.LOFTE_SMS_PROVIDER!r}; "
+                f"it is one of {', '.join(PROVIDERS)} or none)."
             )
         try:
             to = normalise_phone(row.to, field="to")

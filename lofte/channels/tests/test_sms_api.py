@@ -124,7 +124,7 @@ def test_an_sms_from_a_new_number_opens_a_case_on_the_sms_channel(sms: Path) -> 
     assert (message.channel, message.sender, message.external_id, message.body_text) == (
         Channel.SMS,
         "+46709876543",
-        "s1",
+        "sms:console:s1",
         "Hej, mitt paket har inte kommit.",
     )
     identity = CustomerIdentity.objects.get(customer=case.customer)
@@ -320,7 +320,8 @@ def test_stop_opts_out_confirms_once_and_nothing_more_is_sent(sms: Path, agent: 
     # the confirmation goes out, once
     assert outbox_deliver_due(worker="test") == {"sent": 1}
     assert [(s["to"], s["message"]) for s in sent(sms)] == [
-        ("+46709876543", "You will get no more text messages from us. Reply START to get them again.")
+        # a Swedish number, a customer first met by SMS: Swedish (the number's country)
+        ("+46709876543", "Du får inga fler sms från oss. Svara START för att få dem igen.")
     ]
     # a reply by the agent is refused by the transport, with the reason on the row
     message = case_reply(case=case, author=agent, body="Din order skickas i dag.")

@@ -22,8 +22,8 @@ from lofte.cases.models import Case, Channel, Message, Status
 from lofte.channels.models import WebhookMessage, WebhookRejection, WebhookSource
 from lofte.channels.webhooks.services import webhook_rejections_prune, webhook_signature
 from lofte.core import clock
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
-from lofte.customers.services import customer_create
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, IdentitySuggestion
+from lofte.customers.services import customer_create, customer_identity_add
 from lofte.promises.models import Promise, PromiseKind
 from lofte.promises.policies import policy_create
 
@@ -155,11 +155,28 @@ def test_another_sources_thread_ids_do_not_thread(source, team):
     assert second["outcome"] == "created"
 
 
+def _handle_of(customer, source):  # type: ignore[no-untyped-def]
+    """The customer's handle on the source, proven (a message came from it before)."""
+    customer_identity_add(customer=customer, kind=IdentityKind.HANDLE, value=f"{source.name}:karin_k")
+    return {"handle": "karin_k"}
+
+
 def test_a_case_reference_the_sender_owns_appends_to_that_case(source, case):
-    response = send(source, message(thread=case.reference.lower()))
+    payload = message(thread=case.reference.lower())
+    payload["from"] = _handle_of(case.customer, source)
+    response = send(source, payload)
     assert response.status_code == 201, response.content
     assert (response.json()["case"], response.json()["outcome"]) == (case.reference, "appended")
     assert case.messages.count() == 2
+
+
+def test_a_case_reference_next_to_a_claimed_email_opens_a_new_case(source, case):
+    """The source passes the email address along: a claim. With the case's reference it must not reach into
+    the customer's case (anyone can type an address and a reference); it is filed as a new case."""
+    response = send(source, message(thread=case.reference))
+    assert response.status_code == 201, response.content
+    assert response.json()["case"] != case.reference
+    assert case.messages.count() == 1
 
 
 def test_a_case_reference_of_another_customer_opens_a_new_case(source, case):
@@ -174,8 +191,10 @@ def test_a_case_reference_of_another_customer_opens_a_new_case(source, case):
 
 def test_a_message_on_a_closed_case_opens_a_follow_up(source, case):
     Case.objects.filter(pk=case.pk).update(status=Status.CLOSED)
+    payload = message(thread=case.reference)
+    payload["from"] = _handle_of(case.customer, source)
 
-    response = send(source, message(thread=case.reference))
+    response = send(source, payload)
 
     follow_up = Case.objects.get(reference=response.json()["case"])
     assert follow_up.follow_up_of == case
@@ -198,16 +217,34 @@ def test_a_handle_alone_makes_a_customer_found_again_by_it(source):
     assert Message.objects.get(pk=first["message_id"]).sender == "Webshop: Karin"
 
 
-def test_a_handle_with_an_email_is_added_to_the_customer_of_that_email(source, customer):
+def test_a_new_handle_next_to_a_known_email_stays_with_a_new_customer(source, customer):
+    """The email a source passes along is a claim: the handle (proven, the message came from it) must not join
+    the email's customer, or whoever holds the handle would be answered about that customer's cases. It is a
+    new customer; the email is a suggestion naming the customer who has it."""
     payload = message()
     payload["from"] = {"handle": "karin_k", "email": "KARIN@example.se"}
 
-    send(source, payload)
+    first = send(source, payload).json()
     payload["from"] = {"handle": "karin_k"}
     later = send(source, {**payload, "external_id": "m-2"}).json()
 
-    assert CustomerIdentity.objects.get(kind=IdentityKind.HANDLE).customer == customer
-    assert Case.objects.get(reference=later["case"]).customer == customer
+    handle = CustomerIdentity.objects.get(kind=IdentityKind.HANDLE)
+    assert handle.customer != customer
+    assert handle.proven_at is not None
+    assert Case.objects.get(reference=later["case"]).customer == handle.customer
+    assert Case.objects.get(reference=first["case"]).reply_to == ""  # karin@ is somebody's: never replied to
+    assert list(IdentitySuggestion.objects.values_list("customer_id", "kind", "value", "owner_id")) == [
+        (handle.customer_id, "email", "karin@example.se", customer.pk)
+    ]
+
+
+def test_a_new_handle_with_a_new_email_is_answered_at_that_email_for_its_case(source):
+    payload = message()
+    payload["from"] = {"handle": "nils_n", "email": "nils@example.se"}
+    reference = send(source, payload).json()["case"]
+    case = Case.objects.get(reference=reference)
+    assert list(case.customer.identities.values_list("kind", "value")) == [("handle", "shop:nils_n")]
+    assert case.reply_to == "nils@example.se"
 
 
 def test_a_phone_number_finds_the_customer(source, customer):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 
-from lofte.channels.webhooks.models import BODY_HEAD_BYTES
+from lofte.channels.webhooks.models import BODY_HEAD_BYTES, MAX_SOURCE_NAME
+from lofte.channels.webhooks.payload import WebhookIn
 from lofte.channels.webhooks.services import SIGNATURE_HEADER, TIMESTAMP_HEADER, webhook_receive
+from lofte.core.schemas import ErrorOut
 
 router = Router(tags=["inbound"])
 
@@ -53,6 +57,23 @@ logged for the admin.
 """
 
 
+def _inlined(schema: Any) -> Any:
+    """A JSON schema with its own $defs put in place, so it can stand inside the OpenAPI document."""
+    defs = schema.pop("$defs", {}) if isinstance(schema, dict) else {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(dict(defs[ref.removeprefix("#/$defs/")]))
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    return walk(schema)
+
+
 def _declared_length(request: HttpRequest) -> int | None:
     try:
         return int(request.META.get("CONTENT_LENGTH") or "")
@@ -63,11 +84,32 @@ def _declared_length(request: HttpRequest) -> int | None:
 @router.post(
     "/inbound/webhook/{source}",
     auth=None,
-    response={200: WebhookOut, 201: WebhookOut},
+    response={
+        200: WebhookOut,
+        201: WebhookOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Receive a signed message from another system",
     description=DESCRIPTION,
+    # the body is read raw (the signature covers its bytes), so ninja does not parse it; this says what it is
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inlined(WebhookIn.model_json_schema(by_alias=True))}},
+        }
+    },
 )
-def inbound_webhook(request: HttpRequest, source: str) -> object:
+def inbound_webhook(
+    request: HttpRequest,
+    source: Annotated[
+        str,
+        Path(max_length=MAX_SOURCE_NAME, pattern=r"^[-a-zA-Z0-9_]+$", description="The webhook source's name."),
+    ],
+) -> object:
     # read the stream ourselves, never more than the limit: an oversized body is refused from its declared
     # length after reading only its start (for the rejection log)
     limit = settings.LOFTE_WEBHOOK_MAX_BYTES

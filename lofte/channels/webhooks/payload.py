@@ -10,7 +10,7 @@ ignored, so a sender can add its own.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -69,6 +69,7 @@ class WebhookIn(BaseModel):
     subject: Annotated[str, BeforeValidator(_none_to_empty)] = Field(default="", max_length=255)
     text: str = Field(min_length=1)
     thread: ExternalId | None = None
+    language: Literal["en", "sv", "da", "nb", "fi"] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -15,10 +15,11 @@ The checks, in order, each refusing with its own code (and a `WebhookRejection` 
 
 Then, in one transaction: a `WebhookMessage` row for (source, external id) is inserted first. Its unique
 constraint makes a duplicate (a retry, a replay, two deliveries racing) answer with the original message
-and create nothing. The sender is matched to a customer (email, phone, or a handle stored as
-"<source>:<handle>"), the message threads onto a case by `thread` (a case reference the customer owns, or
-a thread or message id this source sent before), else it opens a new case with channel webhook, the
-source's team and case type, and promises as any inbound message.
+and create nothing. The rest is the one intake (lofte.cases.intake): the sender's handle on this source
+(stored as "<source>:<handle>") is proven, the email address and phone number passed along are claims; the
+message threads onto a case by `thread` (a thread or message id this source sent before, or a case reference
+the customer, found by their handle, owns), else it opens a new case with channel webhook, the source's team
+and case type, and promises as any inbound message.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from lofte.cases import services as cases
-from lofte.cases.models import Case, Channel, Message
+from lofte.cases.intake import Contact, intake_receive
+from lofte.cases.models import Case, Channel
+from lofte.cases.references import reference_whole
 from lofte.channels.webhooks.models import (
     BODY_HEAD_BYTES,
     RejectionReason,
@@ -53,9 +55,8 @@ from lofte.channels.webhooks.payload import SenderIn, WebhookIn
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
 from lofte.core.ratelimit import ratelimit_hit
-from lofte.customers.identities import normalise
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
-from lofte.customers.services import customer_create, customer_identity_add, customer_match_or_create
+from lofte.customers.models import IdentityKind, Proof
+from lofte.customers.services import Identifier, identifier
 
 logger = logging.getLogger(__name__)
 
@@ -295,39 +296,31 @@ def _file(source: WebhookSource, payload: WebhookIn) -> WebhookReceipt:
             raise
         return _duplicate(earlier)
 
-    customer = _customer(source, payload.sender)
-    sender = f"{source.label}: {_who(payload.sender)}"[:254]
-    external_id = f"webhook:{source.name}:{payload.external_id}"[:255]
-    thread_case = _thread_case(source, payload.thread, customer=customer, exclude=delivery.pk)
-    message: Message
-    if thread_case is not None:
-        message = cases.case_add_inbound(
-            case=thread_case,
-            body=payload.text,
+    received = intake_receive(
+        contact=Contact(
             channel=Channel.WEBHOOK,
-            sender=sender,
-            subject=payload.subject,
-            external_id=external_id,
-        )
-        case = message.case
-        outcome = "appended" if case.pk == thread_case.pk else "created"  # a closed case gets a follow-up
-    else:
-        case = cases.case_create(
-            customer=customer,
-            subject=payload.subject,
             body=payload.text,
-            channel=Channel.WEBHOOK,
+            identifiers=_identifiers(source, payload.sender),
+            name=payload.sender.name,
+            subject=payload.subject,
+            language=payload.language or "",
+            sender=f"{source.label}: {_who(payload.sender)}"[:254],
+            source=f"webhook:{source.name}",
+            external_id=payload.external_id,
+            thread=_thread_case(source, payload.thread, exclude=delivery.pk),
+            reference_text=payload.thread or "",
+            reference_whole=True,
             case_type=source.case_type,
             team=source.team,
-            sender=sender,
-            external_id=external_id,
         )
-        message = Message.objects.get(case=case)
-        outcome = "created"
-    delivery.case = case
-    delivery.message = message
+    )
+    delivery.case = received.case
+    delivery.message = received.message
     delivery.save(update_fields=["case", "message"])
-    return WebhookReceipt(case=case.reference, message_id=message.pk, duplicate=False, outcome=outcome)
+    outcome = "created" if received.outcome == "created" else "appended"
+    return WebhookReceipt(
+        case=received.case.reference, message_id=received.message.pk, duplicate=False, outcome=outcome
+    )
 
 
 def _delivered(source: WebhookSource, external_id: str) -> WebhookMessage | None:
@@ -351,65 +344,35 @@ def _who(sender: SenderIn) -> str:
     return sender.email or sender.phone or ""
 
 
-def _reference_pattern() -> re.Pattern[str]:
-    return re.compile(rf"\[?\s*({re.escape(settings.LOFTE_REFERENCE_PREFIX)}-\d{{4}}-\d{{6,}})\s*\]?", re.IGNORECASE)
-
-
-def _thread_case(source: WebhookSource, thread: str | None, *, customer: Customer, exclude: int) -> Case | None:
-    """The case `thread` names: a case reference the customer owns, else the case of the newest message from
-    this source with that thread id or that external id."""
-    if not thread:
+def _thread_case(source: WebhookSource, thread: str | None, *, exclude: int) -> Case | None:
+    """The case of the newest message from this source with `thread` as its thread id or external id (a case
+    reference in `thread` is the intake's to check: only the customer's own case counts)."""
+    if not thread or reference_whole(thread):
         return None
-    if match := _reference_pattern().fullmatch(thread):
-        case = Case.objects.filter(reference=match.group(1).upper(), customer=customer).first()
-        if case is not None:
-            return case
     earlier = (
         WebhookMessage.objects.filter(Q(thread=thread) | Q(external_id=thread), source=source, case__isnull=False)
         .exclude(pk=exclude)
-        .select_related("case")
+        .select_related("case", "case__customer")
         .order_by("-id")
         .first()
     )
     return earlier.case if earlier else None
 
 
-def _customer(source: WebhookSource, sender: SenderIn) -> Customer:
-    """The customer who sent it: by the handle on this source first, then by email or phone; new when unknown.
-
-    A handle is stored as the identity "<source>:<handle>" (a handle means something only on its network)."""
-    handle = (
-        normalise(IdentityKind.HANDLE, f"{source.name}:{sender.handle}", field="from.handle") if sender.handle else None
-    )
-    if handle and (owner := _handle_owner(handle)) is not None:
-        return owner
-    if sender.email or sender.phone:
-        email = normalise(IdentityKind.EMAIL, sender.email, field="from.email") if sender.email else None
-        phone = normalise(IdentityKind.PHONE, sender.phone, field="from.phone") if sender.phone else None
-        customer = customer_match_or_create(email=email, phone=phone, name=sender.name).customer
-        if handle:
-            try:
-                with transaction.atomic():
-                    customer_identity_add(customer=customer, kind=IdentityKind.HANDLE, value=handle)
-            except (IntegrityError, ValidationFailed):
-                pass  # another customer took the handle a moment ago: theirs it stays
-        return customer
-    assert handle is not None
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                return customer_create(name=sender.name, handle=handle)
-        except (IntegrityError, ValidationFailed):
-            if (owner := _handle_owner(handle)) is not None:  # created meanwhile by a concurrent delivery
-                return owner
-    raise ValidationFailed(_("The sender could not be matched to a customer; try again."), field="from")
-
-
-def _handle_owner(handle: str) -> Customer | None:
-    identity = (
-        CustomerIdentity.objects.filter(kind=IdentityKind.HANDLE, value=handle).select_related("customer").first()
-    )
-    return identity.customer if identity else None
+def _identifiers(source: WebhookSource, sender: SenderIn) -> list[Identifier]:
+    """The sender's handle on this source is proven (the source vouches that the message came from it; it is
+    stored as "<source>:<handle>", since a handle means something only on its network). The email address
+    and phone number a source passes along are claims: they find a customer but never join one."""
+    found: list[Identifier] = []
+    if sender.handle:
+        found.append(
+            identifier(IdentityKind.HANDLE, f"{source.name}:{sender.handle}", proof=Proof.MESSAGE, field="from.handle")
+        )
+    if sender.email:
+        found.append(identifier(IdentityKind.EMAIL, sender.email, field="from.email"))
+    if sender.phone:
+        found.append(identifier(IdentityKind.PHONE, sender.phone, field="from.phone"))
+    return found
 
 
 # --- the rejection log -------------------------------------------------------------------------

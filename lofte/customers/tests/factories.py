@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Proof
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -17,4 +18,11 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     def email(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             value = extracted or f"customer{self.pk}@example.com"
-            CustomerIdentity.objects.create(customer=self, kind=IdentityKind.EMAIL, value=value, is_primary=True)
+            CustomerIdentity.objects.create(
+                customer=self,
+                kind=IdentityKind.EMAIL,
+                value=value,
+                is_primary=True,
+                proven_at=timezone.now(),
+                proof=Proof.MESSAGE,
+            )

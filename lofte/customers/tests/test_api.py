@@ -51,8 +51,8 @@ class TestList:
         karin = body["items"][1]
         assert karin["organisation"] == {"id": customer.organisation_id, "name": "Acme AB"}
         assert karin["identities"] == [
-            {"kind": "email", "value": "karin@example.se", "is_primary": True},
-            {"kind": "phone", "value": "+46701234567", "is_primary": True},
+            {"kind": "email", "value": "karin@example.se", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "phone", "value": "+46701234567", "is_primary": True, "proven": True, "proof": "agent"},
         ]
         assert (karin["tier"], karin["language"]) == ("B", "sv")
 
@@ -151,9 +151,9 @@ class TestCreate:
             ("phone", "+46707654321", True),
         ]
         assert response.json()["identities"] == [
-            {"kind": "email", "value": "per@example.se", "is_primary": True},
-            {"kind": "handle", "value": "@per", "is_primary": True},
-            {"kind": "phone", "value": "+46707654321", "is_primary": True},
+            {"kind": "email", "value": "per@example.se", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "handle", "value": "@per", "is_primary": True, "proven": True, "proof": "agent"},
+            {"kind": "phone", "value": "+46707654321", "is_primary": True, "proven": True, "proof": "agent"},
         ]
 
     def test_existing_organisation_is_reused(self, api, db):
@@ -293,3 +293,60 @@ class TestLookup:
 
     def test_without_any_identity_is_422(self, api, customer):
         assert error(api.get("/customers/lookup")) == (422, "validation_error", "email")
+
+
+NOT_OBJECTS = ["[null, null]", "null", "5", '"x"', "[]", "true"]
+
+
+def send_raw(api: Api, method: str, path: str, raw: str) -> Any:
+    """A request whose body is exactly `raw` (JSON text)."""
+    return getattr(api.client, method)(f"/api/v1{path}", raw, content_type="application/json", headers=api.headers)
+
+
+def customer_state(customer: Customer) -> tuple[Any, ...]:
+    row = Customer.objects.get(pk=customer.pk)
+    return (row.name, row.tier, row.language, row.time_zone, row.notes, row.organisation_id, row.updated_at)
+
+
+class TestInputBounds:
+    """A body that is not an object was read as 'no fields': it created empty customers and passed as a PATCH."""
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_create_with_a_body_that_is_not_an_object_is_422_naming_body_and_creates_nothing(self, api, db, raw):
+        response = send_raw(api, "post", "/customers", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert response.json()["message"] == "body: Input should be a JSON object"
+        assert (Customer.objects.count(), CustomerIdentity.objects.count(), Organisation.objects.count()) == (0, 0, 0)
+
+    @pytest.mark.parametrize("raw", NOT_OBJECTS)
+    def test_update_with_a_body_that_is_not_an_object_is_422_and_changes_nothing(self, api, customer, raw):
+        before, identities_before = customer_state(customer), identities(customer)
+        response = send_raw(api, "patch", f"/customers/{customer.pk}", raw)
+        assert error(response) == (422, "validation_error", "body")
+        assert (customer_state(customer), identities(customer)) == (before, identities_before)
+
+    def test_update_with_an_empty_object_answers_the_customer_unchanged(self, api, customer):
+        before, identities_before = customer_state(customer), identities(customer)
+        response = api.patch(f"/customers/{customer.pk}", {})
+        assert response.status_code == 200
+        assert (response.json()["id"], response.json()["name"]) == (customer.pk, "Karin Kund")
+        assert (customer_state(customer), identities(customer)) == (before, identities_before)
+
+    @pytest.mark.parametrize("customer_id", ["0", "-1", str(2**63), "1" * 20])
+    def test_an_id_outside_1_to_the_bigint_is_422_naming_it(self, api, customer, customer_id):
+        assert error(api.get(f"/customers/{customer_id}")) == (422, "validation_error", "customer_id")
+        before = customer_state(customer)
+        assert error(api.patch(f"/customers/{customer_id}", {"name": "X"})) == (422, "validation_error", "customer_id")
+        assert customer_state(customer) == before
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"q": "x" * 201}, "q"), ({"q": "a\x00"}, "q")],
+    )
+    def test_list_parameter_out_of_range_is_422_naming_it(self, api, customer, params, field):
+        assert error(api.get("/customers", params)) == (422, "validation_error", field)
+
+    def test_a_nul_character_is_422_naming_the_field_and_creates_nothing(self, api, db):
+        response = api.post("/customers", {"name": "Karin\x00", "email": "karin@example.se"})
+        assert error(response) == (422, "validation_error", "name")
+        assert Customer.objects.count() == 0

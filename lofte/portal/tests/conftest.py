@@ -60,3 +60,19 @@ def portal(client: Client, customer) -> Client:  # type: ignore[no-untyped-def]
     """A client logged in to the portal as Karin."""
     login(client, customer)
     return client
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def ask(client, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Ask for a link as a customer does, and let the worker do its half (the lookup and the sending run in a
+    task queued when the request commits; here the task runs at once)."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+    def post(address: str, **extra):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/portal/", {"address": address}, **extra)
+
+    return post

@@ -16,11 +16,13 @@ from lofte.cases.models import Case, CaseEvent, Direction, EventKind, Message, S
 from lofte.cases.services import AttachmentInput
 from lofte.cases.tests.factories import make_case
 from lofte.core import clock
+from lofte.core.tests import samples
 from lofte.promises.models import Promise, PromiseKind
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n% a tiny pdf\n"
+PDF = samples.pdf()
+PNG = samples.png()
 
 
 def detail(case: Case) -> str:
@@ -176,7 +178,7 @@ class TestWriting:
                 "body": "Here is the receipt.",
                 "attachments": [
                     SimpleUploadedFile("kvitto.pdf", PDF, content_type="application/pdf"),
-                    SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\nrest", content_type="image/png"),
+                    SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
                 ],
             },
         )
@@ -186,7 +188,7 @@ class TestWriting:
         assert message.body_text == "Here is the receipt."
         assert [(a.filename, a.content_type, a.size) for a in message.attachments.order_by("id")] == [
             ("kvitto.pdf", "application/pdf", len(PDF)),
-            ("photo.png", "image/png", 12),
+            ("photo.png", "image/png", len(PNG)),
         ]
         assert CaseEvent.objects.filter(case=case, kind=EventKind.MESSAGE_IN, message=message).exists()
         case.refresh_from_db()
@@ -217,7 +219,48 @@ class TestWriting:
         fake = SimpleUploadedFile("invoice.pdf", b"<html><script>alert(1)</script>", content_type="application/pdf")
         response = portal.post(reverse("portal:message", args=[case.reference]), {"body": "x", "attachments": [fake]})
         assert response.status_code == 422
-        assert "invoice.pdf was not sent: its content is not a PDF file." in response.content.decode()
+        assert (
+            "invoice.pdf was not sent: its content is not a PDF file, although its name says so."
+            in response.content.decode()
+        )
+
+    @pytest.mark.parametrize(
+        ("name", "content", "reason"),
+        [
+            (
+                "invoice.pdf",
+                PDF + samples.windows_exe(),
+                "it has a Windows program appended after the end of the PDF file",
+            ),
+            (
+                "invoice.pdf",
+                samples.windows_exe().replace(b"DOS mode", b"%PDF-1.7"),
+                "it is a Windows program, not a PDF file",
+            ),
+            ("photo.png", PNG + samples.jar(), "it has a ZIP archive appended after the end of the PNG file"),
+            ("photo.jpg", samples.jpeg() + samples.SCRIPT, "it has a script appended after the end of the JPEG file"),
+            (
+                "letter.docx",
+                samples.docx(**{"word/embeddings/setup.exe": samples.windows_exe()}),
+                "it contains a program (word/embeddings/setup.exe)",
+            ),
+        ],
+    )
+    def test_a_file_with_a_program_or_archive_in_it_is_refused_and_nothing_is_written(
+        self, portal, case, name, content, reason
+    ):
+        before = (Message.objects.count(), CaseEvent.objects.count())
+        response = portal.post(
+            reverse("portal:message", args=[case.reference]),
+            {
+                "body": "See attached",
+                "attachments": [SimpleUploadedFile("kvitto.pdf", PDF), SimpleUploadedFile(name, content)],
+            },
+        )
+        assert response.status_code == 422
+        assert f"{name} was not sent: {reason}." in response.content.decode()
+        assert ">See attached</textarea>" in response.content.decode()
+        assert (Message.objects.count(), CaseEvent.objects.count()) == before
 
     def test_an_empty_message_is_refused(self, portal, case):
         response = portal.post(reverse("portal:message", args=[case.reference]), {"body": "   "})

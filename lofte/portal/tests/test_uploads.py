@@ -1,4 +1,4 @@
-"""The portal's file checks: extension on the allow-list, size, content that matches the type."""
+"""The portal's file checks: extension on the allow-list, size, all of the content what the type says."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lofte.core.errors import ValidationFailed
+from lofte.core.tests import samples
 from lofte.portal.uploads import MAX_FILES, check_uploads
+
+TYPES = "pdf, png, jpg, jpeg, gif, webp, heic, txt, csv, docx, xlsx, odt, ods."
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -16,10 +19,10 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 def test_accepted_files_get_the_content_type_of_their_extension():
     files = check_uploads(
         [
-            upload("Kvitto.PDF", b"%PDF-1.7 ..."),
+            upload("Kvitto.PDF", samples.pdf()),
             upload("notes.txt", "Hej då".encode()),
-            upload("sheet.xlsx", b"PK\x03\x04rest"),
-            upload("photo.jpg", b"\xff\xd8\xff\xe0rest"),
+            upload("sheet.xlsx", samples.xlsx()),
+            upload("photo.jpg", samples.jpeg()),
         ]
     )
     assert [(f.filename, f.content_type) for f in files] == [
@@ -33,19 +36,48 @@ def test_accepted_files_get_the_content_type_of_their_extension():
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
-        ("page.html", b"<html>", "page.html was not sent: we accept only these file types:"),
-        ("image.svg", b"<svg/>", "image.svg was not sent: we accept only these file types:"),
-        ("noextension", b"data", "noextension was not sent: we accept only these file types:"),
-        ("script.pdf", b"#!/bin/sh", "script.pdf was not sent: its content is not a PDF file."),
-        ("binary.txt", b"abc\x00def", "binary.txt was not sent: its content is not a TXT file."),
+        ("page.html", b"<html>", "page.html was not sent: we accept only these file types: " + TYPES),
+        ("image.svg", b"<svg/>", "image.svg was not sent: we accept only these file types: " + TYPES),
+        ("noextension", b"data", "noextension was not sent: we accept only these file types: " + TYPES),
+        ("script.pdf", b"#!/bin/sh", "script.pdf was not sent: it is a script, not a PDF file."),
+        (
+            "binary.txt",
+            b"abc\x00def",
+            "binary.txt was not sent: its content is not a TXT file, although its name says so.",
+        ),
         ("empty.pdf", b"", "empty.pdf was not sent: the file is empty."),
+        (
+            "faktura.pdf",
+            samples.pdf() + samples.windows_exe(),
+            "faktura.pdf was not sent: it has a Windows program appended after the end of the PDF file.",
+        ),
+        ("faktura.pdf", samples.windows_exe(), "faktura.pdf was not sent: it is a Windows program, not a PDF file."),
+        (
+            "photo.png",
+            samples.png() + samples.zipped({"payload.txt": b"x"}),
+            "photo.png was not sent: it has a ZIP archive appended after the end of the PNG file.",
+        ),
+        (
+            "letter.docx",
+            samples.docx(**{"word/embeddings/setup.exe": samples.windows_exe()}),
+            "letter.docx was not sent: it contains a program (word/embeddings/setup.exe).",
+        ),
     ],
 )
 def test_refused_files_are_named_with_the_reason(name, content, reason):
     with pytest.raises(ValidationFailed) as caught:
         check_uploads([upload(name, content)])
-    assert caught.value.message.startswith(reason)
+    assert caught.value.message == reason
     assert caught.value.field == "attachments"
+
+
+def test_an_allowed_extension_without_a_kind_is_taken_unless_it_is_a_program(settings):
+    settings.LOFTE_PORTAL_ALLOWED_TYPES = ["zip"]
+    [archive] = check_uploads([upload("logs.zip", samples.jar())])
+    assert (archive.filename, archive.content_type) == ("logs.zip", "application/zip")
+    with pytest.raises(ValidationFailed) as caught:
+        check_uploads([upload("logs.zip", samples.linux_elf())])
+    assert caught.value.message == "logs.zip was not sent: it is a Linux program."
 
 
 def test_the_size_is_checked_before_the_file_is_read(settings):
@@ -65,7 +97,7 @@ def test_the_size_is_checked_before_the_file_is_read(settings):
 def test_the_allow_list_is_a_setting(settings):
     settings.LOFTE_PORTAL_ALLOWED_TYPES = ["txt"]
     with pytest.raises(ValidationFailed, match=r"we accept only these file types: txt\."):
-        check_uploads([upload("a.pdf", b"%PDF-")])
+        check_uploads([upload("a.pdf", samples.pdf())])
 
 
 def test_a_path_in_the_name_is_dropped():

@@ -18,6 +18,7 @@ from django.test import Client
 from lofte.cases.models import Attachment, Case, Message
 from lofte.cases.tests.factories import CaseTypeFactory
 from lofte.core import clock
+from lofte.core.tests import samples
 from lofte.customers.models import Customer, CustomerIdentity
 from lofte.webform import files, tokens
 
@@ -25,9 +26,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/contact"
 HX = {"HTTP_HX_REQUEST": "true"}
-PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
+PDF = samples.pdf()
+PNG = samples.png()
+EXE = samples.windows_exe()
 NOON = datetime(2026, 3, 10, 11, 15, tzinfo=UTC)
 
 
@@ -61,6 +62,14 @@ def form_data(**overrides):
     return data
 
 
+def site_policy(frame_ancestors: str) -> str:
+    """The site's whole Content-Security-Policy (config/settings.py), ending in this frame-ancestors directive."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; {frame_ancestors}"
+    )
+
+
 def page(response) -> str:
     return html.unescape(response.content.decode())
 
@@ -75,7 +84,7 @@ class TestPage:
         text = page(response)
         assert response.status_code == 200
         assert response["X-Frame-Options"] == "DENY"
-        assert "Content-Security-Policy" not in response
+        assert response["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
         assert "no-store" in response["Cache-Control"]
         assert "Invoices and payments" in text and "Internal escalation" not in text and ">Invoice<" not in text
         assert 'autocomplete="email"' in text and 'autocomplete="tel"' in text and 'autocomplete="name"' in text
@@ -229,7 +238,7 @@ class TestErrorsKeepTheInput:
 
     def test_an_oversize_file_is_named_and_the_rest_kept(self, client, settings):
         settings.LOFTE_MAX_ATTACHMENT_BYTES = 4000
-        big = SimpleUploadedFile("kontoutdrag.pdf", PDF + b"0" * 9000, content_type="application/pdf")
+        big = SimpleUploadedFile("kontoutdrag.pdf", b"%PDF-" + b"0" * 9066, content_type="application/pdf")
         small = SimpleUploadedFile("kvitto.pdf", PDF, content_type="application/pdf")
         with mock.patch("lofte.webform.files.RefusedUpload", wraps=files.RefusedUpload) as refused:
             response = client.post(URL, form_data(attachments=[small, big]))
@@ -245,8 +254,8 @@ class TestErrorsKeepTheInput:
     def test_files_together_over_the_total(self, client, settings):
         settings.LOFTE_MAX_ATTACHMENT_BYTES = 4000
         settings.LOFTE_CONTACT_MAX_TOTAL_BYTES = 6000
-        one = SimpleUploadedFile("ett.pdf", PDF + b"1" * 3000)
-        two = SimpleUploadedFile("två.pdf", PDF + b"2" * 3000)
+        one = SimpleUploadedFile("ett.pdf", samples.pdf(text="1" * 3000))
+        two = SimpleUploadedFile("två.pdf", samples.pdf(text="2" * 3000))
         response = client.post(URL, form_data(attachments=[one, two]))
         assert response.status_code == 422
         assert "“två.pdf” was not accepted: all files together may be at most 5.9\xa0KB." in page(response)
@@ -267,13 +276,82 @@ class TestErrorsKeepTheInput:
         assert Case.objects.count() == 0
 
     def test_a_pdf_that_is_not_a_pdf(self, client):
-        fake = SimpleUploadedFile("faktura.pdf", EXE, content_type="application/pdf")
+        fake = SimpleUploadedFile("faktura.pdf", b"<html><script>alert(1)</script>", content_type="application/pdf")
         response = client.post(URL, form_data(attachments=[fake]))
         assert response.status_code == 422
         assert "“faktura.pdf” was not accepted: its content is not a PDF file, although its name says so." in page(
             response
         )
         assert Case.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        ("name", "content", "reason"),
+        [
+            ("faktura.pdf", EXE, "it is a Windows program, not a PDF file"),
+            # an EXE with a PDF header in its first kilobyte: accepted as a PDF before
+            ("faktura.pdf", EXE.replace(b"DOS mode", b"%PDF-1.7"), "it is a Windows program, not a PDF file"),
+            ("faktura.pdf", PDF + EXE, "it has a Windows program appended after the end of the PDF file"),
+            ("faktura.pdf", PDF + samples.jar(), "it has a ZIP archive appended after the end of the PDF file"),
+            (
+                "skärmbild.png",
+                PNG + samples.zipped({"run.sh": samples.SCRIPT}),
+                "it has a ZIP archive appended after the end of the PNG file",
+            ),
+            (
+                "foto.jpg",
+                samples.jpeg() + samples.linux_elf(),
+                "it has a Linux program appended after the end of the JPEG file",
+            ),
+            ("anteckning.txt", samples.SCRIPT, "it is a script, not a TXT file"),
+            (
+                "brev.docx",
+                samples.docx(**{"word/embeddings/setup.exe": EXE}),
+                "it contains a program (word/embeddings/setup.exe)",
+            ),
+            (
+                "brev.docx",
+                samples.docx(**{"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
+                "it contains macros (word/vbaProject.bin)",
+            ),
+            (
+                "brev.docx",
+                samples.xlsx(),
+                "it is not a complete Word (.docx) file: the part word/document.xml is missing",
+            ),
+        ],
+    )
+    def test_a_file_that_is_not_only_what_it_claims_is_refused_and_nothing_is_created(
+        self, client, name, content, reason
+    ):
+        response = client.post(
+            URL, form_data(attachments=[SimpleUploadedFile("kvitto.pdf", PDF), SimpleUploadedFile(name, content)])
+        )
+        text = page(response)
+        assert response.status_code == 422
+        assert f"“{name}” was not accepted: {reason}." in text
+        assert "kvitto.pdf" not in text  # the good file is not an error
+        assert 'value="Karin Kund"' in text and "Fakturan för mars" in text
+        assert counts() == (0, 0, 0, 0)
+
+    def test_real_files_of_every_kind_are_accepted(self, client):
+        attachments = [
+            SimpleUploadedFile(name, content)
+            for name, content in [
+                ("a.pdf", PDF),
+                ("b.jpg", samples.jpeg(exif_thumbnail=True)),
+                ("c.png", PNG),
+                ("d.gif", samples.GIF),
+                ("e.webp", samples.WEBP),
+                ("f.heic", samples.heic()),
+                ("g.txt", "Hej då".encode()),
+                ("h.docx", samples.docx()),
+                ("i.xlsx", samples.xlsx()),
+                ("j.odt", samples.odf()),
+            ]
+        ]
+        response = client.post(URL, form_data(attachments=attachments))
+        assert response.status_code == 302
+        assert Attachment.objects.count() == 10
 
     def test_an_image_that_is_not_an_image(self, client):
         response = client.post(URL, form_data(attachments=[SimpleUploadedFile("foto.jpg", b"<svg onload=alert(1)>")]))
@@ -415,19 +493,23 @@ class TestEmbed:
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = []
         response = client.get(URL, {"embed": "1"})
         assert response["X-Frame-Options"] == "DENY"
-        assert response["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert response["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
 
     def test_framing_only_from_the_configured_sites(self, client, settings):
         allowed = ["https://www.shop.example", "https://*.shop.example"]
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = [*allowed, "x; script-src *"]
         response = client.get(URL, {"embed": "1", "lang": "nb"})
         text = page(response)
-        assert response["Content-Security-Policy"] == "frame-ancestors https://www.shop.example https://*.shop.example"
+        assert response["Content-Security-Policy"] == site_policy(
+            "frame-ancestors https://www.shop.example https://*.shop.example"
+        )
         assert "X-Frame-Options" not in response
         assert 'class="public-header"' not in text and 'class="public-footer"' in text
         assert 'action="/contact?embed=1&amp;lang=nb"' in response.content.decode()
         # the ordinary page is still not frameable
-        assert client.get(URL)["X-Frame-Options"] == "DENY"
+        ordinary = client.get(URL)
+        assert ordinary["X-Frame-Options"] == "DENY"
+        assert ordinary["Content-Security-Policy"] == site_policy("frame-ancestors 'none'")
 
     def test_the_thanks_page_stays_embedded(self, client, settings):
         settings.LOFTE_CONTACT_FRAME_ANCESTORS = ["https://www.shop.example"]
@@ -435,7 +517,7 @@ class TestEmbed:
         assert response.status_code == 302 and response["Location"].endswith("&embed=1")
         thanks = client.get(response["Location"])
         assert thanks.status_code == 200
-        assert thanks["Content-Security-Policy"] == "frame-ancestors https://www.shop.example"
+        assert thanks["Content-Security-Policy"] == site_policy("frame-ancestors https://www.shop.example")
         assert "X-Frame-Options" not in thanks
 
 

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lofte.cases.demo import DEMO_LOGIN, DEMO_PASSWORD, demo_data_present, seed_demo
+from lofte.cases.demo import DEMO_LOGIN, DEMO_PASSWORD, QA_LOGIN, demo_data_present, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo data: two teams, five agents, thirty customers, a hundred cases."
+    help = (
+        "Load the demo data: two teams, six agents, a month of solved cases and today's cases, promises and "
+        "callbacks, relative to now."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the demo data is already there.")
@@ -26,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {counts['teams']} teams, {counts['agents']} agents, "
-                f"{counts['customers']} customers, {counts['cases']} cases. "
-                f"Log in as {DEMO_LOGIN} / {DEMO_PASSWORD}."
+                f"{counts['customers']} customers, {counts['cases']} cases ({counts['today']} of them today). "
+                f"Log in as {DEMO_LOGIN} / {DEMO_PASSWORD} (team lead), admin@demo.lofte.se (admin) or "
+                f"{QA_LOGIN} (QA reviewer), with the same password."
             )
         )

@@ -1,4 +1,5 @@
-"""SMS providers, chosen by settings.LOFTE_SMS_PROVIDER ("console" or "46elks")."""
+"""SMS providers, chosen by settings.LOFTE_SMS_PROVIDER: "console" (the default, writes files), "46elks", or
+"none" / "" (no SMS)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ __all__ = ["PROVIDERS", "InboundSmsData", "Receipt", "SmsDeferred", "SmsProvider
 PROVIDERS: dict[str, type[SmsProvider]] = {ConsoleProvider.name: ConsoleProvider, ElksProvider.name: ElksProvider}
 
 
+OFF = ("", "none")
+
+
 def configured() -> str:
-    """The configured provider's name, or "" when SMS is off."""
-    return str(settings.LOFTE_SMS_PROVIDER or "")
+    """The configured provider's name, or "" when SMS is off ("none" or empty)."""
+    name = str(settings.LOFTE_SMS_PROVIDER or "").strip().lower()
+    return "" if name in OFF else name
 
 
 def get_provider(name: str | None = None) -> SmsProvider | None:

@@ -9,9 +9,29 @@ import subprocess
 import sys
 import time
 from argparse import ArgumentParser
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.management.base import BaseCommand
+
+LOCAL_HOSTS = ("127.0.0.1", "0.0.0.0", "localhost", "::", "::1", "")  # noqa: S104 - names, not a bind
+
+
+def shown_host(host: str) -> str:
+    """The host name people (and links) use for the address the server listens on."""
+    if host in LOCAL_HOSTS:
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def child_environment(environ: Mapping[str, str], *, host: str, port: int) -> dict[str, str]:
+    """The environment of the web server and the worker: PORT, and LOFTE_BASE_URL unless it is set, so that
+    every link Lofte sends (portal, acknowledgements, notifications) points at the port it serves on."""
+    env = dict(environ)
+    env["PORT"] = str(port)
+    if not env.get("LOFTE_BASE_URL", "").strip():
+        env["LOFTE_BASE_URL"] = f"http://{shown_host(host)}:{port}"
+    return env
 
 
 def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -51,12 +71,16 @@ class Command(BaseCommand):
             "5",
         ]
         worker = [sys.executable, "-m", "config.manage", "worker"]
+        env = child_environment(os.environ, host=host, port=port)
         # Own process groups: a Ctrl-C in the terminal reaches only this command, which then
         # stops each child once (a second signal would make the worker abandon a delivery).
-        procs = [subprocess.Popen(web, process_group=0), subprocess.Popen(worker, process_group=0)]  # noqa: S603
+        procs = [
+            subprocess.Popen(web, process_group=0, env=env),  # noqa: S603
+            subprocess.Popen(worker, process_group=0, env=env),  # noqa: S603
+        ]
         _wait_for_port(host, port, procs[0])
-        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
-        self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown}:{port}/"))
+        self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown_host(host)}:{port}/"))
+        self.stdout.write(f"Links in what it sends start with {env['LOFTE_BASE_URL']}")
         if login := os.environ.get("LOFTE_DEMO_LOGIN"):
             self.stdout.write(f"Log in as {login}")
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")

@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_roles_qa_reviewer_staff_from_role'),
         ('cases', '0008_alter_caseevent_kind'),
-        ('promises', '0003_eta'),
+        ('promises', '0004_time_zones_validated'),
     ]
 
     operations = [

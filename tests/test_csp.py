@@ -1,0 +1,384 @@
+"""Every page carries the site's Content-Security-Policy, and needs nothing the policy forbids.
+
+One walk requests every page there is: agent pages as an agent and as an admin (full pages, HTMX
+partials, an action's error), the portal with a customer's session, the public pages (login, contact
+form also embedded, its thanks page, the callback page), the admin site, and the error pages. Each
+answer must carry the policy, and its HTML must have no inline script without the page's nonce, no
+event-handler attribute (on...=), no style attribute or element, no javascript: URL. At the end the
+walk checks that it has requested every named page of the site: a new page is checked from the day
+it is added (or is listed in NOT_PAGES with the reason).
+
+The browser's side (no violation reported while the pages run) is tests/test_e2e_ui.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reverse
+
+from lofte.accounts.tests.factories import AgentFactory
+from lofte.callbacks.models import CallbackCapacity
+from lofte.callbacks.selectors import callback_slots
+from lofte.callbacks.services import callback_book
+from lofte.callbacks.views import CONFIRMATION_SALT
+from lofte.cases import services
+from lofte.cases.models import Case
+from lofte.cases.services import AttachmentInput
+from lofte.channels.email.ingest import email_ingest
+from lofte.channels.models import InboundEmail
+from lofte.core import clock
+from lofte.notifications.services import notify_many
+from lofte.portal.services import portal_token_create
+from lofte.portal.tests.conftest import login as portal_login
+from lofte.promises.calendars import calendar_create
+from lofte.webform import tokens
+
+pytestmark = pytest.mark.django_db
+
+SITE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+HX = {"HX-Request": "true"}
+# Script types that are data, never run: CSP does not apply to them (ninja's API docs keep their settings so).
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href"}
+
+# Named routes that are not pages: actions (POST, answering a page covered here or a redirect), files, JSON.
+NOT_PAGES = {
+    "home": "a redirect to the inbox",
+    "api-openapi": "JSON",
+    "set_language": "POST, redirects",
+    "accounts:logout": "POST, redirects",
+    "accounts:token_revoke": "POST, redirects",
+    "cases:reply": "POST, answers the case body (cases:detail's templates)",
+    "cases:note": "POST, answers the case body (requested below with an error)",
+    "cases:promise": "POST, answers the case body",
+    "cases:status": "POST, answers the case body",
+    "cases:assign": "POST, answers the case body",
+    "cases:properties": "POST, answers the case body",
+    "cases:attachment": "a file download (a sandbox policy of its own, tested in lofte/cases/tests)",
+    "customers:update": "POST, answers the customer page",
+    "customers:suggestion": "POST, redirects to the customer page (which is requested with suggestions)",
+    "notifications:read": "POST, redirects",
+    "webform:None": "a redirect to /contact",
+    "portal:logout": "POST, redirects",
+    "portal:message": "POST, answers the case page",
+    "portal:close": "POST, answers the case page",
+    "portal:reopen": "POST, answers the case page",
+    "portal:attachment": "a file download",
+    "callbacks:book": "POST, answers the queue",
+    "callbacks:attempt": "POST, answers a queue row",
+    "callbacks:call_new": "POST, answers the case's calls",
+    "callbacks:kept_json": "JSON",
+    "channels:sms_segments": "a text fragment for HTMX (no markup)",
+}
+
+
+# --- what a page may not contain --------------------------------------------------------------------------
+
+
+class InlineCode(HTMLParser):
+    """Finds what the policy would block in a page: inline scripts and styles without the nonce, event
+    handler and style attributes, javascript: URLs. Collects the nonces the page uses."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.nonces: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        shown = f"<{tag} {' '.join(name for name, _ in attrs)}>"
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"event handler attribute {name}= in {shown}")
+            elif name == "style":
+                self.problems.append(f"style attribute in {shown}")
+            elif name in URL_ATTRIBUTES and (value or "").strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL in {shown}")
+        if values.get("nonce"):
+            self.nonces.add(values["nonce"] or "")
+        script_type = (values.get("type") or "").strip().lower()
+        if tag == "script" and "src" not in values and script_type not in DATA_SCRIPT_TYPES and not values.get("nonce"):
+            self.problems.append(f"inline script without a nonce: {shown}")
+        if tag == "style" and not values.get("nonce"):
+            self.problems.append("<style> element without a nonce")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+
+def inline_code(html: str) -> InlineCode:
+    parser = InlineCode()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        parsed[name] = values
+    return parsed
+
+
+def policy_problems(header: str | None, *, nonces: set[str], frame_ancestors: str = "'none'") -> list[str]:
+    """The header must be the site's policy; style-src may add the page's own nonce (Django's admin)."""
+    if header is None:
+        return ["no Content-Security-Policy header"]
+    got = directives(header)
+    style = got.get("style-src", [])
+    header_nonces = {v[len("'nonce-") : -1] for v in style if v.startswith("'nonce-")}
+    got["style-src"] = [v for v in style if not v.startswith("'nonce-")]
+    wanted = directives(SITE_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {frame_ancestors}"))
+    problems = [] if got == wanted else [f"policy {header!r}"]
+    if nonces - header_nonces:
+        problems.append(f"nonces {sorted(nonces - header_nonces)} used but not in the policy")
+    if len(header_nonces) > 1:
+        problems.append("more than one nonce")
+    return problems
+
+
+# --- the walk ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Walk:
+    """Requests pages, checks each answer, and remembers which named routes it has seen."""
+
+    problems: list[str] = field(default_factory=list)
+    routes: set[str] = field(default_factory=set)
+    count: int = 0
+
+    def visit(
+        self,
+        client: Client,
+        url: str,
+        *,
+        status: int = 200,
+        method: str = "get",
+        data: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        frame_ancestors: str = "'none'",
+        who: str = "",
+    ) -> str:
+        response = getattr(client, method)(url, data or {}, headers=headers or {})
+        where = f"{method.upper()} {url} {who}".strip()
+        self.count += 1
+        if response.status_code != status:
+            self.problems.append(f"{where}: status {response.status_code}, not {status}")
+        with contextlib.suppress(Resolver404):  # the test client resolves the path again, lazily
+            self.routes.add(response.resolver_match.view_name)
+        html = response.content.decode()
+        found = inline_code(html)
+        header = response.headers.get("Content-Security-Policy")
+        for problem in found.problems + policy_problems(header, nonces=found.nonces, frame_ancestors=frame_ancestors):
+            self.problems.append(f"{where}: {problem}")
+        return html
+
+
+@dataclass
+class World:
+    agent: Any
+    admin: Any
+    case: Case
+    callback_token: str
+    thanks_url: str
+    inbound: InboundEmail
+
+
+@pytest.fixture
+def world(team, agent, customer, case) -> World:
+    """A case with everything its page can show, a booked callback, a notification, a quarantined email."""
+    now = clock.now()
+    services.case_add_inbound(
+        case=case,
+        body="Här är fakturan.",
+        channel="email",
+        attachments=[AttachmentInput(filename="faktura.pdf", content_type="application/pdf", content=b"%PDF-1.4\n")],
+    )
+    services.case_reply(case=case, author=agent, body="Tack, vi tittar på det.")
+    services.case_note_add(case=case, author=agent, body="Kolla med ekonomi.")
+    services.case_promise_make(
+        case=case, author=agent, due_at=now + timedelta(days=1), customer_text="Vi återkommer i morgon."
+    )
+    notify_many([(agent, "reminder", "A promise is due soon", f"/cases/{case.reference}/", "csp-test")], now=now)
+    calendar = calendar_create(name="Always", always_open=True)
+    CallbackCapacity.objects.create(team=team, per_slot=2, slot_minutes=15, calendar=calendar)
+    slot = callback_slots(team=team, start=now, days=1, limit=1)[0]
+    callback = callback_book(team=team, slot_start=slot.start, phone="070-765 43 21", name="Per")
+    admin = AgentFactory(email="root@example.com", name="Rita Root", role="admin", teams=[team])
+    thanks = tokens.thanks_token(reference=case.reference, address=tokens.mask_address("karin@example.se"))
+    inbound = InboundEmail.objects.get(pk=email_ingest(b"").inbound_id)  # quarantined: shows "Process again"
+    return World(
+        agent=agent,
+        admin=admin,
+        case=case,
+        callback_token=signing.dumps({"id": callback.pk}, salt=CONFIRMATION_SALT),
+        thanks_url=f"{reverse('webform:thanks', args=[case.reference])}?k={thanks}",
+        inbound=inbound,
+    )
+
+
+def named_page_routes() -> set[str]:
+    """Every named route of the site outside the admin site and the API (which answers JSON)."""
+
+    def walk(patterns: list[Any], namespace: str | None) -> set[str]:
+        names: set[str] = set()
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace
+                if inner in ("admin", "api"):
+                    continue
+                names |= walk(pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner)
+            elif isinstance(pattern, URLPattern):
+                names.add(f"{namespace}:{pattern.name}" if namespace else str(pattern.name))
+        return names
+
+    return walk(get_resolver().url_patterns, None) - {"None"}
+
+
+def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:
+    case = world.case
+    detail = reverse("cases:detail", args=[case.reference])
+    walk.visit(client, reverse("cases:inbox"), who=who)
+    walk.visit(client, reverse("cases:inbox"), data={"view": "all", "q": "faktura"}, who=who)
+    walk.visit(client, reverse("cases:inbox"), data={"view": "all"}, headers={**HX, "HX-Target": "case-list"}, who=who)
+    walk.visit(client, reverse("cases:new"), who=who)
+    walk.visit(client, reverse("cases:new"), method="post", data={"subject": ""}, status=422, who=who)
+    walk.visit(client, detail, who=who)
+    walk.visit(client, detail, headers=HX, who=who)
+    note = reverse("cases:note", args=[case.reference])
+    walk.visit(client, note, method="post", data={"body": ""}, status=422, headers=HX, who=who)
+    walk.visit(client, note, method="post", data={"body": ""}, status=422, who=who)
+    walk.visit(client, reverse("customers:list"), who=who)
+    walk.visit(client, reverse("customers:detail", args=[case.customer_id]), who=who)
+    walk.visit(client, reverse("notifications:list"), who=who)
+    walk.visit(client, reverse("promises:board"), who=who)
+    walk.visit(client, reverse("promises:board"), headers=HX, who=who)
+    walk.visit(client, reverse("promises:kept_rate"), who=who)
+    walk.visit(client, reverse("callbacks:queue"), who=who)
+    walk.visit(client, reverse("accounts:preferences"), who=who)
+    walk.visit(client, reverse("teams:list"), who=who)
+    walk.visit(client, reverse("api-docs"), who=who)
+    walk.visit(client, "/no/such/page", status=404, who=who)
+    walk.visit(client, reverse("cases:detail", args=["LF-1999-999999"]), status=404, who=who)
+
+
+def test_every_page_has_the_policy_and_nothing_it_forbids(world, customer, settings):
+    settings.ROOT_URLCONF = "tests.error_urls"  # the site, and addresses that fail on purpose (403, 400, 500)
+    settings.LOFTE_CONTACT_FRAME_ANCESTORS = ["https://www.shop.example"]
+    settings.LOFTE_PORTAL_REQUESTS_PER_IP_PER_HOUR = 1  # the second request from this client is the 429 page
+    walk = Walk()
+
+    for who, person in (("as an agent", world.agent), ("as an admin", world.admin)):
+        client = Client()
+        client.force_login(person)
+        agent_pages(walk, client, world, who)
+        walk.visit(client, "/test-errors/403", status=403, who=who)
+
+    admin = Client()
+    admin.force_login(world.admin)
+    team_page = reverse("teams:settings", args=[world.case.team_id])
+    walk.visit(admin, team_page, who="as an admin")
+    walk.visit(admin, team_page, method="post", data={"email": "not an address"}, status=422, who="as an admin")
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:cases_case_changelist"),
+        reverse("admin:cases_case_change", args=[world.case.pk]),
+        reverse("admin:cases_case_add"),
+        reverse("admin:accounts_agent_change", args=[world.agent.pk]),
+        reverse("admin:lofte_channels_inboundemail_change", args=[world.inbound.pk]),
+        reverse("admin:cases_case_delete", args=[world.case.pk]),
+    ):
+        walk.visit(admin, url, who="in the admin site")
+
+    public = Client()
+    walk.visit(public, reverse("accounts:login"))
+    walk.visit(public, reverse("accounts:login"), method="post", data={"username": "x@example.com", "password": "x"})
+    walk.visit(public, reverse("admin:login"))
+    walk.visit(public, reverse("webform:contact"))
+    walk.visit(public, reverse("webform:contact"), data={"lang": "fi"})
+    walk.visit(public, reverse("webform:contact"), method="post", data={"email": "nope"}, status=422)
+    embed = reverse("webform:contact") + "?embed=1"
+    walk.visit(public, embed, frame_ancestors="https://www.shop.example")
+    walk.visit(public, world.thanks_url)
+    walk.visit(public, world.thanks_url + "&embed=1", frame_ancestors="https://www.shop.example")
+    walk.visit(public, reverse("webform:thanks", args=[world.case.reference]) + "?k=expired", status=404)
+    walk.visit(public, reverse("callbacks:request"))
+    walk.visit(public, reverse("callbacks:request"), method="post", data={"phone": "12"}, status=422)
+    walk.visit(public, reverse("callbacks:booked") + f"?k={world.callback_token}")
+    walk.visit(public, "/no/such/page", status=404)
+    walk.visit(public, "/test-errors/403", status=403)
+    walk.visit(public, "/test-errors/400", status=400)
+    walk.visit(Client(raise_request_exception=False), "/test-errors/500", status=500)
+    walk.visit(Client(enforce_csrf_checks=True), reverse("accounts:login"), method="post", status=403)
+
+    portal = Client()
+    walk.visit(portal, reverse("portal:request"))
+    walk.visit(portal, reverse("portal:request"), method="post", data={"address": "karin@example.se"})
+    walk.visit(portal, reverse("portal:request"), method="post", data={"address": "karin@example.se"}, status=429)
+    walk.visit(portal, reverse("portal:login", args=["not-a-link"]), status=410)
+    _token, secret = portal_token_create(customer=customer)
+    walk.visit(portal, reverse("portal:login", args=[secret]))
+    portal_login(portal, customer)
+    walk.visit(portal, reverse("portal:cases"), who="with a portal session")
+    walk.visit(portal, reverse("portal:case", args=[world.case.reference]), who="with a portal session")
+    message = reverse("portal:message", args=[world.case.reference])
+    walk.visit(portal, message, method="post", data={"body": ""}, status=422, who="with a portal session")
+    walk.visit(portal, reverse("portal:case", args=["LF-1999-999999"]), status=404, who="with a portal session")
+
+    assert walk.problems == []
+    unvisited = named_page_routes() - walk.routes - set(NOT_PAGES)
+    assert unvisited == set(), "pages this test does not request: add them to the walk, or to NOT_PAGES with why"
+    assert set(NOT_PAGES) - named_page_routes() == set(), "NOT_PAGES names routes that no longer exist"
+    assert walk.count > 60
+
+
+def test_the_checks_find_what_the_policy_forbids():
+    """The page checks themselves: each forbidden thing is found, data scripts and nonced code are not."""
+    html = (
+        '<script>alert(1)</script><script src="/static/x.js"></script><script type="application/json">{}</script>'
+        '<script nonce="abc">ok()</script><style>p{}</style><style nonce="abc">p{}</style>'
+        '<button onclick="go()">x</button><p style="color:red">x</p><a href=" JavaScript:go()">x</a>'
+        '<svg><rect width="5" height="1"/></svg><img src="data:image/png;base64,AA" onerror="x()">'
+    )
+    found = inline_code(html)
+    assert found.problems == [
+        "inline script without a nonce: <script >",
+        "<style> element without a nonce",
+        "event handler attribute onclick= in <button onclick>",
+        "style attribute in <p style>",
+        "javascript: URL in <a href>",
+        "event handler attribute onerror= in <img src onerror>",
+    ]
+    assert found.nonces == {"abc"}
+    assert policy_problems(SITE_POLICY, nonces={"abc"}) == ["nonces ['abc'] used but not in the policy"]
+    with_nonce = SITE_POLICY.replace("style-src 'self'", "style-src 'self' 'nonce-abc'")
+    assert policy_problems(with_nonce, nonces={"abc"}) == []
+    assert policy_problems(SITE_POLICY.replace("'none'; base", "*; base"), nonces=set()) != []
+    assert policy_problems(None, nonces=set()) == ["no Content-Security-Policy header"]
+
+
+def test_a_nonce_only_where_a_page_renders_one(world):
+    """Django's admin renders a nonce (for its inline <style> and nonce attributes): only there is it in the
+    policy, fresh for every response; Lofte's own pages have none."""
+    client = Client()
+    client.force_login(world.admin)
+    first = client.get(reverse("admin:index"))["Content-Security-Policy"]
+    second = client.get(reverse("admin:index"))["Content-Security-Policy"]
+    nonce = re.search(r"style-src 'self' 'nonce-([^']+)';", first)
+    assert nonce is not None and nonce.group(1) not in second
+    assert "script-src 'self';" in first  # scripts: the admin's are files, no nonce needed
+    assert client.get(reverse("cases:inbox"))["Content-Security-Policy"] == SITE_POLICY
