@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from lofte.callbacks.models import CallDirection, CallOutcome, Outcome
@@ -42,8 +43,18 @@ class AgentBookForm(CallbackRequestForm):
     case = forms.CharField(label=_("Case reference"), max_length=32, required=False)
 
 
+def _choose_outcome() -> str:
+    return _("Choose what happened: %(choices)s.") % {"choices": ", ".join(str(label) for label in Outcome.labels)}
+
+
 class AttemptForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    """What happened on a call: nothing is preselected, so an attempt is never logged as reached by default."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("Choose what happened…")), *Outcome.choices],
+        error_messages={"required": lazy(_choose_outcome, str)()},
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -51,7 +51,7 @@ from lofte.customers.models import Customer, IdentityKind, Proof
 from lofte.customers.services import Identifier
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import services as promises
-from lofte.promises.business_time import Schedule, add_business_time, is_open
+from lofte.promises.business_time import Schedule, add_business_time, business_time_between, next_open
 from lofte.promises.calendars import schedule_for
 from lofte.promises.live import promises_changed
 from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState
@@ -78,11 +78,23 @@ class SlotFull(DomainError):
 
 
 def _language(customer: Customer, case: Case | None) -> str:
-    return (case.language if case else "") or customer.language or settings.LANGUAGE_CODE
+    """The case's language, else the customer's, when Lofte has it; else the site's."""
+    known = dict(settings.LANGUAGES)
+    for language in ((case.language if case else ""), customer.language):
+        if language and language in known:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 def _zone(customer: Customer, calendar_zone: str) -> ZoneInfo:
-    return ZoneInfo(customer.time_zone or calendar_zone or settings.TIME_ZONE)
+    """The customer's time zone, else the calendar's, else the site's; a stored name that is no zone is skipped."""
+    for name in (customer.time_zone, calendar_zone, settings.TIME_ZONE):
+        try:
+            if name:
+                return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return ZoneInfo("UTC")
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:
@@ -301,12 +313,20 @@ def _book(
 # --- attempts -----------------------------------------------------------------------------
 
 
-def _next_open(schedule: Schedule, moment: datetime) -> datetime:
-    """`moment` when the calendar is open then, else its next opening."""
-    if is_open(schedule, moment):
-        return moment.astimezone(UTC)
-    second = timedelta(seconds=1)
-    return (add_business_time(schedule, moment, second).astimezone(UTC)) - second
+MAX_WINDOW_TRIES = 400  # openings tried for a retry window that fits; a calendar always has one far sooner
+
+
+def retry_window_start(schedule: Schedule, *, earliest: datetime, length: timedelta) -> datetime:
+    """The first moment at or after `earliest` when the calendar is open for the whole window [start, start +
+    length): a retry told to the customer lies in the team's hours, never across a closing."""
+    start = next_open(schedule, earliest).astimezone(UTC)
+    for _try in range(MAX_WINDOW_TRIES):
+        open_time = business_time_between(schedule, start, start + length)
+        if open_time >= length:
+            return start
+        # the interval closes inside the window: try from the next opening after that closing
+        start = next_open(schedule, add_business_time(schedule, start, open_time)).astimezone(UTC)
+    return start  # pragma: no cover - only a calendar whose every interval is shorter than a slot gets here
 
 
 def _attempt_event(callback: Callback, attempt: CallbackAttempt, *, actor: Agent | None, now: datetime) -> None:
@@ -360,7 +380,9 @@ def callback_attempt_log(*, callback: Callback, agent: Agent, outcome: str, note
         capacity = CallbackCapacity.objects.select_related("calendar").get(team_id=row.team_id)
         calendar = promise.calendar if promise is not None and promise.calendar else capacity.calendar
         length = timedelta(minutes=capacity.slot_minutes)
-        retry_at = _next_open(schedule_for(calendar), now + timedelta(minutes=settings.LOFTE_CALLBACK_RETRY_MINUTES))
+        # never before the slot the customer booked, and in the team's hours for the whole window
+        earliest = max(now + timedelta(minutes=settings.LOFTE_CALLBACK_RETRY_MINUTES), row.slot_start)
+        retry_at = retry_window_start(schedule_for(calendar), earliest=earliest, length=length)
         window_end = retry_at + length
         text = retry_text(callback=row, tried_at=now, start=retry_at, end=window_end, zone=calendar.time_zone)
         row.next_attempt_at, row.window_end = retry_at, window_end

@@ -3,9 +3,10 @@
 It says the case reference, what happens next for this case type, how to add
 information (reply to the email, or the portal), and when the customer will
 hear from us: a predicted time (`lofte.promises.eta`), never later than the
-SLA's first-response target. That time becomes the case's first-response
-promise and the sentence sent is its customer_text, so the promise the
-customer was given is the one the board tracks.
+SLA's first-response target, in the team's hours. That time becomes the
+case's first-response promise (made then when no policy made one) and the
+sentence sent is its customer_text, so every time a customer is given is a
+promise the board tracks.
 
 The worker's job (`acknowledge_new_cases`, every 15 s) takes new cases not yet
 acknowledged, oldest first; each case is its own transaction, and a case that
@@ -32,7 +33,8 @@ from lofte.core.errors import ValidationFailed
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import eta as etas
 from lofte.promises import services as promises
-from lofte.promises.models import Promise, PromiseKind, PromiseState
+from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseState
+from lofte.promises.selectors import team_hours
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class Acknowledgement:
     text: str
     eta: etas.Eta
     eta_sentence: str
+    latest: datetime | None = None  # the latest time the first-response promise may be told (see eta_for_customer)
+    calendar: BusinessCalendar | None = None  # what the time was computed on
 
 
 def default_template() -> str:
@@ -97,18 +101,27 @@ def _template(case: Case, language: str, templates: dict[tuple[int | None, str],
 def acknowledgement_for(
     *, case: Case, now: datetime, first_response: Promise | None, templates: dict[tuple[int | None, str], str]
 ) -> Acknowledgement:
-    """The text of the acknowledgement and the predicted time, in the customer's language and time zone."""
+    """The text of the acknowledgement and the predicted time, in the customer's language and time zone.
+
+    The time is computed on the first-response promise's calendar and capped by its due time; without such a
+    promise (no policy matched) on the team's hours. Either way it falls in the team's hours unless the policy
+    says wall-clock (`lofte.promises.eta.eta_for_customer`)."""
     language = _language(case)
-    cap = first_response.due_at if first_response is not None else None
-    calendar = first_response.calendar if first_response is not None else None
-    eta = etas.eta_predict(
+    if first_response is not None:
+        calendar, policy, sla_due = first_response.calendar, first_response.policy, first_response.due_at
+    else:
+        calendar, policy, sla_due = team_hours(team_id=case.team_id), None, None
+    told = etas.eta_for_customer(
         channel=case.channel,
         case_type_id=case.case_type_id,
         team_id=case.team_id,
         now=now,
         calendar=calendar,
-        cap=cap,
+        policy=policy,
+        sla_due=sla_due,
     )
+    eta = told.eta
+    # eta_text reads a stored zone defensively: a name that is no zone is the site's
     zone = case.customer.time_zone or settings.TIME_ZONE
     sentence = etas.eta_text(due_at=eta.due_at, now=now, language=language, time_zone=zone)
     with translation.override(language):
@@ -126,7 +139,7 @@ def acknowledgement_for(
         except (KeyError, ValueError, IndexError):
             logger.warning("Acknowledgement template for %s/%s is broken; using the default", case.case_type, language)
             text = render(default_template(), values)
-    return Acknowledgement(text=text.strip(), eta=eta, eta_sentence=sentence)
+    return Acknowledgement(text=text.strip(), eta=eta, eta_sentence=sentence, latest=told.latest, calendar=calendar)
 
 
 def _templates() -> dict[tuple[int | None, str], str]:
@@ -187,7 +200,7 @@ def _acknowledge_one(
             return _skip(case, now, "already answered")
         first = (
             Promise.objects.filter(case=case, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)
-            .select_related("calendar")
+            .select_related("calendar", "policy")
             .first()
         )
         ack = acknowledgement_for(case=case, now=now, first_response=first, templates=templates)
@@ -200,14 +213,27 @@ def _acknowledge_one(
             )
         except (ValidationFailed, AutomaticLimitReached) as exc:
             return _skip(case, now, str(exc))
+        # the time told is a promise: the first-response one, or (no policy made one) a new one
         if first is not None:
             promise = promises.promise_set_eta(
-                promise=first, due_at=ack.eta.due_at, customer_text=ack.eta_sentence, basis=ack.eta.basis, now=now
+                promise=first,
+                due_at=ack.eta.due_at,
+                customer_text=ack.eta_sentence,
+                basis=ack.eta.basis,
+                now=now,
+                latest=ack.latest,
             )
-            changes = [promises.PromiseChange(promise, "made", {"eta": True})]
-            case_promises_record(case=case, changes=changes, actor=None, now=now)
         else:
-            Case.objects.filter(pk=case.pk).update(updated_at=now)
+            promise = promises.promise_acknowledged(
+                case=case,
+                due_at=ack.eta.due_at,
+                customer_text=ack.eta_sentence,
+                basis=ack.eta.basis,
+                calendar=ack.calendar,
+                now=now,
+            )
+        changes = [promises.PromiseChange(promise, "made", {"eta": True})]
+        case_promises_record(case=case, changes=changes, actor=None, now=now)
         return True
 
 

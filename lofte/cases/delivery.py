@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import formats, translation
@@ -105,13 +105,34 @@ def text_to_html(text: str) -> str:
     return body
 
 
+def customer_zone(case: Case) -> ZoneInfo:
+    """The customer's time zone; a stored name that is no zone (old rows) reads as the site's."""
+    try:
+        return ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def customer_zone_is_valid(case: Case) -> bool:
+    """False when the customer's stored time zone is not one (times are then told in the site's)."""
+    try:
+        ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def _local_when(case: Case, when: datetime) -> str:
-    zone = ZoneInfo(case.customer.time_zone or settings.TIME_ZONE)
-    return str(formats.date_format(when.astimezone(zone), "l j F H:i"))
+    return str(formats.date_format(when.astimezone(customer_zone(case)), "l j F H:i"))
 
 
 def _customer_language(case: Case) -> str:
-    return case.language or case.customer.language or settings.LANGUAGE_CODE
+    """The case's language, else the customer's, when Lofte has it; else the site's."""
+    known = dict(settings.LANGUAGES)
+    for language in (case.language, case.customer.language):
+        if language and language in known:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 def breach_notice_text(*, case: Case, when: datetime) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from email.utils import make_msgid
 
 from django.conf import settings
+from django.utils import translation
 
 from lofte.accounts.models import Agent
 from lofte.notifications.models import Notification
+from lofte.notifications.readers import reader_language
+from lofte.notifications.selectors import admin_agents
 from lofte.outbox.models import OutboxMessage
 from lofte.outbox.services import outbox_enqueue_many
 
@@ -47,6 +50,19 @@ def notify_many(items: Iterable[Item], *, now: datetime, email: bool = False) ->
             ]
         )
     return len(fresh)
+
+
+def notify_admins(
+    *, kind: str, render: Callable[[Agent], str], url: str, dedupe_key: str, now: datetime, email: bool = True
+) -> int:
+    """Tell every admin (lofte.accounts.access decides who is one): `render(agent)` is called in the admin's
+    own language, so the text reads in it. Each admin is told once per `dedupe_key`."""
+    items: list[Item] = []
+    for agent in admin_agents():
+        with translation.override(reader_language(agent)):
+            text = render(agent)
+        items.append((agent, kind, text, url, f"{dedupe_key}:{agent.pk}"))
+    return notify_many(items, now=now, email=email)
 
 
 def notification_mark_read(*, agent: Agent, notification_id: int | None, now: datetime) -> int:

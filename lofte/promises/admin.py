@@ -9,7 +9,7 @@ from django.contrib import admin
 
 from lofte.core.errors import ValidationFailed
 from lofte.promises.calendars import calendar_validate
-from lofte.promises.models import BusinessCalendar, Promise, SlaPolicy
+from lofte.promises.models import BusinessCalendar, Promise, SlaPolicy, TeamCalendar
 from lofte.promises.policies import FIELDS as POLICY_FIELDS
 from lofte.promises.policies import policy_validate
 from lofte.promises.services import policy_cache_clear
@@ -93,8 +93,9 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
         "first_response_minutes",
         "next_update_minutes",
         "resolution_minutes",
+        "wall_clock",
     ]
-    list_filter = ["is_active", "channel", "tier"]
+    list_filter = ["is_active", "channel", "tier", "wall_clock"]
     list_select_related = ["case_type", "team"]
     search_fields = ["name"]
 
@@ -103,11 +104,31 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
         policy_cache_clear()
 
 
+@admin.register(TeamCalendar)
+class TeamCalendarAdmin(admin.ModelAdmin[TeamCalendar]):
+    """A team's business hours: times told to its customers fall in them (see SlaPolicy.wall_clock)."""
+
+    list_display = ["team", "calendar"]
+    list_select_related = ["team", "calendar"]
+    search_fields = ["team__name", "calendar__name"]
+
+
 @admin.register(Promise)
 class PromiseAdmin(admin.ModelAdmin[Promise]):
-    list_display = ["id", "kind", "case", "state", "due_at", "owner_agent", "owner_team", "origin", "escalation_level"]
+    list_display = [
+        "id",
+        "kind",
+        "case",
+        "state",
+        "due_at",
+        "owner_agent",
+        "owner_team",
+        "origin",
+        "escalation_level",
+        "settled_at",
+    ]
     list_filter = ["state", "kind", "origin"]
     search_fields = ["case__reference", "customer_text"]
     list_select_related = ["case", "owner_agent", "owner_team"]
-    raw_id_fields = ["case", "owner_agent", "owner_team", "policy", "calendar", "created_by"]
+    raw_id_fields = ["case", "owner_agent", "owner_team", "policy", "calendar", "created_by", "renewal_of"]
     show_full_result_count = False

@@ -20,7 +20,8 @@ What is seeded, at `now`:
 * N - M - P promises due in the future (up to 20 days); those due within the
   reminder lead were already reminded, as a running worker would have done;
 * M promises whose due time has just passed (the tick breaks them); half of
-  them were never reminded, so the same tick sends their reminders first;
+  them were never reminded, and get no reminder now that they are due (the
+  breach goes out instead);
 * P paused promises (cases waiting on the customer) whose due time passed
   while paused: pending, never handled by the tick (default 0);
 * E broken promises (not counted in N) due for their next escalation, half at

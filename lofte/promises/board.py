@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
+from lofte.core.choices import ACTIVE_STATUSES
 from lofte.promises.models import Promise, PromiseState
 
 BOARD_ROWS = 50
@@ -18,12 +19,25 @@ BOARD_ROWS = 50
 
 @dataclass
 class Board:
-    due_soon: list[Promise]
-    overdue: list[Promise]
+    due_soon: list[Promise]  # the first BOARD_ROWS
+    overdue: list[Promise]  # the first BOARD_ROWS
     kept_today: int
     broken_today: int
     by_team: list[Any] = field(default_factory=list)
     by_agent: list[Any] = field(default_factory=list)
+    due_soon_count: int = 0  # all of them, not only the rows listed
+    overdue_count: int = 0
+
+    @property
+    def due_soon_more(self) -> int:
+        return max(0, self.due_soon_count - len(self.due_soon))
+
+    @property
+    def overdue_more(self) -> int:
+        return max(0, self.overdue_count - len(self.overdue))
+
+
+ACTIVE_CASE = [status.value for status in ACTIVE_STATUSES]
 
 
 def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
@@ -32,43 +46,39 @@ def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
 
 
 def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:
-    """Everything the board shows, in a fixed number of queries (two lists, one count row, two groupings)."""
+    """Everything the board shows, in a fixed number of queries (two lists, one count row, two groupings).
+
+    Overdue is what is still owed past its time: pending promises past due (the tick breaks them within
+    seconds) and broken ones not yet settled on active cases. Every figure counts all rows; the lists show the
+    first BOARD_ROWS."""
     qs = promises_visible_to(agent)
     if team is not None:
         qs = qs.filter(owner_team_id=team)
     if owner is not None:
         qs = qs.filter(owner_agent_id=owner)
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    soon = Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__gt=now, due_at__lte=now + timedelta(hours=1))
+    overdue_q = Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__lte=now) | Q(
+        state=PromiseState.BROKEN, settled_at__isnull=True, case__status__in=ACTIVE_CASE
+    )
+    kept_today = Q(state=PromiseState.KEPT, kept_at__gte=start_of_day)
+    broken_today = Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)
     rows = qs.select_related("case", "owner_agent", "owner_team")
-    running = rows.filter(state=PromiseState.PENDING, paused_at__isnull=True)
-    due_soon = list(
-        running.filter(due_at__gt=now, due_at__lte=now + timedelta(hours=1)).order_by("due_at")[:BOARD_ROWS]
-    )
-    overdue = list(
-        rows.filter(
-            Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__lte=now)
-            | Q(
-                state=PromiseState.BROKEN,
-                case__status__in=["new", "open", "waiting_on_customer", "waiting_on_third_party"],
-            )
-        ).order_by("due_at")[:BOARD_ROWS]
-    )
-    today = qs.aggregate(
-        kept=Count("pk", filter=Q(state=PromiseState.KEPT, kept_at__gte=start_of_day)),
-        broken=Count("pk", filter=Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)),
+    due_soon = list(rows.filter(soon).order_by("due_at")[:BOARD_ROWS])
+    overdue = list(rows.filter(overdue_q).order_by("due_at")[:BOARD_ROWS])
+    counts = qs.aggregate(
+        kept=Count("pk", filter=kept_today),
+        broken=Count("pk", filter=broken_today),
+        due_soon=Count("pk", filter=soon),
+        overdue=Count("pk", filter=overdue_q),
     )
     group = {
-        "due_soon": Count(
-            "pk",
-            filter=Q(
-                state=PromiseState.PENDING, paused_at__isnull=True, due_at__gt=now, due_at__lte=now + timedelta(hours=1)
-            ),
-        ),
-        "overdue": Count("pk", filter=Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__lte=now)),
-        "kept_today": Count("pk", filter=Q(state=PromiseState.KEPT, kept_at__gte=start_of_day)),
-        "broken_today": Count("pk", filter=Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)),
+        "due_soon": Count("pk", filter=soon),
+        "overdue": Count("pk", filter=overdue_q),
+        "kept_today": Count("pk", filter=kept_today),
+        "broken_today": Count("pk", filter=broken_today),
     }
-    active = Q(state=PromiseState.PENDING) | Q(kept_at__gte=start_of_day) | Q(broken_at__gte=start_of_day)
+    active = Q(state=PromiseState.PENDING) | Q(kept_at__gte=start_of_day) | Q(broken_at__gte=start_of_day) | overdue_q
     by_team = list(
         qs.filter(active, owner_team__isnull=False)
         .values("owner_team_id", "owner_team__name")
@@ -84,8 +94,10 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     return Board(
         due_soon=due_soon,
         overdue=overdue,
-        kept_today=today["kept"],
-        broken_today=today["broken"],
+        kept_today=counts["kept"],
+        broken_today=counts["broken"],
         by_team=by_team,
         by_agent=by_agent,
+        due_soon_count=counts["due_soon"],
+        overdue_count=counts["overdue"],
     )

@@ -7,7 +7,8 @@ A `Schedule` is a compiled, immutable business calendar (build one with
     add_business_time(schedule, start, duration) -> datetime
     business_time_between(schedule, start, end) -> timedelta
 
-plus `is_open(schedule, moment)` and `Schedule.intervals_on(day)`.
+plus `is_open(schedule, moment)`, `next_open(schedule, moment)` and
+`Schedule.intervals_on(day)`.
 
 Semantics, exactly
 ------------------
@@ -441,6 +442,29 @@ def is_open(calendar: Schedule, moment: datetime) -> bool:
         for offset in (-1, 0, 1)  # a neighbour day too, for zones whose clocks fall back across midnight
         for start, end in calendar.intervals_on(day + timedelta(days=offset))
     )
+
+
+def next_open(calendar: Schedule, moment: datetime) -> datetime:
+    """`moment` when the calendar is open then, else the next opening after it; in the calendar's time zone.
+
+    Raises `CalendarNeverOpen` as `add_business_time` does when nothing opens within three years.
+    """
+    instant = _aware(moment, "moment")
+    if calendar.always_open or is_open(calendar, instant):
+        return instant.astimezone(calendar.tz)
+    day = calendar.local_date(instant) - timedelta(days=1)  # the day before too: see is_open
+    idle_days = 0
+    while True:
+        opening = next((start for start, end in calendar.intervals_on(day) if start > instant and end > start), None)
+        if opening is not None:
+            return opening.astimezone(calendar.tz)
+        idle_days = 0 if calendar.intervals_on(day) else idle_days + 1
+        if idle_days > MAX_IDLE_DAYS:
+            raise CalendarNeverOpen(
+                _("The calendar has no open time in the three years after %(day)s.") % {"day": day.isoformat()},
+                field="opening_hours",
+            )
+        day += timedelta(days=1)
 
 
 def add_business_time(calendar: Schedule, start: datetime, duration: timedelta) -> datetime:

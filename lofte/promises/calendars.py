@@ -13,7 +13,7 @@ import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -28,7 +28,10 @@ from lofte.promises.business_time import (
     parse_opening_hours,
     parse_special_hours,
 )
-from lofte.promises.models import BusinessCalendar, default_opening_hours
+from lofte.promises.models import BusinessCalendar, TeamCalendar, default_opening_hours
+
+if TYPE_CHECKING:
+    from lofte.accounts.models import Team
 
 NAME_MAX_LENGTH = 100
 # The longest due-time preview: a year of minutes, like the longest SLA target.
@@ -208,6 +211,20 @@ def calendar_update(
     for attribute, value in values.items():
         setattr(calendar, attribute, value)
     return calendar
+
+
+@transaction.atomic
+def team_calendar_set(*, team: Team, calendar: BusinessCalendar | None) -> TeamCalendar | None:
+    """Give the team its business hours (None: none; times told to its customers then keep the policies' times).
+
+    Only new times follow a change: promises already made keep theirs."""
+    if calendar is None:
+        TeamCalendar.objects.filter(team=team).delete()
+        return None
+    if calendar.pk is None or not BusinessCalendar.objects.filter(pk=calendar.pk).exists():
+        raise ValidationFailed(_("Choose a saved calendar."), field="calendar")
+    link, _created = TeamCalendar.objects.update_or_create(team=team, defaults={"calendar": calendar})
+    return link
 
 
 # --- compiled schedules, cached per row version -----------------------------------------------------------------------

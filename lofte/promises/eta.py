@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,8 +44,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from lofte.core.choices import ACTIVE_STATUSES
-from lofte.promises.models import BusinessCalendar, QueueStat, ResponseTimeStat
-from lofte.promises.services import due_after, remaining_between
+from lofte.promises.models import BusinessCalendar, QueueStat, ResponseTimeStat, SlaPolicy
+from lofte.promises.services import due_after, remaining_between, told_time
 
 BASES = ("channel_case_type", "channel", "all", "sla", "default")
 
@@ -252,6 +252,48 @@ def eta_predict(
     return Eta(
         due_at=due, basis=basis, samples=samples, quantile_minutes=round(quantile, 2), queue_factor=round(factor, 3)
     )
+
+
+@dataclass(frozen=True)
+class ToldEta:
+    """A predicted time as the customer is told it, and the latest time they may be told for this case."""
+
+    eta: Eta
+    latest: datetime | None  # the SLA's due time, moved into the team's hours when `told_time` moves it
+
+
+def eta_for_customer(
+    *,
+    channel: str,
+    case_type_id: int | None,
+    team_id: int | None,
+    now: datetime,
+    calendar: BusinessCalendar | None,
+    policy: SlaPolicy | None,
+    sla_due: datetime | None,
+) -> ToldEta:
+    """`eta_predict` capped by the SLA's due time, then moved into the owning team's hours when it was computed
+    on wall-clock time (`told_time`: an always-open calendar, or none, and a policy that is not wall-clock on
+    purpose), rounded up again to what `eta_text` states. A moved time may be later than the SLA's due time;
+    never later than that due time moved the same way (`latest`)."""
+
+    def told(moment: datetime) -> datetime:
+        return told_time(due_at=moment, calendar=calendar, policy=policy, team_id=team_id)
+
+    eta = eta_predict(
+        channel=channel, case_type_id=case_type_id, team_id=team_id, now=now, calendar=calendar, cap=sla_due
+    )
+    latest = None
+    if sla_due is not None:
+        moved_sla = told(sla_due)
+        latest = sla_due if moved_sla == sla_due else max(sla_due, eta_round(due_at=moved_sla, now=now))
+    moved = told(eta.due_at)
+    if moved != eta.due_at:
+        due = eta_round(due_at=moved, now=now)
+        if latest is not None and due > latest:
+            due, eta = eta_round_down(cap=latest, now=now), replace(eta, basis="sla")
+        eta = replace(eta, due_at=due)
+    return ToldEta(eta=eta, latest=latest)
 
 
 def typical_queue(team_id: int | None, *, since: date) -> float | None:

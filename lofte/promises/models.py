@@ -104,6 +104,14 @@ class SlaPolicy(models.Model):
         related_name="+",
         verbose_name=_("resolution calendar"),
     )
+    wall_clock = models.BooleanField(
+        _("wall-clock times for customers"),
+        default=False,
+        help_text=_(
+            "Times told to customers may fall outside the team's hours. Off: a time computed on a 24/7 calendar "
+            "that a customer is told moves to the next moment the owning team is open."
+        ),
+    )
     pause_statuses = models.JSONField(
         _("statuses that pause the clock"),
         default=list,
@@ -120,6 +128,26 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TeamCalendar(models.Model):
+    """A team's business hours: the calendar every time told to one of its customers falls in (unless the SLA
+    policy says wall-clock on purpose). At most one per team; a team without one keeps the policies' times."""
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="business_calendar_link", verbose_name=_("team")
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="team_links", verbose_name=_("business hours")
+    )
+
+    class Meta:
+        ordering = ["team__name"]
+        verbose_name = _("team's business hours")
+        verbose_name_plural = _("teams' business hours")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.calendar}"
 
 
 class PromiseKind(models.TextChoices):
@@ -153,6 +181,11 @@ class Promise(models.Model):
     is made: changing a policy never moves a time a customer was told. While
     paused, `due_at` stays as it was and `remaining` holds the business time
     left, which resuming adds to the moment of resumption.
+
+    A broken promise stays outstanding (on the board's overdue list, as the
+    case's next promise in the inbox) until it is settled: done late (a reply,
+    solving), cancelled (the case closed), or renewed by a breach notice, whose
+    new promise points back at it through `renewal_of`.
     """
 
     kind = models.CharField(_("kind"), max_length=24, choices=PromiseKind.choices)
@@ -207,6 +240,24 @@ class Promise(models.Model):
     cancel_reason = models.CharField(_("reason"), max_length=200, blank=True)
     paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
     remaining = models.DurationField(_("remaining when paused"), null=True, blank=True)
+    settled_at = models.DateTimeField(
+        _("settled"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a broken promise: when it stopped being outstanding (done late, cancelled, or renewed with a new "
+            "time the customer was told). Until then the case's inbox row and the board show it as broken."
+        ),
+    )
+    renewal_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renews"),
+        help_text=_("The broken promise whose breach notice told the customer this new time."),
+    )
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)

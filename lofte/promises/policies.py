@@ -30,6 +30,7 @@ FIELDS = (
     "resolution_minutes",
     "resolution_calendar",
     "pause_statuses",
+    "wall_clock",
 )
 # A target longer than a year of wall-clock minutes is a typo, and its due time could overflow a date.
 MAX_MINUTES = 366 * 24 * 60
@@ -74,6 +75,8 @@ def policy_validate(values: dict[str, Any], *, instance: SlaPolicy | None = None
                 % {"value": minutes, "max": MAX_MINUTES},
                 field=f"{target}_minutes",
             )
+    if not isinstance(values.get("wall_clock", False), bool):
+        raise ValidationFailed(_("Expected true or false."), field="wall_clock")
     pauses = values.get("pause_statuses", [Status.WAITING_ON_CUSTOMER])
     if not isinstance(pauses, list) or any(s not in PAUSABLE for s in pauses):
         raise ValidationFailed(

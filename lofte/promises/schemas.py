@@ -93,6 +93,9 @@ class PolicyIn(InSchema):
     resolution_minutes: int | None = _minutes()
     resolution_calendar: Id | None = None
     pause_statuses: list[PausableStatus] = Field(default_factory=lambda: ["waiting_on_customer"])  # type: ignore[arg-type]
+    wall_clock: bool = Field(
+        False, description="Times told to customers may fall outside the team's hours (off: moved into them)."
+    )
 
 
 class PolicyPatch(InSchema):
@@ -114,8 +117,9 @@ class PolicyPatch(InSchema):
     resolution_minutes: int | None = _minutes()
     resolution_calendar: Id | None = None
     pause_statuses: list[PausableStatus] | None = None
+    wall_clock: bool | None = None
 
-    @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", mode="before")
+    @field_validator("name", "order", "is_active", "channel", "tier", "pause_statuses", "wall_clock", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         # runs only for values the request gave: leaving a field out is fine, sending null is not
@@ -141,6 +145,7 @@ class PolicyOut(Schema):
     resolution_minutes: int | None
     resolution_calendar: int | None = Field(None, alias="resolution_calendar_id")
     pause_statuses: list[str]
+    wall_clock: bool
     created_at: datetime
     updated_at: datetime
 

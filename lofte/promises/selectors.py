@@ -6,7 +6,7 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from lofte.core.errors import NotFound, ValidationFailed
-from lofte.promises.models import BusinessCalendar, SlaPolicy
+from lofte.promises.models import BusinessCalendar, SlaPolicy, TeamCalendar
 
 
 def calendar_list() -> list[BusinessCalendar]:
@@ -38,3 +38,22 @@ def case_type_for_policy(case_type_id: int):  # type: ignore[no-untyped-def]
     if case_type is None:
         raise ValidationFailed(_("There is no case type %(id)s.") % {"id": case_type_id}, field="case_type")
     return case_type
+
+
+def team_calendar(*, team_id: int | None) -> BusinessCalendar | None:
+    """The team's business hours (set with `lofte.promises.calendars.team_calendar_set`), or None."""
+    if team_id is None:
+        return None
+    link = TeamCalendar.objects.select_related("calendar").filter(team_id=team_id).first()
+    return link.calendar if link is not None else None
+
+
+def team_hours(*, team_id: int | None) -> BusinessCalendar | None:
+    """When the team is open, for times told to its customers: its business hours, else the calendar its
+    callbacks are made in (the callbacks app sits above this one, so its model is looked up by name), else None."""
+    calendar = team_calendar(team_id=team_id)
+    if calendar is not None or team_id is None:
+        return calendar
+    capacity_model = apps.get_model("callbacks", "CallbackCapacity")
+    capacity = capacity_model.objects.select_related("calendar").filter(team_id=team_id, is_active=True).first()
+    return capacity.calendar if capacity is not None else None

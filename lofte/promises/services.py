@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lofte.accounts.models import Agent, Role
+from lofte.accounts import access
+from lofte.accounts.models import Agent
 from lofte.core.errors import ValidationFailed
+from lofte.notifications.readers import reader_language, reader_time
+from lofte.notifications.selectors import admin_agents, leads_by_team, remember_team_ids, team_members
 from lofte.notifications.services import notify_many
-from lofte.promises.business_time import add_business_time, business_time_between
+from lofte.promises.business_time import add_business_time, business_time_between, next_open
 from lofte.promises.calendars import schedule_for
 from lofte.promises.live import promises_changed, promises_moving
 from lofte.promises.models import (
@@ -33,13 +37,22 @@ from lofte.promises.models import (
     PromiseState,
     SlaPolicy,
 )
+from lofte.promises.selectors import team_hours
 
 if TYPE_CHECKING:  # the case is read by attribute, never imported
     from lofte.cases.models import Case
 
 DEFAULT_PAUSE_STATUSES = ["waiting_on_customer"]
 POLICY_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION)
+# a reply to the customer, however late, does what these promised: a broken one of them is settled by it
+SETTLED_BY_A_REPLY = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.FOLLOW_UP, PromiseKind.CALLBACK)
 TICK_BATCH = 500
+
+# What the case's next promise is: the earliest pending, running promise, or a broken one not yet settled
+# (it is owed until it is done late, cancelled or renewed; its due time has passed, so it comes first).
+OUTSTANDING = Q(state=PromiseState.PENDING, paused_at__isnull=True) | Q(
+    state=PromiseState.BROKEN, settled_at__isnull=True
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,23 @@ def reminder_lead(kind: str, window: timedelta) -> timedelta:
         return timedelta(minutes=rule["minutes"])
     lead = window * rule.get("share", 0.2)
     return min(lead, timedelta(minutes=rule.get("max_minutes", 60)))
+
+
+def told_time(
+    *, due_at: datetime, calendar: BusinessCalendar | None, policy: SlaPolicy | None, team_id: int | None
+) -> datetime:
+    """The time to tell a customer for a due time computed on `calendar`: moved to the next moment the owning
+    team is open (`team_hours`) when it was computed on wall-clock time (an always-open calendar, or none) and
+    the policy does not say wall-clock on purpose. A time computed on business hours is told as it is."""
+    due = due_at.astimezone(UTC)
+    if policy is not None and policy.wall_clock:
+        return due
+    if calendar is not None and not calendar.always_open:
+        return due
+    hours = team_hours(team_id=team_id)
+    if hours is None or hours.always_open:
+        return due
+    return next_open(schedule_for(hours), due).astimezone(UTC)
 
 
 # --- policies -----------------------------------------------------------------
@@ -305,10 +335,35 @@ def _cancel(promises: list[Promise], now: datetime, reason: str) -> list[Promise
     return [PromiseChange(p, "cancelled", {"reason": reason}) for p in promises]
 
 
+def _outstanding_breaches(case: Case, kinds: Iterable[str] | None = None) -> list[Promise]:
+    qs = Promise.objects.filter(case=case, state=PromiseState.BROKEN, settled_at__isnull=True)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    return list(qs.order_by("due_at", "id"))
+
+
+def _settle(promises: list[Promise], now: datetime, what: str, reason: str = "") -> list[PromiseChange]:
+    """Broken promises stop being owed: done late ("kept", the state stays broken: the time was missed) or
+    "cancelled". They leave the overdue list and the case's next promise, and escalate no further."""
+    if not promises:
+        return []
+    Promise.objects.filter(pk__in=[p.pk for p in promises], settled_at__isnull=True).update(
+        settled_at=now, next_escalation_at=None
+    )
+    for p in promises:
+        p.settled_at, p.next_escalation_at = now, None
+    promises_changed(promises)
+    data: dict[str, Any] = {"after_breach": True}
+    data |= {"on_time": False} if what == "kept" else {"reason": reason}
+    return [PromiseChange(p, what, dict(data)) for p in promises]
+
+
 def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
     """An outbound reply keeps first_response and the current next_update, and makes the next next_update
-    while the case stays open."""
+    while the case stays open. It also settles, as done late, what a reply does of the broken promises
+    (`SETTLED_BY_A_REPLY`)."""
     changes = _keep(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now)
+    changes += _settle(_outstanding_breaches(case, SETTLED_BY_A_REPLY), now, "kept")
     if case.status not in ("solved", "closed"):
         policy = policy_for_case(case)
         made = _from_policy(case, PromiseKind.NEXT_UPDATE, policy, now)
@@ -323,12 +378,18 @@ def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
 
 
 def promises_case_status_changed(*, case: Case, old: str, new: str, now: datetime) -> list[PromiseChange]:
-    """Solving keeps resolution; closing cancels; a pausing status suspends the clock, leaving it resumes."""
+    """Solving keeps resolution; closing cancels; a pausing status suspends the clock, leaving it resumes.
+    Solving settles a broken resolution as done late and cancels the other broken promises; closing cancels them."""
     if new == "closed":
-        return _cancel(_pending(case), now, "case closed")
+        return _cancel(_pending(case), now, "case closed") + _settle(
+            _outstanding_breaches(case), now, "cancelled", "case closed"
+        )
     if new == "solved":
         kept = _keep(_pending(case, (PromiseKind.RESOLUTION,)), now)
-        return kept + _cancel(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now, "case solved")
+        kept += _settle(_outstanding_breaches(case, (PromiseKind.RESOLUTION,)), now, "kept")
+        cancelled = _cancel(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now, "case solved")
+        others = [p for p in _outstanding_breaches(case) if p.kind != PromiseKind.RESOLUTION]
+        return kept + cancelled + _settle(others, now, "cancelled", "case solved")
     changes: list[PromiseChange] = []
     policy = policy_for_case(case)
     pausing = _pause_statuses(policy)
@@ -365,6 +426,8 @@ def _resume(promises: list[Promise], now: datetime) -> list[PromiseChange]:
             continue
         remaining = p.remaining or timedelta(0)
         due = add_business_time(schedule_for(p.calendar), now, remaining) if p.calendar else now + remaining
+        if p.customer_text:  # the customer holds this time: it falls in the team's hours
+            due = told_time(due_at=due, calendar=p.calendar, policy=p.policy, team_id=p.owner_team_id)
         p.due_at = due.astimezone(UTC)
         p.paused_at, p.remaining = None, None
         p.remind_at = p.due_at - reminder_lead(p.kind, p.due_at - now)
@@ -384,19 +447,16 @@ def promises_case_reassigned(*, case: Case) -> None:
 
 
 def next_due_for_case(*, case: Case) -> datetime | None:
-    """The earliest pending, running (not paused) promise of the case."""
-    result: datetime | None = Promise.objects.filter(
-        case=case, state=PromiseState.PENDING, paused_at__isnull=True
-    ).aggregate(m=Min("due_at"))["m"]
+    """The case's next promise (`Case.next_due_at`): the earliest pending, running (not paused) promise, or a
+    broken one not yet settled (`OUTSTANDING`), which the inbox shows as broken."""
+    result: datetime | None = Promise.objects.filter(case=case).filter(OUTSTANDING).aggregate(m=Min("due_at"))["m"]
     return result
 
 
 def next_due_subquery() -> Subquery:
-    """For UPDATE case SET next_due_at = (...): the earliest running pending promise of each case."""
+    """For UPDATE case SET next_due_at = (...): `next_due_for_case` of each case."""
     return Subquery(
-        Promise.objects.filter(case=OuterRef("pk"), state=PromiseState.PENDING, paused_at__isnull=True)
-        .order_by("due_at")
-        .values("due_at")[:1]
+        Promise.objects.filter(case=OuterRef("pk")).filter(OUTSTANDING).order_by("due_at").values("due_at")[:1]
     )
 
 
@@ -417,7 +477,7 @@ def _claimed(token: str) -> list[Promise]:
 
 
 def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
-    """Remind, break and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
+    """Break, remind and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
 
     Rows are claimed in batches by a conditional UPDATE that stamps this tick's
     token, so two workers ticking at once never handle the same promise twice.
@@ -426,19 +486,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
     top = len(settings.LOFTE_ESCALATION_LADDER)
 
-    due_reminders = Promise.objects.filter(
-        state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
-    )
-    for batch in _batches(due_reminders.order_by("remind_at").values_list("id", flat=True)[:limit]):
-        token = _token()
-        with transaction.atomic():
-            _claim(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True).update(
-                reminded_at=now, tick_token=token
-            )
-            rows = _claimed(token)
-            _notify(rows, "reminder", level=0, now=now)
-        result.reminded += [p.pk for p in rows]
-
+    # breaches first: the reminder scan that follows then never reads a promise that is already due
     due_breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
     for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
         token = _token()
@@ -450,6 +498,20 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             _notify(rows, "broken", level=1, now=now)
             promises_changed(rows)
         result.broken += [p.pk for p in rows]
+
+    # then reminders for what is not due yet: a promise already due gets none (its breach went out above)
+    due_reminders = Promise.objects.filter(
+        state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
+    ).filter(due_at__gt=now)
+    for batch in _batches(due_reminders.order_by("remind_at").values_list("id", flat=True)[:limit]):
+        token = _token()
+        with transaction.atomic():
+            _claim(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True, due_at__gt=now).update(
+                reminded_at=now, tick_token=token
+            )
+            rows = _claimed(token)
+            _notify(rows, "reminder", level=0, now=now)
+        result.reminded += [p.pk for p in rows]
 
     due_escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
     for batch in _batches(due_escalations.order_by("next_escalation_at").values_list("id", flat=True)[:limit]):
@@ -494,30 +556,47 @@ def _batches(ids: Iterable[int]) -> Iterable[list[int]]:
         yield batch
 
 
+def _ladder_team(p: Promise) -> int | None:
+    """The team whose leads hear about a promise: its case's team (the people who may open the case), else the
+    owning team (a case no team owns is visible to everyone)."""
+    if p.case is not None and p.case.team_id is not None:
+        return p.case.team_id
+    return p.owner_team_id
+
+
+def _may_hear(agent: Agent, p: Promise) -> bool:
+    """Nobody is told about a case they cannot open (lofte.accounts.access); a promise without a case is its
+    owners' own."""
+    if p.case is None:
+        return agent.is_active
+    return access.case_visible(agent, team_id=p.case.team_id, assignee_id=p.case.assignee_id)
+
+
 def _recipients(promises: list[Promise], level: int) -> dict[int, list[Agent]]:
-    """Who hears about each promise at this escalation level: owner, then team leads, then admins."""
+    """Who hears about each promise at this escalation level: owner, then team leads, then admins; only
+    agents who may see the promise's case. Two queries (one at the admin step), whatever the number of
+    promises."""
     ladder: list[str] = settings.LOFTE_ESCALATION_LADDER
     step = ladder[min(max(level, 1), len(ladder)) - 1] if level else "owner"
-    team_ids = {p.owner_team_id for p in promises if p.owner_team_id}
-    leads: dict[int, list[Agent]] = {}
-    if step in ("team_lead", "owner") and team_ids:
-        for agent in Agent.objects.filter(is_active=True, role=Role.TEAM_LEAD, teams__in=team_ids).prefetch_related(
-            "teams"
-        ):
-            for team in agent.teams.all():
-                leads.setdefault(team.pk, []).append(agent)
-    admins = list(Agent.objects.filter(is_active=True, role=Role.ADMIN)) if step == "admin" else []
+    team_ids = {t for p in promises if (t := _ladder_team(p)) is not None}
+    members = team_members(team_ids=team_ids) if step in ("team_lead", "owner") else []
+    admins = admin_agents() if step == "admin" else []
+    owners = [p.owner_agent for p in promises if step == "owner" and p.owner_agent is not None]
+    remember_team_ids(members + owners)  # one query: the access module's questions below cost none
+    leads = leads_by_team(members, team_ids=team_ids)
     out: dict[int, list[Agent]] = {}
     for p in promises:
         if step == "owner":
-            people = (
-                [p.owner_agent] if p.owner_agent and p.owner_agent.is_active else leads.get(p.owner_team_id or 0, [])
-            )
+            owner = p.owner_agent
+            if owner is not None and owner.is_active and _may_hear(owner, p):
+                people = [owner]
+            else:
+                people = leads.get(_ladder_team(p) or 0, [])
         elif step == "team_lead":
-            people = leads.get(p.owner_team_id or 0, [])
+            people = leads.get(_ladder_team(p) or 0, [])
         else:
             people = admins
-        out[p.pk] = people
+        out[p.pk] = [agent for agent in people if _may_hear(agent, p)]
     return out
 
 
@@ -529,30 +608,53 @@ def _notify(promises: list[Promise], what: str, *, level: int, now: datetime) ->
     for p in promises:
         reference = p.case.reference if p.case else ""
         url = f"/cases/{reference}/" if reference else ""
-        text = _promise_text(p, what, reference)
         for agent in recipients[p.pk]:
+            text = _promise_text(p, what, reference, reader=agent)
             items.append((agent, f"promise_{what}", text, url, f"promise:{p.pk}:{what}:{level}:{agent.pk}"))
     notify_many(items, now=now, email=True)
 
 
-def _promise_text(p: Promise, what: str, reference: str) -> str:
-    kind = p.get_kind_display()
-    due = p.due_at.strftime("%Y-%m-%d %H:%M")
-    if what == "reminder":
-        return _("Reminder: %(kind)s on %(ref)s is due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
-    if what == "broken":
-        return _("Broken: %(kind)s on %(ref)s was due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
-    return _("Escalated: %(kind)s on %(ref)s was due %(due)s and is still not kept.") % {
-        "kind": kind,
-        "ref": reference,
-        "due": due,
-    }
+_kind_labels: dict[tuple[str, str], str] = {}
 
 
-def promise_set_eta(*, promise: Promise, due_at: datetime, customer_text: str, basis: str, now: datetime) -> Promise:
+def _kind_label(kind: str, language: str) -> str:
+    """A kind's label in the active language (`language`), looked up once: a tick writes thousands of texts."""
+    label = _kind_labels.get((kind, language))
+    if label is None:
+        label = _kind_labels[(kind, language)] = str(PromiseKind(kind).label) if kind in PromiseKind.values else kind
+    return label
+
+
+def _promise_text(p: Promise, what: str, reference: str, *, reader: Agent) -> str:
+    """The notification, in the reader's language, with the due time in the reader's time zone."""
+    language = reader_language(reader)
+    with translation.override(language):
+        kind = _kind_label(p.kind, language)
+        due = reader_time(reader, p.due_at)
+        if what == "reminder":
+            return _("Reminder: %(kind)s on %(ref)s is due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
+        if what == "broken":
+            return _("Broken: %(kind)s on %(ref)s was due %(due)s.") % {"kind": kind, "ref": reference, "due": due}
+        return _("Escalated: %(kind)s on %(ref)s was due %(due)s and is still not kept.") % {
+            "kind": kind,
+            "ref": reference,
+            "due": due,
+        }
+
+
+def promise_set_eta(
+    *,
+    promise: Promise,
+    due_at: datetime,
+    customer_text: str,
+    basis: str,
+    now: datetime,
+    latest: datetime | None = None,
+) -> Promise:
     """The acknowledgement told the customer when they will hear from us: a pending first-response promise
-    takes that time as its due time (never later than it was: the SLA's target stays the limit), the sentence
-    as what the customer was told, and `basis` as the mark of an acknowledged ETA (see lofte.promises.eta).
+    takes that time as its due time, the sentence as what the customer was told, and `basis` as the mark of an
+    acknowledged ETA (see lofte.promises.eta). The limit is the promise's own due time (the SLA's target), or
+    `latest` when the caller moved that target into the team's hours (`told_time`): never later than that.
 
     The reminder time is recomputed as for a new promise; a paused promise keeps its pause with the business
     time left until the new due time.
@@ -563,7 +665,7 @@ def promise_set_eta(*, promise: Promise, due_at: datetime, customer_text: str, b
         raise ValidationFailed(_("The promise is no longer pending."), field="state")
     if due_at.tzinfo is None:
         raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
-    if due_at > promise.due_at:
+    if due_at > max(promise.due_at, latest or promise.due_at):
         raise ValidationFailed(_("An ETA cannot be later than the promise's own due time."), field="due_at")
     if not basis:
         raise ValidationFailed(_("Say what the ETA is based on."), field="basis")
@@ -592,12 +694,44 @@ def promise_retime(
     return promise
 
 
+def promise_acknowledged(
+    *,
+    case: Case,
+    due_at: datetime,
+    customer_text: str,
+    basis: str,
+    calendar: BusinessCalendar | None,
+    now: datetime,
+) -> Promise:
+    """The acknowledgement told the customer a time and no policy made a first-response promise: that time is
+    one now (made by Lofte, owned as the case is, on the team's calendar), so every time told is tracked."""
+    if due_at.tzinfo is None:
+        raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
+    if not customer_text.strip():
+        raise ValidationFailed(_("Say what the customer was told."), field="customer_text")
+    promise = _new(
+        case=case,
+        kind=PromiseKind.FIRST_RESPONSE,
+        now=now,
+        due_at=due_at.astimezone(UTC),
+        origin=PromiseOrigin.SYSTEM,
+        calendar=calendar,
+        customer_text=customer_text.strip(),
+    )
+    promise.eta_basis = basis[:24]
+    promise.save()
+    promises_changed([promise])
+    return promise
+
+
 def promise_renew(*, broken: Promise, due_at: datetime, customer_text: str, now: datetime) -> Promise:
-    """After a breach, the honest new time the customer was told: a new promise of the same kind."""
+    """After a breach, the honest new time the customer was told: a new promise of the same kind, which
+    `renewal_of` ties to the broken one; the broken one is settled (renewed) and escalates no further."""
+    due = due_at.astimezone(UTC)
     renewed = Promise(
         kind=broken.kind,
         case=broken.case,
-        due_at=due_at,
+        due_at=due,
         owner_agent_id=broken.owner_agent_id,
         owner_team_id=broken.owner_team_id,
         customer_text=customer_text,
@@ -605,8 +739,27 @@ def promise_renew(*, broken: Promise, due_at: datetime, customer_text: str, now:
         policy_id=broken.policy_id,
         calendar_id=broken.calendar_id,
         created_at=now,
-        remind_at=due_at - reminder_lead(broken.kind, due_at - now),
+        remind_at=due - reminder_lead(broken.kind, max(due - now, timedelta(0))),
+        renewal_of=broken,
     )
     renewed.save()
+    _settle([broken], now, "renewed")
     promises_changed([renewed])
     return renewed
+
+
+def renewal_pending(*, case_id: int) -> bool:
+    """Whether a time told in an earlier breach notice is still pending on the case (no new notice then)."""
+    return Promise.objects.filter(case_id=case_id, state=PromiseState.PENDING, renewal_of__isnull=False).exists()
+
+
+def outstanding_breaches(*, case_id: int, kinds: Iterable[str]) -> list[Promise]:
+    """The case's broken promises of these kinds not yet settled, oldest due first, with what a new time is
+    computed from (calendar, policy)."""
+    return list(
+        Promise.objects.filter(
+            case_id=case_id, state=PromiseState.BROKEN, settled_at__isnull=True, kind__in=list(kinds)
+        )
+        .select_related("calendar", "policy")
+        .order_by("due_at", "id")
+    )

@@ -20,7 +20,10 @@ class TeamSettingsForm(forms.Form):
         queryset=BusinessCalendar.objects.order_by("name"),
         required=False,
         empty_label=_("(none)"),
-        help_text=_("The team's opening hours: callback slots, and times told to customers, fall inside them."),
+        help_text=_(
+            "The team's opening hours: times told to its customers (acknowledgements, new times after a missed "
+            "one) and callback slots fall inside them, unless an SLA policy says wall-clock on purpose."
+        ),
     )
 
     def clean(self) -> dict[str, object]:

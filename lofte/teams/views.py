@@ -19,6 +19,8 @@ from lofte.accounts.services import team_update
 from lofte.callbacks.models import CallbackCapacity
 from lofte.callbacks.services import callback_capacity_set
 from lofte.core.errors import DomainError, PermissionDenied
+from lofte.promises.calendars import team_calendar_set
+from lofte.promises.selectors import team_calendar
 from lofte.teams.forms import TeamSettingsForm
 
 
@@ -54,12 +56,13 @@ def _team(agent: Agent, team_id: int) -> Team:
 
 def _initial(team: Team) -> dict[str, Any]:
     capacity = CallbackCapacity.objects.filter(team=team).select_related("calendar").first()
+    hours = team_calendar(team_id=team.pk) or (capacity.calendar if capacity else None)
     return {
         "email": team.email,
         "callbacks_offered": capacity.is_active if capacity else False,
         "per_slot": capacity.per_slot if capacity else 2,
         "slot_minutes": capacity.slot_minutes if capacity else 15,
-        "calendar": capacity.calendar if capacity else None,
+        "calendar": hours,
     }
 
 
@@ -79,6 +82,7 @@ def team_settings(request: HttpRequest, team_id: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     team_update(team=team, email=data["email"] or "")
+                    team_calendar_set(team=team, calendar=data["calendar"])
                     if data["calendar"] is not None:
                         callback_capacity_set(
                             team=team,

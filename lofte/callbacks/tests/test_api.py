@@ -100,3 +100,21 @@ def test_another_teams_callback_is_404(client, outsider, capacity, now, email_on
     )
     assert response.status_code == 404
     assert Promise.objects.get().state == PromiseState.PENDING
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({}, "outcome"), ({"outcome": ""}, "outcome"), ({"outcome": "maybe", "note": "?"}, "outcome")],
+)
+def test_an_attempt_needs_an_outcome_and_nothing_changes_without_one(api, capacity, now, email_only, body, field):
+    from lofte.callbacks import services
+    from lofte.callbacks.models import CallbackAttempt
+
+    callback = services.callback_book(team=capacity.team, slot_start=at(10, 30), phone="0701234567")
+    response = api.post(f"/api/v1/callbacks/{callback.pk}/attempts", body, content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert field in response.content.decode()
+    callback.refresh_from_db()
+    assert (callback.state, callback.attempts) == ("pending", 0)
+    assert not CallbackAttempt.objects.exists()
+    assert Promise.objects.get().state == PromiseState.PENDING

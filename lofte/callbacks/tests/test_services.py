@@ -246,7 +246,8 @@ def test_out_of_attempts_breaks_the_promise_tells_the_customer_and_leaves_the_ca
     assert (promise.state, promise.broken_at, promise.escalation_level) == (PromiseState.BROKEN, at(11, 10), 1)
     case = Case.objects.get()
     assert case.status == "new"
-    assert case.next_due_at is None
+    # the broken callback is the case's next promise (the inbox shows it as broken) until a reply settles it
+    assert case.next_due_at == promise.due_at
     last = OutboxMessage.objects.order_by("id").last()
     assert last is not None and last.payload["text"].startswith(
         "We tried to call you 3 times, the last time at 11:10, but could not reach you."
@@ -326,3 +327,58 @@ def test_kept_on_time_per_team(booked, agent, capacity):
         services.callback_attempt_log(callback=booked, agent=agent, outcome="reached")
     rows = selectors.callbacks_kept_on_time(agent=agent, since=at(8, 0) - timedelta(days=1))
     assert [(r.team_name, r.on_time, r.late, r.broken, r.percent) for r in rows] == [("Support", 1, 0, 0, 100)]
+
+
+def test_a_retry_is_never_planned_before_the_booked_slot(capacity, customer, agent, now, email_only):
+    # given: a callback booked for Tuesday 14:00; the agent tries early, on Monday at 10:05, and gets no answer
+    callback = services.callback_book(team=capacity.team, slot_start=at(14, 0, day=24), phone="0701234567")
+    with clock.at(at(10, 5)):
+        services.callback_attempt_log(callback=callback, agent=agent, outcome="no_answer")
+    # then: the next try is the slot the customer booked, not Monday 10:20
+    callback.refresh_from_db()
+    assert (callback.next_attempt_at, callback.window_end) == (at(14, 0, day=24), at(14, 15, day=24))
+    promise = Promise.objects.get()
+    assert (promise.state, promise.due_at) == (PromiseState.PENDING, at(14, 15, day=24))
+    assert "tisdag 24 november mellan kl. 14:00 och 14:15" in promise.customer_text
+
+
+def test_a_retry_window_never_runs_past_closing(capacity, customer, agent, now, email_only):
+    # given: the last slot of the day; no answer at 16:40, so 15 minutes later would be 16:55-17:10
+    callback = services.callback_book(team=capacity.team, slot_start=at(16, 30), phone="0701234567")
+    with clock.at(at(16, 40)):
+        services.callback_attempt_log(callback=callback, agent=agent, outcome="busy")
+    # then: the whole window lies in the team's hours: Tuesday's opening
+    callback.refresh_from_db()
+    assert (callback.next_attempt_at, callback.window_end) == (at(8, 0, day=24), at(8, 15, day=24))
+    assert Promise.objects.get().due_at == at(8, 15, day=24)
+
+
+def test_a_retry_window_start_fits_the_whole_window_in_open_hours():
+    from lofte.promises.business_time import Schedule
+
+    lunch = Schedule.build(
+        time_zone="Europe/Stockholm",
+        opening_hours={
+            day: ([["08:00", "12:00"], ["13:00", "17:00"]] if day not in ("sat", "sun") else [])
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    )
+    fifteen = timedelta(minutes=15)
+    # open for the whole window: as it is
+    assert services.retry_window_start(lunch, earliest=at(10, 0), length=fifteen) == at(10, 0)
+    # the window would run into lunch: after lunch
+    assert services.retry_window_start(lunch, earliest=at(11, 50), length=fifteen) == at(13, 0)
+    # closed: the next opening; Friday evening: Monday morning
+    assert services.retry_window_start(lunch, earliest=at(12, 30), length=fifteen) == at(13, 0)
+    assert services.retry_window_start(lunch, earliest=at(16, 50, day=27), length=fifteen) == at(8, 0, day=30)
+
+
+def test_a_customer_time_zone_that_is_none_is_read_as_the_calendars(booked, agent):
+    Customer.objects.filter(pk=booked.case.customer_id).update(time_zone="Not/AZone")
+    booked.case.customer.refresh_from_db()
+    with clock.at(at(10, 35)):
+        services.callback_attempt_log(callback=booked, agent=agent, outcome="no_answer")
+    assert Promise.objects.get().customer_text == (
+        "We tried to call you at 10:35 but could not reach you. "
+        "We will try again on Monday 23 November between 10:50 and 11:05 from 08-123 456 78."
+    )

@@ -11,7 +11,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from lofte.callbacks import services
-from lofte.callbacks.models import Call, Callback, CallbackSlot
+from lofte.callbacks.forms import AttemptForm
+from lofte.callbacks.models import Call, Callback, CallbackAttempt, CallbackSlot
 from lofte.callbacks.tests.test_services import at
 from lofte.cases.models import Case
 from lofte.core import clock
@@ -134,6 +135,45 @@ class TestQueue:
         assert Promise.objects.get().state == PromiseState.KEPT
         page = client_agent.get("/callbacks/").content.decode()
         assert "Support</strong> 100 %" in page
+
+    def test_the_outcome_is_a_choice_nothing_preselected(self, client_agent, capacity, customer, now, email_only):
+        callback = services.callback_book(team=capacity.team, slot_start=at(10, 15), phone="0701234567")
+        html = client_agent.get("/callbacks/").content.decode()
+        select = (
+            html.split(f'id="outcome-{callback.pk}"')[0].rsplit("<select", 1)[1]
+            + html.split(f'id="outcome-{callback.pk}"')[1].split("</select>")[0]
+        )
+        assert " required" in select
+        options = re.findall(r"<option ([^>]*)>([^<]*)</option>", select)
+        assert options[0] == ('value="" disabled selected', "Choose what happened…")
+        assert [label for _attrs, label in options[1:]] == [
+            "Reached",
+            "No answer",
+            "Busy",
+            "Wrong number",
+            "Voicemail",
+        ]
+        assert all("selected" not in attrs for attrs, _label in options[1:])
+
+    @pytest.mark.parametrize("sent", [{}, {"outcome": ""}, {"note": "Pratade med henne"}])
+    def test_no_outcome_logs_nothing_and_says_what_to_choose(
+        self, client_agent, capacity, customer, now, email_only, sent
+    ):
+        callback = services.callback_book(team=capacity.team, slot_start=at(10, 15), phone="0701234567")
+        with clock.at(at(10, 20)):
+            response = client_agent.post(f"/callbacks/{callback.pk}/attempt", sent, follow=True)
+        assert response.status_code == 200
+        callback.refresh_from_db()
+        assert (callback.state, callback.attempts) == ("pending", 0)
+        assert not CallbackAttempt.objects.exists()
+        assert Promise.objects.get().state == PromiseState.PENDING
+        assert "Choose what happened." in response.content.decode()
+
+    def test_the_form_names_the_choices_when_none_is_picked(self):
+        form = AttemptForm({"outcome": "", "note": "x"})
+        assert not form.is_valid()
+        assert form.errors["outcome"] == ["Choose what happened: Reached, No answer, Busy, Wrong number, Voicemail."]
+        assert AttemptForm({"outcome": "busy"}).is_valid()
 
     def test_another_teams_callback_is_404_and_unchanged(self, client, outsider, capacity, now, email_only):
         callback = services.callback_book(team=capacity.team, slot_start=at(10, 15), phone="0701234567")

@@ -140,3 +140,116 @@ def test_a_phone_caller_who_agreed_gets_the_acknowledgement_by_sms(policy, agent
     assert acknowledge_new_cases(now=T0 + timedelta(seconds=10)) == {"sent": 0, "skipped": 1}
     assert not OutboxMessage.objects.filter(to="+46701112233").exists()
     assert silent.case.channel == "phone"
+
+
+# --- every time told is a promise, in the team's hours ------------------------------------------------------------
+
+
+@pytest.fixture
+def weekdays(team):
+    """The Support team works Monday to Friday 08:00-17:00 in Stockholm."""
+    from lofte.promises.calendars import calendar_create, team_calendar_set
+
+    calendar = calendar_create(name="Vardagar", time_zone="Europe/Stockholm", country="SE")
+    team_calendar_set(team=team, calendar=calendar)
+    return calendar
+
+
+@pytest.mark.parametrize("channel", ["email", "web", "sms"])
+def test_without_a_policy_the_time_told_is_a_first_response_promise(customer, team, weekdays, settings, channel):
+    # given: no SLA policy matches; an SMS case is answered by SMS
+    settings.LOFTE_TRANSPORTS = {**settings.LOFTE_TRANSPORTS, "sms": "lofte.channels.sms.transport.SmsTransport"}
+    case = new_case(customer, team, channel=channel)
+    assert not Promise.objects.filter(case=case).exists()
+    # when
+    assert acknowledge_new_cases(now=T0) == {"sent": 1, "skipped": 0}
+    # then: the time told is a pending first-response promise due then, in the team's hours, whose text is the
+    # sentence sent
+    promise = first_response(case)
+    text = OutboxMessage.objects.get().payload["text"]
+    eight_business_hours = datetime(2026, 11, 16, 16, 0, tzinfo=UTC)  # Monday 09:00 + 8 hours: 17:00 in Stockholm
+    assert (promise.due_at, promise.origin, promise.eta_basis) == (eight_business_hours, "system", "default")
+    assert (promise.calendar, promise.owner_team, promise.owner_agent, promise.policy) == (weekdays, team, None, None)
+    assert promise.customer_text == "Vi återkommer till dig inom 8 timmar."
+    assert promise.customer_text in text
+    case.refresh_from_db()
+    assert case.next_due_at == eight_business_hours
+    made = CaseEvent.objects.get(case=case, kind=EventKind.PROMISE_MADE)
+    assert (made.data["kind"], made.data["eta"]) == ("first_response", True)
+
+
+def test_without_a_policy_or_team_hours_the_time_told_is_still_a_promise(customer, team):
+    case = new_case(customer, team)
+    assert acknowledge_new_cases(now=T0) == {"sent": 1, "skipped": 0}
+    promise = first_response(case)
+    assert (promise.due_at, promise.calendar, promise.origin) == (T0 + timedelta(hours=8), None, "system")
+    assert promise.customer_text in OutboxMessage.objects.get().payload["text"]
+
+
+def test_a_phone_caller_who_agreed_holds_a_promise_without_a_policy(agent, team, weekdays, settings):
+    from lofte.callbacks.services import call_log
+
+    settings.LOFTE_TRANSPORTS = {**settings.LOFTE_TRANSPORTS, "sms": "lofte.channels.sms.transport.SmsTransport"}
+    with clock.at(T0):
+        logged = call_log(agent=agent, direction="in", number="070-765 43 21", outcome="answered", acknowledge=True)
+    row = OutboxMessage.objects.get()
+    promise = first_response(logged.case)
+    assert (promise.origin, promise.calendar, promise.due_at) == (
+        "system",
+        weekdays,
+        datetime(2026, 11, 16, 16, 0, tzinfo=UTC),
+    )
+    assert promise.customer_text in row.payload["text"]
+
+
+SATURDAY_10 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # Saturday 21 November, 10:00 in Stockholm
+MONDAY_8 = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def complaints(db):
+    """A complaint SLA on a 24/7 calendar: a first response within 18 hours of wall-clock time."""
+    from lofte.promises.calendars import calendar_create
+
+    always = calendar_create(name="Dygnet runt", time_zone="Europe/Stockholm", always_open=True)
+    return policy_create(
+        name="Reklamation",
+        first_response_minutes=18 * 60,
+        first_response_calendar=always,
+        resolution_minutes=3 * 24 * 60,
+        resolution_calendar=always,
+    )
+
+
+def test_a_time_told_on_a_24_7_calendar_falls_in_the_teams_hours(customer, team, weekdays, complaints):
+    from lofte.promises.eta import eta_text
+
+    # given: a complaint on Saturday 10:00: the SLA is Sunday 04:00 and the prediction (8 hours without
+    # figures) Saturday 18:00, both when the team does not work
+    with clock.at(SATURDAY_10):
+        case = make_case(customer=customer, team=team, channel="email")
+    resolution = Promise.objects.get(case=case, kind=PromiseKind.RESOLUTION)
+    # when
+    acknowledge_new_cases(now=SATURDAY_10)
+    # then: the customer is told Monday 08:00, and that is the promise
+    promise = first_response(case)
+    assert promise.due_at == MONDAY_8
+    assert promise.customer_text == eta_text(
+        due_at=MONDAY_8, now=SATURDAY_10, language="sv", time_zone="Europe/Stockholm"
+    )
+    assert "08:00" in promise.customer_text and "23 november" in promise.customer_text
+    assert promise.customer_text in OutboxMessage.objects.get().payload["text"]
+    # the internal target (nothing told) keeps the policy's own time: Tuesday 10:00
+    resolution.refresh_from_db()
+    assert resolution.due_at == SATURDAY_10 + timedelta(days=3)
+    assert resolution.customer_text == ""
+
+
+def test_a_wall_clock_policy_tells_the_time_as_computed(customer, team, weekdays, complaints):
+    from lofte.promises.policies import policy_update
+
+    policy_update(policy=complaints, wall_clock=True)
+    with clock.at(SATURDAY_10):
+        case = make_case(customer=customer, team=team, channel="email")
+    acknowledge_new_cases(now=SATURDAY_10)
+    assert first_response(case).due_at == SATURDAY_10 + timedelta(hours=8)  # Saturday 18:00

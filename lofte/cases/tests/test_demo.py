@@ -145,7 +145,10 @@ def test_the_demo_tells_the_same_story_at_any_time_and_the_first_worker_pass_sen
     # the board: something in every column for anna (Kundservice's lead), for James and for the admin
     anna = Agent.objects.get(email="anna@demo.lofte.se")
     board = board_for(agent=anna, now=moment)
-    assert (len(board.due_soon), len(board.overdue), board.kept_today, board.broken_today) == (4, 2, 10, 1)
+    # overdue: what is still owed; the first response broken on the case waiting on a third party was answered
+    # late since (settled), so only the broken follow-up is
+    assert (len(board.due_soon), len(board.overdue), board.kept_today, board.broken_today) == (4, 1, 10, 1)
+    assert board.overdue_count == 1
     assert {(r["owner_agent__email"], r["due_soon"], r["kept_today"], r["broken_today"]) for r in board.by_agent} == {
         ("anna@demo.lofte.se", 1, 1, 0),
         ("erik@demo.lofte.se", 1, 3, 1),
@@ -155,7 +158,7 @@ def test_the_demo_tells_the_same_story_at_any_time_and_the_first_worker_pass_sen
     board = board_for(agent=james, now=moment)
     assert (len(board.due_soon), len(board.overdue), board.kept_today, board.broken_today) == (1, 1, 3, 1)
     board = board_for(agent=admin, now=moment)
-    assert (len(board.due_soon), len(board.overdue), board.kept_today, board.broken_today) == (5, 3, 13, 2)
+    assert (len(board.due_soon), len(board.overdue), board.kept_today, board.broken_today) == (5, 2, 13, 2)
     assert {(r["owner_team__name"], r["due_soon"], r["kept_today"], r["broken_today"]) for r in board.by_team} == {
         ("Kundservice", 4, 10, 1),
         ("Fakturering", 1, 3, 1),

@@ -586,6 +586,7 @@ def policy_json(policy: SlaPolicy) -> dict[str, Any]:
         "resolution_minutes": row.resolution_minutes,
         "resolution_calendar": row.resolution_calendar_id,
         "pause_statuses": row.pause_statuses,
+        "wall_clock": row.wall_clock,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
     }
@@ -655,6 +656,7 @@ class TestPolicyCreate:
             "resolution_minutes": 2880,
             "resolution_calendar": always.pk,
             "pause_statuses": ["waiting_on_customer", "waiting_on_third_party"],
+            "wall_clock": False,
             "created_at": "2026-06-15T08:00:00Z",
             "updated_at": "2026-06-15T08:00:00Z",
         }
@@ -681,6 +683,7 @@ class TestPolicyCreate:
             "resolution_minutes": None,
             "resolution_calendar": None,
             "pause_statuses": ["waiting_on_customer"],
+            "wall_clock": False,
         }
 
     @pytest.mark.parametrize(
@@ -804,6 +807,7 @@ class TestPolicyRead:
             "resolution_minutes": 1620,
             "resolution_calendar": office.pk,
             "pause_statuses": ["waiting_on_customer"],
+            "wall_clock": False,
             "created_at": "2026-06-15T08:00:00Z",
             "updated_at": "2026-06-15T08:00:00Z",
         }

@@ -23,6 +23,7 @@ from lofte.promises.business_time import (
     eves,
     is_open,
     midsummer_eve,
+    next_open,
 )
 from lofte.promises.models import WEEKDAYS
 
@@ -550,3 +551,52 @@ def test_measuring_is_additive(calendar, start, span, split):
     total = business_time_between(calendar, start, end)
     assert total == business_time_between(calendar, start, middle) + business_time_between(calendar, middle, end)
     assert timedelta(0) <= total <= end.astimezone(UTC) - start.astimezone(UTC)
+
+
+# --- next_open: where a time told to a customer moves when the team is closed -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # open: the moment itself
+        (datetime(2026, 11, 16, 10, 30, tzinfo=STOCKHOLM), datetime(2026, 11, 16, 10, 30, tzinfo=STOCKHOLM)),
+        # at opening exactly, and just before it
+        (datetime(2026, 11, 16, 8, 0, tzinfo=STOCKHOLM), datetime(2026, 11, 16, 8, 0, tzinfo=STOCKHOLM)),
+        (datetime(2026, 11, 16, 7, 59, tzinfo=STOCKHOLM), datetime(2026, 11, 16, 8, 0, tzinfo=STOCKHOLM)),
+        # at closing (intervals are [open, close)): the next morning
+        (datetime(2026, 11, 16, 17, 0, tzinfo=STOCKHOLM), datetime(2026, 11, 17, 8, 0, tzinfo=STOCKHOLM)),
+        # 04:00 on a Sunday: Monday's opening
+        (datetime(2026, 11, 22, 4, 0, tzinfo=STOCKHOLM), datetime(2026, 11, 23, 8, 0, tzinfo=STOCKHOLM)),
+        # Christmas: the eves and holidays are closed until Monday 28 December
+        (datetime(2026, 12, 23, 17, 30, tzinfo=STOCKHOLM), datetime(2026, 12, 28, 8, 0, tzinfo=STOCKHOLM)),
+    ],
+)
+def test_next_open_is_the_moment_when_open_else_the_next_opening(moment, expected):
+    result = next_open(SE_OFFICE, moment)
+    assert result == expected
+    assert result.tzinfo == STOCKHOLM
+    assert is_open(SE_OFFICE, result)
+
+
+def test_next_open_skips_a_lunch_break_and_keeps_an_always_open_calendar_as_it_is():
+    assert next_open(FI_LUNCH, datetime(2026, 11, 16, 12, 15, tzinfo=HELSINKI)) == datetime(
+        2026, 11, 16, 13, 0, tzinfo=HELSINKI
+    )
+    sunday_night = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    assert next_open(ALWAYS, sunday_night) == sunday_night
+
+
+def test_next_open_refuses_a_naive_time():
+    with pytest.raises(ValueError, match="aware"):
+        next_open(SE_OFFICE, datetime(2026, 11, 16, 10, 0))
+
+
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(UTC)))
+@settings(max_examples=200, deadline=None)
+def test_next_open_is_the_earliest_open_moment_not_before(moment):
+    result = next_open(SE_OFFICE, moment)
+    assert result >= moment
+    assert is_open(SE_OFFICE, result)
+    # nothing open in between: no business time passes from the moment to the result
+    assert business_time_between(SE_OFFICE, moment, result) == timedelta(0)

@@ -237,14 +237,28 @@ class TestTick:
         first.refresh_from_db()
         assert (first.escalation_level, first.next_escalation_at) == (3, None)
 
-    def test_breach_goes_on_the_timeline_and_moves_the_next_due_time(self, policy, customer, team):
+    def test_breach_goes_on_the_timeline_and_stays_the_next_due_time_until_settled(self, policy, customer, team, agent):
         with clock.at(MONDAY_9):
             case = make_case(customer=customer, team=team)
         with clock.at(MONDAY_9 + timedelta(hours=3)):
-            assert promise_tick.call() == {"reminded": 1, "broken": 1, "escalated": 0, "notices": 0}
+            # no reminder for a promise already due: the breach goes out instead
+            assert promise_tick.call() == {"reminded": 0, "broken": 1, "escalated": 0, "notices": 0}
         assert CaseEvent.objects.filter(case=case, kind="promise_broken").count() == 1
+        first = Promise.objects.get(case=case, kind=PromiseKind.FIRST_RESPONSE)
         case.refresh_from_db()
-        assert case.next_due_at == pending(case, PromiseKind.RESOLUTION).due_at
+        assert case.next_due_at == first.due_at  # the broken promise, still owed
+        with clock.at(MONDAY_9 + timedelta(hours=4)):
+            services.case_reply(case=case, author=agent, body="Here is the answer.")
+        first.refresh_from_db()
+        assert (first.state, first.settled_at, first.next_escalation_at) == (
+            PromiseState.BROKEN,
+            MONDAY_9 + timedelta(hours=4),
+            None,
+        )
+        case.refresh_from_db()
+        assert case.next_due_at == min(
+            pending(case, PromiseKind.RESOLUTION).due_at, pending(case, PromiseKind.NEXT_UPDATE).due_at
+        )
 
     def test_a_paused_promise_is_neither_reminded_nor_broken(self, policy, customer, team, agent):
         with clock.at(MONDAY_9):

@@ -53,12 +53,12 @@ def tick_scans(now: datetime) -> dict[str, QuerySet[Promise, int]]:
     runs by test_the_scans_are_the_ones_the_tick_runs)."""
     reminders = Promise.objects.filter(
         state=PromiseState.PENDING, reminded_at__isnull=True, remind_at__lte=now, paused_at__isnull=True
-    )
+    ).filter(due_at__gt=now)
     breaches = Promise.objects.filter(state=PromiseState.PENDING, due_at__lte=now, paused_at__isnull=True)
     escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
-    return {
-        "reminders": reminders.order_by("remind_at").values_list("id", flat=True)[:LIMIT],
+    return {  # in the order the tick runs them: breaches first, so the reminder scan never reads a due promise
         "breaches": breaches.order_by("due_at").values_list("id", flat=True)[:LIMIT],
+        "reminders": reminders.order_by("remind_at").values_list("id", flat=True)[:LIMIT],
         "escalations": escalations.order_by("next_escalation_at").values_list("id", flat=True)[:LIMIT],
     }
 
@@ -122,7 +122,12 @@ def seed_realistic(*, now: datetime, pending: int, due: int, paused: int, escala
         promise(now=now, due_in=timedelta(minutes=5 + 37 * i), owner=owner, team_id=team.pk, reminded=True)
         for i in range(pending - due - paused)
     ]
-    rows += [promise(now=now, due_in=-timedelta(minutes=1 + i), owner=owner, team_id=team.pk) for i in range(due)]
+    # due ones were reminded before they were due, as a running worker does (one never reminded is broken by the
+    # tick before its reminder scan, which therefore never reads it)
+    rows += [
+        promise(now=now, due_in=-timedelta(minutes=1 + i), owner=owner, team_id=team.pk, reminded=True)
+        for i in range(due)
+    ]
     rows += [
         promise(now=now, due_in=-timedelta(days=2, minutes=i), owner=owner, team_id=team.pk, paused=True)
         for i in range(paused)
@@ -291,10 +296,16 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
     owner = AgentFactory(teams=[team])
 
     def seed(now: datetime, pending: int, due: int) -> None:
+        """`due` promises past their due time and `due` due within the hour (their reminder is due), among
+        `pending`."""
         Promise.objects.bulk_create(
             [
                 promise(now=now, due_in=timedelta(hours=2, minutes=i), owner=owner, team_id=team.pk)
-                for i in range(pending - due)
+                for i in range(pending - 2 * due)
+            ]
+            + [
+                promise(now=now, due_in=timedelta(minutes=30 + i), owner=None if i % 2 else owner, team_id=team.pk)
+                for i in range(due)
             ]
             + [
                 promise(now=now, due_in=-timedelta(minutes=1 + i), owner=None if i % 2 else owner, team_id=team.pk)
@@ -306,14 +317,16 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
     with CaptureQueriesContext(connection) as few:
         small = promises_tick(now=NOW)
 
-    # when: 20 due among 500 pending (a minute later, when the first 20 are not yet due for escalation)
+    # when: 20 due (and 20 to remind) among 500 pending (a minute later, when the first 20 are not yet due for
+    # escalation and the first reminders are sent)
     later = NOW + timedelta(minutes=1)
     seed(later, 500, 20)
     with CaptureQueriesContext(connection) as many:
         large = promises_tick(now=later)
 
     # then: the same work and the same queries; per scan: the scan, then per batch of claims the UPDATE,
-    # the claimed rows, the team leads (and their teams), the dedupe keys, the notifications, the emails
+    # the claimed rows, the teams' members, the teams of members and owners (for the access rule), the dedupe
+    # keys, the notifications, the emails
     assert (len(small.reminded), len(small.broken), len(small.escalated)) == (20, 20, 0)
     assert (len(large.reminded), len(large.broken), len(large.escalated)) == (20, 20, 0)
     assert statements(many) == statements(few)
@@ -355,9 +368,10 @@ def run_concurrently[T](workers: int, work: Callable[[], T]) -> list[T]:
     return results
 
 
-def due_promises_on_cases(*, now: datetime, count: int) -> dict[int, set[str]]:
-    """`count` due, never reminded promises, one per case, owned by an agent, by nobody (the team's two leads
-    hear of it) or by an agent who has left (the leads again). Returns, per promise, the recipients' emails."""
+def due_promises_on_cases(*, now: datetime, count: int) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """`count` promises to remind (due within the hour, never reminded) and `count` due ones, one per case, owned
+    by an agent, by nobody (the team's two leads hear of it) or by an agent who has left (the leads again).
+    Returns, per promise to remind and per due promise, the recipients' emails."""
     team = TeamFactory(name="Support")
     leads = [AgentFactory(role=Role.TEAM_LEAD, teams=[team], email=f"lead{i}@example.com") for i in range(2)]
     agents = [AgentFactory(teams=[team], email=f"agent{i}@example.com") for i in range(3)]
@@ -366,44 +380,64 @@ def due_promises_on_cases(*, now: datetime, count: int) -> dict[int, set[str]]:
     cases = Case.objects.bulk_create(
         [
             Case(reference=f"T-{i:04d}", subject=f"Case {i}", customer=customer, channel="email", team=team)
-            for i in range(count)
+            for i in range(2 * count)
         ]
     )
     owners: list[Agent | None] = [*agents, None, gone]
+
+    def due_in(i: int) -> timedelta:
+        return timedelta(minutes=30 - i % 20) if i < count else -timedelta(minutes=1 + i % 20)
+
     rows = [
-        promise(now=now, due_in=-timedelta(minutes=1 + i % 20), owner=owners[i % len(owners)], team_id=team.pk, case=c)
+        promise(now=now, due_in=due_in(i), owner=owners[i % len(owners)], team_id=team.pk, case=c)
         for i, c in enumerate(cases)
     ]
     made = Promise.objects.bulk_create(rows)
     lead_emails = {lead.email for lead in leads}
-    return {
+    recipients = {
         p.pk: ({p.owner_agent.email} if p.owner_agent is not None and p.owner_agent.is_active else lead_emails)
         for p in made
     }
+    return {p.pk: recipients[p.pk] for p in made[:count]}, {p.pk: recipients[p.pk] for p in made[count:]}
+
+
+def expected_notifications(to_remind: dict[int, set[str]], due: dict[int, set[str]]) -> Counter[tuple[str, int, str]]:
+    """One reminder per recipient of a promise to remind, one breach per recipient of a due one."""
+    return Counter(
+        (what, pk, email)
+        for what, recipients in (("reminder", to_remind), ("broken", due))
+        for pk, emails in recipients.items()
+        for email in emails
+    )
 
 
 def assert_each_promise_handled_once(
-    recipients: dict[int, set[str]], results: list[TickResult], *, now: datetime, outbox_before: int
+    to_remind: dict[int, set[str]],
+    due: dict[int, set[str]],
+    results: list[TickResult],
+    *,
+    now: datetime,
+    outbox_before: int,
 ) -> None:
-    # each promise reminded and broken by exactly one worker
+    # each promise reminded or broken by exactly one worker (a due one is broken, never reminded)
     reminded = [pk for r in results for pk in r.reminded]
     breaches = [pk for r in results for pk in r.broken]
-    assert sorted(reminded) == sorted(recipients)
-    assert sorted(breaches) == sorted(recipients)
-    promises = Promise.objects.filter(pk__in=recipients)
-    assert set(promises.values_list("state", "broken_at", "reminded_at", "escalation_level")) == {
-        (PromiseState.BROKEN, now, now, 1)
-    }
-    # one reminder and one breach notification per recipient, and one email each
-    expected = Counter(
-        (what, pk, email) for pk, emails in recipients.items() for email in emails for what in ("reminder", "broken")
-    )
+    assert sorted(reminded) == sorted(to_remind)
+    assert sorted(breaches) == sorted(due)
+    assert set(
+        Promise.objects.filter(pk__in=to_remind).values_list("state", "broken_at", "reminded_at", "escalation_level")
+    ) == {(PromiseState.PENDING, None, now, 0)}
+    assert set(
+        Promise.objects.filter(pk__in=due).values_list("state", "broken_at", "reminded_at", "escalation_level")
+    ) == {(PromiseState.BROKEN, now, None, 1)}
+    # one notification per recipient, and one email each
+    expected = expected_notifications(to_remind, due)
     notified = Counter(
         (n.kind.removeprefix("promise_"), int(n.dedupe_key.split(":")[1]), n.agent.email)
         for n in Notification.objects.select_related("agent")
     )
     assert notified == expected
-    reference_of = dict(promises.values_list("pk", "case__reference"))
+    reference_of = dict(Promise.objects.filter(pk__in=[*to_remind, *due]).values_list("pk", "case__reference"))
     expected_emails = Counter((email, reference_of[pk]) for what, pk, email in expected.elements())
     sent = Counter(
         (m.to, re.search(r"T-\d{4}", m.payload["subject"]).group(0))  # type: ignore[union-attr]
@@ -416,16 +450,16 @@ def assert_each_promise_handled_once(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("batch", [services.TICK_BATCH, 7], ids=["one batch", "batches of 7"])
 def test_workers_ticking_at_once_never_handle_a_promise_twice(monkeypatch, batch):
-    # given: 200 due promises; with batches of 7 the workers' claims interleave
+    # given: 200 promises to remind and 200 due; with batches of 7 the workers' claims interleave
     monkeypatch.setattr(services, "TICK_BATCH", batch)
-    recipients = due_promises_on_cases(now=NOW, count=200)
+    to_remind, due = due_promises_on_cases(now=NOW, count=200)
     outbox_before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     # when: three workers tick at the same moment, each on its own connection
     results = run_concurrently(3, lambda: promises_tick(now=NOW))
 
     # then
-    assert_each_promise_handled_once(recipients, results, now=NOW, outbox_before=outbox_before)
+    assert_each_promise_handled_once(to_remind, due, results, now=NOW, outbox_before=outbox_before)
 
 
 @POSTGRES_ONLY
@@ -433,7 +467,7 @@ def test_workers_ticking_at_once_never_handle_a_promise_twice(monkeypatch, batch
 def test_two_lofte_workers_at_once_never_handle_a_promise_twice(tmp_path: Path):
     # given: 200 promises due now (the workers read the real clock) and two promise ticks waiting for workers
     now = datetime.now(UTC).replace(microsecond=0)
-    recipients = due_promises_on_cases(now=now, count=200)
+    to_remind, due = due_promises_on_cases(now=now, count=200)
     outbox_before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     promise_tick.enqueue()
     promise_tick.enqueue()
@@ -449,20 +483,20 @@ def test_two_lofte_workers_at_once_never_handle_a_promise_twice(tmp_path: Path):
     ]
     outputs = [w.communicate(timeout=120)[0].decode() for w in workers]
 
-    # then: both ticks ran, and between them every promise was reminded and broken once, with one
-    # notification and one email per recipient and one timeline event
+    # then: both ticks ran, and between them every promise was reminded or broken once, with one
+    # notification and one email per recipient and one timeline event per breach
     assert [w.returncode for w in workers] == [0, 0], outputs
     ticks = DBTaskResult.objects.filter(task_path=promise_tick.module_path)
     for traceback in ticks.filter(status="FAILED").values_list("traceback", flat=True):
         if "deadlock detected" in traceback:
             raise Deadlock(traceback)
     assert list(ticks.values_list("status", flat=True)) == ["SUCCESSFUL", "SUCCESSFUL"]
-    promises = Promise.objects.filter(pk__in=recipients)
-    assert set(promises.values_list("state", "escalation_level")) == {(PromiseState.BROKEN, 1)}
-    assert promises.filter(reminded_at__isnull=True).count() == 0
-    expected = Counter(
-        (what, pk, email) for pk, emails in recipients.items() for email in emails for what in ("reminder", "broken")
-    )
+    promises = Promise.objects.filter(pk__in=due)
+    assert set(promises.values_list("state", "escalation_level", "reminded_at")) == {(PromiseState.BROKEN, 1, None)}
+    reminded = Promise.objects.filter(pk__in=to_remind)
+    assert set(reminded.values_list("state", "escalation_level")) == {(PromiseState.PENDING, 0)}
+    assert reminded.filter(reminded_at__isnull=True).count() == 0
+    expected = expected_notifications(to_remind, due)
     notified = Counter(
         (n.kind.removeprefix("promise_"), int(n.dedupe_key.split(":")[1]), n.agent.email)
         for n in Notification.objects.select_related("agent")

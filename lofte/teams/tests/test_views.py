@@ -8,6 +8,7 @@ from lofte.accounts.models import Role, Team
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.callbacks.models import CallbackCapacity
 from lofte.promises.models import BusinessCalendar
+from lofte.promises.selectors import team_calendar
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ def test_a_lead_changes_their_teams_reply_address_and_callback_capacity(client, 
     assert team.email == "support@example.se"
     capacity = CallbackCapacity.objects.get(team=team)
     assert (capacity.per_slot, capacity.slot_minutes, capacity.calendar, capacity.is_active) == (4, 15, calendar, True)
+    assert team_calendar(team_id=team.pk) == calendar  # the team's hours: times told to its customers fall in them
 
 
 def test_a_lead_of_another_team_gets_403_with_the_reason_and_changes_nothing(client, team, other_team, calendar):
