@@ -12,4 +12,7 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"can_manage_teams": access.can(user, access.Perm.TEAM_SETTINGS)}  # type: ignore[arg-type]
+    return {
+        "can_manage_teams": access.can(user, access.Perm.TEAM_SETTINGS),  # type: ignore[arg-type]
+        "can_work_cases": access.can(user, access.Perm.CASE_WORK),  # type: ignore[arg-type]
+    }

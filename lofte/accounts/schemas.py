@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from ninja import Schema
 
+from lofte.accounts import access
+
 
 class TeamOut(Schema):
     id: int
@@ -22,6 +24,10 @@ class AgentRef(Schema):
 class MeOut(AgentRef):
     role: str
     teams: list[TeamOut]
+
+    @staticmethod
+    def resolve_role(obj: object) -> str:
+        return access.role_of(obj)  # type: ignore[arg-type]  # a superuser is an admin, whatever the column says
 
     @staticmethod
     def resolve_teams(obj: object) -> list[object]:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from lofte.cases.delivery import reply_route
 from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
 from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core.errors import ValidationFailed
@@ -63,6 +64,14 @@ def default_template() -> str:
     )
 
 
+def default_sms_template() -> str:
+    """The built-in text for an acknowledgement that goes by SMS: short (one or two messages), and a text
+    message has no subject to keep the case number in."""
+    return _(
+        "Thank you for contacting us. Your case number is {reference}. {eta} Reply to this message to add something."
+    )
+
+
 def template_check(body: str) -> list[str]:
     """The problems with a template's placeholders (empty when it is fine)."""
     problems = []
@@ -88,14 +97,21 @@ def _language(case: Case) -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def _template(case: Case, language: str, templates: dict[tuple[int | None, str], str]) -> str:
+def _template(case: Case, language: str, templates: dict[tuple[int | None, str], str], *, sms: bool) -> str:
     return (
         templates.get((case.case_type_id, language))
         or templates.get((None, language))
         or templates.get((case.case_type_id, "en"))
         or templates.get((None, "en"))
-        or default_template()
+        or (default_sms_template() if sms else default_template())
     )
+
+
+def _goes_by_sms(case: Case) -> bool:
+    try:
+        return reply_route(case=case, identities=list(case.customer.identities.all())).channel == Channel.SMS
+    except ValidationFailed:
+        return False
 
 
 def acknowledgement_for(
@@ -133,12 +149,13 @@ def acknowledgement_for(
             "eta": sentence,
             "portal_url": settings.LOFTE_BASE_URL.rstrip("/") + "/portal/",
         }
-        body = _template(case, language, templates)
+        sms = _goes_by_sms(case)
+        body = _template(case, language, templates, sms=sms)
         try:
             text = render(body, values)
         except (KeyError, ValueError, IndexError):
             logger.warning("Acknowledgement template for %s/%s is broken; using the default", case.case_type, language)
-            text = render(default_template(), values)
+            text = render(default_sms_template() if sms else default_template(), values)
     return Acknowledgement(text=text.strip(), eta=eta, eta_sentence=sentence, latest=told.latest, calendar=calendar)
 
 
