@@ -104,10 +104,10 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
         # mine: assigned to me, and nobody's yet in my teams or in no team (the triage queue), so that a new
         # case on a fresh install, with no team and no assignee, is in everybody's first view. A search
         # looks through every case the agent may see, whatever the view.
+        # two arms, each on the (assignee, status) index: mine, and nobody's (in my teams or in no team)
         qs = qs.filter(
             Q(assignee_id=agent.pk)
-            | Q(assignee__isnull=True, team_id__in=agent_team_ids(agent=agent))
-            | Q(assignee__isnull=True, team__isnull=True)
+            | (Q(assignee__isnull=True) & (Q(team_id__in=agent_team_ids(agent=agent)) | Q(team__isnull=True)))
         )
     elif filters.view == "unassigned":
         qs = qs.filter(assignee__isnull=True)
