@@ -379,3 +379,15 @@ def test_follow_up_links_show_on_both_timelines(client_agent, case, agent):
     link_old = f'<a href="{reverse("cases:detail", args=[case.reference])}">{case.reference}</a>'
     assert f"The customer wrote again; their message opened the follow-up case {link_new}." in old
     assert f"Follow-up: the customer wrote again after {link_old} was closed." in new
+
+
+def test_a_qa_reviewer_reads_the_case_page_without_any_form_to_change_it(client, case, team):
+    reviewer = AgentFactory(email="qa@example.com", role="qa_reviewer", teams=[team])
+    client.force_login(reviewer)
+    html = client.get(f"/cases/{case.reference}/").content.decode()
+    assert case.subject in html
+    assert "Your role can read this case but not change it." in html
+    for action in ("reply", "note", "status", "assign", "properties", "promise"):
+        assert f'action="/cases/{case.reference}/{action}"' not in html, action
+    assert 'action="/callbacks/calls"' not in html
+    assert "New case" not in client.get("/").content.decode()
