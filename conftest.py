@@ -96,3 +96,13 @@ def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     yield
     policy_cache_clear()
     own_addresses_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():  # type: ignore[no-untyped-def]
+    """A request's language stays active in its thread afterwards; each test starts in the default one."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
