@@ -12,14 +12,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from lofte.channels.email.parsing import (
-    ParsedEmail,
-    decode_bytes,
-    message_ids,
-    parse_params,
-    part_bytes,
-    raw_payload,
-)
+from lofte.channels.email.parsing import ParsedEmail
+from lofte.channels.email.parsing.charsets import decode_bytes
+from lofte.channels.email.parsing.headers import message_ids, parse_params
+from lofte.channels.email.parsing.payloads import part_bytes, raw_payload
 
 __all__ = ["Classification", "EmailKind", "classify"]
 
