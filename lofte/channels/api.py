@@ -34,9 +34,9 @@ class IngestOut(Schema):
         "The body is the message's bytes exactly as received. Admins only (an API token of an admin, as an MTA "
         "or a relay would use). `?mailbox=NAME` says which mailbox it arrived in; otherwise the To and Cc "
         "addresses decide. 201 when it opened a case; 200 for every other outcome, including `quarantined` "
-        "(the message is stored and waits for an admin). The response is the same object as one line of "
-        "`lofte email_ingest --json`. 403 for other roles; 404 naming mailbox for an unknown mailbox; 422 "
-        "`too_large` naming body past LOFTE_EMAIL_MAX_BYTES."
+        "(the message is stored and waits for an admin). The response has the fields of one line of "
+        "`lofte email_ingest --json`, with `inbound_id` (the stored message) in place of `file`. 403 for other "
+        "roles; 404 naming mailbox for an unknown mailbox; 422 `too_large` naming body past LOFTE_EMAIL_MAX_BYTES."
     ),
     openapi_extra={
         "requestBody": {

@@ -2,9 +2,10 @@
 
 A `Mailbox` is one address customers write to: where Lofte fetches its mail
 (IMAP), how replies from it are sent (SMTP), and the team and case type new
-cases from it get. An `InboundEmail` is one received message, stored as raw
-bytes under their SHA-256 before anything else happens, with what became of
-it: the outcome, the case, or the reason it is in quarantine.
+cases from it get. An `InboundEmail` is one received message, unique by the
+SHA-256 of its raw bytes, which are stored (in the row, or for a large message
+in a file) before anything else happens, with what became of it: the outcome,
+the case, or the reason it is in quarantine.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Checked in this order: spam complaint (ARF feedback report) > delivery status (bounce, or a
 delay notice) > read receipt > automatic reply > normal. Only NORMAL mail may open a case.
-Everything is read from raw header values and the parsed tree; nothing here raises.
+Everything is read from the ParsedEmail (its decoded headers and text, and the raw values in its MIME tree
+for the report parts); nothing here raises.
 """
 
 from __future__ import annotations

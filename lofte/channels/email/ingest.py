@@ -1,8 +1,10 @@
 """Every inbound email, however it came in (IMAP, HTTP, a pipe from the MTA), goes through `email_ingest`.
 
-1. The raw bytes are stored first, under their SHA-256, and an InboundEmail
-   row records them (committed on its own), so nothing is lost when a later
-   step fails. The same bytes twice are one row.
+1. The raw bytes are stored first, in an InboundEmail row (in the row itself
+   up to LOFTE_EMAIL_INLINE_BYTES, larger ones in a file named by their
+   SHA-256). The same bytes twice are one row. The rest runs in a savepoint
+   of the same transaction, so when a later step fails only that step is
+   rolled back, and the row is committed, quarantined with the reason.
 2. The message is parsed, classified (normal, auto-reply, bounce, read
    receipt, feedback report), its sender checked (present, not Lofte itself,
    not flooding), and threaded: In-Reply-To, then References (newest first)
