@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lofte.cases.tasks import acknowledge_cases, promise_tick
+from lofte.cases.tasks import acknowledge_cases
 from lofte.channels.tasks import poll_mailboxes
 from lofte.channels.webhooks.tasks import prune_webhook_rejections
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
 from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
+from lofte.promises.tasks import promise_tick
 
 JOBS: list[Job] = [
     # Deliveries are also woken right after each commit; this sweep picks up retries.

@@ -6,3 +6,8 @@ class CallbacksConfig(AppConfig):
     name = "lofte.callbacks"
     label = "callbacks"
     verbose_name = _("Callbacks and calls")
+
+    def ready(self) -> None:
+        from lofte.callbacks import seams
+
+        seams.register()

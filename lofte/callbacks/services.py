@@ -42,8 +42,9 @@ from lofte.callbacks.models import (
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
 from lofte.cases.acknowledgements import acknowledge_case
 from lofte.cases.intake import Contact, intake_receive
-from lofte.cases.models import Case, CaseEvent, Channel, Message
+from lofte.cases.models import Case, Channel, Message
 from lofte.cases.services import case_promises_record, case_send_automatic
+from lofte.cases.timeline import case_event_add
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
 from lofte.customers.identities import format_phone, language_for_phone, normalise
@@ -58,7 +59,7 @@ from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, Promis
 
 NEXT_SLOTS = 5
 FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL)
-# timeline kinds written here (the lead adds them to cases.EventKind for their labels)
+# timeline kinds written here (registered with their labels and templates in lofte.callbacks.seams)
 EVENT_CALLBACK_ATTEMPT = "callback_attempt"
 EVENT_CALL = "call"
 
@@ -330,7 +331,7 @@ def retry_window_start(schedule: Schedule, *, earliest: datetime, length: timede
 
 
 def _attempt_event(callback: Callback, attempt: CallbackAttempt, *, actor: Agent | None, now: datetime) -> None:
-    CaseEvent.objects.create(
+    case_event_add(
         case=callback.case,
         kind=EVENT_CALLBACK_ATTEMPT,
         actor=actor,
@@ -341,7 +342,7 @@ def _attempt_event(callback: Callback, attempt: CallbackAttempt, *, actor: Agent
             "note": attempt.note[:500],
             "phone": callback.phone,
         },
-        created_at=now,
+        now=now,
     )
 
 
@@ -476,7 +477,7 @@ def call_log(
         notes=notes,
         created_at=now,
     )
-    CaseEvent.objects.create(
+    case_event_add(
         case=case,
         kind=EVENT_CALL,
         actor=agent,
@@ -488,7 +489,7 @@ def call_log(
             "outcome": outcome,
             "notes": notes[:500],
         },
-        created_at=now,
+        now=now,
     )
     if opened and acknowledge:
         acknowledge_case(case_id=case.pk, now=now, consent=True)

@@ -6,3 +6,8 @@ class CasesConfig(AppConfig):
     name = "lofte.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from lofte.cases import seams
+
+        seams.register()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts.models import Team
+from lofte.cases.events import EventType, event_type
 from lofte.core.choices import ACTIVE_STATUSES, Channel, Priority, Status
 from lofte.customers.models import Customer
 
@@ -291,37 +294,39 @@ class Note(models.Model):
         return f"Note on {self.case_id}"
 
 
-class EventKind(models.TextChoices):
-    CREATED = "created", _("Case created")
-    MESSAGE_IN = "message_in", _("Message received")
-    MESSAGE_OUT = "message_out", _("Reply sent")
-    NOTE = "note", _("Internal note")
-    STATUS_CHANGED = "status_changed", _("Status changed")
-    ASSIGNED = "assigned", _("Assigned")
-    TEAM_CHANGED = "team_changed", _("Team changed")
-    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
-    CASE_TYPE_CHANGED = "case_type_changed", _("Case type changed")
-    TAGS_CHANGED = "tags_changed", _("Tags changed")
-    SUBJECT_CHANGED = "subject_changed", _("Subject changed")
-    FOLLOW_UP = "follow_up", _("Follow-up case opened")
-    PROMISE_MADE = "promise_made", _("Promise made")
-    PROMISE_KEPT = "promise_kept", _("Promise kept")
-    PROMISE_CANCELLED = "promise_cancelled", _("Promise cancelled")
-    PROMISE_PAUSED = "promise_paused", _("Promise paused")
-    PROMISE_RESUMED = "promise_resumed", _("Promise resumed")
-    PROMISE_BROKEN = "promise_broken", _("Promise broken")
-    AUTO_REPLY = "auto_reply", _("Automatic reply received")
-    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
-    READ_RECEIPT = "read_receipt", _("Read receipt")
-    CALLBACK_ATTEMPT = "callback_attempt", _("Callback attempt")
-    CALL = "call", _("Phone call")
+class EventKind(StrEnum):
+    """The cases app's own event kinds (registered with their labels and templates in lofte.cases.events); other
+    apps register theirs."""
+
+    CREATED = "created"
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    NOTE = "note"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    TEAM_CHANGED = "team_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    CASE_TYPE_CHANGED = "case_type_changed"
+    TAGS_CHANGED = "tags_changed"
+    SUBJECT_CHANGED = "subject_changed"
+    FOLLOW_UP = "follow_up"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_CANCELLED = "promise_cancelled"
+    PROMISE_PAUSED = "promise_paused"
+    PROMISE_RESUMED = "promise_resumed"
+    PROMISE_BROKEN = "promise_broken"
+    AUTO_REPLY = "auto_reply"
+    DELIVERY_FAILED = "delivery_failed"
+    READ_RECEIPT = "read_receipt"
 
 
 class CaseEvent(models.Model):
     """One entry of a case's append-only timeline; `data` holds what changed (from, to)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
-    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    # a registered kind (lofte.cases.events): each app adds its own without a migration here
+    kind = models.CharField(_("kind"), max_length=32)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -343,6 +348,14 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.case_id}"
+
+    @property
+    def type(self) -> EventType:
+        """The kind's registered label and template."""
+        return event_type(self.kind)
+
+    def get_kind_display(self) -> str:
+        return str(self.type.label)
 
 
 class AcknowledgementTemplate(models.Model):

@@ -8,6 +8,7 @@ through signals.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +19,18 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lofte.accounts.models import Agent, Team
 from lofte.cases import transitions
-from lofte.cases.delivery import Route, breach_notice_text, email_payload, new_message_id, reply_route
+from lofte.cases.delivery import (
+    Route,
+    breach_notice_text,
+    customer_zone_is_valid,
+    email_payload,
+    new_message_id,
+    reply_route,
+)
 from lofte.cases.models import (
     ACTIVE_STATUSES,
     Attachment,
@@ -39,18 +48,21 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
+from lofte.cases.timeline import case_event, case_event_add, case_events_add, promise_events, status_event
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.core.html import sanitise_html
 from lofte.core.inserts import insert
 from lofte.customers.models import Customer
-from lofte.notifications.services import notify_many
+from lofte.notifications.services import notify_admins, notify_many
 from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue, outbox_mark_bounced
 from lofte.promises import eta
 from lofte.promises import services as promises
 from lofte.promises.models import Promise, PromiseKind
 
 UNSET: Any = object()
+logger = logging.getLogger(__name__)
+
 MAX_SUBJECT = 255
 MAX_TAGS = 20
 
@@ -181,21 +193,7 @@ def _promise_events(
     if not changes:
         return []
     case.next_due_at = promises.next_due_for_case(case=case)
-    return [
-        CaseEvent(
-            case=case,
-            kind=f"promise_{change.what}",
-            actor=actor,
-            data={
-                "promise": change.promise.pk,
-                "kind": change.promise.kind,
-                "due_at": change.promise.due_at.isoformat(),
-                **change.data,
-            },
-            created_at=now,
-        )
-        for change in changes
-    ]
+    return promise_events(changes, case, actor=actor, now=now)
 
 
 # --- create -----------------------------------------------------------------
@@ -270,9 +268,9 @@ def case_open(
     if attachments:
         _store_attachments(message, attachments)
     data = {"follow_up_of": follow_up_of.reference} if follow_up_of else {}
-    insert(CaseEvent(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, created_at=now))
+    case_event_add(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, now=now)
     if events := _promise_events(case, promises.promises_case_opened(case=case, now=now), actor=actor, now=now):
-        CaseEvent.objects.bulk_create(events)
+        case_events_add(events)
         case.save(update_fields=["next_due_at"])
     if tags:
         case.tags.set(_tags_from_names(tags))
@@ -345,7 +343,7 @@ def case_add_inbound(
     )
     if attachments:
         _store_attachments(message, attachments)
-    events = [CaseEvent(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, created_at=now)]
+    events = [case_event(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, now=now)]
     fields: list[str] = []
     if case.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
         old = case.status
@@ -355,7 +353,7 @@ def case_add_inbound(
         if promise_events := _promise_events(case, changes, actor=None, now=now):
             events += promise_events
             fields.append("next_due_at")
-    CaseEvent.objects.bulk_create(events)
+    case_events_add(events)
     _touch(case, now, *fields)
     return message
 
@@ -374,12 +372,12 @@ def _follow_up(case: Case, *, body: str, channel: str, subject: str, actor: Agen
         follow_up_of=case,
         **message,
     )
-    CaseEvent.objects.create(
+    case_event_add(
         case=case,
         kind=EventKind.FOLLOW_UP,
         actor=actor,
         data={"reference": follow_up.reference},
-        created_at=follow_up.created_at,
+        now=follow_up.created_at,
     )
     return first
 
@@ -447,9 +445,7 @@ def case_send_automatic(
     ValidationFailed when there is no address and AutomaticLimitReached over the hourly limit for the address."""
     route = Route(channel=channel, to=to) if channel and to else None
     message = _send_outbound(case=case, body=_clean_body(body), author=None, now=now, automatic=True, route=route)
-    CaseEvent.objects.create(
-        case=case, kind=EventKind.MESSAGE_OUT, message=message, data=event_data or {}, created_at=now
-    )
+    case_event_add(case=case, kind=EventKind.MESSAGE_OUT, message=message, data=event_data or {}, now=now)
     return message
 
 
@@ -459,7 +455,7 @@ def case_promises_record(
     """Put what happened to the case's promises (made elsewhere: a callback, an acknowledgement) on its
     timeline, and bring its next due time up to date."""
     if events := _promise_events(case, changes, actor=actor, now=now):
-        CaseEvent.objects.bulk_create(events)
+        case_events_add(events)
         _touch(case, now, "next_due_at")
 
 
@@ -493,7 +489,7 @@ def case_reply(
         transitions.check(current, status)
     now = clock.now()
     message = _send_outbound(case=case, body=body, author=author, now=now, attachments=attachments)
-    events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, created_at=now)]
+    events = [case_event(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, now=now)]
     fields: list[str] = []
     if case.first_response_at is None:
         case.first_response_at = now
@@ -532,7 +528,7 @@ def case_reply(
     if promise_events := _promise_events(case, changes, actor=author, now=now):
         events += promise_events
         fields.append("next_due_at")
-    CaseEvent.objects.bulk_create(events)
+    case_events_add(events)
     _touch(case, now, *sorted(set(fields)))
     return message
 
@@ -543,7 +539,7 @@ def case_note_add(*, case: Case, author: Agent, body: str) -> Note:
     body = _clean_body(body)
     now = clock.now()
     note = Note.objects.create(case=case, author=author, body=body, created_at=now)
-    CaseEvent.objects.create(case=case, kind=EventKind.NOTE, actor=author, note=note, created_at=now)
+    case_event_add(case=case, kind=EventKind.NOTE, actor=author, note=note, now=now)
     _touch(case, now)
     return note
 
@@ -567,10 +563,7 @@ def _apply_status(case: Case, target: str, now: datetime) -> list[str]:
 
 
 def _status_event(case: Case, target: str, *, actor: Agent | None, now: datetime, reason: str = "") -> CaseEvent:
-    data = {"from": case.status, "to": target}
-    if reason:
-        data["reason"] = reason
-    return CaseEvent(case=case, kind=EventKind.STATUS_CHANGED, actor=actor, data=data, created_at=now)
+    return status_event(case, case.status, target, actor=actor, now=now, reason=reason)
 
 
 @transaction.atomic
@@ -588,7 +581,7 @@ def case_transition(*, case: Case, actor: Agent | None, status: str, reason: str
     if promise_events := _promise_events(case, changes, actor=actor, now=now):
         events += promise_events
         fields.append("next_due_at")
-    CaseEvent.objects.bulk_create(events)
+    case_events_add(events)
     _touch(case, now, *fields)
     return case
 
@@ -605,12 +598,12 @@ def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> C
     if assignee == case.assignee:
         return case
     now = clock.now()
-    CaseEvent.objects.create(
+    case_event_add(
         case=case,
         kind=EventKind.ASSIGNED,
         actor=actor,
         data={"from": _person(case.assignee), "to": _person(assignee)},
-        created_at=now,
+        now=now,
     )
     case.assignee = assignee
     _touch(case, now, "assignee")
@@ -641,12 +634,12 @@ def case_update(
             raise ValidationFailed(_("The subject cannot be empty."), field="subject")
         if new_subject != case.subject:
             events.append(
-                CaseEvent(
+                case_event(
                     case=case,
                     kind=EventKind.SUBJECT_CHANGED,
                     actor=actor,
                     data={"from": case.subject, "to": new_subject},
-                    created_at=now,
+                    now=now,
                 )
             )
             case.subject = new_subject
@@ -655,31 +648,31 @@ def case_update(
         _check_priority(priority)
         if priority != case.priority:
             events.append(
-                CaseEvent(
+                case_event(
                     case=case,
                     kind=EventKind.PRIORITY_CHANGED,
                     actor=actor,
                     data={"from": case.priority, "to": priority},
-                    created_at=now,
+                    now=now,
                 )
             )
             case.priority = priority
             fields.append("priority")
     if team is not UNSET and team != case.team:
         events.append(
-            CaseEvent(
+            case_event(
                 case=case,
                 kind=EventKind.TEAM_CHANGED,
                 actor=actor,
                 data={"from": case.team.name if case.team else None, "to": team.name if team else None},
-                created_at=now,
+                now=now,
             )
         )
         case.team = team
         fields.append("team")
     if case_type is not UNSET and case_type != case.case_type:
         events.append(
-            CaseEvent(
+            case_event(
                 case=case,
                 kind=EventKind.CASE_TYPE_CHANGED,
                 actor=actor,
@@ -687,7 +680,7 @@ def case_update(
                     "from": case.case_type.name if case.case_type else None,
                     "to": case_type.name if case_type else None,
                 },
-                created_at=now,
+                now=now,
             )
         )
         case.case_type = case_type
@@ -699,12 +692,12 @@ def case_update(
         new_names = [t.name for t in new_tags]
         if old_names != new_names:
             events.append(
-                CaseEvent(
+                case_event(
                     case=case,
                     kind=EventKind.TAGS_CHANGED,
                     actor=actor,
                     data={"from": old_names, "to": new_names},
-                    created_at=now,
+                    now=now,
                 )
             )
         else:
@@ -720,12 +713,12 @@ def case_update(
         fields += _apply_status(case, status, now)
     if assignee is not UNSET and assignee != case.assignee:
         events.append(
-            CaseEvent(
+            case_event(
                 case=case,
                 kind=EventKind.ASSIGNED,
                 actor=actor,
                 data={"from": _person(case.assignee), "to": _person(assignee)},
-                created_at=now,
+                now=now,
             )
         )
         case.assignee = assignee
@@ -738,7 +731,7 @@ def case_update(
             events += promise_events
             fields.append("next_due_at")
     if events:
-        CaseEvent.objects.bulk_create(events)
+        case_events_add(events)
         _touch(case, now, *fields)
     if "assignee" in fields or "team" in fields:
         promises.promises_case_reassigned(case=case)
@@ -757,7 +750,7 @@ def case_promise_make(
         case=case, due_at=due_at, created_by=author, now=now, customer_text=customer_text, kind=kind
     )
     events = _promise_events(case, [promises.PromiseChange(promise, "made")], actor=author, now=now)
-    CaseEvent.objects.bulk_create(events)
+    case_events_add(events)
     _touch(case, now, "next_due_at")
     return promise
 
@@ -766,15 +759,16 @@ def case_promise_make(
 def case_promises_broken(*, promise_ids: list[int], now: datetime) -> int:
     """Timeline events for promises the tick found broken (one INSERT), and the cases' next due times."""
     broken = list(Promise.objects.filter(pk__in=promise_ids, case__isnull=False).select_related("case"))
-    CaseEvent.objects.bulk_create(
+    case_events_add(
         [
-            CaseEvent(
-                case_id=p.case_id or 0,
+            case_event(
+                case=p.case,
                 kind=EventKind.PROMISE_BROKEN,
                 data={"promise": p.pk, "kind": p.kind, "due_at": p.due_at.isoformat()},
-                created_at=now,
+                now=now,
             )
             for p in broken
+            if p.case is not None
         ]
     )
     case_ids = {p.case_id for p in broken if p.case_id is not None}
@@ -792,17 +786,10 @@ def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
     One notice per case per tick, and none while a time told in an earlier notice is still pending on the case
     (the customer is never told two times at once). Each case is its own savepoint: a case that cannot be
     written to (no address, the hourly limit of automatic messages) is skipped; any other failure is logged
-    with the case's reference and reported to the admins, and the other cases go on. Never raises: the tick
-    has already broken the promises, and its other work must not be lost. Returns the notices sent."""
-    # imported here, not at the top: the rest of this module is being rewritten alongside
-    import logging
-
-    from django.utils.translation import gettext_noop
-
-    from lofte.cases.delivery import customer_zone_is_valid
-    from lofte.notifications.services import notify_admins
-
-    logger = logging.getLogger(__name__)
+    with the case's reference and reported to the admins, and the other cases go on: one case that cannot be
+    told must not hold back every other breach (the tick runs this inside its batch's transaction, through the
+    hook in lofte.cases.seams, so a crash of the process itself rolls the batch back). Returns the notices
+    sent."""
 
     def report(what: str, case_id: int, reference: str, message: str, params: dict[str, str]) -> None:
         """Tell the admins, each in their language (once per case and tick); a failure here is logged and goes
@@ -868,9 +855,9 @@ def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
                     )
                     for p in broken
                 ]
-                events = [CaseEvent(case=case, kind=EventKind.MESSAGE_OUT, message=message, created_at=now)]
+                events = [case_event(case=case, kind=EventKind.MESSAGE_OUT, message=message, now=now)]
                 events += _promise_events(case, changes, actor=None, now=now)
-                CaseEvent.objects.bulk_create(events)
+                case_events_add(events)
                 _touch(case, now, "next_due_at")
         except Exception as exc:
             label = reference or f"case {case_id}"
@@ -930,7 +917,7 @@ def case_add_automatic(
         is_automatic=True,
         created_at=now,
     )
-    CaseEvent.objects.create(case=case, kind=EventKind.AUTO_REPLY, message=message, created_at=now)
+    case_event_add(case=case, kind=EventKind.AUTO_REPLY, message=message, now=now)
     return message
 
 
@@ -955,12 +942,12 @@ def case_delivery_failed(*, message: Message, recipient: str, reason: str) -> Ca
     elif CaseEvent.objects.filter(case=case, kind=EventKind.DELIVERY_FAILED, message=message).exists():
         return None
     recipient = recipient or (message.recipients[0] if message.recipients else "")
-    event = CaseEvent.objects.create(
+    event = case_event_add(
         case=case,
         kind=EventKind.DELIVERY_FAILED,
         message=message,
         data={"to": recipient, "reason": reason[:500]},
-        created_at=now,
+        now=now,
     )
     text = _("%(reference)s: the reply to %(to)s could not be delivered: %(reason)s") % {
         "reference": case.reference,
@@ -978,10 +965,10 @@ def case_read_receipt(*, message: Message, reader: str) -> CaseEvent | None:
     """The customer's mail client reported a message as read (once per message)."""
     if CaseEvent.objects.filter(case_id=message.case_id, kind=EventKind.READ_RECEIPT, message=message).exists():
         return None
-    return CaseEvent.objects.create(
-        case_id=message.case_id,
+    return case_event_add(
+        case=message.case,
         kind=EventKind.READ_RECEIPT,
         message=message,
         data={"by": reader},
-        created_at=clock.now(),
+        now=clock.now(),
     )

@@ -5,24 +5,8 @@ from __future__ import annotations
 from django.tasks import task
 
 from lofte.cases.acknowledgements import acknowledge_new_cases
-from lofte.cases.services import case_breach_notices, case_promises_broken
 from lofte.core import clock
-from lofte.promises.services import promises_tick
-
-
-@task()
-def promise_tick() -> dict[str, int]:
-    """Remind, break and escalate due promises; broken ones go on their cases' timelines."""
-    now = clock.now()
-    result = promises_tick(now=now)
-    case_promises_broken(promise_ids=result.broken, now=now)
-    notices = case_breach_notices(promise_ids=result.broken, now=now)
-    return {
-        "reminded": len(result.reminded),
-        "broken": len(result.broken),
-        "escalated": len(result.escalated),
-        "notices": notices,
-    }
+from lofte.promises.tasks import promise_tick  # noqa: F401  (tasks queued before the tick moved to promises)
 
 
 @task()

@@ -33,6 +33,7 @@ from lofte.cases.services import AttachmentInput
 from lofte.core.csp import csp_download
 from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
+from lofte.core.panels import panels_render
 from lofte.customers.models import IdentityKind
 from lofte.customers.selectors import identity_suggestions
 from lofte.customers.services import identifier
@@ -142,6 +143,8 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "promises": selectors.case_promises(case=case),
         "can_work": access.can(agent, access.Perm.CASE_WORK),
         "suggestions": identity_suggestions(customer=case.customer),
+        # what other apps show on the case page (calls and callbacks, ...), registered with lofte.core.panels
+        "panels": panels_render("case", request, case),
     }
     context.update(forms_and_errors)
     return context

@@ -28,6 +28,7 @@ from lofte.notifications.selectors import admin_agents, leads_by_team, remember_
 from lofte.notifications.services import notify_many
 from lofte.promises.business_time import add_business_time, business_time_between, next_open
 from lofte.promises.calendars import schedule_for
+from lofte.promises.hooks import tick_hooks
 from lofte.promises.live import promises_changed, promises_moving
 from lofte.promises.models import (
     BusinessCalendar,
@@ -468,6 +469,8 @@ class TickResult:
     reminded: list[int] = field(default_factory=list)
     broken: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
+    # the figures the subjects' hooks report (lofte.promises.hooks), e.g. notices sent to customers
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _claimed(token: str) -> list[Promise]:
@@ -476,13 +479,27 @@ def _claimed(token: str) -> list[Promise]:
     )
 
 
+def _hooks_run(what: str, rows: list[Promise], now: datetime, result: TickResult) -> None:
+    """The subjects' apps write what they keep about this batch, inside the batch's transaction."""
+    if not rows:
+        return
+    for hook in tick_hooks():
+        if what in hook.whats:
+            for name, n in (hook.handle(what, rows, now) or {}).items():
+                result.counts[name] = result.counts.get(name, 0) + n
+
+
 def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     """Break, remind and escalate what is due. Each scan uses its index and costs O(due), never O(pending).
 
     Rows are claimed in batches by a conditional UPDATE that stamps this tick's
     token, so two workers ticking at once never handle the same promise twice.
+    Each batch is one transaction: the claim, the owners' notifications and what the
+    subjects' apps write through their hooks (lofte.promises.hooks: timeline events, the
+    notice to the customer) commit together or not at all, and a batch that fails is
+    claimed again by the next tick.
     """
-    result = TickResult()
+    result = TickResult(counts={name: 0 for hook in tick_hooks() for name in hook.counts})
     interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
     top = len(settings.LOFTE_ESCALATION_LADDER)
 
@@ -496,6 +513,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             )
             rows = _claimed(token)
             _notify(rows, "broken", level=1, now=now)
+            _hooks_run("broken", rows, now, result)
             promises_changed(rows)
         result.broken += [p.pk for p in rows]
 
@@ -511,6 +529,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             )
             rows = _claimed(token)
             _notify(rows, "reminder", level=0, now=now)
+            _hooks_run("reminded", rows, now, result)
         result.reminded += [p.pk for p in rows]
 
     due_escalations = Promise.objects.filter(state=PromiseState.BROKEN, next_escalation_at__lte=now)
@@ -528,6 +547,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
             rows = _claimed(token)
             for level in sorted({p.escalation_level for p in rows}):
                 _notify([p for p in rows if p.escalation_level == level], "escalated", level=level, now=now)
+            _hooks_run("escalated", rows, now, result)
             promises_changed(rows)
         result.escalated += [p.pk for p in rows]
     return result

@@ -1,33 +1,10 @@
-"""{% case_calls case %}: a case's calls and callbacks, with a form to log a call (for the case page)."""
+"""Filters for the callbacks app's own templates (its timeline events, its case-page panel)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
-from lofte.callbacks.forms import CallForm
-from lofte.callbacks.selectors import callbacks_for_case, calls_for_case
-from lofte.cases.models import Case
-
 register = template.Library()
-
-
-@register.inclusion_tag("callbacks/partials/_case_calls.html")
-def case_calls(case: Case, can_work: bool = True) -> dict[str, Any]:
-    phones = [i.value for i in case.customer.identities.all() if i.kind == "phone"]
-    form = CallForm(
-        initial={"case": case.reference, "number": phones[0] if phones else "", "next": f"/cases/{case.reference}/"},
-        auto_id=f"call-{case.pk}-%s",
-    )
-    del form.fields["acknowledge"]  # only a call that opens a new case is acknowledged
-    return {
-        "case": case,
-        "calls": calls_for_case(case=case),
-        "callbacks": callbacks_for_case(case=case),
-        "form": form,
-        "can_work": can_work,  # a QA reviewer reads the calls but logs none
-    }
 
 
 @register.filter

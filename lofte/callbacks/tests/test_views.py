@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.db import connection
-from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -16,6 +15,7 @@ from lofte.callbacks.models import Call, Callback, CallbackAttempt, CallbackSlot
 from lofte.callbacks.tests.test_services import at
 from lofte.cases.models import Case
 from lofte.core import clock
+from lofte.core.panels import panels_render
 from lofte.promises.models import Promise, PromiseState
 
 pytestmark = pytest.mark.django_db
@@ -231,10 +231,13 @@ class TestQueue:
         assert client_agent.get("/callbacks/kept.json").json() == {"days": 30, "teams": []}
 
 
-def test_case_calls_tag_shows_calls_callbacks_and_a_form(case, agent, capacity, now, email_only):
+def test_the_case_panel_shows_calls_callbacks_and_a_form(case, agent, capacity, now, email_only, rf):
     services.call_log(case=case, agent=agent, direction="in", number="0701234567", outcome="answered", notes="Hej")
     services.callback_book(team=capacity.team, slot_start=at(11, 0), phone="0701234567", case=case)
-    html = Template("{% load callbacks %}{% case_calls case %}").render(Context({"case": case}))
+    request = rf.get(f"/cases/{case.reference}/")
+    request.user = agent
+    [panel] = [p for p in panels_render("case", request, case) if p.name == "calls"]
+    html = str(panel.html)
     assert "Hej" in html
     assert 'href="tel:+46701234567"' in html
     assert f'value="{case.reference}"' in html

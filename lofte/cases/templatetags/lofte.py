@@ -8,8 +8,11 @@ from lofte.cases.models import Message, Priority, Status
 from lofte.core import clock
 from lofte.customers.identities import format_phone
 from lofte.promises.models import PromiseKind
+from lofte.promises.templatetags.promise_dates import promise_when
 
 register = template.Library()
+# the promises app's date wording, offered here so the cases templates load only their own library
+register.filter("promise_when", promise_when)
 
 
 @register.filter

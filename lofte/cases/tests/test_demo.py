@@ -18,7 +18,7 @@ from lofte.accounts.models import Agent, Role
 from lofte.callbacks.models import Callback, CallbackCapacity
 from lofte.callbacks.selectors import callback_queue, callback_slots
 from lofte.cases.models import Case, Message
-from lofte.cases.tasks import acknowledge_cases, promise_tick
+from lofte.cases.tasks import acknowledge_cases
 from lofte.core import clock
 from lofte.customers.models import Customer, CustomerIdentity
 from lofte.notifications.models import Notification
@@ -27,6 +27,7 @@ from lofte.outbox.tasks import deliver_outbox
 from lofte.promises.board import board_for
 from lofte.promises.models import Promise, ResponseTimeStat
 from lofte.promises.stats import eta_held_rates, eta_held_total, kept_rate_period
+from lofte.promises.tasks import promise_tick
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from lofte.outbox.tests.transports import SCRIPTED, ScriptedTransport
 
 DELIVER = "lofte.outbox.tasks.deliver_outbox"
 PRUNE = "lofte.core.tasks.prune_task_results"
-TICK = "lofte.cases.tasks.promise_tick"
+TICK = "lofte.promises.tasks.promise_tick"
 ANALYZE = "lofte.core.tasks.analyze_database"
 POLL = "lofte.channels.tasks.poll_mailboxes"
 ACK = "lofte.cases.tasks.acknowledge_cases"
@@ -68,7 +68,6 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
     # the woken delivery, the scheduler's sweep and the housekeeping job all ran
     assert task_results() == [
         (ACK, "SUCCESSFUL"),
-        (TICK, "SUCCESSFUL"),
         (POLL, "SUCCESSFUL"),
         (WEBHOOK_PRUNE, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
@@ -76,6 +75,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (DELIVER, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (PORTAL_PRUNE, "SUCCESSFUL"),
+        (TICK, "SUCCESSFUL"),
     ]
     returned = [r.return_value for r in DBTaskResult.objects.filter(task_path=DELIVER).order_by("enqueued_at")]
     assert returned == [{"sent": 1}, {}]

@@ -20,7 +20,6 @@ from django.utils import timezone
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases import services
 from lofte.cases.models import Case, CaseEvent, Status
-from lofte.cases.tasks import promise_tick
 from lofte.cases.tests.factories import make_case
 from lofte.core import clock
 from lofte.notifications.models import Notification
@@ -30,6 +29,7 @@ from lofte.promises.calendars import calendar_create
 from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
 from lofte.promises.policies import policy_create
 from lofte.promises.services import promises_tick
+from lofte.promises.tasks import promise_tick
 
 pytestmark = pytest.mark.django_db
 

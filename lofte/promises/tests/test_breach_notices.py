@@ -15,7 +15,6 @@ from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases import services
 from lofte.cases.models import Case, CaseEvent, Message
-from lofte.cases.tasks import promise_tick
 from lofte.cases.tests.factories import CaseTypeFactory, make_case
 from lofte.core import clock
 from lofte.customers.models import Customer
@@ -26,6 +25,7 @@ from lofte.promises import calendars
 from lofte.promises.calendars import calendar_create, team_calendar_set
 from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseState
 from lofte.promises.policies import policy_create
+from lofte.promises.tasks import promise_tick
 
 pytestmark = pytest.mark.django_db
 

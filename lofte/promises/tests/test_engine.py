@@ -13,7 +13,6 @@ from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases import services
 from lofte.cases.models import CaseEvent, Status
-from lofte.cases.tasks import promise_tick
 from lofte.cases.tests.factories import CaseTypeFactory, make_case
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
@@ -23,6 +22,7 @@ from lofte.promises.calendars import calendar_create
 from lofte.promises.models import Promise, PromiseKind, PromiseState
 from lofte.promises.policies import policy_create, policy_update
 from lofte.promises.services import policy_for_case, promises_tick
+from lofte.promises.tasks import promise_tick
 
 pytestmark = pytest.mark.django_db
 

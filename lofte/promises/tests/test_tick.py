@@ -26,7 +26,6 @@ from django_tasks_db.models import DBTaskResult
 from lofte.accounts.models import Agent, Role
 from lofte.accounts.tests.factories import AgentFactory, TeamFactory
 from lofte.cases.models import Case, CaseEvent, EventKind
-from lofte.cases.tasks import promise_tick
 from lofte.core.tasks import analyze_database
 from lofte.customers.tests.factories import CustomerFactory
 from lofte.notifications.models import Notification
@@ -34,6 +33,7 @@ from lofte.outbox.models import OutboxMessage
 from lofte.promises import services
 from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
 from lofte.promises.services import TickResult, promises_tick
+from lofte.promises.tasks import promise_tick
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 LIMIT = inspect.signature(promises_tick).parameters["limit"].default

@@ -1,0 +1,54 @@
+"""What the callbacks app adds to the cases app through its seams: timeline event kinds and a case-page panel.
+
+Called from CallbacksConfig.ready(); the cases app imports nothing of this app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from lofte.accounts import access
+from lofte.callbacks.forms import CallForm
+from lofte.callbacks.selectors import callbacks_for_case, calls_for_case
+from lofte.callbacks.services import EVENT_CALL, EVENT_CALLBACK_ATTEMPT
+from lofte.cases.events import event_type_register
+from lofte.cases.models import Case
+from lofte.core.panels import Panel, panel_register
+
+
+def case_calls_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """A case's calls and callbacks, with a form to log a call (a QA reviewer reads them but logs none)."""
+    phones = [i.value for i in case.customer.identities.all() if i.kind == "phone"]
+    form = CallForm(
+        initial={"case": case.reference, "number": phones[0] if phones else "", "next": f"/cases/{case.reference}/"},
+        auto_id=f"call-{case.pk}-%s",
+    )
+    del form.fields["acknowledge"]  # only a call that opens a new case is acknowledged
+    return {
+        "case": case,
+        "calls": calls_for_case(case=case),
+        "callbacks": callbacks_for_case(case=case),
+        "form": form,
+        "can_work": access.can(request.user, access.Perm.CASE_WORK),  # type: ignore[arg-type]
+    }
+
+
+def register() -> None:
+    event_type_register(
+        EVENT_CALLBACK_ATTEMPT, label=_("Callback attempt"), template="callbacks/events/callback_attempt.html"
+    )
+    event_type_register(EVENT_CALL, label=_("Phone call"), template="callbacks/events/call.html")
+    # calls, callbacks (with their promise) and their attempts: three queries
+    panel_register(
+        Panel(
+            slot="case",
+            name="calls",
+            template="callbacks/partials/_case_calls.html",
+            context=case_calls_context,
+            order=10,
+            max_queries=3,
+        )
+    )

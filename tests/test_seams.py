@@ -1,0 +1,126 @@
+"""The seams a new capability plugs into, proven by a tiny app that touches no file of the cases app
+(tests/example_capability): timeline event kinds with their own templates, case-page panels with their own query
+budgets, and the tick's hooks. And the rules that keep the seams open: the cases templates load no other app's
+template tags, an event kind needs no migration, an unregistered kind is refused."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from lofte.callbacks import services as callbacks
+from lofte.cases.events import event_type, event_type_register
+from lofte.cases.models import CaseEvent
+from lofte.cases.timeline import case_event, case_event_add
+from lofte.core import clock
+from lofte.core.panels import panels_for, panels_render
+from lofte.promises.services import promise_make
+from lofte.promises.tasks import promise_tick
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLE = "tests.example_capability.apps.ExampleCapabilityConfig"
+CASES = Path(settings.BASE_DIR) / "lofte" / "cases"
+
+
+@pytest.fixture
+def client_agent(client, agent):  # type: ignore[no-untyped-def]
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def example_app():  # type: ignore[no-untyped-def]
+    from tests.example_capability import seams
+
+    seams.heard.clear()
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, EXAMPLE]):
+        yield seams
+    seams.unregister()
+
+
+def test_a_new_app_adds_an_event_kind_a_panel_and_a_tick_hook_without_touching_cases(
+    example_app, client_agent, case, agent
+):
+    # given: the example app writes its own kind of event through the one writer
+    case_event_add(case=case, kind=example_app.SURVEY_SENT, actor=agent, data={"questions": 3}, now=clock.now())
+
+    # when
+    html = client_agent.get(f"/cases/{case.reference}/").content.decode()
+
+    # then: the event renders with the app's template inside the timeline's line, with who and when
+    [line] = re.findall(r'<li class="event event-survey_sent"[^>]*>(.*?)</li>', html, re.S)
+    assert "sent the satisfaction survey (3 questions)" in line
+    assert agent.display_name in line and "<time" in line
+    # and its panel shows on the case page, after the calls panel (order 10 < 50)
+    assert "1 survey(s) sent." in html
+    assert html.index("case-calls") < html.index("example-survey")
+
+    # when: a promise of the case comes due, the tick tells the app, inside the same batch
+    promise = promise_make(case=case, due_at=clock.now() + timedelta(minutes=5), created_by=agent, now=clock.now())
+    with clock.at(clock.now() + timedelta(minutes=10)):
+        result = promise_tick.call()
+    assert ("broken", promise.pk) in example_app.heard
+    assert result["surveys_checked"] >= 1
+
+
+def test_a_panel_with_nothing_to_show_is_left_out(example_app, client_agent, case):
+    html = client_agent.get(f"/cases/{case.reference}/").content.decode()
+    assert "example-survey" not in html
+    assert "case-calls" in html
+
+
+def test_every_case_panel_keeps_to_its_query_budget(example_app, rf, case, agent):
+    # given: a case with calls and a survey, so each panel has something to read
+    callbacks.call_log(case=case, agent=agent, direction="in", number="0701234567", outcome="answered")
+    callbacks.call_log(case=case, agent=agent, direction="out", number="0701234567", outcome="no_answer")
+    case_event_add(case=case, kind=example_app.SURVEY_SENT, data={"questions": 1}, now=clock.now())
+    request = rf.get(f"/cases/{case.reference}/")
+    request.user = agent
+    assert [p.name for p in panels_for("case")] == ["calls", "survey"]
+    assert [p.name for p in panels_render("case", request, case)] == ["calls", "survey"]
+    for panel in panels_for("case"):
+        with CaptureQueriesContext(connection) as queries:
+            context = panel.context(request, case)
+        assert context is not None
+        assert len(queries) <= panel.max_queries, (panel.name, [q["sql"] for q in queries])
+
+
+def test_an_unregistered_kind_is_refused_and_an_old_one_renders_its_name(client_agent, case):
+    with pytest.raises(ValueError, match="not registered"):
+        case_event(case=case, kind="nobody_registered_this", now=clock.now())
+    # a row whose app is gone (written before it was removed) still renders, with its kind's name
+    CaseEvent.objects.create(case=case, kind="removed_app_event", created_at=clock.now())
+    html = client_agent.get(f"/cases/{case.reference}/").content.decode()
+    assert re.search(r'class="event event-removed_app_event".*?removed_app_event', html, re.S)
+    assert str(event_type("removed_app_event").label) == "removed_app_event"
+
+
+def test_a_kind_cannot_be_registered_twice_differently():
+    event_type_register("example_twice", label="Once", template="cases/events/change.html")
+    event_type_register("example_twice", label="Once", template="cases/events/change.html")  # the same: harmless
+    with pytest.raises(ImproperlyConfigured, match="already registered"):
+        event_type_register("example_twice", label="Twice", template="cases/events/change.html")
+
+
+def test_an_event_kind_needs_no_migration_of_cases():
+    assert not CaseEvent._meta.get_field("kind").choices
+
+
+def test_the_cases_templates_load_no_other_apps_template_tags():
+    own = {"lofte", "i18n", "static", "l10n", "tz"}  # the cases app's own library and Django's
+    loaded = {
+        (path.relative_to(CASES).as_posix(), name)
+        for path in (CASES / "templates").rglob("*.html")
+        for line in re.findall(r"{%\s*load\s+([^%]+)%}", path.read_text())
+        for name in line.split()
+    }
+    assert {(path, name) for path, name in loaded if name not in own} == set()
