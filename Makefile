@@ -9,7 +9,7 @@ N ?= 100000
 
 help:
 	@echo "make run    set up, migrate, load the demo data, start web server and worker"
-	@echo "make test   the whole test suite"
+	@echo "make test   the whole test suite (unit, the benchmarks' own tests, browser)"
 	@echo "make lint   ruff, mypy and import contracts"
 	@echo "make bench  lofte bench_core --cases \$$N (default 100000)"
 
@@ -24,12 +24,13 @@ run: install
 test: install
 	@./scripts/ensure-chromium
 	@./scripts/ensure-dovecot
-	$(UV) run pytest -p no:playwright -m "not e2e"
+	$(UV) run pytest -p no:playwright -m "not e2e and not bench"
+	$(UV) run pytest -p no:playwright -m bench
 	$(UV) run pytest -m e2e
 
 test-unit: install
 	@./scripts/ensure-dovecot
-	$(UV) run pytest -p no:playwright -m "not e2e"
+	$(UV) run pytest -p no:playwright -m "not e2e and not bench"
 
 test-e2e: install
 	@./scripts/ensure-chromium

@@ -47,19 +47,3 @@ def bench_database(label: str = "bench") -> Iterator[str]:
                     Path(name + suffix).unlink(missing_ok=True)
     finally:
         test_settings["NAME"] = old_test_name
-
-
-def count_arg(value: str) -> int:
-    """An argparse type: a whole number, 0 or more."""
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
-
-
-def positive_arg(value: str) -> int:
-    """An argparse type: a whole number, 1 or more."""
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number

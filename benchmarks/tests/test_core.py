@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from lofte.cases.bench import format_table
+from benchmarks.core import format_table
+from benchmarks.tests.helpers import bench_databases
 from lofte.cases.models import Case
+
+pytestmark = pytest.mark.bench
 
 REQUIRED = [
     "cases",
@@ -39,16 +39,6 @@ TIMINGS = [
     "api_create_p95_ms",
 ]
 QUERY_COUNTS = ["inbox_queries", "inbox_filtered_queries", "inbox_search_queries", "case_queries", "api_create_queries"]
-
-
-def _bench_databases() -> list[str]:
-    """The benchmark databases of this process that still exist."""
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return [str(p) for p in Path(settings.DATA_DIR).glob(f"bench_{pid}.sqlite3*")]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"%_bench_{pid}"])
-        return [row[0] for row in cursor.fetchall()]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -85,7 +75,7 @@ def test_bench_core_measures_in_a_database_of_its_own(case):
     # and the user's database is back and untouched; the benchmark's is gone
     assert connection.settings_dict["NAME"] == name
     assert list(Case.objects.values_list("reference", flat=True)) == [case.reference]
-    assert _bench_databases() == []
+    assert bench_databases("bench") == []
 
 
 def test_format_table_reports_every_figure_and_the_targets():

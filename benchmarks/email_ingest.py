@@ -55,10 +55,10 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from benchmarks.database import bench_database
 from lofte.cases.demo import FIRST, LAST, SUBJECTS
 from lofte.channels.email.ingest import IngestResult, email_ingest, own_addresses_clear
 from lofte.channels.models import Outcome
-from lofte.core.bench import bench_database
 from lofte.promises.services import policy_cache_clear
 
 Progress = Callable[[str], None]

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from lofte.promises.eta_bench import format_table
+from benchmarks.eta import format_table
+from benchmarks.tests.helpers import bench_databases
 from lofte.promises.models import ResponseTimeStat
 from lofte.promises.tests.test_eta import record
 
-
-def _bench_databases() -> list[str]:
-    """The benchmark databases of this process that still exist."""
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return [str(p) for p in Path(settings.DATA_DIR).glob(f"bencheta_{pid}.sqlite3*")]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"%_bencheta_{pid}"])
-        return [row[0] for row in cursor.fetchall()]
+pytestmark = pytest.mark.bench
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,7 +51,7 @@ def test_bench_eta_predicts_in_a_database_of_its_own():
     # and the user's database is back and untouched; the benchmark's is gone
     assert connection.settings_dict["NAME"] == name
     assert sorted(ResponseTimeStat.objects.values_list("pk", flat=True)) == mine
-    assert _bench_databases() == []
+    assert bench_databases("bencheta") == []
 
 
 def test_format_table_reports_the_figures_and_the_target():

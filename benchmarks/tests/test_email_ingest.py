@@ -6,7 +6,6 @@ import email
 import email.policy
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from benchmarks.email_ingest import AUTO_REPLY, BOUNCE, NEW, PLACEHOLDER, REFERENCE, REPLY, format_table, generate
+from benchmarks.tests.helpers import bench_databases
 from lofte.cases.models import Case
-from lofte.channels.bench import AUTO_REPLY, BOUNCE, NEW, PLACEHOLDER, REFERENCE, REPLY, format_table, generate
 from lofte.channels.models import InboundEmail
+
+pytestmark = pytest.mark.bench
 
 REQUIRED = [
     "messages",
@@ -27,16 +29,6 @@ REQUIRED = [
     "outcomes",
     "database",
 ]
-
-
-def _bench_databases() -> list[str]:
-    """The benchmark databases of this process that still exist."""
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return [str(p) for p in Path(settings.DATA_DIR).glob(f"benchemail_{pid}.sqlite3*")]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"%_benchemail_{pid}"])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _media_roots() -> set[Path]:
@@ -78,7 +70,7 @@ def test_bench_email_ingests_in_a_database_of_its_own(case):
     assert connection.settings_dict["NAME"] == name
     assert list(Case.objects.values_list("pk", flat=True)) == [case.pk]
     assert not InboundEmail.objects.exists()
-    assert _bench_databases() == []
+    assert bench_databases("benchemail") == []
     assert _media_roots() == media_before
 
 

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks.promises import format_table
+from benchmarks.tests.helpers import bench_databases
 from lofte.notifications.models import Notification
-from lofte.promises.bench import format_table
 from lofte.promises.models import Promise, PromiseKind, PromiseOrigin
 
-
-def _bench_databases() -> list[str]:
-    """The benchmark databases of this process that still exist."""
-    pid = os.getpid()
-    if connection.vendor == "sqlite":
-        return [str(p) for p in Path(settings.DATA_DIR).glob(f"benchpromises_{pid}.sqlite3*")]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"%_benchpromises_{pid}"])
-        return [row[0] for row in cursor.fetchall()]
+pytestmark = pytest.mark.bench
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,14 +57,14 @@ def test_bench_promises_ticks_in_a_database_of_its_own():
     assert connection.settings_dict["NAME"] == name
     assert list(Promise.objects.values_list("pk", flat=True)) == [mine.pk]
     assert not Notification.objects.exists()
-    assert _bench_databases() == []
+    assert bench_databases("benchpromises") == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_bench_promises_refuses_more_due_than_pending():
     with pytest.raises(CommandError, match="cannot exceed --pending"):
         call_command("bench_promises", "--pending", "10", "--due", "11", stdout=io.StringIO(), stderr=io.StringIO())
-    assert _bench_databases() == []
+    assert bench_databases("benchpromises") == []
 
 
 def test_format_table_reports_the_figures_and_the_target():

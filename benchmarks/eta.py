@@ -13,9 +13,10 @@ never the user's data) and seeds, at `now`:
 * The queue now: a few dozen active cases per team without a first response
   (and some answered ones), which `eta_predict` counts.
 
-Rows are written with raw INSERTs (COPY on PostgreSQL) with the cases'
-secondary indexes dropped and built again afterwards, then the planner gets
-its statistics (VACUUM ANALYZE on PostgreSQL, ANALYZE on SQLite).
+Rows are written through `benchmarks.seed` (COPY on PostgreSQL, executemany
+elsewhere) with the cases' secondary indexes dropped and built again
+afterwards, then the planner gets its statistics (VACUUM ANALYZE on
+PostgreSQL, ANALYZE on SQLite).
 
 Measured: `eta_predict` for new cases of random channels, case types and
 teams with an office calendar (08-17, Swedish holidays) and an SLA cap, each
@@ -37,16 +38,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from lofte.core.bench import bench_database
+from benchmarks import seed
+from benchmarks.database import bench_database
+from benchmarks.seed import Row
+from lofte.cases.models import Case, CaseType
 from lofte.core.choices import Channel, Priority, Status
-from lofte.customers.models import Customer
-from lofte.promises.bench import _indexes_dropped, _seed_people, _sqlite_cache, _statistics, _Table
 from lofte.promises.calendars import calendar_create
 from lofte.promises.eta import bucket_of, eta_predict, groups_for
 from lofte.promises.models import BusinessCalendar, QueueStat, ResponseTimeStat
@@ -65,26 +65,6 @@ CHUNK = 20_000
 WARM_UP = 20
 TARGET_P95_MS = 5.0
 SLA_MINUTES = 16 * 60  # the cap: two business days of 8 hours
-
-CASE_FIELDS = [
-    "id",
-    "reference",
-    "subject",
-    "customer",
-    "status",
-    "priority",
-    "team",
-    "case_type",
-    "channel",
-    "language",
-    "created_at",
-    "updated_at",
-    "first_response_at",
-    "solved_at",
-    "closed_at",
-]
-STAT_FIELDS = ["id", "channel", "case_type", "day", "bucket", "count"]
-QUEUE_FIELDS = ["id", "team", "day", "responses", "queue_sum"]
 
 
 @dataclass
@@ -108,39 +88,31 @@ def _median_minutes(channel: str, type_index: int | None) -> float:
     return base * (1.0 + 0.25 * (type_index if type_index is not None else 2))
 
 
-def _date(table: _Table, value: date) -> Any:
-    return value if table.postgres else value.isoformat()
-
-
-def seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 42) -> World:
+def world_seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 42) -> World:
     """Write the history, its figures and the queue now; returns what the measurements need."""
     rng = random.Random(seed_value)  # noqa: S311 - benchmark data, not security
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
-    teams, _members = _seed_people()
+    teams = seed.staff_seed().teams
     team_ids = [t.pk for t in teams]
-    case_type_model = apps.get_model("cases", "CaseType")
-    types = case_type_model.objects.bulk_create([case_type_model(name=name) for name in CASE_TYPES])
-    type_ids = [t.pk for t in types]
-    customers = Customer.objects.bulk_create([Customer(name=f"Kund {i}") for i in range(CUSTOMERS)])
-    customer_ids = [c.pk for c in customers]
+    type_ids = [t.pk for t in CaseType.objects.bulk_create([CaseType(name=name) for name in CASE_TYPES])]
+    customer_ids = seed.customers_plain(CUSTOMERS)
     calendar = calendar_create(name="Kontor", time_zone="Europe/Stockholm", country="SE")
     world = World(now=now, calendar=calendar, teams=team_ids, case_types=type_ids)
-    progress(f"seed: {len(teams)} teams, {len(types)} case types, {CUSTOMERS} customers, an office calendar")
+    progress(f"seed: {len(teams)} teams, {len(type_ids)} case types, {CUSTOMERS} customers, an office calendar")
 
-    case_model = apps.get_model("cases", "Case")
-    cases_t = _Table(case_model, CASE_FIELDS)
-    stats_t = _Table(ResponseTimeStat, STAT_FIELDS)
-    queue_t = _Table(QueueStat, QUEUE_FIELDS)
+    cases_t = seed.Table(Case, seed.CASE_FIELDS)
+    stats_t = seed.Table(ResponseTimeStat, seed.RESPONSE_TIME_STAT_FIELDS)
+    queue_t = seed.Table(QueueStat, seed.QUEUE_STAT_FIELDS)
     counts: Counter[tuple[str, int, date, int]] = Counter()
     queues: dict[tuple[int, date], list[int]] = {}
     channels = [c for c, _ in CHANNELS]
     weights = [w for _, w in CHANNELS]
     prefix = settings.LOFTE_REFERENCE_PREFIX
     history_seconds = HISTORY_DAYS * 86400
-    rows: list[tuple[Any, ...]] = []
+    rows: list[Row] = []
     written = 0
-    with _indexes_dropped([case_model]), _sqlite_cache():
+    with seed.indexes_dropped([Case]), seed.sqlite_cache():
         for i in range(history):
             channel = rng.choices(channels, weights)[0]
             type_index = None if rng.random() < UNTYPED_SHARE else rng.randrange(len(type_ids))
@@ -158,22 +130,22 @@ def seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 4
             figure[1] += max(1, round(TYPICAL_QUEUE * math.exp(rng.gauss(0.0, 0.3))))
             closed = responded + timedelta(hours=rng.randint(1, 72))
             rows.append(
-                (
-                    i + 1,
-                    f"{prefix}-H-{i + 1:08d}",
-                    f"Past case {i + 1}",
-                    customer_ids[i % len(customer_ids)],
-                    Status.CLOSED,
-                    Priority.NORMAL,
-                    team,
-                    type_id,
-                    channel,
-                    "sv",
-                    cases_t.dt(created),
-                    cases_t.dt(closed),
-                    cases_t.dt(responded),
-                    cases_t.dt(closed),
-                    cases_t.dt(closed),
+                seed.case_row(
+                    id=i + 1,
+                    reference=f"{prefix}-H-{i + 1:08d}",
+                    subject=f"Past case {i + 1}",
+                    customer=customer_ids[i % len(customer_ids)],
+                    status=Status.CLOSED,
+                    priority=Priority.NORMAL,
+                    team=team,
+                    case_type=type_id,
+                    channel=channel,
+                    language="sv",
+                    created_at=cases_t.dt(created),
+                    updated_at=cases_t.dt(closed),
+                    first_response_at=cases_t.dt(responded),
+                    solved_at=cases_t.dt(closed),
+                    closed_at=cases_t.dt(closed),
                 )
             )
             if len(rows) >= CHUNK or i == history - 1:
@@ -192,22 +164,20 @@ def seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 4
                 answered = j >= QUEUE_PER_TEAM
                 created = now - timedelta(minutes=rng.randint(1, 3 * 24 * 60))
                 queue_rows.append(
-                    (
-                        pk,
-                        f"{prefix}-Q-{pk:08d}",
-                        f"Open case {pk}",
-                        customer_ids[pk % len(customer_ids)],
-                        Status.OPEN if answered else Status.NEW,
-                        Priority.NORMAL,
-                        team,
-                        type_ids[pk % len(type_ids)],
-                        channels[pk % len(channels)],
-                        "sv",
-                        cases_t.dt(created),
-                        cases_t.dt(created),
-                        cases_t.dt(created + timedelta(minutes=30)) if answered else None,
-                        None,
-                        None,
+                    seed.case_row(
+                        id=pk,
+                        reference=f"{prefix}-Q-{pk:08d}",
+                        subject=f"Open case {pk}",
+                        customer=customer_ids[pk % len(customer_ids)],
+                        status=Status.OPEN if answered else Status.NEW,
+                        priority=Priority.NORMAL,
+                        team=team,
+                        case_type=type_ids[pk % len(type_ids)],
+                        channel=channels[pk % len(channels)],
+                        language="sv",
+                        created_at=cases_t.dt(created),
+                        updated_at=cases_t.dt(created),
+                        first_response_at=cases_t.dt(created + timedelta(minutes=30)) if answered else None,
                     )
                 )
         with transaction.atomic():
@@ -216,10 +186,12 @@ def seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 4
     progress(f"seed: cases written, indexes built ({time.perf_counter() - started:.1f} s)")
 
     stat_rows = [
-        (pk, c, t, _date(stats_t, d), b, n) for pk, ((c, t, d, b), n) in enumerate(sorted(counts.items()), start=1)
+        seed.response_time_stat_row(id=pk, channel=c, case_type=t, day=stats_t.date(d), bucket=b, count=n)
+        for pk, ((c, t, d, b), n) in enumerate(sorted(counts.items()), start=1)
     ]
     figures = [
-        (pk, team, _date(queue_t, d), n, s) for pk, ((team, d), (n, s)) in enumerate(sorted(queues.items()), start=1)
+        seed.queue_stat_row(id=pk, team=team, day=queue_t.date(d), responses=n, queue_sum=s)
+        for pk, ((team, d), (n, s)) in enumerate(sorted(queues.items()), start=1)
     ]
     with transaction.atomic():
         for start in range(0, len(stat_rows), CHUNK):
@@ -228,11 +200,9 @@ def seed(*, history: int, analyze: bool, progress: Progress, seed_value: int = 4
     since = now.date() - timedelta(days=settings.LOFTE_ETA_WINDOW_DAYS - 1)
     world.stat_rows, world.queue_rows = len(stat_rows), len(figures)
     world.window_rows = sum(1 for (_, _, d, _) in counts if d >= since)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [case_model, ResponseTimeStat, QueueStat]):
-            cursor.execute(sql)
+    seed.sequences_reset([Case, ResponseTimeStat, QueueStat])
     statistics_started = time.perf_counter()
-    what = _statistics(analyze=analyze)
+    what = seed.statistics(analyze=analyze)
     progress(
         f"seed: done, {history:,} past first responses in {world.stat_rows:,} figure rows "
         f"({world.window_rows:,} in the window), {world.cases:,} cases, in {time.perf_counter() - started:.1f} s "
@@ -320,7 +290,7 @@ def run_benchmark(*, history: int, predictions: int = 500, analyze: bool = True,
     with bench_database("bencheta") as name:
         progress(f"database: {connection.vendor} {name}")
         started = time.perf_counter()
-        world = seed(history=history, analyze=analyze, progress=progress)
+        world = world_seed(history=history, analyze=analyze, progress=progress)
         seed_seconds = time.perf_counter() - started
         measured = measure(world, predictions=predictions, progress=progress)
         vendor = connection.vendor

@@ -6,9 +6,9 @@ agents of a handful of teams with team leads (and an admin for the top of the
 escalation ladder), of which M are due, and measures one tick:
 
 * `promises_tick(now=...)`, the engine's scan-claim-notify loop, and
-* the whole task body (`promise_tick.call()`, found through the schedule,
-  since the promises layer does not import the cases app), which also writes
-  the broken promises' timeline events and moves their cases' next due times;
+* the whole task body (`promise_tick.call()`, the schedule's `promises.tick`),
+  which also writes the broken promises' timeline events and moves their
+  cases' next due times;
 
 each with its query count. Between measurements the promises the tick changed
 are written back as they were and its notifications, emails and events are
@@ -28,11 +28,12 @@ What is seeded, at `now`:
   level 1 (to the team leads), half at level 2 (to the admins).
 
 Every promise belongs to a case (two per case: first response and
-resolution), written with raw SQL through the app registry. The rows are
-written with explicit ids (COPY on PostgreSQL, executemany on SQLite), the
-sequences are reset, and the planner gets its statistics: VACUUM ANALYZE on
-PostgreSQL, ANALYZE on SQLite (which a Lofte SQLite database otherwise never
-gets; `analyze=False` measures that case).
+resolution). The rows are written through `benchmarks.seed` with explicit ids
+(COPY on PostgreSQL, executemany on SQLite) and the tables' secondary indexes
+dropped and built again afterwards, the sequences are reset, and the planner
+gets its statistics: VACUUM ANALYZE on PostgreSQL, ANALYZE on SQLite (which a
+Lofte SQLite database otherwise never gets; `analyze=False` measures that
+case).
 """
 
 from __future__ import annotations
@@ -40,25 +41,22 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils.module_loading import import_string
 
-from lofte.accounts.models import Role, Team
-from lofte.accounts.services import agent_create, team_create
+from benchmarks import seed
+from benchmarks.database import bench_database
+from benchmarks.seed import Row, Staff
+from lofte.cases.models import Case, CaseEvent
+from lofte.cases.tasks import promise_tick
 from lofte.core import clock
-from lofte.core.bench import bench_database
 from lofte.core.choices import Channel, Priority, Status
-from lofte.customers.models import Customer
 from lofte.notifications.models import Notification
 from lofte.outbox.models import OutboxMessage
 from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
@@ -66,12 +64,9 @@ from lofte.promises.services import promises_tick, reminder_lead
 
 Progress = Callable[[str], None]
 
-TEAM_NAMES = ["Kundservice", "Fakturering", "Leverans", "Teknik", "Reklamation", "Företag"]
-AGENTS_PER_TEAM = 4  # and one team lead
 UNASSIGNED_SHARE = 0.2  # cases without an assignee: the team leads hear about their promises
 CUSTOMERS = 50
 CHUNK = 20_000  # promises per INSERT round
-TICK_JOB = "promises.tick"
 TARGET_TICK_S = 1.0  # for 1,000 due promises
 TARGET_SPREAD = 0.2  # N = 100,000 against N = 1,000,000
 
@@ -79,89 +74,7 @@ TARGET_SPREAD = 0.2  # N = 100,000 against N = 1,000,000
 SCANS = {"reminders": "remind_at", "breaches": "due_at", "escalations": "next_escalation_at"}
 
 
-# --- the database of its own (as lofte.cases.bench, which this layer may not import) -----------
-
-
-# --- bulk writing ---------------------------------------------------------------------------------
-
-
-class _Table:
-    """Rows of one model with explicit values for `fields`; every other column gets its default.
-
-    COPY on PostgreSQL, executemany elsewhere. Datetimes must be aware and in UTC.
-    """
-
-    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
-        self.model = model
-        self.postgres = connection.vendor == "postgresql"
-        concrete = [f for f in model._meta.concrete_fields if isinstance(f, models.Field)]
-        known = {f.name for f in concrete}
-        unknown = set(fields) - known
-        if unknown:
-            raise RuntimeError(f"{model.__name__} has no columns {sorted(unknown)}")
-        rest = [f for f in concrete if f.name not in fields]
-        for f in rest:
-            if not (f.null or f.has_default() or f.empty_strings_allowed):
-                raise RuntimeError(f"the benchmark does not know what to write in {model.__name__}.{f.name}")
-        self.defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
-        by_name = {f.name: f for f in concrete}
-        qn = connection.ops.quote_name
-        self.table = qn(model._meta.db_table)
-        self.columns = ", ".join(qn(str(f.column)) for f in [*(by_name[n] for n in fields), *rest])
-        self.width = len(fields) + len(rest)
-
-    def dt(self, value: datetime | None) -> Any:
-        """A datetime as the database takes it (Django's own format on SQLite, without its per-call cost)."""
-        if value is None or self.postgres:
-            return value
-        return str(value.replace(tzinfo=None))
-
-    def insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        with connection.cursor() as cursor:
-            if self.postgres:
-                raw: Any = cursor.cursor  # the psycopg cursor, for COPY
-                with raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row + self.defaults)
-            else:
-                placeholders = ", ".join(["%s"] * self.width)
-                sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({placeholders})"  # noqa: S608
-                cursor.executemany(sql, [row + self.defaults for row in rows])
-
-
-@contextmanager
-def _indexes_dropped(tables: Sequence[type[models.Model]]) -> Iterator[None]:
-    """Drop the tables' secondary indexes for a bulk load and create them again, exactly as they were.
-
-    Building an index once over sorted rows is much faster than keeping a dozen of them up to date row
-    by row. Primary keys and unique constraints stay (their indexes enforce them).
-    """
-    statements: list[tuple[str, str]] = []
-    with connection.cursor() as cursor:
-        for model in tables:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                    "AND tablename = %s AND indexname NOT IN "
-                    "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                    [model._meta.db_table, connection.ops.quote_name(model._meta.db_table)],
-                )
-            else:
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                    [model._meta.db_table],
-                )
-            statements += [(str(name), str(sql)) for name, sql in cursor.fetchall()]
-        for name, _sql in statements:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            for _name, sql in statements:
-                cursor.execute(sql)
+# --- putting back what a tick changed -------------------------------------------------------------------
 
 
 def _delete_ids(model: type[models.Model], ids: Sequence[int]) -> None:
@@ -185,41 +98,6 @@ def _delete_all(tables: Sequence[type[models.Model]]) -> None:
 
 # --- seeding ----------------------------------------------------------------------------------------
 
-CASE_FIELDS = [
-    "id",
-    "reference",
-    "subject",
-    "customer",
-    "status",
-    "priority",
-    "team",
-    "assignee",
-    "channel",
-    "language",
-    "created_at",
-    "updated_at",
-    "next_due_at",
-]
-PROMISE_FIELDS = [
-    "id",
-    "kind",
-    "case",
-    "due_at",
-    "owner_agent",
-    "owner_team",
-    "state",
-    "origin",
-    "created_at",
-    "paused_at",
-    "remaining",
-    "remind_at",
-    "reminded_at",
-    "broken_at",
-    "kept_at",
-    "cancelled_at",
-    "escalation_level",
-    "next_escalation_at",
-]
 FUTURE, DUE, DUE_UNREMINDED, PAUSED, ESCALATE, HISTORY = range(6)
 
 
@@ -235,27 +113,14 @@ class World:
     cases: int
     history: int = 0
     # the rows the tick changes, as seeded, to write them back between runs
-    touched: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    touched: dict[int, Row] = field(default_factory=dict)
     reminders_due: int = 0
-
-
-def _seed_people() -> tuple[list[Team], dict[int, list[int]]]:
-    teams = [team_create(name=name, email=f"{name.lower()}@bench.lofte.localhost") for name in TEAM_NAMES]
-    members: dict[int, list[int]] = {}
-    for t, team in enumerate(teams):
-        lead = agent_create(email=f"lead{t}@bench.lofte.localhost", name=f"Lead {t}", role=Role.TEAM_LEAD, teams=[team])
-        members[team.pk] = [lead.pk]
-        for i in range(AGENTS_PER_TEAM):
-            agent = agent_create(email=f"agent{t}.{i}@bench.lofte.localhost", name=f"Agent {t}.{i}", teams=[team])
-            members[team.pk].append(agent.pk)
-    agent_create(email="admin@bench.lofte.localhost", name="Admin", role=Role.ADMIN, teams=teams)
-    return teams, members
 
 
 class _PromiseMaker:
     """Promise rows of each category, at `now`."""
 
-    def __init__(self, *, rng: random.Random, now: datetime, table: _Table) -> None:
+    def __init__(self, *, rng: random.Random, now: datetime, table: seed.Table) -> None:
         self.rng, self.now, self.t = rng, now, table
         self.remaining = Promise._meta.get_field("remaining")
         self.interval = timedelta(minutes=settings.LOFTE_ESCALATION_INTERVAL_MINUTES)
@@ -263,7 +128,7 @@ class _PromiseMaker:
 
     def row(
         self, *, pk: int, kind: str, case_id: int, owner: int | None, team: int, category: int
-    ) -> tuple[tuple[Any, ...], datetime, datetime]:
+    ) -> tuple[Row, datetime, datetime]:
         """The row, its due time and its creation time."""
         rng, now, dt = self.rng, self.now, self.t.dt
         state = PromiseState.PENDING
@@ -302,25 +167,25 @@ class _PromiseMaker:
             else:
                 state, kept = PromiseState.KEPT, created + (due - created) * rng.random()
                 reminded = reminded if kept > remind else None
-        row = (
-            pk,
-            kind,
-            case_id,
-            dt(due),
-            owner,
-            team,
-            state,
-            PromiseOrigin.POLICY,
-            dt(created),
-            dt(paused),
-            remaining,
-            dt(remind),
-            dt(reminded),
-            dt(broken),
-            dt(kept),
-            dt(cancelled),
-            level,
-            dt(next_escalation),
+        row = seed.promise_row(
+            id=pk,
+            kind=kind,
+            case=case_id,
+            due_at=dt(due),
+            owner_agent=owner,
+            owner_team=team,
+            state=state,
+            origin=PromiseOrigin.POLICY,
+            created_at=dt(created),
+            paused_at=dt(paused),
+            remaining=remaining,
+            remind_at=dt(remind),
+            reminded_at=dt(reminded),
+            broken_at=dt(broken),
+            kept_at=dt(kept),
+            cancelled_at=dt(cancelled),
+            escalation_level=level,
+            next_escalation_at=dt(next_escalation),
         )
         return row, due, created
 
@@ -337,7 +202,7 @@ def _categories(
     return category
 
 
-def seed(
+def world_seed(
     *,
     pending: int,
     due: int,
@@ -352,13 +217,13 @@ def seed(
     rng = random.Random(seed_value)  # noqa: S311 - benchmark data, not security
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
-    teams, members = _seed_people()
-    customers = Customer.objects.bulk_create([Customer(name=f"Kund {i}") for i in range(CUSTOMERS)])
-    customer_ids = [c.pk for c in customers]
-    agents = sum(len(m) for m in members.values()) + 1
-    progress(f"seed: {len(teams)} teams, {agents} agents (a team lead in each team, an admin), {CUSTOMERS} customers")
+    staff = seed.staff_seed()
+    customer_ids = seed.customers_plain(CUSTOMERS)
+    progress(
+        f"seed: {len(staff.teams)} teams, {len(staff.agents)} agents (a team lead in each team, an admin), "
+        f"{CUSTOMERS} customers"
+    )
 
-    case_model = apps.get_model("cases", "Case")
     total = history + pending + escalations
     category = _categories(rng, first=history, total=total, due=due, paused=paused, escalations=escalations)
     world = World(
@@ -371,22 +236,12 @@ def seed(
         history=history,
         reminders_due=due // 2,
     )
-    with _indexes_dropped([case_model, Promise]), _sqlite_cache():
-        _write(
-            world,
-            rng=rng,
-            teams=teams,
-            members=members,
-            customer_ids=customer_ids,
-            category=category,
-            progress=progress,
-        )
+    with seed.indexes_dropped([Case, Promise]), seed.sqlite_cache():
+        _write(world, rng=rng, staff=staff, customer_ids=customer_ids, category=category, progress=progress)
     progress(f"seed: indexes built ({time.perf_counter() - started:.1f} s)")
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [case_model, Promise]):
-            cursor.execute(sql)
+    seed.sequences_reset([Case, Promise])
     statistics_started = time.perf_counter()
-    what = _statistics(analyze=analyze)
+    what = seed.statistics(analyze=analyze)
     progress(
         f"seed: done, {pending:,} pending promises ({due:,} due, {paused:,} paused), {escalations:,} broken "
         f"to escalate and {history:,} of the past, on {world.cases:,} cases, in {time.perf_counter() - started:.1f} s "
@@ -397,38 +252,28 @@ def seed(
     return world
 
 
-@contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """A larger page cache for the load on SQLite; the connection is closed afterwards anyway."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA cache_size = -262144")
-    yield
-
-
 def _write(
     world: World,
     *,
     rng: random.Random,
-    teams: list[Team],
-    members: dict[int, list[int]],
+    staff: Staff,
     customer_ids: list[int],
     category: dict[int, int],
     progress: Progress,
 ) -> None:
     now, total = world.now, world.history + world.pending + world.escalations
     started = time.perf_counter()
-    cases_t = _Table(apps.get_model("cases", "Case"), CASE_FIELDS)
-    promises_t = _Table(Promise, PROMISE_FIELDS)
+    cases_t = seed.Table(Case, seed.CASE_FIELDS)
+    promises_t = seed.Table(Promise, seed.PROMISE_FIELDS)
     maker = _PromiseMaker(rng=rng, now=now, table=promises_t)
     prefix = settings.LOFTE_REFERENCE_PREFIX
-    case_rows: list[tuple[Any, ...]] = []
-    promise_rows: list[tuple[Any, ...]] = []
+    case_rows: list[Row] = []
+    promise_rows: list[Row] = []
     reported = 0
     for c in range(world.cases):
         case_id = c + 1
-        team = teams[c % len(teams)].pk
-        owner = None if rng.random() < UNASSIGNED_SHARE else rng.choice(members[team])
+        team = staff.teams[c % len(staff.teams)].pk
+        owner = None if rng.random() < UNASSIGNED_SHARE else rng.choice(staff.members[team])
         next_due: datetime | None = None
         status = Status.OPEN
         created = now
@@ -447,20 +292,20 @@ def _write(
             elif what != ESCALATE and (next_due is None or due_at < next_due):
                 next_due = due_at
         case_rows.append(
-            (
-                case_id,
-                f"{prefix}-{now.year}-{case_id:07d}",
-                f"Benchmark case {case_id}",
-                customer_ids[c % len(customer_ids)],
-                status,
-                Priority.NORMAL,
-                team,
-                owner,
-                Channel.EMAIL,
-                "sv",
-                cases_t.dt(created),
-                cases_t.dt(created),
-                cases_t.dt(next_due),
+            seed.case_row(
+                id=case_id,
+                reference=f"{prefix}-{now.year}-{case_id:07d}",
+                subject=f"Benchmark case {case_id}",
+                customer=customer_ids[c % len(customer_ids)],
+                status=status,
+                priority=Priority.NORMAL,
+                team=team,
+                assignee=owner,
+                channel=Channel.EMAIL,
+                language="sv",
+                created_at=cases_t.dt(created),
+                updated_at=cases_t.dt(created),
+                next_due_at=cases_t.dt(next_due),
             )
         )
         if len(promise_rows) >= CHUNK or c == world.cases - 1:
@@ -474,18 +319,6 @@ def _write(
                 progress(f"seed: {written:,}/{total:,} promises ({time.perf_counter() - started:.1f} s)")
 
 
-def _statistics(*, analyze: bool) -> str:
-    """Give the planner its statistics, as autovacuum (PostgreSQL) or an operator (SQLite) would."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE")
-            return "VACUUM ANALYZE"
-        if analyze:
-            cursor.execute("ANALYZE")
-            return "ANALYZE"
-    return "no ANALYZE"
-
-
 # --- measuring ----------------------------------------------------------------------------------------
 
 
@@ -497,25 +330,16 @@ class Run:
     sql: list[str]
 
 
-def _tick_task() -> Any:
-    """The periodic task that wraps the tick, from the schedule (config wires the apps together)."""
-    for job in import_string(settings.LOFTE_SCHEDULE):
-        if job.name == TICK_JOB:
-            return job.task
-    raise RuntimeError(f"no job {TICK_JOB!r} in {settings.LOFTE_SCHEDULE}")
-
-
 def _reset(world: World) -> None:
     """Put back what a tick (or the task) changed, so the next run sees the seeded rows."""
-    case_event = apps.get_model("cases", "CaseEvent")
     touched = list(world.touched)
     with transaction.atomic():
         _delete_ids(Promise, touched)
-        _Table(Promise, PROMISE_FIELDS).insert(list(world.touched.values()))
-        _delete_all([Notification, OutboxMessage, case_event])
+        seed.Table(Promise, seed.PROMISE_FIELDS).insert(list(world.touched.values()))
+        _delete_all([Notification, OutboxMessage, CaseEvent])
     if connection.vendor == "postgresql":  # no dead index entries for the next run to step over
         qn = connection.ops.quote_name
-        tables = ", ".join(qn(m._meta.db_table) for m in (Promise, Notification, OutboxMessage, case_event))
+        tables = ", ".join(qn(m._meta.db_table) for m in (Promise, Notification, OutboxMessage, CaseEvent))
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM {tables}")
 
@@ -557,7 +381,7 @@ def scan_plans(sql: Sequence[str]) -> dict[str, str]:
 
 def measure(world: World, *, repeat: int, progress: Progress) -> tuple[list[Run], list[Run]]:
     """`repeat` ticks and `repeat` task runs, each on the seeded rows."""
-    task = _tick_task()
+    task = promise_tick
     ticks: list[Run] = []
     tasks: list[Run] = []
     for i in range(repeat):
@@ -588,7 +412,7 @@ def run_benchmark(
     with bench_database("benchpromises") as name:
         progress(f"database: {connection.vendor} {name}")
         started = time.perf_counter()
-        world = seed(
+        world = world_seed(
             pending=pending,
             due=due,
             paused=paused,

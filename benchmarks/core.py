@@ -14,9 +14,10 @@ rows), and then measures, in this order:
   with the number of queries of every request;
 * `POST /api/v1/cases` with a bearer token, for existing and new customers.
 
-The bulk rows are written with explicit ids (COPY on PostgreSQL, executemany
-on SQLite); the sequences are reset afterwards, and PostgreSQL gets the
-VACUUM ANALYZE that autovacuum would have run after such a load.
+The bulk rows are written through `benchmarks.seed` with explicit ids (COPY on
+PostgreSQL, executemany on SQLite); the sequences are reset afterwards, and
+PostgreSQL gets the VACUUM ANALYZE that autovacuum would have run after such a
+load.
 """
 
 from __future__ import annotations
@@ -26,23 +27,24 @@ import os
 import random
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lofte.accounts.models import Agent, Role, Team
-from lofte.accounts.services import agent_create, api_token_create, team_create
+from benchmarks import seed
+from benchmarks.database import bench_database
+from benchmarks.seed import Row, Staff
+from lofte.accounts.models import Agent, Team
+from lofte.accounts.services import api_token_create
 from lofte.cases import services
-from lofte.cases.demo import FIRST, FOLLOW_UPS, LAST, NOTES, ORGS, REPLIES, SUBJECTS
+from lofte.cases.demo import FOLLOW_UPS, NOTES, REPLIES, SUBJECTS
 from lofte.cases.models import (
     Case,
     CaseEvent,
@@ -57,13 +59,11 @@ from lofte.cases.models import (
     Status,
     Tag,
 )
-from lofte.core.bench import bench_database
-from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Organisation, Proof, Tier
+from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.outbox.models import OutboxMessage, OutboxState
 
 Progress = Callable[[str], None]
 
-TEAM_NAMES = ["Kundservice", "Fakturering", "Leverans", "Teknik", "Reklamation", "Företag"]
 CASE_TYPES = [  # name, index of the default team, default priority
     ("Faktura", 1, Priority.NORMAL),
     ("Leverans", 2, Priority.NORMAL),
@@ -134,52 +134,6 @@ API_PATH = "/api/v1/cases"
 SEARCH_TERM = "faktura"
 
 
-# --- the database of its own -------------------------------------------------------------
-
-
-# --- bulk writing ---------------------------------------------------------------------------
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    model_field = model._meta.get_field(name)
-    if not isinstance(model_field, models.Field):  # pragma: no cover - a reverse relation
-        raise TypeError(f"{model.__name__}.{name} is not a column")
-    return str(model_field.column)
-
-
-class _Writer:
-    """Inserts rows with explicit values: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self) -> None:
-        self.postgres = connection.vendor == "postgresql"
-
-    def dt(self, value: datetime | None) -> Any:
-        if value is None or self.postgres:
-            return value
-        return connection.ops.adapt_datetimefield_value(value)
-
-    def insert(self, model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        qn = connection.ops.quote_name
-        table = qn(model._meta.db_table)
-        columns = ", ".join(qn(_column(model, name)) for name in fields)
-        with connection.cursor() as cursor:
-            if self.postgres:
-                raw: Any = cursor.cursor  # the psycopg cursor, for COPY
-                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                placeholders = ", ".join(["%s"] * len(fields))
-                sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-                cursor.executemany(sql, rows)
-
-
-def _next_id(model: type[models.Model]) -> int:
-    return int(model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
-
-
 # --- seeding ----------------------------------------------------------------------------------
 
 
@@ -200,87 +154,41 @@ class World:
 
 @dataclass
 class _Chunk:
-    cases: list[tuple[Any, ...]] = field(default_factory=list)
-    messages: list[tuple[Any, ...]] = field(default_factory=list)
-    outbox: list[tuple[Any, ...]] = field(default_factory=list)
-    notes: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[tuple[Any, ...]] = field(default_factory=list)
-    tags: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-CASE_FIELDS = [
-    "id",
-    "reference",
-    "subject",
-    "customer",
-    "status",
-    "priority",
-    "team",
-    "assignee",
-    "case_type",
-    "channel",
-    "language",
-    "created_at",
-    "updated_at",
-    "first_response_at",
-    "solved_at",
-    "closed_at",
-    "next_due_at",
-    "follow_up_of",
-]
-MESSAGE_FIELDS = [
-    "id",
-    "case",
-    "direction",
-    "channel",
-    "subject",
-    "body_text",
-    "body_html",
-    "sender",
-    "recipients",
-    "external_id",
-    "author",
-    "outbox_message",
-    "created_at",
-]
-OUTBOX_FIELDS = [
-    "id",
-    "channel",
-    "to",
-    "payload",
-    "external_id",
-    "state",
-    "attempts",
-    "next_attempt_at",
-    "claimed_until",
-    "claimed_by",
-    "last_error",
-    "provider_id",
-    "created_at",
-    "sent_at",
-    "dead_at",
-]
-NOTE_FIELDS = ["id", "case", "author", "body", "created_at"]
-EVENT_FIELDS = ["id", "case", "kind", "actor", "message", "note", "data", "created_at"]
+    cases: list[Row] = field(default_factory=list)
+    messages: list[Row] = field(default_factory=list)
+    outbox: list[Row] = field(default_factory=list)
+    notes: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
+    tags: list[Row] = field(default_factory=list)
 
 
 class _Seeder:
-    """Writes N cases with their timelines in chunks; see `seed`."""
+    """Writes N cases with their timelines in chunks; see `world_seed`."""
 
-    def __init__(self, *, rng: random.Random, now: datetime, people: _People) -> None:
+    def __init__(
+        self, *, rng: random.Random, now: datetime, staff: Staff, case_type_ids: dict[str, int], tag_ids: list[int]
+    ) -> None:
         self.rng = rng
         self.now = now
-        self.w = _Writer()
-        self.teams = people.teams
-        self.team_agents = {t.pk: [a for a, ids in people.agents if t.pk in ids] for t in people.teams}
-        self.agent_names = {a.pk: a.display_name for a, _ids in people.agents}
-        self.case_type_ids = people.case_type_ids
-        self.tag_ids = people.tag_ids
-        self.case_id = _next_id(Case)
-        self.message_id = _next_id(Message)
-        self.outbox_id = _next_id(OutboxMessage)
-        self.note_id = _next_id(Note)
-        self.event_id = _next_id(CaseEvent)
+        self.tables = {
+            "cases": seed.Table(Case, seed.CASE_FIELDS),
+            "outbox": seed.Table(OutboxMessage, seed.OUTBOX_FIELDS),
+            "messages": seed.Table(Message, seed.MESSAGE_FIELDS),
+            "notes": seed.Table(Note, seed.NOTE_FIELDS),
+            "events": seed.Table(CaseEvent, seed.EVENT_FIELDS),
+            "tags": seed.Table(Case.tags.through, seed.CASE_TAG_FIELDS),
+        }
+        self.dt = self.tables["cases"].dt
+        self.teams = staff.teams
+        self.team_agents = {t.pk: [a for a, ids in staff.agents if t.pk in ids] for t in staff.teams}
+        self.agent_names = {a.pk: a.display_name for a, _ids in staff.agents}
+        self.case_type_ids = case_type_ids
+        self.tag_ids = tag_ids
+        self.case_id = seed.next_id(Case)
+        self.message_id = seed.next_id(Message)
+        self.outbox_id = seed.next_id(OutboxMessage)
+        self.note_id = seed.next_id(Note)
+        self.event_id = seed.next_id(CaseEvent)
         self.numbers: dict[int, int] = {}
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.domain = settings.LOFTE_MESSAGE_ID_DOMAIN
@@ -311,7 +219,7 @@ class _Seeder:
 
     def case(self, chunk: _Chunk, *, created: datetime, customer: tuple[int, str, str, str]) -> tuple[str, int, int]:
         """Append one case and its timeline to the chunk; returns (reference, team id or 0, event count)."""
-        rng, w = self.rng, self.w
+        rng, dt = self.rng, self.dt
         customer_id, email, name, language = customer
         age = self.now - created
         weights = next(table for limit, table in STATUS_BY_AGE if age < limit)
@@ -344,7 +252,17 @@ class _Seeder:
         ) -> None:
             nonlocal n_events
             n_events += 1
-            chunk.events.append((self.event_id, case_id, kind, actor, message, None, json.dumps(data or {}), w.dt(at)))
+            chunk.events.append(
+                seed.event_row(
+                    id=self.event_id,
+                    case=case_id,
+                    kind=kind,
+                    actor=actor,
+                    message=message,
+                    data=json.dumps(data or {}),
+                    created_at=dt(at),
+                )
+            )
             self.event_id += 1
 
         def status_to(target: str, at: datetime, actor: int | None, reason: str = "") -> None:
@@ -364,58 +282,48 @@ class _Seeder:
                 reply_subject = f"Re: {subject} [{reference}]"
                 payload = {"subject": reply_subject, "from": self.from_email, "to": email, "text": text}
                 chunk.outbox.append(
-                    (
-                        outbox_id,
-                        "email",
-                        email,
-                        json.dumps(payload),
-                        external,
-                        OutboxState.SENT,
-                        1,
-                        w.dt(at),
-                        None,
-                        "",
-                        "",
-                        "",
-                        w.dt(at),
-                        w.dt(at + timedelta(seconds=2)),
-                        None,
+                    seed.outbox_row(
+                        id=outbox_id,
+                        channel="email",
+                        to=email,
+                        payload=json.dumps(payload),
+                        external_id=external,
+                        state=OutboxState.SENT,
+                        attempts=1,
+                        next_attempt_at=dt(at),
+                        created_at=dt(at),
+                        sent_at=dt(at + timedelta(seconds=2)),
                     )
                 )
                 chunk.messages.append(
-                    (
-                        message_id,
-                        case_id,
-                        direction,
-                        "email",
-                        reply_subject,
-                        text,
-                        "",
-                        self.from_email,
-                        json.dumps([email]),
-                        external,
-                        agent_id,
-                        outbox_id,
-                        w.dt(at),
+                    seed.message_row(
+                        id=message_id,
+                        case=case_id,
+                        direction=direction,
+                        channel="email",
+                        subject=reply_subject,
+                        body_text=text,
+                        sender=self.from_email,
+                        recipients=json.dumps([email]),
+                        external_id=external,
+                        author=agent_id,
+                        outbox_message=outbox_id,
+                        created_at=dt(at),
                     )
                 )
             else:
                 external = f"<cust.{message_id}@example.com>" if channel == Channel.EMAIL else ""
                 chunk.messages.append(
-                    (
-                        message_id,
-                        case_id,
-                        direction,
-                        channel,
-                        subject,
-                        text,
-                        "",
-                        email,
-                        "[]",
-                        external,
-                        None,
-                        None,
-                        w.dt(at),
+                    seed.message_row(
+                        id=message_id,
+                        case=case_id,
+                        direction=direction,
+                        channel=channel,
+                        subject=subject,
+                        body_text=text,
+                        sender=email,
+                        external_id=external,
+                        created_at=dt(at),
                     )
                 )
             return message_id
@@ -452,9 +360,20 @@ class _Seeder:
             elif kind == "note":
                 note_id = self.note_id
                 self.note_id += 1
-                chunk.notes.append((note_id, case_id, agent_id, rng.choice(NOTES), w.dt(at)))
+                chunk.notes.append(
+                    seed.note_row(id=note_id, case=case_id, author=agent_id, body=rng.choice(NOTES), created_at=dt(at))
+                )
                 n_events += 1
-                chunk.events.append((self.event_id, case_id, EventKind.NOTE, agent_id, None, note_id, "{}", w.dt(at)))
+                chunk.events.append(
+                    seed.event_row(
+                        id=self.event_id,
+                        case=case_id,
+                        kind=EventKind.NOTE,
+                        actor=agent_id,
+                        note=note_id,
+                        created_at=dt(at),
+                    )
+                )
                 self.event_id += 1
             elif kind == "third_party":
                 status_to(Status.WAITING_ON_THIRD_PARTY, at, agent_id)
@@ -464,150 +383,68 @@ class _Seeder:
         updated = at
         next_due = created + timedelta(days=1) if status in (Status.NEW, Status.OPEN) else None
         chunk.cases.append(
-            (
-                case_id,
-                reference,
-                subject,
-                customer_id,
-                status,
-                priority,
-                team.pk if team else None,
-                assignee,
-                self.case_type_ids[case_type[0]] if case_type else None,
-                channel,
-                lang,
-                w.dt(created),
-                w.dt(updated),
-                w.dt(first_response),
-                w.dt(solved),
-                w.dt(closed),
-                w.dt(next_due),
-                None,
+            seed.case_row(
+                id=case_id,
+                reference=reference,
+                subject=subject,
+                customer=customer_id,
+                status=status,
+                priority=priority,
+                team=team.pk if team else None,
+                assignee=assignee,
+                case_type=self.case_type_ids[case_type[0]] if case_type else None,
+                channel=channel,
+                language=lang,
+                created_at=dt(created),
+                updated_at=dt(updated),
+                first_response_at=dt(first_response),
+                solved_at=dt(solved),
+                closed_at=dt(closed),
+                next_due_at=dt(next_due),
             )
         )
         if rng.random() < 0.25:
             for tag_id in rng.sample(self.tag_ids, k=rng.randint(1, 2)):
-                chunk.tags.append((case_id, tag_id))
+                chunk.tags.append(seed.case_tag_row(case=case_id, tag=tag_id))
         return reference, team.pk if team else 0, n_events
 
     def flush(self, chunk: _Chunk) -> None:
         with transaction.atomic():
-            self.w.insert(Case, CASE_FIELDS, chunk.cases)
-            self.w.insert(OutboxMessage, OUTBOX_FIELDS, chunk.outbox)
-            self.w.insert(Message, MESSAGE_FIELDS, chunk.messages)
-            self.w.insert(Note, NOTE_FIELDS, chunk.notes)
-            self.w.insert(CaseEvent, EVENT_FIELDS, chunk.events)
-            self.w.insert(Case.tags.through, ["case", "tag"], chunk.tags)
+            for name, table in self.tables.items():  # cases before what points at them, outbox before messages
+                table.insert(getattr(chunk, name))
 
 
-@dataclass
-class _People:
-    teams: list[Team]
-    agents: list[tuple[Agent, list[int]]]  # with their team ids
-    customers: list[tuple[int, str, str, str]]  # id, email, name, language
-    case_type_ids: dict[str, int]
-    tag_ids: list[int]
-
-
-def _seed_people(*, customers: int, now: datetime) -> _People:
-    teams = [team_create(name=name, email=f"{name.lower()}@lofte.localhost") for name in TEAM_NAMES]
-    agents: list[Agent] = []
-    for i in range(30):
-        first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-        member = [teams[i % len(teams)]] + ([teams[(i + 1) % len(teams)]] if i % 4 == 0 else [])
-        agents.append(
-            agent_create(
-                email=f"agent{i}@bench.lofte.localhost",
-                name=f"{first} {last}",
-                role=Role.TEAM_LEAD if i < len(teams) else Role.AGENT,
-                teams=member,
-                language="sv" if i % 3 else "en",
-            )
-        )
-    agents.append(
-        agent_create(email="admin@bench.lofte.localhost", name="Admin", role=Role.ADMIN, teams=teams, language="en")
-    )
-    case_type_ids: dict[str, int] = {}
-    for name, team_index, priority in CASE_TYPES:
-        case_type_ids[name] = CaseType.objects.create(
+def _case_types(teams: list[Team]) -> dict[str, int]:
+    return {
+        name: CaseType.objects.create(
             name=name,
             default_team=teams[team_index],
             default_priority=priority,
             expected_handling_time=timedelta(days=2),
             update_interval=timedelta(days=1),
         ).pk
-    tag_ids = [t.pk for t in Tag.objects.bulk_create([Tag(name=n) for n in TAG_NAMES])]
-    orgs = [o.pk for o in Organisation.objects.bulk_create([Organisation(name=n) for n in ORGS])]
-
-    w = _Writer()
-    customer_rows: list[tuple[Any, ...]] = []
-    identity_rows: list[tuple[Any, ...]] = []
-    people: list[tuple[int, str, str, str]] = []
-    customer_id, identity_id = _next_id(Customer), _next_id(CustomerIdentity)
-    for i in range(customers):
-        first, last = FIRST[i % len(FIRST)], LAST[(i * 7 + i // len(FIRST)) % len(LAST)]
-        name = f"{first} {last}" if i % 10 else ""
-        language = "sv" if i % 3 else "en"
-        email = f"{first}.{last}.{i}@example.com".lower().translate(str.maketrans("åäö", "aao"))
-        created = now - timedelta(days=SPREAD_DAYS + 30, minutes=-i)
-        organisation = orgs[i % len(orgs)] if i % 7 == 0 else None
-        customer_rows.append(
-            (
-                customer_id,
-                name,
-                organisation,
-                [Tier.A, Tier.B, Tier.B, Tier.C][i % 4],
-                language,
-                "",
-                "",
-                w.dt(created),
-                w.dt(created),
-            )
-        )
-        identity_rows.append(
-            (identity_id, customer_id, IdentityKind.EMAIL, email, True, w.dt(created), w.dt(created), Proof.MESSAGE)
-        )
-        identity_id += 1
-        if i % 2 == 0:
-            phone = f"+4670{1000000 + i:07d}"
-            identity_rows.append(
-                (identity_id, customer_id, IdentityKind.PHONE, phone, True, w.dt(created), w.dt(created), Proof.MESSAGE)
-            )
-            identity_id += 1
-        people.append((customer_id, email, name, language))
-        customer_id += 1
-    with transaction.atomic():
-        fields = ["id", "name", "organisation", "tier", "language", "time_zone", "notes", "created_at", "updated_at"]
-        w.insert(Customer, fields, customer_rows)
-        w.insert(
-            CustomerIdentity,
-            ["id", "customer", "kind", "value", "is_primary", "created_at", "proven_at", "proof"],
-            identity_rows,
-        )
-    return _People(
-        teams=teams,
-        agents=[(a, list(a.teams.values_list("id", flat=True))) for a in agents],
-        customers=people,
-        case_type_ids=case_type_ids,
-        tag_ids=tag_ids,
-    )
+        for name, team_index, priority in CASE_TYPES
+    }
 
 
-def seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World:
+def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World:
     """Write `cases` cases with realistic timelines; returns what the measurements need."""
     rng = random.Random(seed_value)  # noqa: S311 - benchmark data, not security
     now = datetime.now(UTC)
     started = time.perf_counter()
-    world_people = _seed_people(customers=max(20, cases // 3), now=now)
-    teams, people = world_people.teams, world_people.customers
+    staff = seed.staff_seed(second_team_every=4, languages=True)
+    teams = staff.teams
+    case_type_ids = _case_types(teams)
+    tag_ids = [t.pk for t in Tag.objects.bulk_create([Tag(name=n) for n in TAG_NAMES])]
+    people = seed.customers_seed(max(20, cases // 3), since=now - timedelta(days=SPREAD_DAYS + 30))
     # The benchmark's agent: an agent (not an admin) of two teams.
-    agent, _ids = world_people.agents[len(teams)]
+    agent, _ids = staff.agents[len(teams)]
     agent.teams.set(teams[:2])
     agent_teams = {t.pk for t in teams[:2]}
-    world_people.agents[len(teams)] = (agent, sorted(agent_teams))
-    progress(f"seed: {len(teams)} teams, {len(world_people.agents)} agents, {len(people)} customers")
+    staff.agents[len(teams)] = (agent, sorted(agent_teams))
+    progress(f"seed: {len(teams)} teams, {len(staff.agents)} agents, {len(people)} customers")
 
-    seeder = _Seeder(rng=rng, now=now, people=world_people)
+    seeder = _Seeder(rng=rng, now=now, staff=staff, case_type_ids=case_type_ids, tag_ids=tag_ids)
     start = now - timedelta(days=SPREAD_DAYS)
     seconds = (now - start).total_seconds() - 60
     moments = sorted(start + timedelta(seconds=rng.uniform(0, seconds)) for _ in range(cases))
@@ -628,21 +465,8 @@ def seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World:
             progress(f"seed: {i + 1}/{cases} cases ({time.perf_counter() - started:.1f} s)")
     for year in {*seeder.numbers, now.year}:
         ReferenceSequence.objects.update_or_create(year=year, defaults={"last_value": seeder.numbers.get(year, 0)})
-    with connection.cursor() as cursor:
-        bulk_models: list[type[models.Model]] = [
-            Customer,
-            CustomerIdentity,
-            Case,
-            Message,
-            OutboxMessage,
-            Note,
-            CaseEvent,
-            Case.tags.through,
-        ]
-        for sql in connection.ops.sequence_reset_sql(no_style(), bulk_models):
-            cursor.execute(sql)
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE")
+    seed.sequences_reset([Customer, CustomerIdentity, Case, Message, OutboxMessage, Note, CaseEvent, Case.tags.through])
+    seed.statistics(analyze=False)  # VACUUM ANALYZE on PostgreSQL, as autovacuum would after such a load
     progress(
         f"seed: done, {cases} cases, {totals[1]} messages, {totals[2]} notes, {totals[0]} events "
         f"in {time.perf_counter() - started:.1f} s"
@@ -695,63 +519,60 @@ class Timing:
         return sorted(set(self.queries))
 
 
-def _raw_create_sql() -> dict[str, str]:
-    qn = connection.ops.quote_name
-
-    def insert(model: type[models.Model], fields: list[str]) -> str:
-        columns = ", ".join(qn(_column(model, f)) for f in fields)
-        values = ", ".join(["%s"] * len(fields))
-        return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({values}) RETURNING {qn('id')}"  # noqa: S608
-
-    seq = qn(ReferenceSequence._meta.db_table)
-    return {
-        "number": f"UPDATE {seq} SET {qn('last_value')} = {qn('last_value')} + 1 WHERE {qn('year')} = %s "  # noqa: S608
-        f"RETURNING {qn('last_value')}",
-        "case": insert(Case, [f for f in CASE_FIELDS if f != "id"]),
-        "message": insert(Message, [f for f in MESSAGE_FIELDS if f != "id"]),
-        "event": insert(CaseEvent, [f for f in EVENT_FIELDS if f != "id"]),
-    }
-
-
-def _raw_create(sql: dict[str, str], *, customer: Customer, subject: str, body: str, sender: str) -> int:
+class _RawCreate:
     """What case_create writes (take a number; case, message, `created` event), raw, in one transaction."""
-    now = datetime.now(UTC)
-    at = connection.ops.adapt_datetimefield_value(now) if connection.vendor != "postgresql" else now
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql["number"], [now.year])
-        number = cursor.fetchone()[0]  # type: ignore[index]
-        reference = f"{settings.LOFTE_REFERENCE_PREFIX}-{now.year}-{number:06d}"
-        cursor.execute(
-            sql["case"],
-            [
-                reference,
-                subject,
-                customer.pk,
-                Status.NEW,
-                Priority.NORMAL,
-                None,
-                None,
-                None,
-                Channel.EMAIL,
-                customer.language,
-                at,
-                at,
-                None,
-                None,
-                None,
-                None,
-                None,
-            ],
+
+    def __init__(self) -> None:
+        qn = connection.ops.quote_name
+        seq = qn(ReferenceSequence._meta.db_table)
+        self.number = (
+            f"UPDATE {seq} SET {qn('last_value')} = {qn('last_value')} + 1 WHERE {qn('year')} = %s "  # noqa: S608
+            f"RETURNING {qn('last_value')}"
         )
-        case_id = cursor.fetchone()[0]  # type: ignore[index]
-        cursor.execute(
-            sql["message"],
-            [case_id, Direction.IN, Channel.EMAIL, subject, body, "", sender, "[]", "", None, None, at],
-        )
-        message_id = cursor.fetchone()[0]  # type: ignore[index]
-        cursor.execute(sql["event"], [case_id, EventKind.CREATED, None, message_id, None, "{}", at])
-        cursor.fetchone()
-    return int(case_id)
+        # the database numbers the rows: every column but the id
+        self.cases = seed.Table(Case, seed.CASE_FIELDS[1:])
+        self.messages = seed.Table(Message, seed.MESSAGE_FIELDS[1:])
+        self.events = seed.Table(CaseEvent, seed.EVENT_FIELDS[1:])
+        self.sql = {t.model: t.insert_sql(returning="id") for t in (self.cases, self.messages, self.events)}
+
+    def __call__(self, *, customer: Customer, subject: str, body: str, sender: str) -> int:
+        now = datetime.now(UTC)
+        at = self.cases.dt(now)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(self.number, [now.year])
+            number = cursor.fetchone()[0]  # type: ignore[index]
+            reference = f"{settings.LOFTE_REFERENCE_PREFIX}-{now.year}-{number:06d}"
+            row = seed.case_row(
+                id=None,
+                reference=reference,
+                subject=subject,
+                customer=customer.pk,
+                status=Status.NEW,
+                priority=Priority.NORMAL,
+                team=None,
+                channel=Channel.EMAIL,
+                language=customer.language,
+                created_at=at,
+                updated_at=at,
+            )
+            cursor.execute(self.sql[Case], self.cases.values(seed.without_id(row)))
+            case_id = cursor.fetchone()[0]  # type: ignore[index]
+            row = seed.message_row(
+                id=None,
+                case=case_id,
+                direction=Direction.IN,
+                channel=Channel.EMAIL,
+                subject=subject,
+                body_text=body,
+                sender=sender,
+                created_at=at,
+            )
+            cursor.execute(self.sql[Message], self.messages.values(seed.without_id(row)))
+            message_id = cursor.fetchone()[0]  # type: ignore[index]
+            row = seed.event_row(id=None, case=case_id, kind=EventKind.CREATED, message=message_id, created_at=at)
+            cursor.execute(self.sql[CaseEvent], self.events.values(seed.without_id(row)))
+            cursor.fetchone()
+        return int(case_id)
 
 
 def measure_create(world: World, *, sample: int, progress: Progress) -> tuple[Timing, Timing]:
@@ -766,11 +587,11 @@ def measure_create(world: World, *, sample: int, progress: Progress) -> tuple[Ti
     )
     work = [(by_id[i], emails.get(i, "")) for i in ids]
     subject, body = SUBJECTS["sv"][0]
-    sql = _raw_create_sql()
+    raw_create = _RawCreate()
     service, raw = Timing(), Timing()
     for customer, sender in work[:5]:  # warm-up, not counted
         services.case_create(customer=customer, subject=subject, body=body, channel=Channel.EMAIL, sender=sender)
-        _raw_create(sql, customer=customer, subject=subject, body=body, sender=sender)
+        raw_create(customer=customer, subject=subject, body=body, sender=sender)
     block = 50
     for start in range(0, sample, block):
         part = work[start : start + block]
@@ -780,7 +601,7 @@ def measure_create(world: World, *, sample: int, progress: Progress) -> tuple[Ti
             service.seconds.append(time.perf_counter() - t0)
         for customer, sender in part:
             t0 = time.perf_counter()
-            _raw_create(sql, customer=customer, subject=subject, body=body, sender=sender)
+            raw_create(customer=customer, subject=subject, body=body, sender=sender)
             raw.seconds.append(time.perf_counter() - t0)
     progress(f"create: {sample} through case_create, {sample} through raw SQL")
     return service, raw
@@ -862,7 +683,7 @@ def run_benchmark(*, cases: int, sample: int, requests: int, progress: Progress)
     with bench_database("bench") as name:
         progress(f"database: {connection.vendor} {name}")
         started = time.perf_counter()
-        world = seed(cases=cases, progress=progress)
+        world = world_seed(cases=cases, progress=progress)
         seed_seconds = time.perf_counter() - started
         service, raw = measure_create(world, sample=sample, progress=progress)
         pages = measure_pages(world, requests=requests, progress=progress)
