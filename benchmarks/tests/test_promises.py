@@ -47,7 +47,8 @@ def test_bench_promises_ticks_in_a_database_of_its_own():
     assert result["tick_s"] < 5
     assert len(result["tick_s_runs"]) == len(result["task_s_runs"]) == result["repeat"] == 3
     assert isinstance(result["tick_queries"], int)
-    assert 10 < result["tick_queries"] < result["task_queries"] < 100
+    # the task body is the tick (the cases app writes its events and notices through its hook, inside it)
+    assert 10 < result["tick_queries"] <= result["task_queries"] < 100
     assert "tick_queries_runs" not in result, "the tick's query count varied between runs"
     # the plans of the three scans (on 300 rows PostgreSQL rightly reads the table: test_tick checks the indexes)
     assert set(result["plans"]) == {"reminders", "breaches", "escalations"}

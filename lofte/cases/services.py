@@ -167,6 +167,13 @@ def _store_attachments(message: Message, files: Sequence[AttachmentInput]) -> li
     return Attachment.objects.bulk_create(rows)
 
 
+def _lock(case: Case) -> None:
+    """Lock the case's row for this transaction and read it again: a service decides on the case as it is now,
+    not as the caller read it (two agents changing one case at once queue here; the second sees the first's
+    change). PostgreSQL locks the row; SQLite's IMMEDIATE transactions already hold the write lock."""
+    case.refresh_from_db(from_queryset=Case.objects.select_for_update())
+
+
 def _touch(case: Case, now: datetime, *fields: str) -> None:
     case.updated_at = now
     case.save(update_fields=[*fields, "updated_at"])
@@ -313,6 +320,7 @@ def case_add_inbound(
     """
     _check_channel(channel)
     body = _clean_body(body)
+    _lock(case)
     if case.status == Status.CLOSED:
         return _follow_up(
             case,
@@ -478,6 +486,7 @@ def case_reply(
     on customer).
     """
     body = _clean_body(body)
+    _lock(case)
     if case.status == Status.CLOSED:
         raise ValidationFailed(_("The case is closed; it cannot be replied to."), field="body")
     if follow_up_at is not None and follow_up_at <= clock.now():
@@ -570,6 +579,7 @@ def _status_event(case: Case, target: str, *, actor: Agent | None, now: datetime
 def case_transition(*, case: Case, actor: Agent | None, status: str, reason: str = "") -> Case:
     """Move the case to `status` if the transition table allows it; `reason` says why on the timeline
     when no agent did it (e.g. "customer_portal")."""
+    _lock(case)
     if status == case.status:
         return case
     transitions.check(case.status, status)
@@ -595,6 +605,7 @@ def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> C
     """Give the case to an agent (None: unassigned)."""
     if assignee is not None and not assignee.is_active:
         raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
+    _lock(case)
     if assignee == case.assignee:
         return case
     now = clock.now()
@@ -625,6 +636,7 @@ def case_update(
     status: Any = UNSET,
 ) -> Case:
     """Change any of the case's properties; each change is an event. Validation happens before any write."""
+    _lock(case)
     now = clock.now()
     events: list[CaseEvent] = []
     fields: list[str] = []
@@ -743,6 +755,7 @@ def case_promise_make(
     *, case: Case, author: Agent, due_at: datetime, customer_text: str = "", kind: str = PromiseKind.FOLLOW_UP
 ) -> Promise:
     """An agent promises something by a time they pick ("I'll get back to you on Thursday")."""
+    _lock(case)
     if case.status == Status.CLOSED:
         raise ValidationFailed(_("The case is closed; make the promise on its follow-up."), field="due_at")
     now = clock.now()
