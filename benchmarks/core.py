@@ -44,7 +44,6 @@ from benchmarks.seed import Row, Staff
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.services import api_token_create
 from lofte.cases import services
-from lofte.cases.demo import FOLLOW_UPS, NOTES, REPLIES, SUBJECTS
 from lofte.cases.models import (
     Case,
     CaseEvent,
@@ -60,6 +59,7 @@ from lofte.cases.models import (
     Tag,
 )
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
+from lofte.demo.data import FOLLOW_UPS, NOTES, REPLIES, SUBJECTS
 from lofte.outbox.models import OutboxMessage, OutboxState
 
 Progress = Callable[[str], None]

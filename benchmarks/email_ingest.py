@@ -56,9 +56,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from benchmarks.database import bench_database
-from lofte.cases.demo import FIRST, LAST, SUBJECTS
 from lofte.channels.email.ingest import IngestResult, email_ingest, own_addresses_clear
 from lofte.channels.models import Outcome
+from lofte.demo.data import FIRST, LAST, SUBJECTS
 from lofte.promises.services import policy_cache_clear
 
 Progress = Callable[[str], None]

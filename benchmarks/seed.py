@@ -33,8 +33,8 @@ from django.db.models import Max
 
 from lofte.accounts.models import Agent, Role, Team
 from lofte.accounts.services import agent_create, team_create
-from lofte.cases.demo import FIRST, LAST, ORGS
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Organisation, Proof, Tier
+from lofte.demo.data import FIRST, LAST, ORGS
 
 TEAM_NAMES = ["Kundservice", "Fakturering", "Leverans", "Teknik", "Reklamation", "Företag"]
 AGENTS_PER_TEAM = 4  # and one team lead

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "lofte.portal",
     "lofte.callbacks",
     "lofte.teams",
+    "lofte.demo",
     "benchmarks",
 ]
 

@@ -72,6 +72,14 @@ def test_a_new_app_adds_an_event_kind_a_panel_and_a_tick_hook_without_touching_c
     assert result["surveys_checked"] >= 1
 
 
+def test_a_new_app_adds_a_panel_to_the_customer_page(example_app, client_agent, case):
+    case_event_add(case=case, kind=example_app.SURVEY_SENT, data={"questions": 2}, now=clock.now())
+    html = client_agent.get(f"/customers/{case.customer_id}/").content.decode()
+    assert "1 survey(s) sent to this customer." in html
+    request_panels = [p.name for p in panels_for("customer")]
+    assert request_panels == ["surveys"]
+
+
 def test_a_panel_with_nothing_to_show_is_left_out(example_app, client_agent, case):
     html = client_agent.get(f"/cases/{case.reference}/").content.decode()
     assert "example-survey" not in html
@@ -87,9 +95,10 @@ def test_every_case_panel_keeps_to_its_query_budget(example_app, rf, case, agent
     request.user = agent
     assert [p.name for p in panels_for("case")] == ["calls", "survey"]
     assert [p.name for p in panels_render("case", request, case)] == ["calls", "survey"]
-    for panel in panels_for("case"):
+    for panel in [*panels_for("case"), *panels_for("customer")]:
+        subject = case.customer if panel.slot == "customer" else case
         with CaptureQueriesContext(connection) as queries:
-            context = panel.context(request, case)
+            context = panel.context(request, subject)
         assert context is not None
         assert len(queries) <= panel.max_queries, (panel.name, [q["sql"] for q in queries])
 

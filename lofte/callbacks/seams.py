@@ -12,11 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts import access
 from lofte.callbacks.forms import CallForm
-from lofte.callbacks.selectors import callbacks_for_case, calls_for_case
-from lofte.callbacks.services import EVENT_CALL, EVENT_CALLBACK_ATTEMPT
+from lofte.callbacks.selectors import callback_calendar, callbacks_for_case, calls_for_case
+from lofte.callbacks.services import CALLBACK, EVENT_CALL, EVENT_CALLBACK_ATTEMPT
 from lofte.cases.events import event_type_register
 from lofte.cases.models import Case
 from lofte.core.panels import Panel, panel_register
+from lofte.promises.hooks import hours_fallback_register
+from lofte.promises.models import Promise
+from lofte.promises.subjects import SubjectType, subject_type_register
 
 
 def case_calls_context(request: HttpRequest, case: Case) -> dict[str, Any]:
@@ -36,7 +39,15 @@ def case_calls_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     }
 
 
+def describe_callback(p: Promise) -> tuple[str, str]:
+    """A callback's promise is named by its case (every callback has one)."""
+    reference = p.case.reference if p.case is not None else ""
+    return reference, f"/cases/{reference}/" if reference else "/callbacks/"
+
+
 def register() -> None:
+    subject_type_register(SubjectType(name=CALLBACK, label=_("Callback"), describe=describe_callback))
+    hours_fallback_register(callback_calendar)
     event_type_register(
         EVENT_CALLBACK_ATTEMPT, label=_("Callback attempt"), template="callbacks/events/callback_attempt.html"
     )

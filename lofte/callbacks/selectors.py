@@ -16,6 +16,7 @@ from lofte.cases.models import Case
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.promises.business_time import Schedule
 from lofte.promises.calendars import schedule_for
+from lofte.promises.models import BusinessCalendar
 from lofte.promises.stats import CallbackKeptRow as KeptRow  # noqa: F401  (re-exported)
 from lofte.promises.stats import callbacks_kept_on_time as callbacks_kept_on_time
 
@@ -167,3 +168,9 @@ def callbacks_for_case(*, case: Case) -> list[Callback]:
     return list(
         Callback.objects.filter(case=case).select_related("promise").prefetch_related("attempt_log").order_by("-id")
     )
+
+
+def callback_calendar(team_id: int) -> BusinessCalendar | None:
+    """The calendar the team's callbacks are made in (its hours when it has none of its own), or None."""
+    capacity = CallbackCapacity.objects.select_related("calendar").filter(team_id=team_id, is_active=True).first()
+    return capacity.calendar if capacity is not None else None

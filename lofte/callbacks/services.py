@@ -62,6 +62,7 @@ FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.VOICEMAIL)
 # timeline kinds written here (registered with their labels and templates in lofte.callbacks.seams)
 EVENT_CALLBACK_ATTEMPT = "callback_attempt"
 EVENT_CALL = "call"
+CALLBACK = "callback"  # the subject type of a callback's promise (lofte.promises.subjects)
 
 
 class SlotFull(DomainError):
@@ -280,6 +281,7 @@ def _book(
     promise = Promise(
         kind=PromiseKind.CALLBACK,
         case=case,
+        subject_type=CALLBACK,  # its subject_id once the callback exists, below
         due_at=end,
         owner_agent=actor if actor is not None else case.assignee,
         owner_team=team,
@@ -306,6 +308,8 @@ def _book(
         created_by=actor,
         created_at=now,
     )
+    promise.subject_id = callback.pk
+    promise.save(update_fields=["subject_id"])
     case_promises_record(case=case, changes=[promises.PromiseChange(promise, "made")], actor=actor, now=now)
     _tell_customer(case=case, phone=number, text=text, now=now)
     return callback

@@ -1,4 +1,5 @@
-"""What the cases app adds to the seams of the apps below it: its hook into the promise tick.
+"""What the cases app adds to the seams of the apps below it: its promise subjects (cases, customers) and its
+hook into the promise tick.
 
 Called from CasesConfig.ready().
 """
@@ -7,9 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lofte.cases.services import case_breach_notices, case_promises_broken
-from lofte.promises.hooks import TickHook, tick_hook_register
+from django.utils.translation import gettext_lazy as _
+
+from lofte.cases.breaches import case_breach_notices, case_promises_broken
+from lofte.cases.selectors import unanswered_queue_size
+from lofte.promises.hooks import TickHook, queue_size_register, tick_hook_register
 from lofte.promises.models import Promise
+from lofte.promises.services import CASE
+from lofte.promises.subjects import SubjectType, subject_type_register
+
+CUSTOMER = "customer"  # a promise to a customer that outlives a case (a check two weeks after it was solved)
 
 
 def promises_broke(what: str, promises: list[Promise], now: datetime) -> dict[str, int]:
@@ -22,5 +30,20 @@ def promises_broke(what: str, promises: list[Promise], now: datetime) -> dict[st
     return {"notices": case_breach_notices(promise_ids=ids, now=now)}
 
 
+def describe_case(p: Promise) -> tuple[str, str]:
+    reference = p.case.reference if p.case is not None else ""
+    return reference, f"/cases/{reference}/" if reference else ""
+
+
+def describe_customer(p: Promise) -> tuple[str, str]:
+    """A customer's promise names its case when it shows on one, else the customer."""
+    if p.case is not None:
+        return describe_case(p)
+    return f"#{p.subject_id}", f"/customers/{p.subject_id}/"
+
+
 def register() -> None:
+    subject_type_register(SubjectType(name=CASE, label=_("Case"), describe=describe_case))
+    subject_type_register(SubjectType(name=CUSTOMER, label=_("Customer"), describe=describe_customer))
+    queue_size_register(unanswered_queue_size)
     tick_hook_register(TickHook(name="cases", handle=promises_broke, whats=("broken",), counts=("notices",)))

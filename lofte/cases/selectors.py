@@ -263,3 +263,13 @@ def case_attachment_get(*, agent: Agent, reference: str, attachment_id: int) -> 
     if attachment is None:
         raise NotFound(_("Not found."))
     return attachment
+
+
+def unanswered_queue_size(team_id: int | None) -> int:
+    """The team's active cases without a first response (cases with no team for None), for the ETA.
+
+    Counted on the cases' (team, status, -updated_at) index: the cost follows the team's active cases,
+    never the history."""
+    cases = Case.objects.filter(status__in=ACTIVE_STATUSES, first_response_at__isnull=True)
+    cases = cases.filter(team_id=team_id) if team_id else cases.filter(team__isnull=True)
+    return int(cases.count())

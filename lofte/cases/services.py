@@ -1,14 +1,15 @@
-"""Writes for cases: create, inbound message, reply, note, transition, assign, update.
+"""Writes for cases: create, inbound message, reply, note, transition, assign, update, promises made by agents.
 
-Every function is one transaction, writes a CaseEvent for what it changed,
-and calls the next step explicitly (the outbox for a reply); nothing happens
-through signals.
+Every function is one transaction, locks the case row it changes, writes an
+event (lofte.cases.timeline) for what it changed, and calls the next step
+explicitly (the outbox for a reply); nothing happens through signals. Broken
+promises and breach notices are in lofte.cases.breaches; what mail systems send
+back (automatic replies, bounces, read receipts) in lofte.cases.automatic.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,20 +20,16 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from lofte.accounts.models import Agent, Team
 from lofte.cases import transitions
 from lofte.cases.delivery import (
     Route,
-    breach_notice_text,
-    customer_zone_is_valid,
     email_payload,
     new_message_id,
     reply_route,
 )
 from lofte.cases.models import (
-    ACTIVE_STATUSES,
     Attachment,
     Case,
     CaseEvent,
@@ -54,14 +51,13 @@ from lofte.core.errors import ValidationFailed
 from lofte.core.html import sanitise_html
 from lofte.core.inserts import insert
 from lofte.customers.models import Customer
-from lofte.notifications.services import notify_admins, notify_many
-from lofte.outbox.services import AutomaticLimitReached, outbox_enqueue, outbox_mark_bounced
+from lofte.outbox.services import outbox_enqueue
 from lofte.promises import eta
 from lofte.promises import services as promises
 from lofte.promises.models import Promise, PromiseKind
 
 UNSET: Any = object()
-logger = logging.getLogger(__name__)
+
 
 MAX_SUBJECT = 255
 MAX_TAGS = 20
@@ -766,222 +762,3 @@ def case_promise_make(
     case_events_add(events)
     _touch(case, now, "next_due_at")
     return promise
-
-
-@transaction.atomic
-def case_promises_broken(*, promise_ids: list[int], now: datetime) -> int:
-    """Timeline events for promises the tick found broken (one INSERT), and the cases' next due times."""
-    broken = list(Promise.objects.filter(pk__in=promise_ids, case__isnull=False).select_related("case"))
-    case_events_add(
-        [
-            case_event(
-                case=p.case,
-                kind=EventKind.PROMISE_BROKEN,
-                data={"promise": p.pk, "kind": p.kind, "due_at": p.due_at.isoformat()},
-                now=now,
-            )
-            for p in broken
-            if p.case is not None
-        ]
-    )
-    case_ids = {p.case_id for p in broken if p.case_id is not None}
-    Case.objects.filter(pk__in=case_ids).update(next_due_at=promises.next_due_subquery())
-    return len(broken)
-
-
-NOTICE_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION, PromiseKind.FOLLOW_UP)
-
-
-def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
-    """For broken promises on case types that ask for it: tell the customer honestly, with one new time,
-    and renew every broken customer-facing promise of the case to that time (new promises).
-
-    One notice per case per tick, and none while a time told in an earlier notice is still pending on the case
-    (the customer is never told two times at once). Each case is its own savepoint: a case that cannot be
-    written to (no address, the hourly limit of automatic messages) is skipped; any other failure is logged
-    with the case's reference and reported to the admins, and the other cases go on: one case that cannot be
-    told must not hold back every other breach (the tick runs this inside its batch's transaction, through the
-    hook in lofte.cases.seams, so a crash of the process itself rolls the batch back). Returns the notices
-    sent."""
-
-    def report(what: str, case_id: int, reference: str, message: str, params: dict[str, str]) -> None:
-        """Tell the admins, each in their language (once per case and tick); a failure here is logged and goes
-        no further."""
-        try:
-            with transaction.atomic():
-                notify_admins(
-                    kind=f"breach_notice_{what}",
-                    render=lambda _agent: _(message) % params,
-                    url=f"/cases/{reference}/" if reference else "",
-                    dedupe_key=f"breach_notice_{what}:{case_id}:{min(promise_ids, default=0)}",
-                    now=now,
-                )
-        except Exception:
-            logger.exception("Could not tell the admins about the breach notice of case %s", case_id)
-
-    case_ids = list(
-        Promise.objects.filter(
-            pk__in=promise_ids,
-            kind__in=NOTICE_KINDS,
-            settled_at__isnull=True,
-            case__case_type__breach_notice=True,
-            case__status__in=[s.value for s in ACTIVE_STATUSES],
-        )
-        .order_by("case_id")
-        .values_list("case_id", flat=True)
-        .distinct()
-    )
-    sent = 0
-    for case_id in case_ids:
-        reference = ""
-        try:
-            with transaction.atomic():
-                # the case's row is locked: two ticks breaking promises of one case tell the customer once
-                case = (
-                    Case.objects.select_for_update(of=("self",))
-                    .select_related("customer", "team", "case_type")
-                    .get(pk=case_id)
-                )
-                reference = case.reference
-                if promises.renewal_pending(case_id=case.pk):
-                    continue  # the customer holds a time from an earlier notice; this breach is on the board
-                broken = promises.outstanding_breaches(case_id=case.pk, kinds=NOTICE_KINDS)
-                if not broken or case.case_type is None:
-                    continue
-                basis = next((p for p in broken if p.calendar is not None), broken[0])
-                due_at = promises.told_time(
-                    due_at=promises.due_after(basis.calendar, now, case.case_type.breach_notice_hours * 60),
-                    calendar=basis.calendar,
-                    policy=basis.policy,
-                    team_id=case.team_id,
-                )
-                text = breach_notice_text(case=case, when=due_at)
-                try:
-                    message = _send_outbound(case=case, body=text, author=None, now=now, automatic=True)
-                except (ValidationFailed, AutomaticLimitReached):
-                    # nothing written: no address to write to, or this address has had its automatic messages
-                    # for the hour; the breach is on the board and with the owner
-                    continue
-                changes = [
-                    promises.PromiseChange(
-                        promises.promise_renew(broken=p, due_at=due_at, customer_text=text, now=now), "made"
-                    )
-                    for p in broken
-                ]
-                events = [case_event(case=case, kind=EventKind.MESSAGE_OUT, message=message, now=now)]
-                events += _promise_events(case, changes, actor=None, now=now)
-                case_events_add(events)
-                _touch(case, now, "next_due_at")
-        except Exception as exc:
-            label = reference or f"case {case_id}"
-            logger.exception("Could not send the breach notice for %s", label)
-            reason = getattr(exc, "message", "") or str(exc) or type(exc).__name__
-            report(
-                "failed",
-                case_id,
-                reference,
-                gettext_noop("Could not send the breach notice for %(reference)s: %(reason)s"),
-                {"reference": label, "reason": reason},
-            )
-            continue
-        sent += 1
-        if not customer_zone_is_valid(case):
-            report(
-                "time_zone",
-                case_id,
-                reference,
-                gettext_noop(
-                    "The customer of %(reference)s has a time zone Lofte does not know (%(zone)s): the breach "
-                    "notice told the time in %(site)s. Correct the customer's time zone."
-                ),
-                {"reference": reference, "zone": case.customer.time_zone, "site": settings.TIME_ZONE},
-            )
-    return sent
-
-
-# --- what mail systems send back ---------------------------------------------
-
-
-@transaction.atomic
-def case_add_automatic(
-    *,
-    case: Case,
-    body: str,
-    channel: str,
-    sender: str = "",
-    subject: str = "",
-    visible_text: str = "",
-    external_id: str = "",
-) -> Message:
-    """An automatic reply (out of office ...) on the timeline: the case does not open again,
-    no promise changes, and nothing is ever sent back to it."""
-    _check_channel(channel)
-    now = clock.now()
-    body = (body or "").replace("\r\n", "\n").strip() or str(_("(no text)"))
-    message = Message.objects.create(
-        case=case,
-        direction=Direction.IN,
-        channel=channel,
-        subject=subject[:MAX_SUBJECT],
-        body_text=body,
-        visible_text=_visible(visible_text, body),
-        sender=sender,
-        external_id=external_id,
-        is_automatic=True,
-        created_at=now,
-    )
-    case_event_add(case=case, kind=EventKind.AUTO_REPLY, message=message, now=now)
-    return message
-
-
-def _owners(case: Case) -> list[Agent]:
-    """Who hears about trouble on a case: its assignee, else the team's members."""
-    if case.assignee_id is not None and case.assignee is not None and case.assignee.is_active:
-        return [case.assignee]
-    if case.team_id is not None:
-        return list(Agent.objects.filter(teams=case.team_id, is_active=True).order_by("id"))
-    return []
-
-
-@transaction.atomic
-def case_delivery_failed(*, message: Message, recipient: str, reason: str) -> CaseEvent | None:
-    """A bounce came back for a message Lofte sent: the delivery is marked failed, the timeline says
-    so, and the agent who owns the case is told. A second bounce for the same message changes nothing."""
-    now = clock.now()
-    case = message.case
-    if message.outbox_message_id is not None:
-        if not outbox_mark_bounced(row_id=message.outbox_message_id, reason=reason):
-            return None
-    elif CaseEvent.objects.filter(case=case, kind=EventKind.DELIVERY_FAILED, message=message).exists():
-        return None
-    recipient = recipient or (message.recipients[0] if message.recipients else "")
-    event = case_event_add(
-        case=case,
-        kind=EventKind.DELIVERY_FAILED,
-        message=message,
-        data={"to": recipient, "reason": reason[:500]},
-        now=now,
-    )
-    text = _("%(reference)s: the reply to %(to)s could not be delivered: %(reason)s") % {
-        "reference": case.reference,
-        "to": recipient,
-        "reason": reason[:200] or _("no reason given"),
-    }
-    url = f"/cases/{case.reference}/"
-    notify_many(
-        [(agent, "delivery_failed", text, url, f"bounce:{message.pk}:{agent.pk}") for agent in _owners(case)], now=now
-    )
-    return event
-
-
-def case_read_receipt(*, message: Message, reader: str) -> CaseEvent | None:
-    """The customer's mail client reported a message as read (once per message)."""
-    if CaseEvent.objects.filter(case_id=message.case_id, kind=EventKind.READ_RECEIPT, message=message).exists():
-        return None
-    return case_event_add(
-        case=message.case,
-        kind=EventKind.READ_RECEIPT,
-        message=message,
-        data={"by": reader},
-        now=clock.now(),
-    )

@@ -17,6 +17,7 @@ from lofte.cases.selectors import CaseFilters, case_count_for_customer, case_lis
 from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.core.pagination import Page
+from lofte.core.panels import panels_render
 from lofte.customers.forms import CustomerEditForm
 from lofte.customers.models import Customer
 from lofte.customers.selectors import customer_get, customer_list, identity_suggestions
@@ -154,4 +155,6 @@ def _render_detail(
     }
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "cases/partials/_case_rows.html", context)
+    # what other apps show about the customer (registered with lofte.core.panels)
+    context["panels"] = panels_render("customer", request, customer)
     return render(request, "customers/customer_detail.html", context, status=status)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
-    from lofte.promises.models import Promise
+    from lofte.promises.models import BusinessCalendar, Promise
 
 WHATS = ("broken", "reminded", "escalated")
 
@@ -52,3 +52,38 @@ def tick_hook_unregister(name: str) -> None:
 
 def tick_hooks() -> list[TickHook]:
     return list(_hooks.values())
+
+
+# --- what the engine asks of the apps above it ----------------------------------------
+# The ETA needs the size of a team's queue, and a time told to a customer falls in the team's hours; the
+# apps that know (cases, callbacks) answer through these, registered from their AppConfig.ready().
+
+QueueSize = Callable[[int | None], int]
+HoursFallback = Callable[[int], "BusinessCalendar | None"]
+
+
+@dataclass
+class _Answers:
+    queue_size: QueueSize | None = None
+    hours_fallback: HoursFallback | None = None
+
+
+_answers = _Answers()
+
+
+def queue_size_register(answer: QueueSize) -> None:
+    """Who counts a team's open queue: its active cases without a first response (None: cases with no team)."""
+    _answers.queue_size = answer
+
+
+def hours_fallback_register(answer: HoursFallback) -> None:
+    """Who knows a team's hours when it has no business hours of its own (the calendar its callbacks use)."""
+    _answers.hours_fallback = answer
+
+
+def queue_size(team_id: int | None) -> int:
+    return _answers.queue_size(team_id) if _answers.queue_size is not None else 0
+
+
+def hours_fallback(team_id: int) -> BusinessCalendar | None:
+    return _answers.hours_fallback(team_id) if _answers.hours_fallback is not None else None

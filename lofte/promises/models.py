@@ -176,8 +176,12 @@ class PromiseOrigin(models.TextChoices):
 class Promise(models.Model):
     """An expectation set with a customer (or an internal target), tracked until kept, broken or cancelled.
 
-    The subject is a case now; callback requests and incidents get their own
-    nullable foreign keys when they arrive. `due_at` is fixed when the promise
+    The subject is what the promise is about: a case, a callback, an incident
+    (no case), a customer (a check after the case was closed): `subject_type`
+    names a type an app registered (lofte.promises.subjects) and `subject_id`
+    its row; the engine treats them all alike and imports none of those apps.
+    `case` is the case the promise shows on (its inbox row, its timeline), when
+    there is one. `due_at` is fixed when the promise
     is made: changing a policy never moves a time a customer was told. While
     paused, `due_at` stays as it was and `remaining` holds the business time
     left, which resuming adds to the moment of resumption.
@@ -192,6 +196,8 @@ class Promise(models.Model):
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="promises", verbose_name=_("case")
     )
+    subject_type = models.CharField(_("subject type"), max_length=32, default="case")
+    subject_id = models.PositiveBigIntegerField(_("subject id"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"))
     owner_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -299,6 +305,8 @@ class Promise(models.Model):
             # a case's pending promises and its next due time
             models.Index(fields=["case", "state", "due_at"], name="promise_case"),
             models.Index(fields=["tick_token"], name="promise_tick_token"),
+            # a subject's promises (a callback's, a customer's)
+            models.Index(fields=["subject_type", "subject_id", "state"], name="promise_subject"),
             models.Index(fields=["owner_team", "state", "due_at"], name="promise_team"),
         ]
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 
 from lofte.core.errors import NotFound, ValidationFailed
+from lofte.promises.hooks import hours_fallback
 from lofte.promises.models import BusinessCalendar, SlaPolicy, TeamCalendar
 
 
@@ -32,9 +32,9 @@ def policy_get(*, policy_id: int) -> SlaPolicy:
 
 
 def case_type_for_policy(case_type_id: int):  # type: ignore[no-untyped-def]
-    """A case type by id, for a policy condition (the model is looked up by name: cases sit above promises)."""
-    model = apps.get_model("cases", "CaseType")
-    case_type = model.objects.filter(pk=case_type_id).first()
+    """A case type by id, for a policy condition (reached through the policy's own relation to it)."""
+    model = SlaPolicy._meta.get_field("case_type").related_model
+    case_type = model._default_manager.filter(pk=case_type_id).first()  # type: ignore[union-attr]
     if case_type is None:
         raise ValidationFailed(_("There is no case type %(id)s.") % {"id": case_type_id}, field="case_type")
     return case_type
@@ -50,10 +50,8 @@ def team_calendar(*, team_id: int | None) -> BusinessCalendar | None:
 
 def team_hours(*, team_id: int | None) -> BusinessCalendar | None:
     """When the team is open, for times told to its customers: its business hours, else the calendar its
-    callbacks are made in (the callbacks app sits above this one, so its model is looked up by name), else None."""
+    callbacks are made in (the callbacks app answers through lofte.promises.hooks), else None."""
     calendar = team_calendar(team_id=team_id)
     if calendar is not None or team_id is None:
         return calendar
-    capacity_model = apps.get_model("callbacks", "CallbackCapacity")
-    capacity = capacity_model.objects.select_related("calendar").filter(team_id=team_id, is_active=True).first()
-    return capacity.calendar if capacity is not None else None
+    return hours_fallback(team_id)

@@ -1,8 +1,11 @@
 """The promise engine: making, keeping, pausing, cancelling promises, and the reminder/breach tick.
 
 The case services call these functions explicitly when something happens to
-a case (no signals) and write the timeline events for what they return.
-This module never imports the cases app: it reads the case it is given.
+a case (no signals) and write the timeline events for what they return; other
+subjects (a callback, a customer) use `promise_make_about` and
+`promises_about_keep/cancel`. This module never imports the apps that own the
+subjects: it reads the case it is given, takes statuses from lofte.core.choices,
+and asks the rest through lofte.promises.hooks and lofte.promises.subjects.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
+from lofte.core.choices import Status
 from lofte.core.errors import ValidationFailed
 from lofte.notifications.readers import reader_language, reader_time
 from lofte.notifications.selectors import admin_agents, leads_by_team, remember_team_ids, team_members
@@ -39,13 +43,16 @@ from lofte.promises.models import (
     SlaPolicy,
 )
 from lofte.promises.selectors import team_hours
+from lofte.promises.subjects import describe
+from lofte.promises.subjects import subject_type as subject_type_get
 
 if TYPE_CHECKING:  # the case is read by attribute, never imported
     from lofte.cases.models import Case
 
-DEFAULT_PAUSE_STATUSES = ["waiting_on_customer"]
+DEFAULT_PAUSE_STATUSES = [Status.WAITING_ON_CUSTOMER.value]
 POLICY_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION)
 # a reply to the customer, however late, does what these promised: a broken one of them is settled by it
+CASE = "case"  # the subject type of a case's own promises (registered by the cases app)
 SETTLED_BY_A_REPLY = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.FOLLOW_UP, PromiseKind.CALLBACK)
 TICK_BATCH = 500
 
@@ -190,6 +197,8 @@ def _new(
     return Promise(
         kind=kind,
         case=case,
+        subject_type=CASE,
+        subject_id=case.pk,
         due_at=due_at,
         owner_agent_id=case.assignee_id,
         owner_team_id=case.team_id,
@@ -263,6 +272,71 @@ def promise_make(
     promise.save()
     promises_changed([promise])
     return promise
+
+
+def promise_make_about(
+    *,
+    subject_type: str,
+    subject_id: int,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    owner_team_id: int | None = None,
+    owner_agent_id: int | None = None,
+    customer_text: str = "",
+    created_by: Agent | None = None,
+    calendar: BusinessCalendar | None = None,
+    case_id: int | None = None,
+    origin: str = PromiseOrigin.SYSTEM,
+) -> Promise:
+    """A promise about any registered subject (lofte.promises.subjects): a callback, an incident, a customer.
+    `case_id` when it shows on a case. It is reminded, broken, escalated and kept like every other promise."""
+    if subject_type_get(subject_type) is None:
+        raise ValidationFailed(
+            _("'%(value)s' is not a subject of promises.") % {"value": subject_type}, field="subject"
+        )
+    if kind not in PromiseKind.values:
+        raise ValidationFailed(_("'%(value)s' is not a kind of promise.") % {"value": kind}, field="kind")
+    if due_at.tzinfo is None:
+        raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
+    if due_at <= now:
+        raise ValidationFailed(_("A promise must be due in the future."), field="due_at")
+    due = due_at.astimezone(UTC)
+    promise = Promise(
+        kind=kind,
+        case_id=case_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        due_at=due,
+        owner_agent_id=owner_agent_id,
+        owner_team_id=owner_team_id,
+        customer_text=customer_text.strip(),
+        origin=origin,
+        calendar=calendar,
+        created_by=created_by,
+        created_at=now,
+        remind_at=due - reminder_lead(kind, due - now),
+    )
+    promise.save()
+    promises_changed([promise])
+    return promise
+
+
+def promises_about(*, subject_type: str, subject_id: int, pending_only: bool = False) -> list[Promise]:
+    qs = Promise.objects.filter(subject_type=subject_type, subject_id=subject_id)
+    if pending_only:
+        qs = qs.filter(state=PromiseState.PENDING)
+    return list(qs.order_by("due_at", "id"))
+
+
+def promises_about_keep(*, subject_type: str, subject_id: int, now: datetime) -> list[PromiseChange]:
+    """The subject's pending promises are kept (the survey answered, the incident resolved)."""
+    return _keep(promises_about(subject_type=subject_type, subject_id=subject_id, pending_only=True), now)
+
+
+def promises_about_cancel(*, subject_type: str, subject_id: int, now: datetime, reason: str) -> list[PromiseChange]:
+    """The subject's pending promises are cancelled (the callback withdrawn, the customer erased)."""
+    return _cancel(promises_about(subject_type=subject_type, subject_id=subject_id, pending_only=True), now, reason)
 
 
 # --- keeping, cancelling, pausing -------------------------------------------------
@@ -365,7 +439,7 @@ def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
     (`SETTLED_BY_A_REPLY`)."""
     changes = _keep(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now)
     changes += _settle(_outstanding_breaches(case, SETTLED_BY_A_REPLY), now, "kept")
-    if case.status not in ("solved", "closed"):
+    if case.status not in (Status.SOLVED, Status.CLOSED):
         policy = policy_for_case(case)
         made = _from_policy(case, PromiseKind.NEXT_UPDATE, policy, now)
         if made is not None:
@@ -381,11 +455,11 @@ def promises_case_replied(*, case: Case, now: datetime) -> list[PromiseChange]:
 def promises_case_status_changed(*, case: Case, old: str, new: str, now: datetime) -> list[PromiseChange]:
     """Solving keeps resolution; closing cancels; a pausing status suspends the clock, leaving it resumes.
     Solving settles a broken resolution as done late and cancels the other broken promises; closing cancels them."""
-    if new == "closed":
+    if new == Status.CLOSED:
         return _cancel(_pending(case), now, "case closed") + _settle(
             _outstanding_breaches(case), now, "cancelled", "case closed"
         )
-    if new == "solved":
+    if new == Status.SOLVED:
         kept = _keep(_pending(case, (PromiseKind.RESOLUTION,)), now)
         kept += _settle(_outstanding_breaches(case, (PromiseKind.RESOLUTION,)), now, "kept")
         cancelled = _cancel(_pending(case, (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE)), now, "case solved")
@@ -398,7 +472,7 @@ def promises_case_status_changed(*, case: Case, old: str, new: str, now: datetim
         changes += _pause(_pending(case, POLICY_KINDS), now)
     elif old in pausing and new not in pausing:
         changes += _resume(_pending(case, POLICY_KINDS), now)
-    if old == "solved" and not _pending(case, (PromiseKind.RESOLUTION,)):
+    if old == Status.SOLVED and not _pending(case, (PromiseKind.RESOLUTION,)):
         made = _from_policy(case, PromiseKind.RESOLUTION, policy, now)
         if made is not None:
             made.save()
@@ -626,8 +700,7 @@ def _notify(promises: list[Promise], what: str, *, level: int, now: datetime) ->
     recipients = _recipients(promises, level)
     items = []
     for p in promises:
-        reference = p.case.reference if p.case else ""
-        url = f"/cases/{reference}/" if reference else ""
+        reference, url = describe(p)
         for agent in recipients[p.pk]:
             text = _promise_text(p, what, reference, reader=agent)
             items.append((agent, f"promise_{what}", text, url, f"promise:{p.pk}:{what}:{level}:{agent.pk}"))
@@ -751,6 +824,8 @@ def promise_renew(*, broken: Promise, due_at: datetime, customer_text: str, now:
     renewed = Promise(
         kind=broken.kind,
         case=broken.case,
+        subject_type=broken.subject_type,
+        subject_id=broken.subject_id,
         due_at=due,
         owner_agent_id=broken.owner_agent_id,
         owner_team_id=broken.owner_team_id,

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from lofte.cases.events import event_type_register
 from lofte.cases.models import Case, CaseEvent
 from lofte.core.panels import Panel, panel_register, panel_unregister
+from lofte.customers.models import Customer
 from lofte.promises.hooks import TickHook, tick_hook_register, tick_hook_unregister
 from lofte.promises.models import Promise
 
@@ -21,6 +22,11 @@ def survey_panel(request: HttpRequest, case: Case) -> dict[str, Any] | None:
     """One query: how many surveys went to this case's customer. Nothing to show before the first."""
     sent = CaseEvent.objects.filter(case=case, kind=SURVEY_SENT).count()
     return {"sent": sent} if sent else None
+
+
+def customer_panel(request: HttpRequest, customer: Customer) -> dict[str, Any] | None:
+    """One query: the surveys sent on this customer's cases."""
+    return {"sent": CaseEvent.objects.filter(case__customer=customer, kind=SURVEY_SENT).count()}
 
 
 def tick(what: str, promises: list[Promise], now: datetime) -> dict[str, int]:
@@ -40,9 +46,19 @@ def register() -> None:
             max_queries=1,
         )
     )
+    panel_register(
+        Panel(
+            slot="customer",
+            name="surveys",
+            template="example_capability/customer_panel.html",
+            context=customer_panel,
+            max_queries=1,
+        )
+    )
     tick_hook_register(TickHook(name="survey", handle=tick, whats=("reminded", "broken"), counts=("surveys_checked",)))
 
 
 def unregister() -> None:
     panel_unregister("case", "survey")
+    panel_unregister("customer", "surveys")
     tick_hook_unregister("survey")

@@ -241,3 +241,10 @@ def test_the_case_panel_shows_calls_callbacks_and_a_form(case, agent, capacity, 
     assert "Hej" in html
     assert 'href="tel:+46701234567"' in html
     assert f'value="{case.reference}"' in html
+
+
+def test_a_callbacks_promise_is_about_the_callback(case, capacity, now, email_only):
+    callback = services.callback_book(team=capacity.team, slot_start=at(11, 0), phone="0701234567", case=case)
+    promise = callback.promise
+    promise.refresh_from_db()
+    assert (promise.subject_type, promise.subject_id, promise.case_id) == ("callback", callback.pk, case.pk)

@@ -29,7 +29,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from lofte.cases import services as cases
+from lofte.cases import automatic
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Direction, Message
 from lofte.cases.references import reference_in_subject
@@ -279,7 +279,7 @@ def _file(
         case = thread or _case_named_by_sender(parsed.subject, sender)
         if case is None:
             return Outcome.AUTO_REPLY, None, None
-        message = cases.case_add_automatic(
+        message = automatic.case_add_automatic(
             case=case,
             body=parsed.text,
             channel=Channel.EMAIL,
@@ -456,7 +456,7 @@ def _bounce(parsed: ParsedEmail, verdict: Classification) -> tuple[Outcome, Case
         logger.info("Bounce about a message Lofte does not know: %s", verdict.original_message_id or "(no id)")
         return Outcome.BOUNCE, None, None
     recipient = verdict.failed_recipients[0] if verdict.failed_recipients else ""
-    cases.case_delivery_failed(message=original, recipient=recipient, reason=verdict.diagnostic or verdict.reason)
+    automatic.case_delivery_failed(message=original, recipient=recipient, reason=verdict.diagnostic or verdict.reason)
     return Outcome.BOUNCE, original.case, None
 
 
@@ -464,5 +464,5 @@ def _receipt(parsed: ParsedEmail, verdict: Classification) -> tuple[Outcome, Cas
     original = _original(parsed, verdict)
     if original is None:
         return Outcome.READ_RECEIPT, None, None
-    cases.case_read_receipt(message=original, reader=parsed.from_address)
+    automatic.case_read_receipt(message=original, reader=parsed.from_address)
     return Outcome.READ_RECEIPT, original.case, None

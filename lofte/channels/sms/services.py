@@ -14,8 +14,8 @@ import logging
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lofte.cases.automatic import case_delivery_failed
 from lofte.cases.models import Message
-from lofte.cases.services import case_delivery_failed
 from lofte.channels.sms.models import FINAL_STATUSES, DeliveryStatus, SmsDelivery, SmsOptOut
 from lofte.channels.sms.providers.base import Receipt
 from lofte.core import clock

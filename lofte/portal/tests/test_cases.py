@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lofte.cases import automatic
 from lofte.cases import services as cases
 from lofte.cases.models import Case, CaseEvent, Direction, EventKind, Message, Status
 from lofte.cases.services import AttachmentInput
@@ -113,7 +114,7 @@ class TestTimeline:
     def test_only_messages_never_notes_events_automatic_replies_or_the_agents_address(self, portal, case, agent):
         cases.case_note_add(case=case, author=agent, body="Internal: this customer is difficult")
         cases.case_assign(case=case, actor=agent, assignee=agent)
-        cases.case_add_automatic(case=case, body="I am out of office until Monday", channel="email")
+        automatic.case_add_automatic(case=case, body="I am out of office until Monday", channel="email")
         cases.case_reply(case=case, author=agent, body="Hello Karin, we are looking at the invoice.")
         html = portal.get(detail(case)).content.decode()
         assert "Hej! Fakturan är fel." in html  # the customer's message

@@ -130,7 +130,7 @@ def test_a_notice_that_fails_is_reported_and_the_other_cases_are_told(policy, in
     before = snapshot(bad)
 
     # when
-    with clock.at(local(16, 12)), caplog.at_level(logging.ERROR, logger="lofte.cases.services"):
+    with clock.at(local(16, 12)), caplog.at_level(logging.ERROR, logger="lofte.cases.breaches"):
         result = promise_tick.call()
 
     # then: the tick returns normally; the good case is told, the bad one is reported and left as it was

@@ -33,14 +33,11 @@ morning the day so far is compressed (`_Moments.ago`), so that what happened
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -48,6 +45,9 @@ from django.utils import timezone, translation
 
 from lofte.accounts.models import Agent, Role, Team
 from lofte.accounts.services import agent_create, team_create
+from lofte.callbacks import selectors as callback_selectors
+from lofte.callbacks import services as callback_services
+from lofte.callbacks.models import CallbackCapacity
 from lofte.cases import acknowledgements, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.models import Case, CaseType, Channel, Direction, Message, Priority, Status
@@ -400,11 +400,9 @@ def _desk() -> _Desk:
     )
     policy_create(name="A-kunder", order=20, tier="A", first_response_minutes=60, first_response_calendar=office)
     # Callback capacity: Kundservice's phone line calls back around the clock (so /callback offers a slot at
-    # any hour of the demo), Fakturering in office hours. The callbacks app sits above cases, so its model
-    # is looked up by name (as the promises app looks up case types).
-    capacity = apps.get_model("callbacks", "CallbackCapacity")
-    capacity.objects.create(team=teams["Kundservice"], per_slot=2, slot_minutes=30, calendar=always)
-    capacity.objects.create(team=teams["Fakturering"], per_slot=1, slot_minutes=15, calendar=office)
+    # any hour of the demo), Fakturering in office hours.
+    CallbackCapacity.objects.create(team=teams["Kundservice"], per_slot=2, slot_minutes=30, calendar=always)
+    CallbackCapacity.objects.create(team=teams["Fakturering"], per_slot=1, slot_minutes=15, calendar=office)
     # who works each team's cases: its agents and team leads (not the QA reviewer, not the admin)
     workers = {
         team.pk: [a for a in agents.values() if a.role in (Role.AGENT, Role.TEAM_LEAD) and team in a.teams.all()]
@@ -415,24 +413,18 @@ def _desk() -> _Desk:
     )
 
 
-def _callbacks(module: str = "services") -> Any:
-    """A module of lofte.callbacks, loaded by name: callbacks sit above cases in the import layers, and the demo
-    set is the one place in cases that books callbacks (through that app's own services)."""
-    return importlib.import_module(f"lofte.callbacks.{module}")
-
-
 def _slots_from(team: Team, start: datetime) -> datetime:
     """The team's first free callback slot starting after `start`."""
-    free = _callbacks("selectors").callback_slots(team=team, start=start, days=14, limit=1)
+    free = callback_selectors.callback_slots(team=team, start=start, days=14, limit=1)
     first: datetime = free[0].start
     return first
 
 
 def _slot_around(team: Team, moment: datetime) -> datetime:
     """The start of the team's callback slot that `moment` falls in (Kundservice's line is always open)."""
-    capacity = apps.get_model("callbacks", "CallbackCapacity").objects.get(team=team)
+    capacity = CallbackCapacity.objects.get(team=team)
     length = timedelta(minutes=capacity.slot_minutes)
-    starts = _callbacks("selectors").slot_starts(
+    starts = callback_selectors.slot_starts(
         schedule_for(capacity.calendar),
         minutes=capacity.slot_minutes,
         start=moment - length,
@@ -595,7 +587,7 @@ def _history(desk: _Desk, people: _People, rng: random.Random, moments: _Moments
             assert person.phone is not None
             slot = _slots_from(desk.teams["Kundservice"], at + timedelta(minutes=40))
             with clock.at(at + timedelta(minutes=10)):
-                callback = _callbacks().callback_book(
+                callback = callback_services.callback_book(
                     team=desk.teams["Kundservice"],
                     slot_start=slot,
                     phone=person.phone,
@@ -604,7 +596,7 @@ def _history(desk: _Desk, people: _People, rng: random.Random, moments: _Moments
                     actor=agent,
                 )
             with clock.at(slot + timedelta(minutes=5)):
-                _callbacks().callback_attempt_log(callback=callback, agent=agent, outcome="reached")
+                callback_services.callback_attempt_log(callback=callback, agent=agent, outcome="reached")
             answer_at = max(answer_at, slot + timedelta(minutes=15))
         waiting = rng.random() < 0.6
         status = Status.WAITING_ON_CUSTOMER if waiting else None
@@ -754,11 +746,11 @@ def _today(desk: _Desk, people: _People, m: _Moments) -> _FirstPass:
     assert person.phone is not None
     slot = _slot_around(ks, m.ago(60))
     with clock.at(slot - timedelta(hours=1)):
-        called = _callbacks().callback_book(
+        called = callback_services.callback_book(
             team=ks, slot_start=slot, phone=person.phone, case=late, source="agent", actor=sara
         )
     with clock.at(m.ago(40)):
-        _callbacks().callback_attempt_log(callback=called, agent=sara, outcome="reached")
+        callback_services.callback_attempt_log(callback=called, agent=sara, outcome="reached")
 
     # Waiting on the customer: the promises are paused until they answer.
     for agent, case_type, channel, since, after, topic, language in (
@@ -816,7 +808,7 @@ def _today(desk: _Desk, people: _People, m: _Moments) -> _FirstPass:
     )
     assert person.phone is not None
     with clock.at(m.ago(20)):
-        _callbacks().callback_book(
+        callback_services.callback_book(
             team=fa,
             slot_start=_slots_from(fa, m.later(120)),
             phone=person.phone,
@@ -850,13 +842,13 @@ def _today(desk: _Desk, people: _People, m: _Moments) -> _FirstPass:
     tried = m.now - timedelta(minutes=20)
     slot = _slot_around(ks, m.now - timedelta(minutes=35))
     with clock.at(slot - timedelta(minutes=40)), translation.override("sv"):
-        greta = _callbacks().callback_book(
+        greta = callback_services.callback_book(
             team=ks, slot_start=slot, phone="+46731234567", name="Greta Lund", language="sv"
         )
     with clock.at(tried):
-        _callbacks().callback_attempt_log(callback=greta, agent=erik, outcome="no_answer")
+        callback_services.callback_attempt_log(callback=greta, agent=erik, outcome="no_answer")
     with clock.at(m.ago(2)), translation.override("sv"):
-        booked = _callbacks().callback_book(
+        booked = callback_services.callback_book(
             team=ks,
             slot_start=_slots_from(ks, m.later(180)),
             phone="+46739876543",

@@ -1,4 +1,4 @@
-"""`lofte seed_demo [--if-empty]`: load the demo data set (see lofte/cases/demo.py)."""
+"""`lofte seed_demo [--if-empty]`: load the demo data set (see lofte/demo/data.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lofte.cases.demo import DEMO_LOGIN, DEMO_PASSWORD, QA_LOGIN, demo_data_present, seed_demo
+from lofte.demo.data import DEMO_LOGIN, DEMO_PASSWORD, QA_LOGIN, demo_data_present, seed_demo
 
 
 class Command(BaseCommand):

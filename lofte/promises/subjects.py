@@ -1,0 +1,52 @@
+"""What a promise can be about: the subject types the apps register.
+
+A promise belongs to a subject (`Promise.subject_type`, `Promise.subject_id`): a case, a callback, an incident,
+a customer. The engine makes, keeps, pauses, cancels and ticks them all the same way; what it needs to know of a
+subject, it asks the subject type its app registered (in AppConfig.ready()): how to name it in a notification
+and where to link. The promises app imports none of those apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.functional import Promise as LazyText
+
+if TYPE_CHECKING:
+    from lofte.promises.models import Promise
+
+# (the promise) -> (the reference a notification names, the page it links to); ("", "") when there is none
+Describe = Callable[["Promise"], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    name: str
+    label: str | LazyText
+    describe: Describe | None = None
+
+
+_types: dict[str, SubjectType] = {}
+
+
+def subject_type_register(subject: SubjectType) -> SubjectType:
+    _types[subject.name] = subject
+    return subject
+
+
+def subject_type(name: str) -> SubjectType | None:
+    return _types.get(name)
+
+
+def subject_types() -> list[SubjectType]:
+    return list(_types.values())
+
+
+def describe(promise: Promise) -> tuple[str, str]:
+    """The reference and link a notification about this promise gives (by its subject type's rule)."""
+    known = _types.get(promise.subject_type)
+    if known is None or known.describe is None:
+        return "", ""
+    return known.describe(promise)
