@@ -108,17 +108,6 @@ def _json_not_allowed(view: Callable[..., HttpResponse], api: NinjaAPI) -> Calla
     return wrapper
 
 
-api = LofteApi(
-    title="Lofte API",
-    version="1",
-    description="Every promise tracked until it is kept. Authenticate with `Authorization: Bearer <token>` "
-    "(`lofte api_token create --user EMAIL`) or, in the browser, with your session.",
-    auth=[BearerTokenAuth(), SessionAuth()],
-    urls_namespace="api",
-    docs_url="/docs",
-)
-
-
 def error_body(code: str, message: str, *, field: str | None = None, errors: list[Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if field:
@@ -146,7 +135,6 @@ def _field_name(loc: list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-@api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field_name(list(e.get("loc", []))), "message": e.get("msg", "invalid")} for e in exc.errors]
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
@@ -156,7 +144,6 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     )
 
 
-@api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = api.create_response(request, error_body(exc.code, exc.message, field=exc.field), status=exc.status)
     for name, value in getattr(exc, "headers", {}).items():  # e.g. Retry-After with a 429
@@ -166,7 +153,6 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return response
 
 
-@api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = api.create_response(
         request,
@@ -177,7 +163,6 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return response
 
 
-@api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):  # ninja's JSON parse error
         return api.create_response(
@@ -189,24 +174,52 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     )
 
 
-api.add_router("/", accounts_router)
-api.add_router("/", customers_router)
-api.add_router("/", cases_router)
-api.add_router("/", promises_router)
-api.add_router("/", channels_router)
-api.add_router("/", callbacks_router)
-api.add_router("/", webhooks_router)
-api.add_router("/", sms_router)
-
-# Last, so that it only catches what no router matched: an unknown address is a JSON 404 too.
-fallback_router = Router()
-
-
-@fallback_router.api_operation(
-    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
-)
-def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
-    raise NotFound(f"There is no API endpoint /api/v1/{rest}.")
+# Every app's router; a new capability adds its line here (docs/architecture.md, "Adding a capability").
+ROUTERS: list[tuple[str, Router]] = [
+    ("/", accounts_router),
+    ("/", customers_router),
+    ("/", cases_router),
+    ("/", promises_router),
+    ("/", channels_router),
+    ("/", callbacks_router),
+    ("/", webhooks_router),
+    ("/", sms_router),
+]
 
 
-api.add_router("/", fallback_router)
+def lofte_api(*, routers: list[tuple[str, Router]], urls_namespace: str = "api", docs_url: str = "/docs") -> LofteApi:
+    """A NinjaAPI with Lofte's authentication (a bearer token or the session) and error format, and these routers.
+    The product has one (`api`, below); a test can build another around an app's router."""
+    instance = LofteApi(
+        title="Lofte API",
+        version="1",
+        description="Every promise tracked until it is kept. Authenticate with `Authorization: Bearer <token>` "
+        "(`lofte api_token create --user EMAIL`) or, in the browser, with your session.",
+        auth=[BearerTokenAuth(), SessionAuth()],
+        urls_namespace=urls_namespace,
+        docs_url=docs_url,
+    )
+    instance.exception_handler(ValidationError)(on_validation_error)
+    instance.exception_handler(DomainError)(on_domain_error)
+    instance.exception_handler(AuthenticationError)(on_auth_error)
+    instance.exception_handler(HttpError)(on_http_error)
+    for prefix, router in routers:
+        instance.add_router(prefix, router)
+    instance.add_router("/", _fallback_router())
+    return instance
+
+
+def _fallback_router() -> Router:
+    """Added last, so that it only catches what no router matched: an unknown address is a JSON 404 too."""
+    fallback = Router()
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @fallback.api_operation(methods, "/{path:rest}", auth=None, include_in_schema=False)
+    def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+        raise NotFound(f"There is no API endpoint /api/v1/{rest}.")
+
+    return fallback
+
+
+api = lofte_api(routers=ROUTERS)

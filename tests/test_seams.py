@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from lofte.callbacks import services as callbacks
@@ -78,6 +78,40 @@ def test_a_new_app_adds_a_panel_to_the_customer_page(example_app, client_agent, 
     assert "1 survey(s) sent to this customer." in html
     request_panels = [p.name for p in panels_for("customer")]
     assert request_panels == ["surveys"]
+
+
+@override_settings(ROOT_URLCONF="tests.example_capability.urls")
+def test_a_new_app_adds_an_api_router_with_the_projects_tokens_errors_and_access(example_app, case, agent, outsider):
+    from lofte.accounts.models import Role
+    from lofte.accounts.services import api_token_create
+    from lofte.accounts.tests.factories import AgentFactory
+
+    def call(who, method, body=None):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {api_token_create(agent=who).secret}"}
+        url = f"/api/example/surveys/{case.reference}"
+        if method == "get":
+            return Client().get(url, headers=headers)
+        return Client().post(url, body, content_type="application/json", headers=headers)
+
+    # an agent of the case's team sends one and reads the count
+    sent = call(agent, "post", {"questions": 3})
+    assert (sent.status_code, sent.json()) == (201, {"reference": case.reference, "sent": 1})
+    assert call(agent, "get").json()["sent"] == 1
+    # the project's error format: a bad value names its field
+    bad = call(agent, "post", {"questions": 0})
+    assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (422, "validation_error", "questions")
+    # an agent of another team may not see the case: not found, not forbidden
+    hidden = call(outsider, "get")
+    assert (hidden.status_code, hidden.json()["code"]) == (404, "not_found")
+    # a QA reviewer of the team reads it but may not send one
+    qa = AgentFactory(email="qa@example.com", role=Role.QA_REVIEWER)
+    qa.teams.add(case.team)
+    assert call(qa, "get").status_code == 200
+    refused = call(qa, "post", {"questions": 2})
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    # no token: the project's 401
+    assert Client().get(f"/api/example/surveys/{case.reference}").status_code == 401
+    assert CaseEvent.objects.filter(case=case, kind=example_app.SURVEY_SENT).count() == 1
 
 
 def test_a_panel_with_nothing_to_show_is_left_out(example_app, client_agent, case):
