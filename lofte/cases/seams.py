@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from lofte.cases.breaches import case_breach_notices, case_promises_broken
+from lofte.cases.models import Case
 from lofte.cases.selectors import unanswered_queue_size
 from lofte.promises.hooks import TickHook, queue_size_register, tick_hook_register
 from lofte.promises.models import Promise
@@ -42,8 +44,24 @@ def describe_customer(p: Promise) -> tuple[str, str]:
     return f"#{p.subject_id}", f"/customers/{p.subject_id}/"
 
 
+def lock_cases(what: str, promise_ids: list[int]) -> None:
+    """The batch's cases, locked in id order before the tick claims their promises: a reply locks its case and
+    then its promises, and the tick now takes its locks in that order too (no deadlock between them). SQLite has
+    no row locks (its IMMEDIATE transactions serialise the writers): nothing to do there."""
+    if not connection.features.has_select_for_update:
+        return
+    list(
+        Case.objects.filter(promises__pk__in=promise_ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+
+
 def register() -> None:
     subject_type_register(SubjectType(name=CASE, label=_("Case"), describe=describe_case))
     subject_type_register(SubjectType(name=CUSTOMER, label=_("Customer"), describe=describe_customer))
     queue_size_register(unanswered_queue_size)
-    tick_hook_register(TickHook(name="cases", handle=promises_broke, whats=("broken",), counts=("notices",)))
+    tick_hook_register(
+        TickHook(name="cases", handle=promises_broke, whats=("broken",), counts=("notices",), lock=lock_cases)
+    )

@@ -27,6 +27,12 @@ WHATS = ("broken", "reminded", "escalated")
 TickHandler = Callable[[str, "list[Promise]", datetime], "dict[str, int] | None"]
 
 
+# (what is about to happen, the ids of the batch's candidate promises): lock what the handler will change, before
+# the engine claims (and so locks) the promises; then every writer takes its locks in the same order as the
+# services do (the subject's row, then its promises), and none waits on another in a circle
+TickLock = Callable[[str, list[int]], None]
+
+
 @dataclass(frozen=True)
 class TickHook:
     name: str
@@ -34,6 +40,7 @@ class TickHook:
     # what it handles, and the figures it reports (each starts at 0 in every tick's result)
     whats: tuple[str, ...] = ("broken",)
     counts: tuple[str, ...] = ()
+    lock: TickLock | None = None
 
 
 _hooks: dict[str, TickHook] = {}

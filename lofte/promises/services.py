@@ -553,6 +553,13 @@ def _claimed(token: str) -> list[Promise]:
     )
 
 
+def _hooks_lock(what: str, batch: list[int]) -> None:
+    """The subjects' apps lock the rows they will change for this batch, before the claim locks the promises."""
+    for hook in tick_hooks():
+        if what in hook.whats and hook.lock is not None:
+            hook.lock(what, batch)
+
+
 def _hooks_run(what: str, rows: list[Promise], now: datetime, result: TickResult) -> None:
     """The subjects' apps write what they keep about this batch, inside the batch's transaction."""
     if not rows:
@@ -582,6 +589,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_breaches.order_by("due_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
+            _hooks_lock("broken", batch)
             _claim(pk__in=batch, state=PromiseState.PENDING, paused_at__isnull=True).update(
                 **broken_fields(now), tick_token=token
             )
@@ -598,6 +606,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_reminders.order_by("remind_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
+            _hooks_lock("reminded", batch)
             _claim(pk__in=batch, state=PromiseState.PENDING, reminded_at__isnull=True, due_at__gt=now).update(
                 reminded_at=now, tick_token=token
             )
@@ -610,6 +619,7 @@ def promises_tick(*, now: datetime, limit: int = 5000) -> TickResult:
     for batch in _batches(due_escalations.order_by("next_escalation_at").values_list("id", flat=True)[:limit]):
         token = _token()
         with transaction.atomic():
+            _hooks_lock("escalated", batch)
             claimed = _claim(pk__in=batch, state=PromiseState.BROKEN, next_escalation_at__lte=now)
             # one UPDATE per level keeps the claim conditional on the level read
             for level in range(1, top):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from lofte.cases import seams as case_seams
 from lofte.cases.models import CaseEvent, Message
@@ -122,3 +124,16 @@ def test_another_app_hooks_into_the_tick_and_reports_its_figures(broken_soon):
     [promise] = Promise.objects.filter(case=broken_soon, state=PromiseState.BROKEN)
     assert seen == [("broken", [promise.pk])]
     assert result == {"reminded": 0, "broken": 1, "escalated": 0, "notices": 1, "surveys": 1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_the_tick_locks_the_cases_before_it_claims_their_promises(broken_soon):
+    """A reply locks its case, then its promises; the tick takes its locks in the same order, so the two never
+    wait on each other in a circle (PostgreSQL would abort one of them as a deadlock)."""
+    with clock.at(NOON), CaptureQueriesContext(connection) as queries:
+        promise_tick.call()
+    sql = [q["sql"] for q in queries]
+    lock = next(i for i, q in enumerate(sql) if q.startswith("SELECT") and '"cases_case"' in q.split("WHERE")[0])
+    claim = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and '"promises_promise"' in q.split("SET")[0])
+    assert lock < claim
+    assert "FOR UPDATE" in sql[lock]
