@@ -45,7 +45,14 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
-from lofte.cases.timeline import case_event, case_event_add, case_events_add, promise_events, status_event
+from lofte.cases.timeline import (
+    case_event,
+    case_event_add,
+    case_events_add,
+    change_event,
+    promise_events,
+    status_event,
+)
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.core.html import sanitise_html
@@ -605,12 +612,8 @@ def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> C
     if assignee == case.assignee:
         return case
     now = clock.now()
-    case_event_add(
-        case=case,
-        kind=EventKind.ASSIGNED,
-        actor=actor,
-        data={"from": _person(case.assignee), "to": _person(assignee)},
-        now=now,
+    case_events_add(
+        [change_event(case, EventKind.ASSIGNED, _person(case.assignee), _person(assignee), actor=actor, now=now)]
     )
     case.assignee = assignee
     _touch(case, now, "assignee")
@@ -642,37 +645,24 @@ def case_update(
             raise ValidationFailed(_("The subject cannot be empty."), field="subject")
         if new_subject != case.subject:
             events.append(
-                case_event(
-                    case=case,
-                    kind=EventKind.SUBJECT_CHANGED,
-                    actor=actor,
-                    data={"from": case.subject, "to": new_subject},
-                    now=now,
-                )
+                change_event(case, EventKind.SUBJECT_CHANGED, case.subject, new_subject, actor=actor, now=now)
             )
             case.subject = new_subject
             fields.append("subject")
     if priority is not UNSET:
         _check_priority(priority)
         if priority != case.priority:
-            events.append(
-                case_event(
-                    case=case,
-                    kind=EventKind.PRIORITY_CHANGED,
-                    actor=actor,
-                    data={"from": case.priority, "to": priority},
-                    now=now,
-                )
-            )
+            events.append(change_event(case, EventKind.PRIORITY_CHANGED, case.priority, priority, actor=actor, now=now))
             case.priority = priority
             fields.append("priority")
     if team is not UNSET and team != case.team:
         events.append(
-            case_event(
-                case=case,
-                kind=EventKind.TEAM_CHANGED,
+            change_event(
+                case,
+                EventKind.TEAM_CHANGED,
+                case.team.name if case.team else None,
+                team.name if team else None,
                 actor=actor,
-                data={"from": case.team.name if case.team else None, "to": team.name if team else None},
                 now=now,
             )
         )
@@ -680,14 +670,12 @@ def case_update(
         fields.append("team")
     if case_type is not UNSET and case_type != case.case_type:
         events.append(
-            case_event(
-                case=case,
-                kind=EventKind.CASE_TYPE_CHANGED,
+            change_event(
+                case,
+                EventKind.CASE_TYPE_CHANGED,
+                case.case_type.name if case.case_type else None,
+                case_type.name if case_type else None,
                 actor=actor,
-                data={
-                    "from": case.case_type.name if case.case_type else None,
-                    "to": case_type.name if case_type else None,
-                },
                 now=now,
             )
         )
@@ -699,15 +687,7 @@ def case_update(
         old_names = sorted(t.name for t in case.tags.all())
         new_names = [t.name for t in new_tags]
         if old_names != new_names:
-            events.append(
-                case_event(
-                    case=case,
-                    kind=EventKind.TAGS_CHANGED,
-                    actor=actor,
-                    data={"from": old_names, "to": new_names},
-                    now=now,
-                )
-            )
+            events.append(change_event(case, EventKind.TAGS_CHANGED, old_names, new_names, actor=actor, now=now))
         else:
             new_tags = None
     if status is not UNSET and status != case.status:
@@ -721,13 +701,7 @@ def case_update(
         fields += _apply_status(case, status, now)
     if assignee is not UNSET and assignee != case.assignee:
         events.append(
-            case_event(
-                case=case,
-                kind=EventKind.ASSIGNED,
-                actor=actor,
-                data={"from": _person(case.assignee), "to": _person(assignee)},
-                now=now,
-            )
+            change_event(case, EventKind.ASSIGNED, _person(case.assignee), _person(assignee), actor=actor, now=now)
         )
         case.assignee = assignee
         fields.append("assignee")
