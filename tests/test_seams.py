@@ -114,6 +114,42 @@ def test_a_new_app_adds_an_api_router_with_the_projects_tokens_errors_and_access
     assert CaseEvent.objects.filter(case=case, kind=example_app.SURVEY_SENT).count() == 1
 
 
+def test_a_new_app_adds_a_periodic_job_and_promises_about_its_own_subject(example_app, case, agent, team):
+    from django_tasks_db.models import DBTaskResult
+
+    from lofte.accounts.models import Role
+    from lofte.accounts.tests.factories import AgentFactory
+    from lofte.cases.services import case_transition
+    from lofte.core import scheduler
+    from lofte.notifications.models import Notification
+    from lofte.promises.models import Promise, PromiseState
+    from tests.example_capability.schedule import JOBS
+    from tests.example_capability.tasks import surveys_due
+
+    lead = AgentFactory(email="lead@example.com", role=Role.TEAM_LEAD, teams=[team])
+    case_transition(case=case, actor=agent, status="solved")
+
+    # when: the scheduler runs the app's job (its line in the schedule) and the worker runs the task
+    assert "example.surveys" in scheduler.tick(JOBS, worker="test")
+    assert DBTaskResult.objects.filter(task_path=surveys_due.module_path).count() == 1
+    assert surveys_due.call() == {"surveys": 1}
+
+    # then: a survey on the timeline and a promise about it (not about the case), shown on the case
+    event = CaseEvent.objects.get(case=case, kind=example_app.SURVEY_SENT)
+    promise = Promise.objects.get(subject_type=example_app.SURVEY)
+    assert (promise.subject_id, promise.case_id, promise.state) == (event.pk, case.pk, PromiseState.PENDING)
+
+    # when: nobody reads the answer in three days, the tick breaks it like any promise
+    with clock.at(promise.due_at + timedelta(minutes=1)):
+        result = promise_tick.call()
+    promise.refresh_from_db()
+    assert (promise.state, result["broken"]) == (PromiseState.BROKEN, 1)
+    # and its owner (the team: the case has no assignee) hears of it in the words its subject type gives
+    [note] = Notification.objects.filter(agent=lead, kind="promise_broken")
+    assert f"survey {event.pk} on {case.reference}" in note.text
+    assert note.url == f"/cases/{case.reference}/"
+
+
 def test_a_panel_with_nothing_to_show_is_left_out(example_app, client_agent, case):
     html = client_agent.get(f"/cases/{case.reference}/").content.decode()
     assert "example-survey" not in html

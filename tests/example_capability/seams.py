@@ -13,8 +13,10 @@ from lofte.core.panels import Panel, panel_register, panel_unregister
 from lofte.customers.models import Customer
 from lofte.promises.hooks import TickHook, tick_hook_register, tick_hook_unregister
 from lofte.promises.models import Promise
+from lofte.promises.subjects import SubjectType, subject_type_register
 
 SURVEY_SENT = "survey_sent"
+SURVEY = "survey"  # the subject of the promise to read a survey's answer (its id: the survey_sent event)
 heard: list[tuple[str, int]] = []  # what the tick told this app (the test reads it)
 
 
@@ -34,7 +36,13 @@ def tick(what: str, promises: list[Promise], now: datetime) -> dict[str, int]:
     return {"surveys_checked": len(promises)}
 
 
+def describe_survey(promise: Promise) -> tuple[str, str]:
+    reference = promise.case.reference if promise.case is not None else ""
+    return f"survey {promise.subject_id} on {reference}", f"/cases/{reference}/"
+
+
 def register() -> None:
+    subject_type_register(SubjectType(name=SURVEY, label="Survey", describe=describe_survey))
     event_type_register(SURVEY_SENT, label="Survey sent", template="example_capability/survey_sent.html")
     panel_register(
         Panel(
