@@ -24,13 +24,13 @@ run: install
 test: install
 	@./scripts/ensure-chromium
 	@./scripts/ensure-dovecot
-	$(UV) run pytest -p no:playwright -m "not e2e and not bench"
+	$(UV) run pytest -p no:playwright -n 2 -m "not e2e and not bench"
 	$(UV) run pytest -p no:playwright -m bench
 	$(UV) run pytest -m e2e
 
 test-unit: install
 	@./scripts/ensure-dovecot
-	$(UV) run pytest -p no:playwright -m "not e2e and not bench"
+	$(UV) run pytest -p no:playwright -n 2 -m "not e2e and not bench"
 
 test-e2e: install
 	@./scripts/ensure-chromium
