@@ -26,10 +26,10 @@ from lofte.promises.models import Promise, PromiseKind
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def case_promises_broken(*, promise_ids: list[int], now: datetime) -> int:
-    """Timeline events for promises the tick found broken (one INSERT), and the cases' next due times."""
-    broken = list(Promise.objects.filter(pk__in=promise_ids, case__isnull=False).select_related("case"))
+def case_promises_broken(*, broken: list[Promise], now: datetime) -> int:
+    """Timeline events for promises the tick found broken (one INSERT), and the cases' next due times (one
+    UPDATE). Inside the tick's batch transaction; the promises come with their cases."""
+    broken = [p for p in broken if p.case is not None]
     case_events_add(
         [
             case_event(

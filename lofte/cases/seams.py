@@ -25,11 +25,11 @@ CUSTOMER = "customer"  # a promise to a customer that outlives a case (a check t
 def promises_broke(what: str, promises: list[Promise], now: datetime) -> dict[str, int]:
     """Broken promises of cases go on their timelines, and their customers hear of it where the case type asks;
     inside the tick's batch transaction."""
-    ids = [p.pk for p in promises if p.case_id is not None]
-    if not ids:
+    on_cases = [p for p in promises if p.case_id is not None]
+    if not on_cases:
         return {"notices": 0}
-    case_promises_broken(promise_ids=ids, now=now)
-    return {"notices": case_breach_notices(promise_ids=ids, now=now)}
+    case_promises_broken(broken=on_cases, now=now)
+    return {"notices": case_breach_notices(promise_ids=[p.pk for p in on_cases], now=now)}
 
 
 def describe_case(p: Promise) -> tuple[str, str]:
