@@ -114,7 +114,8 @@ def case_scope_q(agent: Agent, prefix: str = "") -> Q:
 
 def promise_scope_q(agent: Agent) -> Q:
     """The promises `agent` may see, as a filter on Promise: a promise on a case follows its case; a promise
-    about no case (none yet today) is its owners': the owning team's members and the owning agent."""
+    about no case (a customer's, after their case was closed) is its owners': the owning team's members and the
+    owning agent."""
     if not agent.is_active:
         return Q(pk__in=[])
     if is_admin(agent):

@@ -13,6 +13,7 @@ from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.core.choices import ACTIVE_STATUSES
 from lofte.promises.models import Promise, PromiseState
+from lofte.promises.subjects import describe
 
 BOARD_ROWS = 50
 
@@ -45,6 +46,15 @@ def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
     return Promise.objects.filter(access.promise_scope_q(agent))
 
 
+def _described(rows: QuerySet[Promise]) -> list[Promise]:
+    """The rows, each with what its subject's app calls it and where it links (`subject_reference`,
+    `subject_url`), for a promise about no case (a customer's)."""
+    promises = list(rows)
+    for p in promises:
+        p.subject_reference, p.subject_url = describe(p)  # type: ignore[attr-defined]
+    return promises
+
+
 def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:
     """Everything the board shows, in a fixed number of queries (two lists, one count row, two groupings).
 
@@ -58,14 +68,15 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
         qs = qs.filter(owner_agent_id=owner)
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     soon = Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__gt=now, due_at__lte=now + timedelta(hours=1))
-    overdue_q = Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__lte=now) | Q(
-        state=PromiseState.BROKEN, settled_at__isnull=True, case__status__in=ACTIVE_CASE
+    # a broken promise on a case is owed while the case is active; one about no case (a customer's) until settled
+    overdue_q = Q(state=PromiseState.PENDING, paused_at__isnull=True, due_at__lte=now) | (
+        Q(state=PromiseState.BROKEN, settled_at__isnull=True) & (Q(case__status__in=ACTIVE_CASE) | Q(case__isnull=True))
     )
     kept_today = Q(state=PromiseState.KEPT, kept_at__gte=start_of_day)
     broken_today = Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)
     rows = qs.select_related("case", "owner_agent", "owner_team")
-    due_soon = list(rows.filter(soon).order_by("due_at")[:BOARD_ROWS])
-    overdue = list(rows.filter(overdue_q).order_by("due_at")[:BOARD_ROWS])
+    due_soon = _described(rows.filter(soon).order_by("due_at")[:BOARD_ROWS])
+    overdue = _described(rows.filter(overdue_q).order_by("due_at")[:BOARD_ROWS])
     counts = qs.aggregate(
         kept=Count("pk", filter=kept_today),
         broken=Count("pk", filter=broken_today),

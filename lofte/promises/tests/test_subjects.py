@@ -127,3 +127,32 @@ def test_the_engine_names_no_case_status_and_looks_no_model_up_by_name():
                         if isinstance(v, ast.Constant) and v.value in {s.value for s in Status}:
                             found.append((path.name, node.lineno, v.value))
     assert found == []
+
+
+def test_a_broken_promise_about_a_customer_stays_on_the_board_with_a_link_to_the_customer(agent, team):
+    # given: a check on a customer, owned by the agent's team, broken by the tick
+    from lofte.promises.board import board_for
+
+    now = clock.now()
+    check = promise_make_about(
+        subject_type="customer",
+        subject_id=41,
+        kind=PromiseKind.FOLLOW_UP,
+        due_at=now + timedelta(hours=1),
+        now=now,
+        owner_team_id=team.pk,
+    )
+    later = now + timedelta(hours=2)
+    with clock.at(later):
+        promise_tick.call()
+
+    # when
+    board = board_for(agent=agent, now=later)
+
+    # then: it is overdue (owed until settled, there being no case to close), linking to the customer
+    assert [p.pk for p in board.overdue] == [check.pk]
+    assert (board.overdue[0].subject_reference, board.overdue[0].subject_url) == ("#41", "/customers/41/")
+    from django.template.loader import render_to_string
+
+    html = render_to_string("promises/partials/_promise_rows.html", {"items": board.overdue, "empty_text": ""})
+    assert '<a class="ref" href="/customers/41/">#41</a>' in html
