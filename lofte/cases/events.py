@@ -11,6 +11,7 @@ This module imports nothing of the cases app, so models and templates can read t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise as LazyText
@@ -67,37 +68,56 @@ def event_types() -> list[EventType]:
 
 # --- the cases app's own kinds ---------------------------------------------------
 
-CREATED = event_type_register("created", label=_("Case created"), template="cases/events/created.html", card=True)
-MESSAGE_IN = event_type_register("message_in", label=_("Message received"), template=MESSAGE_CARD, card=True)
-MESSAGE_OUT = event_type_register("message_out", label=_("Reply sent"), template=MESSAGE_CARD, card=True)
-AUTO_REPLY = event_type_register("auto_reply", label=_("Automatic reply received"), template=MESSAGE_CARD, card=True)
-NOTE = event_type_register("note", label=_("Internal note"), template=NOTE_CARD)
-STATUS_CHANGED = event_type_register(
-    "status_changed", label=_("Status changed"), template="cases/events/status_changed.html"
-)
-ASSIGNED = event_type_register("assigned", label=_("Assigned"), template="cases/events/assigned.html")
-TEAM_CHANGED = event_type_register("team_changed", label=_("Team changed"), template="cases/events/team_changed.html")
-PRIORITY_CHANGED = event_type_register(
-    "priority_changed", label=_("Priority changed"), template="cases/events/priority_changed.html"
-)
-CASE_TYPE_CHANGED = event_type_register(
-    "case_type_changed", label=_("Case type changed"), template="cases/events/case_type_changed.html"
-)
-TAGS_CHANGED = event_type_register("tags_changed", label=_("Tags changed"), template="cases/events/tags_changed.html")
-SUBJECT_CHANGED = event_type_register(
-    "subject_changed", label=_("Subject changed"), template="cases/events/subject_changed.html"
-)
-FOLLOW_UP = event_type_register("follow_up", label=_("Follow-up case opened"), template="cases/events/follow_up.html")
-DELIVERY_FAILED = event_type_register(
-    "delivery_failed", label=_("Delivery failed"), template="cases/events/delivery_failed.html"
-)
-READ_RECEIPT = event_type_register("read_receipt", label=_("Read receipt"), template="cases/events/read_receipt.html")
-for _what, _label in (
-    ("made", _("Promise made")),
-    ("kept", _("Promise kept")),
-    ("cancelled", _("Promise cancelled")),
-    ("paused", _("Promise paused")),
-    ("resumed", _("Promise resumed")),
-    ("broken", _("Promise broken")),
+
+class EventKind(StrEnum):
+    """The cases app's own event kinds (registered below with their labels and templates); other apps register
+    theirs."""
+
+    CREATED = "created"
+    MESSAGE_IN = "message_in"
+    MESSAGE_OUT = "message_out"
+    NOTE = "note"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    TEAM_CHANGED = "team_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    CASE_TYPE_CHANGED = "case_type_changed"
+    TAGS_CHANGED = "tags_changed"
+    SUBJECT_CHANGED = "subject_changed"
+    FOLLOW_UP = "follow_up"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_CANCELLED = "promise_cancelled"
+    PROMISE_PAUSED = "promise_paused"
+    PROMISE_RESUMED = "promise_resumed"
+    PROMISE_BROKEN = "promise_broken"
+    AUTO_REPLY = "auto_reply"
+    DELIVERY_FAILED = "delivery_failed"
+    READ_RECEIPT = "read_receipt"
+
+
+_PROMISE = "cases/events/promise.html"
+for _kind, _label, _template, _card in (
+    (EventKind.CREATED, _("Case created"), "cases/events/created.html", True),
+    (EventKind.MESSAGE_IN, _("Message received"), MESSAGE_CARD, True),
+    (EventKind.MESSAGE_OUT, _("Reply sent"), MESSAGE_CARD, True),
+    (EventKind.AUTO_REPLY, _("Automatic reply received"), MESSAGE_CARD, True),
+    (EventKind.NOTE, _("Internal note"), NOTE_CARD, False),
+    (EventKind.STATUS_CHANGED, _("Status changed"), "cases/events/status_changed.html", False),
+    (EventKind.ASSIGNED, _("Assigned"), "cases/events/assigned.html", False),
+    (EventKind.TEAM_CHANGED, _("Team changed"), "cases/events/team_changed.html", False),
+    (EventKind.PRIORITY_CHANGED, _("Priority changed"), "cases/events/priority_changed.html", False),
+    (EventKind.CASE_TYPE_CHANGED, _("Case type changed"), "cases/events/case_type_changed.html", False),
+    (EventKind.TAGS_CHANGED, _("Tags changed"), "cases/events/tags_changed.html", False),
+    (EventKind.SUBJECT_CHANGED, _("Subject changed"), "cases/events/subject_changed.html", False),
+    (EventKind.FOLLOW_UP, _("Follow-up case opened"), "cases/events/follow_up.html", False),
+    (EventKind.DELIVERY_FAILED, _("Delivery failed"), "cases/events/delivery_failed.html", False),
+    (EventKind.READ_RECEIPT, _("Read receipt"), "cases/events/read_receipt.html", False),
+    (EventKind.PROMISE_MADE, _("Promise made"), _PROMISE, False),
+    (EventKind.PROMISE_KEPT, _("Promise kept"), _PROMISE, False),
+    (EventKind.PROMISE_CANCELLED, _("Promise cancelled"), _PROMISE, False),
+    (EventKind.PROMISE_PAUSED, _("Promise paused"), _PROMISE, False),
+    (EventKind.PROMISE_RESUMED, _("Promise resumed"), _PROMISE, False),
+    (EventKind.PROMISE_BROKEN, _("Promise broken"), _PROMISE, False),
 ):
-    event_type_register(f"promise_{_what}", label=_label, template="cases/events/promise.html")
+    event_type_register(_kind, label=_label, template=_template, card=_card)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts.models import Team
-from lofte.cases.events import EventType, event_type
+from lofte.cases.events import EventKind, EventType, event_type
 from lofte.core.choices import ACTIVE_STATUSES, Channel, Priority, Status
 from lofte.customers.models import Customer
 
-__all__ = ["ACTIVE_STATUSES", "Channel", "Priority", "Status"]
+__all__ = ["ACTIVE_STATUSES", "Channel", "EventKind", "Priority", "Status"]
 
 
 class CaseType(models.Model):
@@ -292,33 +290,6 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.case_id}"
-
-
-class EventKind(StrEnum):
-    """The cases app's own event kinds (registered with their labels and templates in lofte.cases.events); other
-    apps register theirs."""
-
-    CREATED = "created"
-    MESSAGE_IN = "message_in"
-    MESSAGE_OUT = "message_out"
-    NOTE = "note"
-    STATUS_CHANGED = "status_changed"
-    ASSIGNED = "assigned"
-    TEAM_CHANGED = "team_changed"
-    PRIORITY_CHANGED = "priority_changed"
-    CASE_TYPE_CHANGED = "case_type_changed"
-    TAGS_CHANGED = "tags_changed"
-    SUBJECT_CHANGED = "subject_changed"
-    FOLLOW_UP = "follow_up"
-    PROMISE_MADE = "promise_made"
-    PROMISE_KEPT = "promise_kept"
-    PROMISE_CANCELLED = "promise_cancelled"
-    PROMISE_PAUSED = "promise_paused"
-    PROMISE_RESUMED = "promise_resumed"
-    PROMISE_BROKEN = "promise_broken"
-    AUTO_REPLY = "auto_reply"
-    DELIVERY_FAILED = "delivery_failed"
-    READ_RECEIPT = "read_receipt"
 
 
 class CaseEvent(models.Model):

@@ -252,25 +252,21 @@ def promise_make(
     kind: str = PromiseKind.FOLLOW_UP,
     customer_text: str = "",
 ) -> Promise:
-    """An agent's own promise ("I'll get back to you on Thursday"), owned by that agent."""
-    if kind not in PromiseKind.values:
-        raise ValidationFailed(_("'%(value)s' is not a kind of promise.") % {"value": kind}, field="kind")
-    if due_at.tzinfo is None:
-        raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
-    if due_at <= now:
-        raise ValidationFailed(_("A promise must be due in the future."), field="due_at")
-    promise = _new(
-        case=case,
+    """An agent's own promise ("I'll get back to you on Thursday") about the case, owned by that agent."""
+    promise = promise_make_about(
+        subject_type=CASE,
+        subject_id=case.pk,
+        case_id=case.pk,
         kind=kind,
-        now=now,
         due_at=due_at,
-        origin=PromiseOrigin.AGENT,
-        customer_text=customer_text.strip(),
+        now=now,
+        owner_team_id=case.team_id,
+        owner_agent_id=created_by.pk,
+        customer_text=customer_text,
         created_by=created_by,
+        origin=PromiseOrigin.AGENT,
     )
-    promise.owner_agent = created_by
-    promise.save()
-    promises_changed([promise])
+    promise.case, promise.owner_agent = case, created_by  # the caller reads them: no query for either
     return promise
 
 
@@ -301,13 +297,12 @@ def promise_make_about(
         raise ValidationFailed(_("The due time needs a time zone."), field="due_at")
     if due_at <= now:
         raise ValidationFailed(_("A promise must be due in the future."), field="due_at")
-    due = due_at.astimezone(UTC)
     promise = Promise(
         kind=kind,
         case_id=case_id,
         subject_type=subject_type,
         subject_id=subject_id,
-        due_at=due,
+        due_at=due_at,
         owner_agent_id=owner_agent_id,
         owner_team_id=owner_team_id,
         customer_text=customer_text.strip(),
@@ -315,7 +310,7 @@ def promise_make_about(
         calendar=calendar,
         created_by=created_by,
         created_at=now,
-        remind_at=due - reminder_lead(kind, due - now),
+        remind_at=due_at - reminder_lead(kind, due_at - now),
     )
     promise.save()
     promises_changed([promise])
