@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.test import Client, override_settings
 from django.template.loader import render_to_string
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from lofte.callbacks import services as callbacks
