@@ -106,3 +106,20 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _case_number_sequences(django_db_blocker):  # type: ignore[no-untyped-def]
+    """On PostgreSQL, case numbers come from a sequence per year that neither a rollback nor a flush resets:
+    after a test that took a number, each sequence starts from 1 again (setval is not transactional either)."""
+    yield
+    from lofte.cases import numbering
+
+    if not numbering._taken:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for _database, year in sorted(numbering._sequences):
+            cursor.execute("SELECT setval(%s, 1, false)", [numbering.sequence_name(year)])
+    numbering._taken = False

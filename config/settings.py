@@ -115,28 +115,48 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-# DATABASE_URL selects the database; unset, an embedded SQLite file in
-# DATA_DIR, in WAL mode with IMMEDIATE transactions so that writers queue on
-# the busy timeout instead of failing with "database is locked".
+# DATABASE_URL selects the database; unset, an embedded SQLite file in DATA_DIR.
+#
+# SQLite: WAL mode, IMMEDIATE transactions, and Lofte's backend (lofte/core/db/sqlite3), in which writers
+# take fair turns: in arrival order inside a process, through a file lock beside the database across processes.
+#
+# PostgreSQL: a bounded pool of connections per process (psycopg's pool; Django's OPTIONS["pool"]). Every web
+# process and the worker hold at most LOFTE_DB_POOL_SIZE connections (default 8); a request that finds them all
+# busy waits up to LOFTE_DB_POOL_TIMEOUT seconds (default 10) for one. Size the server for
+# (web processes + 1 worker) x LOFTE_DB_POOL_SIZE + a few for administration, below its max_connections
+# (100 by default): 2 web processes and the worker at 8 is 24 (docs/deployment.md). LOFTE_DB_POOL_SIZE=0
+# turns the pool off: then a connection per request, or kept for CONN_MAX_AGE seconds (never under ASGI,
+# where each request runs in a thread of its own and a kept connection is never used again).
 SQLITE_OPTIONS = {
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
     ),
     "transaction_mode": "IMMEDIATE",
+    "timeout": 10,
 }
+DB_POOL_SIZE = int(os.environ.get("LOFTE_DB_POOL_SIZE", "8"))
+DB_POOL_TIMEOUT = float(os.environ.get("LOFTE_DB_POOL_TIMEOUT", "10"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'lofte.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "lofte.core.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Tests get a file of their own (not :memory:) so that the worker,
     # the live server and the browser test see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_lofte.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_SIZE > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DB_POOL_SIZE),
+        "max_size": DB_POOL_SIZE,
+        "timeout": DB_POOL_TIMEOUT,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------

@@ -81,6 +81,7 @@ class TestOpenApi:
             "created_at",
             "next_due_at",
             "-priority",
+            "relevance",
         ]
 
     def test_the_raw_email_endpoint_says_its_body_is_a_message(self, openapi):

@@ -19,6 +19,7 @@ from lofte.cases.models import (
     ReferenceSequence,
     Tag,
 )
+from lofte.cases.numbering import number_last
 from lofte.core import clock
 
 
@@ -133,8 +134,14 @@ class CaseEventAdmin(admin.ModelAdmin[CaseEvent]):
 
 @admin.register(ReferenceSequence)
 class ReferenceSequenceAdmin(admin.ModelAdmin[ReferenceSequence]):
-    list_display = ["year", "last_value"]
-    readonly_fields = ["year", "last_value"]
+    list_display = ["year", "last_number"]
+    readonly_fields = ["year", "last_number"]
+    exclude = ["last_value"]
+
+    @admin.display(description=_("last number handed out"))
+    def last_number(self, obj: ReferenceSequence) -> int:
+        """On PostgreSQL the year's sequence holds it (lofte.cases.numbering); the row, where it started."""
+        return number_last(obj.year)
 
 
 class AcknowledgementTemplateForm(forms.ModelForm[AcknowledgementTemplate]):

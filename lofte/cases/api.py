@@ -68,8 +68,13 @@ class CaseListQuery(InSchema):
     channel: Literal["", "email", "web", "chat", "sms", "phone", "api", "webhook"] = ""
     case_type: Id | None = None
     tag: TagName = ""
-    q: str = Field("", max_length=SEARCH_MAX, description="A reference, part of a subject or name, or an identity.")
-    sort: Literal["-updated_at", "updated_at", "-created_at", "created_at", "next_due_at", "-priority"] = (
+    q: str = Field(
+        "",
+        max_length=SEARCH_MAX,
+        description="A reference, an identity, or words: each matches the beginning of a word (or its stem) in the "
+        "subject, the messages and replies, or the customer's name.",
+    )
+    sort: Literal["-updated_at", "updated_at", "-created_at", "created_at", "next_due_at", "-priority", "relevance"] = (
         selectors.DEFAULT_SORT  # type: ignore[assignment]
     )
     customer: Id | None = None

@@ -8,6 +8,18 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from lofte.cases import seams
 
         seams.register()
+        post_migrate.connect(_search_index, sender=self)
+
+
+def _search_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    """The database's search index (lofte.cases.search), also where the tables were made without migrations."""
+    from django.db import connections
+
+    from lofte.cases.search import search_index_ensure
+
+    search_index_ensure(connections[using])

@@ -361,3 +361,24 @@ class AcknowledgementTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_type or '*'} ({self.language})"
+
+
+class CaseSearch(models.Model):
+    """What search looks through for a case: its subject and everything written on it (the customer's messages
+    and the agents' replies), in the case's language.
+
+    The services that write a case and its messages keep it in step (lofte.cases.search). The index over it
+    belongs to the database: on PostgreSQL a `document` tsvector (the name and words as written, and the words
+    stemmed in the case's language: Swedish, Danish, Norwegian, Finnish or English) under a GIN index, kept by
+    a trigger; on SQLite an FTS5 table kept by triggers. Neither is known to the ORM."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="search")
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("case search text")
+        verbose_name_plural = _("case search texts")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from lofte.accounts import access
@@ -26,6 +27,7 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
+from lofte.cases.search import search_q, search_rank
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -38,6 +40,7 @@ SORTS: dict[str, SortKey] = {
     "created_at": SortKey("created_at", descending=False),
     "next_due_at": SortKey("next_due_at", descending=False, nullable=True),
     "-priority": SortKey("priority", descending=True, kind="int"),
+    "relevance": SortKey("rank", descending=True, kind="float"),  # with a search: the best matches first
 }
 DEFAULT_SORT = "-updated_at"
 VIEWS = ("mine", "all", "unassigned")
@@ -80,6 +83,8 @@ class CaseFilters:
                 )
         if self.channel and self.channel not in Channel.values:
             raise ValidationFailed(_("'%(value)s' is not a channel.") % {"value": self.channel}, field="channel")
+        if self.sort == "relevance" and not search_rank(self.q):
+            raise ValidationFailed(_("Sorting by relevance needs a search."), field="sort")
         if self.sort not in SORTS:
             raise ValidationFailed(
                 _("'%(value)s' is not a sort; use one of %(choices)s.")
@@ -131,17 +136,16 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
     if filters.tag:
         qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id"))
     if q:
-        qs = qs.filter(
-            Q(reference__iexact=q)
-            | Q(subject__icontains=q)
-            | Q(customer__name__icontains=q)
-            # kind__in lets the (kind, value) unique index answer instead of a scan
-            | Q(
-                customer_id__in=CustomerIdentity.objects.filter(kind__in=IdentityKind.values, value=q.lower()).values(
-                    "customer_id"
-                )
+        # the reference, an identity (on the (kind, value) unique index), or the words: in what was written on
+        # the case (its subject, messages and replies) or in the customer's name, through the search index
+        matches = Q(reference__iexact=q) | Q(
+            customer_id__in=CustomerIdentity.objects.filter(kind__in=IdentityKind.values, value=q.lower()).values(
+                "customer_id"
             )
         )
+        if (words := search_q(q)) is not None:
+            matches |= words
+        qs = qs.filter(matches)
     return qs
 
 
@@ -150,10 +154,11 @@ def case_list_for_agent(
 ) -> Page[Case]:
     """One keyset page of the cases the agent may see, matching the filters."""
     limit = max(1, min(limit, MAX_LIMIT))
-    qs = (
-        _list_queryset(agent, filters)
-        .select_related("customer", "team", "assignee", "case_type", "follow_up_of")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    qs = _list_queryset(agent, filters)
+    if filters.sort == "relevance":
+        qs = qs.annotate(rank=Coalesce(search_rank(filters.q), Value(0.0), output_field=FloatField()))
+    qs = qs.select_related("customer", "team", "assignee", "case_type", "follow_up_of").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
     return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit)
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Team
@@ -40,11 +40,12 @@ from lofte.cases.models import (
     Message,
     Note,
     Priority,
-    ReferenceSequence,
     Status,
     Tag,
     normalise_tag,
 )
+from lofte.cases.numbering import reference_next
+from lofte.cases.search import search_case_opened, search_text_add
 from lofte.cases.timeline import (
     case_event,
     case_event_add,
@@ -81,27 +82,8 @@ class AttachmentInput:
 # --- references -----------------------------------------------------------
 
 
-def _next_number(year: int) -> int:
-    """Atomically take the next number of the year (one UPDATE ... RETURNING on both databases)."""
-    table = ReferenceSequence._meta.db_table
-    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE year = %s RETURNING last_value"  # noqa: S608
-    for _attempt in range(2):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [year])
-            row = cursor.fetchone()
-        if row is not None:
-            return int(row[0])
-        try:
-            with transaction.atomic():
-                ReferenceSequence.objects.create(year=year, last_value=0)
-        except IntegrityError:
-            pass  # another transaction created the year's row first
-    raise RuntimeError("could not take a case number")  # pragma: no cover
-
-
 def next_reference(at: datetime) -> str:
-    year = at.year
-    return f"{settings.LOFTE_REFERENCE_PREFIX}-{year}-{_next_number(year):06d}"
+    return reference_next(at.year)
 
 
 # --- helpers ----------------------------------------------------------------
@@ -277,6 +259,7 @@ def case_open(
     )
     if attachments:
         _store_attachments(message, attachments)
+    search_case_opened(case, message.visible_text or body)
     data = {"follow_up_of": follow_up_of.reference} if follow_up_of else {}
     case_event_add(case=case, kind=EventKind.CREATED, actor=actor, message=message, data=data, now=now)
     if events := _promise_events(case, promises.promises_case_opened(case=case, now=now), actor=actor, now=now):
@@ -352,6 +335,7 @@ def case_add_inbound(
         external_id=external_id,
         created_at=now,
     )
+    search_text_add(case, message.visible_text or body)
     if attachments:
         _store_attachments(message, attachments)
     events = [case_event(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, now=now)]
@@ -434,6 +418,8 @@ def _send_outbound(
         outbox_message=row,
         created_at=now,
     )
+    if not automatic:
+        search_text_add(case, body)
     if attachments:
         stored = _store_attachments(message, attachments)
         row.payload["attachments"] = [a.pk for a in stored]
@@ -649,6 +635,7 @@ def case_update(
             )
             case.subject = new_subject
             fields.append("subject")
+            search_text_add(case, new_subject)
     if priority is not UNSET:
         _check_priority(priority)
         if priority != case.priority:

@@ -45,6 +45,7 @@ SORT_LABELS = {
     "created_at": gettext_lazy("Oldest"),
     "next_due_at": gettext_lazy("Next promise due"),
     "-priority": gettext_lazy("Priority"),
+    "relevance": gettext_lazy("Best match (with a search)"),
 }
 
 

@@ -29,7 +29,7 @@ class SortKey:
     field: str
     descending: bool
     nullable: bool = False
-    kind: str = "datetime"  # datetime | int | str
+    kind: str = "datetime"  # datetime | int | float | str
 
 
 @dataclass
@@ -61,6 +61,10 @@ def _decode_value(value: Any, kind: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("integer expected")
         return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise TypeError("number expected")
+        return float(value)
     if not isinstance(value, str):
         raise TypeError("string expected")
     return value

@@ -308,6 +308,15 @@ class Promise(models.Model):
             # a subject's promises (a callback's, a customer's)
             models.Index(fields=["subject_type", "subject_id", "state"], name="promise_subject"),
             models.Index(fields=["owner_team", "state", "due_at"], name="promise_team"),
+            # the board: broken promises still owed (few: solving or closing a case settles them), and what
+            # was kept or broken today, found without reading the history (lofte.promises.board)
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="broken", settled_at__isnull=True),
+                name="promise_owed",
+            ),
+            models.Index(fields=["state", "kept_at"], name="promise_kept"),
+            models.Index(fields=["state", "broken_at"], name="promise_broken"),
         ]
 
     def __str__(self) -> str:

@@ -151,15 +151,16 @@ class TestKeysetPagination:
             Case.objects.filter(pk=pk).update(next_due_at=base + timedelta(hours=i % 3))
         seen: list[str] = []
         cursor = None
+        q = "question" if sort == "relevance" else ""  # every case's first message: equal ranks, ties on the id
         for _ in range(20):
             page = selectors.case_list_for_agent(
-                agent=agent, filters=CaseFilters(view="all", sort=sort), cursor=cursor, limit=3
+                agent=agent, filters=CaseFilters(view="all", sort=sort, q=q), cursor=cursor, limit=3
             )
             seen += refs(page)
             cursor = page.next_cursor
             if cursor is None:
                 break
-        full = selectors.case_list_for_agent(agent=agent, filters=CaseFilters(view="all", sort=sort), limit=100)
+        full = selectors.case_list_for_agent(agent=agent, filters=CaseFilters(view="all", sort=sort, q=q), limit=100)
         assert seen == refs(full)
         assert len(seen) == len(set(seen)) == 11
 

@@ -1,0 +1,212 @@
+"""Search over what was written on a case: one row of text per case (`CaseSearch`), an index of the database's
+own over it, and the one query that the inbox, the API and the customer page use.
+
+Writing: `search_case_opened` when a case is opened, `search_text_add` for every message written on it (the
+customer's and the agents'; automatic messages are not searched) and for a new subject, `search_rebuild` for what
+was written before (the migration, the benchmarks' bulk seeding). Customers' names have an index of their own,
+kept by the database alone.
+
+The index (made by the migration, and by `search_index_ensure` after every migrate, so a test database made
+without migrations has it too):
+
+* PostgreSQL: a `document` tsvector beside the text, set by a trigger: the words as written ('simple') and the
+  words stemmed in the case's language ('swedish', 'danish', 'norwegian', 'finnish', 'english'), under a GIN
+  index. A query matches a word by its beginning as written, or by its stem in any of the five languages (a
+  Finnish customer's case found by a Swedish-speaking agent's word is still found by the word as written).
+  Ranked by ts_rank. Customers' names: a GIN index over their words as written.
+* SQLite: an FTS5 table over the text (unicode61, diacritics folded), kept by triggers; each word of the query
+  matches by its beginning. Ranked by bm25. Customers' names: an FTS5 table of their own, kept by triggers.
+"""
+
+# SQL here is built from this module's constants and table names only; what a user typed is always a parameter.
+# ruff: noqa: S608, S611
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
+
+from lofte.cases.models import Case, CaseSearch
+from lofte.customers.models import Customer
+
+CONFIGS = {"sv": "swedish", "da": "danish", "nb": "norwegian", "fi": "finnish", "en": "english"}
+MAX_TERMS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+TABLE = CaseSearch._meta.db_table
+FTS = f"{TABLE}_fts"
+CUSTOMERS = Customer._meta.db_table
+CUSTOMERS_FTS = f"{CUSTOMERS}_fts"
+
+_PG_CONFIG_CASE = (
+    "CASE NEW.language " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CONFIGS.items()) + " ELSE 'simple' END"
+)
+PG_INDEX = [
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS document tsvector",
+    f"""CREATE OR REPLACE FUNCTION {TABLE}_document() RETURNS trigger AS $$
+BEGIN
+  NEW.document := to_tsvector('simple', coalesce(NEW.text, ''))
+    || to_tsvector(({_PG_CONFIG_CASE})::regconfig, coalesce(NEW.text, ''));
+  RETURN NEW;
+END
+$$ LANGUAGE plpgsql""",
+    f"DROP TRIGGER IF EXISTS {TABLE}_document ON {TABLE}",
+    f"""CREATE TRIGGER {TABLE}_document BEFORE INSERT OR UPDATE OF language, text ON {TABLE}
+FOR EACH ROW EXECUTE FUNCTION {TABLE}_document()""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_document ON {TABLE} USING gin (document)",
+    f"CREATE INDEX IF NOT EXISTS {CUSTOMERS}_name_words ON {CUSTOMERS} USING gin (to_tsvector('simple', name))",
+]
+
+
+def _fts5(table: str, fts: str, key: str, column: str) -> list[str]:
+    """An FTS5 index over `table.column` (rowid: `key`), kept in step by triggers."""
+    return [
+        f"""CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', content_rowid='{key}',
+tokenize="unicode61 remove_diacritics 2")""",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN
+  INSERT INTO {fts}(rowid, {column}) VALUES (new.{key}, new.{column});
+END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN
+  INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.{key}, old.{column});
+END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {column} ON {table} BEGIN
+  INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.{key}, old.{column});
+  INSERT INTO {fts}(rowid, {column}) VALUES (new.{key}, new.{column});
+END""",
+    ]
+
+
+SQLITE_INDEX = [*_fts5(TABLE, FTS, "case_id", "text"), *_fts5(CUSTOMERS, CUSTOMERS_FTS, "id", "name")]
+
+
+def search_index_ensure(schema_connection=None) -> None:  # type: ignore[no-untyped-def]
+    """Make the database's index over the search texts where it is missing (idempotent)."""
+    conn = schema_connection or connection
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            for sql in PG_INDEX:
+                cursor.execute(sql)
+    elif conn.vendor == "sqlite":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [CUSTOMERS_FTS])
+            new = cursor.fetchone() is None
+            for sql in SQLITE_INDEX:
+                cursor.execute(sql)
+            if new:  # the customers written before the index
+                cursor.execute(f"INSERT INTO {CUSTOMERS_FTS}({CUSTOMERS_FTS}) VALUES ('rebuild')")
+
+
+# --- writing ------------------------------------------------------------------------------------------
+
+
+def search_case_opened(case: Case, body: str) -> None:
+    CaseSearch.objects.create(case=case, language=case.language, text=f"{case.subject}\n{body}")
+
+
+def search_text_add(case: Case, text: str) -> None:
+    """Append `text` (a message, a new subject) to the case's search text."""
+    if text := (text or "").strip():
+        CaseSearch.objects.filter(pk=case.pk).update(text=Concat(F("text"), Value("\n" + text)))
+
+
+def search_rebuild(case_ids: Iterable[int] | None = None) -> int:
+    """Write the search text of every case (or of `case_ids`) from what is stored: the subject and the messages
+    that are not automatic, in order. Answers the number of cases written."""
+    from lofte.cases.models import Message
+
+    message = Message._meta.db_table
+    case = Case._meta.db_table
+    aggregate = (
+        "string_agg(m.body_text, E'\\n' ORDER BY m.created_at, m.id)"
+        if connection.vendor == "postgresql"
+        else "group_concat(m.body_text, char(10))"
+    )
+    where, params = "", []
+    if case_ids is not None:
+        ids = list(case_ids)
+        if not ids:
+            return 0
+        where = f"WHERE c.id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
+        CaseSearch.objects.filter(pk__in=ids).delete()
+    else:
+        CaseSearch.objects.all().delete()
+    # SQLite's group_concat takes the rows in the order the subquery gives them
+    messages = (
+        f"SELECT m.case_id, {aggregate} AS body FROM {message} m WHERE m.is_automatic = %s GROUP BY m.case_id"
+        if connection.vendor == "postgresql"
+        else f"SELECT m.case_id, {aggregate} AS body FROM (SELECT * FROM {message} ORDER BY created_at, id) m "
+        "WHERE m.is_automatic = %s GROUP BY m.case_id"
+    )
+    sql = f"""INSERT INTO {TABLE} (case_id, language, text)
+SELECT c.id, c.language, c.subject || COALESCE(char(10) || b.body, '')
+FROM {case} c LEFT JOIN ({messages}) b ON b.case_id = c.id {where}"""
+    if connection.vendor == "postgresql":
+        sql = sql.replace("char(10)", "E'\\n'")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [False, *params])
+        return int(cursor.rowcount)
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def _terms(q: str) -> list[str]:
+    return _WORD.findall(q.lower())[:MAX_TERMS]
+
+
+def search_q(q: str) -> Q | None:
+    """Cases whose search text matches every word of `q`, or whose customer's name does (None: no word)."""
+    terms = _terms(q)
+    if not terms:
+        return None
+    if connection.vendor == "postgresql":
+        sql, params = _pg_query(terms)
+        prefix = " & ".join(f"{t}:*" for t in terms)  # \w+ only: nothing to escape
+        return Q(pk__in=RawSQL(f"SELECT case_id FROM {TABLE} WHERE document @@ ({sql})", params)) | Q(
+            customer_id__in=RawSQL(
+                f"SELECT id FROM {CUSTOMERS} WHERE to_tsvector('simple', name) @@ to_tsquery('simple', %s)",
+                [prefix],
+            )
+        )
+    match = _fts_query(terms)
+    return Q(pk__in=RawSQL(f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s", [match])) | Q(
+        customer_id__in=RawSQL(f"SELECT rowid FROM {CUSTOMERS_FTS} WHERE {CUSTOMERS_FTS} MATCH %s", [match])
+    )
+
+
+def search_rank(q: str) -> RawSQL | None:
+    """How well each case matches `q`, higher first (for the relevance sort)."""
+    terms = _terms(q)
+    if not terms:
+        return None
+    if connection.vendor == "postgresql":
+        sql, params = _pg_query(terms)
+        # float8: ts_rank's real would come back rounded, and a page's cursor would no longer equal its row's rank
+        return RawSQL(
+            f"SELECT ts_rank(s.document, ({sql}))::float8 FROM {TABLE} s WHERE s.case_id = {Case._meta.db_table}.id",
+            params,
+        )
+    return RawSQL(
+        f"SELECT -bm25({FTS}) FROM {FTS} WHERE {FTS} MATCH %s AND rowid = {Case._meta.db_table}.id",
+        [_fts_query(terms)],
+    )
+
+
+def _pg_query(terms: list[str]) -> tuple[str, list[str]]:
+    """Every word must match: by its beginning as written, or by its stem in one of the five languages. Word by
+    word, so that a word one language drops as too common ("no", "och") never widens the rest."""
+    one = "(to_tsquery('simple', %s) || " + " || ".join(f"plainto_tsquery('{c}', %s)" for c in CONFIGS.values()) + ")"
+    params: list[str] = []
+    for term in terms:
+        params += [f"{term}:*", *([term] * len(CONFIGS))]  # \w+ only: nothing to escape
+    return " && ".join([one] * len(terms)), params
+
+
+def _fts_query(terms: list[str]) -> str:
+    return " ".join('"' + t.replace('"', '""') + '"*' for t in terms)

@@ -1,0 +1,166 @@
+"""Search over what was written on a case: the customer's messages, the agents' replies and the subject, through
+the database's index (PostgreSQL full text, SQLite FTS5), with the inbox's filters and its access rule, ranked on
+request; customers' names through their own index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lofte.accounts.models import Role
+from lofte.accounts.tests.factories import AgentFactory
+from lofte.cases import selectors, services
+from lofte.cases.models import CaseSearch
+from lofte.cases.search import search_rebuild
+from lofte.cases.selectors import CaseFilters
+from lofte.cases.tests.factories import make_case
+from lofte.core import clock
+from lofte.core.errors import ValidationFailed
+from lofte.customers.services import customer_update
+from lofte.customers.tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+
+
+def found(agent, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    page = selectors.case_list_for_agent(agent=agent, filters=CaseFilters(view="all", q=q, **filters), limit=100)
+    return [c.reference for c in page.items]
+
+
+def test_what_the_customer_wrote_later_and_what_the_agent_replied_are_found(agent, team):
+    case = make_case(team=team, subject="Fråga", body="Hej, jag undrar över min beställning.")
+    services.case_add_inbound(case=case, body="Paketet har fortfarande inte kommit fram till Kiruna.", channel="email")
+    services.case_reply(case=case, author=agent, body="Vi har kontaktat transportören Bussgods.")
+    make_case(team=team, subject="Annat", body="Något helt annat.")
+
+    assert found(agent, "beställning") == [case.reference]  # the first message
+    assert found(agent, "kiruna") == [case.reference]  # a later message, any case of letters
+    assert found(agent, "Bussgods") == [case.reference]  # the agent's reply
+    assert found(agent, "paketet kiruna") == [case.reference]  # every word, anywhere in the case
+    assert found(agent, "paketet stockholm") == []
+
+
+def test_a_word_matches_by_its_beginning(agent, team):
+    case = make_case(team=team, subject="Faktura", body="Fakturorna för mars stämmer inte.")
+    assert found(agent, "fakturor") == [case.reference]
+    assert found(agent, "mar") == [case.reference]
+    assert found(agent, "akturorna") == []  # the middle of a word is not a beginning
+
+
+def test_a_word_is_found_by_its_stem_in_the_cases_language(agent, team):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite matches words by their beginning only")
+    # each query word is longer than the written one, so it is no beginning of it: only the stem finds it
+    swedish = make_case(team=team, subject="Hej", body="Mina beställningar kom aldrig.", language="sv")
+    finnish = make_case(team=team, subject="Moi", body="Laskussa on virhe.", language="fi")
+    english = make_case(team=team, subject="Hi", body="The invoices are wrong.", language="en")
+
+    assert found(agent, "beställningen") == [swedish.reference]  # beställning
+    assert found(agent, "laskun") == [finnish.reference]  # lasku
+    assert found(agent, "invoicing") == [english.reference]  # invoic
+    assert found(agent, "no invoicing") == []  # "no" is too common for English, but not left out
+
+
+def test_an_automatic_message_is_not_searched(agent, team, customer):
+    case = make_case(team=team, customer=customer, subject="Hej", body="Hej!")
+    with clock.at(NOW):
+        services.case_send_automatic(case=case, body="Automatiskt svar: vi återkommer inom två arbetsdagar.", now=NOW)
+    assert found(agent, "arbetsdagar") == []
+
+
+def test_a_new_subject_is_found(agent, team):
+    case = make_case(team=team, subject="Fråga", body="Hej!")
+    services.case_update(case=case, actor=agent, subject="Dubbeldebitering i april")
+    assert found(agent, "dubbeldebitering") == [case.reference]
+
+
+def test_nobody_finds_by_its_words_a_case_they_may_not_see(agent, team, other_team):
+    # the attack: searching for words known to be in another team's case shows that it exists
+    secret = make_case(team=other_team, subject="Uppsägning", body="Hemligt avtal om avgångsvederlag.")
+    admin = AgentFactory(role=Role.ADMIN)
+
+    assert found(agent, "avgångsvederlag") == []
+    assert found(admin, "avgångsvederlag") == [secret.reference]
+
+
+def test_the_words_combine_with_the_filters(agent, team, other_team):
+    open_case = make_case(team=team, subject="Router", body="Routern blinkar.")
+    solved = make_case(team=team, subject="Router", body="Routern blinkar igen.")
+    services.case_transition(case=solved, status="solved", actor=agent)
+
+    assert found(agent, "blinkar", status=["active"]) == [open_case.reference]
+    assert sorted(found(agent, "blinkar", status=["all"])) == sorted([open_case.reference, solved.reference])
+    assert found(agent, "blinkar", team=other_team.pk) == []
+
+
+def test_a_customer_is_found_by_a_word_of_their_name_also_after_a_rename(agent, team):
+    customer = CustomerFactory(name="Karin Lund")
+    case = make_case(team=team, customer=customer, subject="Hej", body="Hej!")
+    assert found(agent, "lund") == [case.reference]
+
+    customer_update(customer=customer, name="Karin Berg")
+
+    assert found(agent, "berg") == [case.reference]
+    assert found(agent, "lund") == []
+
+
+def test_the_best_matches_come_first_and_their_pages_follow_on(agent, team):
+    once = make_case(team=team, subject="Hej", body="Routern är trasig.")
+    often = make_case(team=team, subject="Router router", body="Routern, routern, routern: routern igen.")
+    make_case(team=team, subject="Hej", body="Inget om det.")
+
+    page = selectors.case_list_for_agent(
+        agent=agent, filters=CaseFilters(view="all", q="routern", sort="relevance"), limit=1
+    )
+    assert [c.reference for c in page.items] == [often.reference]
+    assert page.next_cursor
+    following = selectors.case_list_for_agent(
+        agent=agent, filters=CaseFilters(view="all", q="routern", sort="relevance"), cursor=page.next_cursor, limit=1
+    )
+    assert [c.reference for c in following.items] == [once.reference]
+    assert following.next_cursor is None
+
+
+def test_sorting_by_relevance_without_a_search_is_a_clear_error(agent):
+    with pytest.raises(ValidationFailed) as error:
+        selectors.case_list_for_agent(agent=agent, filters=CaseFilters(sort="relevance"))
+    assert error.value.field == "sort"
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', "'", 'blinkar" OR "x', "NEAR(a b)", "a:*", "* ^ -", "name:secret", "\\", "router)", "a & !b | c", "%_"],
+)
+def test_the_search_languages_syntax_is_only_words_to_it(agent, team, q):
+    case = make_case(team=team, subject="Router", body="Routern blinkar.")
+    result = found(agent, q)
+    assert case.reference not in result or "blinkar" in q or "router" in q
+
+
+def test_the_search_text_written_along_the_way_is_the_one_rebuilt_from_the_messages(agent, team):
+    case = make_case(team=team, subject="Fråga", body="Första meddelandet.")
+    services.case_add_inbound(case=case, body="Andra meddelandet.", channel="email")
+    services.case_reply(case=case, author=agent, body="Svaret.")
+    written = CaseSearch.objects.get(pk=case.pk).text
+
+    assert search_rebuild([case.pk]) == 1
+
+    expected = "Fråga\nFörsta meddelandet.\nAndra meddelandet.\nSvaret."
+    assert CaseSearch.objects.get(pk=case.pk).text == written == expected
+    assert found(agent, "svaret") == [case.reference]
+
+
+def test_a_search_costs_the_same_queries_for_one_match_as_for_many(agent, team):
+    make_case(team=team, subject="Router", body="Routern blinkar.")
+    found(agent, "blinkar")  # the agent's teams, once
+    with CaptureQueriesContext(connection) as one:
+        found(agent, "blinkar")
+    for _ in range(5):
+        make_case(team=team, subject="Router", body="Routern blinkar.", customer=CustomerFactory())
+    with CaptureQueriesContext(connection) as many:
+        assert len(found(agent, "blinkar")) == 6
+    assert len(many.captured_queries) == len(one.captured_queries)
