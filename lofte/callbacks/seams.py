@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts import access
-from lofte.callbacks.forms import CallForm
+from lofte.callbacks.models import CallDirection, CallOutcome
 from lofte.callbacks.selectors import callback_calendar, callbacks_for_case, calls_for_case
 from lofte.callbacks.services import CALLBACK, EVENT_CALL, EVENT_CALLBACK_ATTEMPT
 from lofte.cases.events import event_type_register
@@ -25,16 +25,14 @@ from lofte.promises.subjects import SubjectType, subject_type_register
 def case_calls_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """A case's calls and callbacks, with a form to log a call (a QA reviewer reads them but logs none)."""
     phones = [i.value for i in case.customer.identities.all() if i.kind == "phone"]
-    form = CallForm(
-        initial={"case": case.reference, "number": phones[0] if phones else "", "next": f"/cases/{case.reference}/"},
-        auto_id=f"call-{case.pk}-%s",
-    )
-    del form.fields["acknowledge"]  # only a call that opens a new case is acknowledged
     return {
         "case": case,
         "calls": calls_for_case(case=case),
         "callbacks": callbacks_for_case(case=case),
-        "form": form,
+        "number": phones[0] if phones else "",
+        "next": f"/cases/{case.reference}/",
+        "directions": CallDirection.choices,
+        "outcomes": CallOutcome.choices,
         "can_work": access.can(request.user, access.Perm.CASE_WORK),  # type: ignore[arg-type]
     }
 

@@ -248,3 +248,27 @@ def test_a_callbacks_promise_is_about_the_callback(case, capacity, now, email_on
     promise = callback.promise
     promise.refresh_from_db()
     assert (promise.subject_type, promise.subject_id, promise.case_id) == ("callback", callback.pk, case.pk)
+
+
+def test_the_case_panels_call_form_sends_what_the_call_form_takes(case, agent, capacity, now, email_only, rf):
+    # the panel writes the form out by hand (it is on every case page): its fields are CallForm's, and what it
+    # sends as it stands, with an outcome chosen, is a valid call
+    import re
+
+    from lofte.callbacks.forms import CallForm
+
+    request = rf.get(f"/cases/{case.reference}/")
+    request.user = agent
+    [panel] = [p for p in panels_render("case", request, case) if p.name == "calls"]
+    form_html = str(panel.html).split("<form", 1)[1]
+    names = set(re.findall(r'name="([a-z_]+)"', form_html)) - {"csrfmiddlewaretoken"}
+    assert names == set(CallForm.base_fields) - {"acknowledge"}
+    values = dict(re.findall(r'<input type="(?:hidden|text)" name="([a-z_]+)"[^>]*value="([^"]*)"', form_html))
+    selected = dict(re.findall(r'<select name="([a-z_]+)".*?<option value="([^"]*)" selected', form_html))
+    form = CallForm({**values, **selected, "outcome": "answered"})
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["case"], form.cleaned_data["number"], form.cleaned_data["direction"]) == (
+        case.reference,
+        "+46701234567",
+        "out",
+    )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from django import template
+from django.urls import get_script_prefix, reverse
 
 from lofte.cases.models import Message, Priority, Status
 from lofte.core import clock
@@ -73,3 +75,17 @@ ABOUT_A_MESSAGE = {"delivery_failed", "read_receipt"}
 def message_card(message: Message | None, kind: str) -> Message | None:
     """The message to show as a card for this event, or None (the event only refers to it)."""
     return None if message is None or kind in ABOUT_A_MESSAGE else message
+
+
+_CASE_HREF = "__reference__"
+_case_hrefs: dict[str, str] = {}
+
+
+@register.filter
+def case_href(reference: str) -> str:
+    """The case page's address, as `{% url 'cases:detail' reference %}` gives it, without resolving the URL
+    patterns again for every row of a list (once per script prefix)."""
+    prefix = get_script_prefix()
+    if prefix not in _case_hrefs:
+        _case_hrefs[prefix] = reverse("cases:detail", args=[_CASE_HREF])
+    return _case_hrefs[prefix].replace(_CASE_HREF, quote(str(reference), safe=""))
