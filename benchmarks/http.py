@@ -425,18 +425,38 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time of these processes, in seconds (0 for those that are gone)."""
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time of each of these processes, in seconds (those that are gone are left out)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    seconds = {}
     for pid in pids:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
+def _role(pid: int) -> str:
+    """What a process of the server's tree is, for the CPU breakdown."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return "gone"
+    if b"multiprocessing" in command:
+        return "web"
+    if b"uvicorn" in command:
+        return "uvicorn"  # the web server itself with one worker, its supervisor with more
+    return "worker" if b" worker" in command else "start"
+
+
+def cpu_breakdown(before: dict[int, float], after: dict[int, float], wall: float) -> tuple[float, str]:
+    """The server's CPU use over `wall` seconds, as a share of one core: in all, and per process that used any."""
+    used = {pid: after.get(pid, before[pid]) - before[pid] for pid in before}
+    parts = [f"{_role(pid)} {seconds / wall:.0%}" for pid, seconds in sorted(used.items()) if seconds / wall >= 0.01]
+    return sum(used.values()) / wall, ", ".join(parts)
 
 
 class Server:
@@ -659,15 +679,16 @@ def _measure(
             for endpoint in endpoints:
                 await driver.run(endpoint, min(WARMUP_SECONDS, seconds))
                 pids = server.pids()
-                server_cpu, client_cpu = cpu_seconds(pids), time.process_time()
+                server_before, client_before = cpu_seconds(pids), time.process_time()
                 tally, wall = await driver.run(endpoint, seconds)
-                server_cpu, client_cpu = cpu_seconds(pids) - server_cpu, time.process_time() - client_cpu
+                server_after, client_cpu = cpu_seconds(pids), time.process_time() - client_before
+                server_cpu, breakdown = cpu_breakdown(server_before, server_after, wall)
                 results[endpoint.name] = result = figures(tally, wall)
                 progress(
                     f"{endpoint.name}: {result['requests']} requests, {result['rps']} req/s, "
                     f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-                    f"{result['errors']} errors; CPU: server {server_cpu / wall:.0%}, "
-                    f"this client {client_cpu / wall:.0%} (of one core)"
+                    f"{result['errors']} errors; CPU (of one core): server {server_cpu:.0%} ({breakdown}), "
+                    f"this client {client_cpu / wall:.0%}"
                 )
         finally:
             driver.close()
