@@ -41,7 +41,16 @@ httptools' response parser, rather than taken from a library: it shares a small
 machine with the server it measures, so every CPU cycle it spends is one the
 server lacks, and it needs only the little this benchmark asks of HTTP/1.1
 (keep-alive connections, Content-Length or chunked bodies, a reconnect after
-`Connection: close`). Its own CPU use is reported per endpoint on stderr.
+`Connection: close`). Its own CPU use is reported per endpoint on stderr, next to
+the server's (per process: the web workers, the task worker) and the whole
+machine's (which includes PostgreSQL's backends, and anything else running).
+
+What the figures include: the task worker runs as in production, so after
+`api_create` it acknowledges the cases just created (the acknowledgement
+job, every 15 s, then their outbox mail, written to files of the run) while
+the next endpoints are measured. The clients keep their connections from one
+endpoint to the next; the kernel hands each to one web worker, not always
+evenly.
 """
 
 from __future__ import annotations
@@ -439,6 +448,17 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return seconds
 
 
+def machine_cpu() -> tuple[float, float]:
+    """The machine's busy and total CPU time so far (all processes: the database server's too), in ticks."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle and iowait
+    return float(sum(ticks) - idle), float(sum(ticks))
+
+
 def _role(pid: int) -> str:
     """What a process of the server's tree is, for the CPU breakdown."""
     try:
@@ -679,16 +699,22 @@ def _measure(
             for endpoint in endpoints:
                 await driver.run(endpoint, min(WARMUP_SECONDS, seconds))
                 pids = server.pids()
-                server_before, client_before = cpu_seconds(pids), time.process_time()
+                server_before, client_before, machine_before = cpu_seconds(pids), time.process_time(), machine_cpu()
                 tally, wall = await driver.run(endpoint, seconds)
-                server_after, client_cpu = cpu_seconds(pids), time.process_time() - client_before
+                server_after, client_cpu, machine_after = (
+                    cpu_seconds(pids),
+                    time.process_time() - client_before,
+                    machine_cpu(),
+                )
                 server_cpu, breakdown = cpu_breakdown(server_before, server_after, wall)
+                busy = machine_after[0] - machine_before[0]
+                machine = busy / (machine_after[1] - machine_before[1] or 1) * (os.cpu_count() or 1)
                 results[endpoint.name] = result = figures(tally, wall)
                 progress(
                     f"{endpoint.name}: {result['requests']} requests, {result['rps']} req/s, "
                     f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
                     f"{result['errors']} errors; CPU (of one core): server {server_cpu:.0%} ({breakdown}), "
-                    f"this client {client_cpu / wall:.0%}"
+                    f"this client {client_cpu / wall:.0%}, the machine {machine:.0%} of {os.cpu_count()} cores"
                 )
         finally:
             driver.close()
