@@ -191,11 +191,12 @@ class _Tally:
     failed: int = 0  # requests without a response (the connection failed)
     errors: int = 0  # those, and responses with another status than expected
     shown: dict[str, int] = field(default_factory=dict)
+    label: str = ""  # "warm-up": shown, not counted in the figures
 
     def error(self, what: str, progress: Progress, endpoint: str) -> None:
         self.errors += 1
         if what not in self.shown and len(self.shown) < MAX_ERRORS_SHOWN:
-            progress(f"error: {endpoint}: {what}")
+            progress(f"error: {endpoint}{f' ({self.label})' if self.label else ''}: {what}")
         self.shown[what] = self.shown.get(what, 0) + 1
 
 
@@ -219,6 +220,8 @@ class _Driver:
         while perf() < deadline:
             conn = self.conns[i]
             try:
+                if conn is not None and conn.transport is None:
+                    conn = None  # the server closed it while idle (uvicorn's keep-alive timeout): a new one
                 if conn is None:
                     conn = self.conns[i] = await self._connect()
                 data = endpoint.make()
@@ -239,9 +242,9 @@ class _Driver:
                 conn.close()
                 self.conns[i] = None
 
-    async def run(self, endpoint: _Endpoint, seconds: float) -> tuple[_Tally, float]:
+    async def run(self, endpoint: _Endpoint, seconds: float, *, label: str = "") -> tuple[_Tally, float]:
         """The clients for `seconds`; returns what they saw and the wall time until the last one finished."""
-        tally = _Tally()
+        tally = _Tally(label=label)
         started = time.perf_counter()
         deadline = started + seconds
         await asyncio.gather(*(self._client(i, endpoint, deadline, tally) for i in range(self.clients)))
@@ -705,7 +708,7 @@ def _measure(
     async def main() -> None:
         try:
             for endpoint in endpoints:
-                await driver.run(endpoint, min(WARMUP_SECONDS, seconds))
+                await driver.run(endpoint, min(WARMUP_SECONDS, seconds), label="warm-up")
                 pids = server.pids()
                 server_before, client_before, machine_before = cpu_seconds(pids), time.process_time(), machine_cpu()
                 tally, wall = await driver.run(endpoint, seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -9,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from benchmarks.http import ENDPOINTS, format_table
+from benchmarks.http import ENDPOINTS, _Driver, _Endpoint, format_table
 from benchmarks.tests.helpers import bench_databases
 from lofte.cases.models import Case
 
@@ -89,3 +90,60 @@ def test_format_table_reports_every_endpoint_and_the_connections():
     assert "GET /inbox/?q=kartongen" in table
     assert "most database connections at once: 9 (pool max_size: none)" in table
     assert table.count("120.5") == len(ENDPOINTS)
+
+
+RESPONSES = {
+    # keep-alive, Content-Length
+    b"/plain": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    # keep-alive, chunked
+    b"/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    # the server says it closes
+    b"/close": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+    b"/missing": b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope",
+}
+
+
+def test_the_load_client_keeps_connections_alive_and_reconnects_when_the_server_closes():
+    # given: a small HTTP/1.1 server that counts its connections and can close the idle ones
+    opened: list[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append(writer)
+        try:
+            while True:
+                path = (await reader.readuntil(b"\r\n\r\n")).split(b" ")[1]
+                writer.write(RESPONSES[path])
+                await writer.drain()
+                if path == b"/close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        writer.close()
+
+    async def scenario() -> list[tuple[int, int, int]]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        driver = _Driver(port=server.sockets[0].getsockname()[1], clients=2, progress=lambda message: None)
+        seen = []
+        for path, expect in [("plain", 200), ("chunked", 200), ("idle", 200), ("close", 200), ("missing", 200)]:
+            if path == "idle":  # the server closes the connections the clients keep (uvicorn's keep-alive timeout)
+                for writer in opened:
+                    writer.close()
+                await asyncio.sleep(0.05)
+            data = f"GET /{'plain' if path == 'idle' else path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            before = len(opened)
+            tally, _wall = await driver.run(_Endpoint(path, lambda data=data: data, expect), 0.2)
+            seen.append((len(tally.seconds), tally.errors, len(opened) - before))
+        driver.close()
+        server.close()
+        await server.wait_closed()
+        return seen
+
+    # when
+    plain, chunked, idle, close, missing = asyncio.run(scenario())
+
+    # then: keep-alive connections are reused, closed ones replaced without an error; a wrong status counts
+    assert plain[0] > 10 and plain[1:] == (0, 2)
+    assert chunked[0] > 10 and chunked[1:] == (0, 0)
+    assert idle[0] > 10 and idle[1:] == (0, 2)
+    assert close[0] > 10 and close[1:] == (0, close[0] - 2)  # the first on each client's kept connection
+    assert missing[0] > 10 and missing[1] == missing[0]
