@@ -4,7 +4,8 @@
 machinery (never the user's data), seeds it quickly with realistic cases
 (references, customers with identities, teams, agents, statuses spread over
 months, timelines of one to eleven events with messages, notes and outbox
-rows), and then measures, in this order:
+rows, and each case's promise history: see `_Seeder.promises`), and then
+measures, in this order:
 
 * creating cases through `services.case_create` against a raw INSERT of the
   same rows (case, inbound message, `created` event, next reference number),
@@ -61,6 +62,8 @@ from lofte.cases.models import (
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.demo.data import FOLLOW_UPS, NOTES, REPLIES, SUBJECTS
 from lofte.outbox.models import OutboxMessage, OutboxState
+from lofte.promises.models import Promise, PromiseKind, PromiseOrigin, PromiseState
+from lofte.promises.services import reminder_lead
 
 Progress = Callable[[str], None]
 
@@ -132,6 +135,14 @@ CHUNK = 5000
 MIN_EVENTS_FOR_CASE_PAGE = 5
 API_PATH = "/api/v1/cases"
 SEARCH_TERM = "faktura"
+# Promise history: the share of first-response and resolution promises that were kept (the rest broke),
+# the first-response targets (hours) and resolution targets (days) they were made with.
+KEPT_SHARE = 0.85
+FIRST_RESPONSE_HOURS = (1.0, 8.0)
+RESOLUTION_DAYS = (1.0, 5.0)
+ACKNOWLEDGED = {Channel.EMAIL, Channel.WEB, Channel.SMS}  # channels whose first-response time the customer was told
+# the promise table's columns: the builder's, and what a case's promise has that the builder does not name
+PROMISE_COLUMNS = [*seed.PROMISE_FIELDS, "settled_at", "subject_id", "eta_basis"]
 
 
 # --- seeding ----------------------------------------------------------------------------------
@@ -142,6 +153,8 @@ class World:
     """What the measurements need from the seeded database."""
 
     agent: Agent
+    team_lead: Agent  # leads the first of the agent's teams
+    admin: Agent
     teams: list[Team]
     customer_ids: list[int]
     customer_emails: list[str]
@@ -150,6 +163,7 @@ class World:
     events: int = 0
     messages: int = 0
     notes: int = 0
+    promises: int = 0
 
 
 @dataclass
@@ -160,6 +174,7 @@ class _Chunk:
     notes: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
     tags: list[Row] = field(default_factory=list)
+    promises: list[Row] = field(default_factory=list)
 
 
 class _Seeder:
@@ -177,6 +192,7 @@ class _Seeder:
             "notes": seed.Table(Note, seed.NOTE_FIELDS),
             "events": seed.Table(CaseEvent, seed.EVENT_FIELDS),
             "tags": seed.Table(Case.tags.through, seed.CASE_TAG_FIELDS),
+            "promises": seed.Table(Promise, PROMISE_COLUMNS),
         }
         self.dt = self.tables["cases"].dt
         self.teams = staff.teams
@@ -189,6 +205,9 @@ class _Seeder:
         self.outbox_id = seed.next_id(OutboxMessage)
         self.note_id = seed.next_id(Note)
         self.event_id = seed.next_id(CaseEvent)
+        self.promise_id = seed.next_id(Promise)
+        self.remaining = Promise._meta.get_field("remaining")
+        self.top_level = len(settings.LOFTE_ESCALATION_LADDER)
         self.numbers: dict[int, int] = {}
         self.from_email = settings.DEFAULT_FROM_EMAIL
         self.domain = settings.LOFTE_MESSAGE_ID_DOMAIN
@@ -381,7 +400,17 @@ class _Seeder:
                 status_to(Status.CLOSED, at, agent_id)
                 closed = at
         updated = at
-        next_due = created + timedelta(days=1) if status in (Status.NEW, Status.OPEN) else None
+        next_due = self.promises(
+            chunk,
+            case_id=case_id,
+            status=status,
+            acknowledged=(("channel_case_type" if case_type else "channel") if channel in ACKNOWLEDGED else ""),
+            created=created,
+            first_response=first_response,
+            solved=solved,
+            team=team.pk if team else None,
+            owner=assignee,
+        )
         chunk.cases.append(
             seed.case_row(
                 id=case_id,
@@ -407,6 +436,82 @@ class _Seeder:
             for tag_id in rng.sample(self.tag_ids, k=rng.randint(1, 2)):
                 chunk.tags.append(seed.case_tag_row(case=case_id, tag=tag_id))
         return reference, team.pk if team else 0, n_events
+
+    def promises(
+        self,
+        chunk: _Chunk,
+        *,
+        case_id: int,
+        status: str,
+        acknowledged: str,
+        created: datetime,
+        first_response: datetime | None,
+        solved: datetime | None,
+        team: int | None,
+        owner: int | None,
+    ) -> datetime | None:
+        """Append the case's first-response and resolution promises; returns the case's next due time.
+
+        Both are made when the case is, owned by its team and assignee, as a running Lofte would have left
+        them at `now`: a reply (solving) kept the first-response (resolution) promise, or, for one in
+        KEPT_SHARE, came after its due time: it broke then and the late reply (solving) settled it. A
+        promise not yet done is pending while its time is ahead, broken (escalated to the top of the
+        ladder, owed) once it has passed; a case waiting on the customer has its resolution clock paused.
+        Pending promises within their reminder lead were reminded. So the worker next to `bench_http`'s
+        server finds next to nothing to do. The next due time is the earliest outstanding promise's
+        (pending and running, or broken and not settled), as `next_due_for_case` computes it.
+        """
+        rng, now, dt = self.rng, self.now, self.dt
+        outstanding: list[datetime] = []
+        targets = [
+            (PromiseKind.FIRST_RESPONSE, first_response, timedelta(hours=rng.uniform(*FIRST_RESPONSE_HOURS))),
+            (PromiseKind.RESOLUTION, solved, timedelta(days=rng.uniform(*RESOLUTION_DAYS))),
+        ]
+        for kind, done, target in targets:
+            due = created + target
+            paused = remaining = kept = broken = settled = None
+            state = PromiseState.PENDING
+            if done is not None:
+                if rng.random() < KEPT_SHARE:
+                    state, kept = PromiseState.KEPT, done
+                    due = max(due, done + timedelta(minutes=rng.uniform(1, 120)))
+                else:
+                    state, settled = PromiseState.BROKEN, done
+                    due = created + (done - created) * rng.uniform(0.2, 0.9)
+                    broken = due + timedelta(seconds=rng.uniform(1, 30))
+            elif kind == PromiseKind.RESOLUTION and status == Status.WAITING_ON_CUSTOMER and first_response:
+                paused = first_response  # the reply that asked the customer
+                remaining = self.remaining.get_db_prep_save(max(due - paused, timedelta(minutes=10)), connection)
+            elif due > now:
+                outstanding.append(due)
+            else:
+                state, broken = PromiseState.BROKEN, due + timedelta(seconds=rng.uniform(1, 30))
+                outstanding.append(due)
+            remind = due - reminder_lead(kind, due - created)
+            decided = kept or broken or paused or now
+            reminded = remind + timedelta(seconds=rng.uniform(0, 29)) if remind <= decided else None
+            row = seed.promise_row(
+                id=self.promise_id,
+                kind=kind,
+                case=case_id,
+                due_at=dt(due),
+                owner_agent=owner,
+                owner_team=team,
+                state=state,
+                origin=PromiseOrigin.POLICY,
+                created_at=dt(created),
+                paused_at=dt(paused),
+                remaining=remaining,
+                remind_at=dt(remind),
+                reminded_at=dt(reminded),
+                broken_at=dt(broken),
+                kept_at=dt(kept),
+                escalation_level=self.top_level if broken else 0,
+            )
+            basis = acknowledged if kind == PromiseKind.FIRST_RESPONSE else ""
+            chunk.promises.append((*row, dt(settled), case_id, basis))  # PROMISE_COLUMNS
+            self.promise_id += 1
+        return min(outstanding, default=None)
 
     def flush(self, chunk: _Chunk) -> None:
         with transaction.atomic():
@@ -450,7 +555,7 @@ def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World
     moments = sorted(start + timedelta(seconds=rng.uniform(0, seconds)) for _ in range(cases))
     rich: list[str] = []
     chunk = _Chunk()
-    totals = [0, 0, 0]
+    totals = [0, 0, 0, 0]
     for i, created in enumerate(moments):
         customer = people[int(len(people) * rng.random() ** 1.5)]  # some customers write a lot
         reference, team_id, n_events = seeder.case(chunk, created=created, customer=customer)
@@ -460,19 +565,25 @@ def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World
             totals[0] += len(chunk.events)
             totals[1] += len(chunk.messages)
             totals[2] += len(chunk.notes)
+            totals[3] += len(chunk.promises)
             seeder.flush(chunk)
             chunk = _Chunk()
             progress(f"seed: {i + 1}/{cases} cases ({time.perf_counter() - started:.1f} s)")
     for year in {*seeder.numbers, now.year}:
         ReferenceSequence.objects.update_or_create(year=year, defaults={"last_value": seeder.numbers.get(year, 0)})
-    seed.sequences_reset([Customer, CustomerIdentity, Case, Message, OutboxMessage, Note, CaseEvent, Case.tags.through])
+    seed.sequences_reset(
+        [Customer, CustomerIdentity, Case, Message, OutboxMessage, Note, CaseEvent, Case.tags.through, Promise]
+    )
     seed.statistics(analyze=False)  # VACUUM ANALYZE on PostgreSQL, as autovacuum would after such a load
     progress(
-        f"seed: done, {cases} cases, {totals[1]} messages, {totals[2]} notes, {totals[0]} events "
+        f"seed: done, {cases} cases, {totals[1]} messages, {totals[2]} notes, {totals[0]} events, "
+        f"{totals[3]} promises "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return World(
         agent=agent,
+        team_lead=staff.agents[0][0],
+        admin=staff.agents[-1][0],
         teams=teams[:2],
         customer_ids=[p[0] for p in people],
         customer_emails=[p[1] for p in people],
@@ -481,6 +592,7 @@ def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World
         events=totals[0],
         messages=totals[1],
         notes=totals[2],
+        promises=totals[3],
     )
 
 
