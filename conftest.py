@@ -88,11 +88,14 @@ def _media_root(tmp_path_factory):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     """Each test starts without cached SLA policies (ids are reused after a rollback)."""
+    from django.core.cache import cache
+
     from lofte.channels.email.ingest import own_addresses_clear
     from lofte.promises.services import policy_cache_clear
 
     policy_cache_clear()
     own_addresses_clear()
+    cache.clear()  # the board's month figures, cached per agent id (ids are reused after a rollback)
     yield
     policy_cache_clear()
     own_addresses_clear()
@@ -111,15 +114,23 @@ def _default_language():  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _case_number_sequences(django_db_blocker):  # type: ignore[no-untyped-def]
     """On PostgreSQL, case numbers come from a sequence per year that neither a rollback nor a flush resets:
-    after a test that took a number, each sequence starts from 1 again (setval is not transactional either)."""
-    yield
+    before a test, after one that took a number (its rows rolled back or flushed by now), each sequence goes on
+    after the numbers of the cases still there (those of wider fixtures), as if that test had taken none."""
     from lofte.cases import numbering
 
-    if not numbering._taken:
-        return
-    from django.db import connection
+    if numbering._taken:
+        from django.conf import settings
+        from django.db import connection
 
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        for _database, year in sorted(numbering._sequences):
-            cursor.execute("SELECT setval(%s, 1, false)", [numbering.sequence_name(year)])
-    numbering._taken = False
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            for _database, year in sorted(numbering._sequences):
+                prefix = f"{settings.LOFTE_REFERENCE_PREFIX}-{year}-"
+                cursor.execute(
+                    "SELECT COALESCE(MAX(CAST(SUBSTRING(reference FROM %s) AS integer)), 0) FROM cases_case "
+                    "WHERE reference LIKE %s",
+                    [f"^{prefix}([0-9]+)$", f"{prefix}%"],
+                )
+                (last,) = cursor.fetchone()
+                cursor.execute("SELECT setval(%s, %s, false)", [numbering.sequence_name(year), last + 1])
+        numbering._taken = False
+    yield

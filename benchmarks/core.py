@@ -59,6 +59,8 @@ from lofte.cases.models import (
     Status,
     Tag,
 )
+from lofte.cases.numbering import number_next
+from lofte.cases.search import search_rebuild
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.demo.data import FOLLOW_UPS, NOTES, REPLIES, SUBJECTS
 from lofte.outbox.models import OutboxMessage, OutboxState
@@ -574,6 +576,9 @@ def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World
     seed.sequences_reset(
         [Customer, CustomerIdentity, Case, Message, OutboxMessage, Note, CaseEvent, Case.tags.through, Promise]
     )
+    searched = time.perf_counter()
+    search_rebuild()  # what the services write along the way: each case's subject and messages, for search
+    progress(f"seed: search texts of {cases} cases in {time.perf_counter() - searched:.1f} s")
     seed.statistics(analyze=False)  # VACUUM ANALYZE on PostgreSQL, as autovacuum would after such a load
     progress(
         f"seed: done, {cases} cases, {totals[1]} messages, {totals[2]} notes, {totals[0]} events, "
@@ -635,12 +640,6 @@ class _RawCreate:
     """What case_create writes (take a number; case, message, `created` event), raw, in one transaction."""
 
     def __init__(self) -> None:
-        qn = connection.ops.quote_name
-        seq = qn(ReferenceSequence._meta.db_table)
-        self.number = (
-            f"UPDATE {seq} SET {qn('last_value')} = {qn('last_value')} + 1 WHERE {qn('year')} = %s "  # noqa: S608
-            f"RETURNING {qn('last_value')}"
-        )
         # the database numbers the rows: every column but the id
         self.cases = seed.Table(Case, seed.CASE_FIELDS[1:])
         self.messages = seed.Table(Message, seed.MESSAGE_FIELDS[1:])
@@ -651,9 +650,8 @@ class _RawCreate:
         now = datetime.now(UTC)
         at = self.cases.dt(now)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(self.number, [now.year])
-            number = cursor.fetchone()[0]  # type: ignore[index]
-            reference = f"{settings.LOFTE_REFERENCE_PREFIX}-{now.year}-{number:06d}"
+            # the one statement that takes a number (UPDATE ... RETURNING on SQLite, nextval on PostgreSQL)
+            reference = f"{settings.LOFTE_REFERENCE_PREFIX}-{now.year}-{number_next(now.year):06d}"
             row = seed.case_row(
                 id=None,
                 reference=reference,

@@ -28,6 +28,7 @@ def bench_database(label: str = "bench") -> Iterator[str]:
     """
     settings_dict = connection.settings_dict
     old_name = settings_dict["NAME"]
+    _pool_closed()  # a pool opened on the user's database would hand its connections to the benchmark
     test_settings = settings_dict.setdefault("TEST", {})
     old_test_name = test_settings.get("NAME")
     test_settings["NAME"] = _bench_db_name(str(old_name), label)
@@ -41,9 +42,19 @@ def bench_database(label: str = "bench") -> Iterator[str]:
         try:
             yield name
         finally:
+            _pool_closed()
             connection.creation.destroy_test_db(old_name, verbosity=0)
             if connection.vendor == "sqlite":
-                for suffix in ("-wal", "-shm", "-journal"):
+                for suffix in ("-wal", "-shm", "-journal", "-writer"):  # -writer: lofte.core.db.sqlite3's lock
                     Path(name + suffix).unlink(missing_ok=True)
     finally:
         test_settings["NAME"] = old_test_name
+        _pool_closed()
+
+
+def _pool_closed() -> None:
+    """Close the connection and, on PostgreSQL, the process's pool: a pool connects to the database it was
+    opened for, whatever the settings say afterwards."""
+    connection.close()
+    if hasattr(connection, "close_pool"):
+        connection.close_pool()

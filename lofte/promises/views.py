@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from lofte.accounts import access
+from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_list
 from lofte.core import clock
 from lofte.core.errors import PermissionDenied, ValidationFailed
@@ -41,6 +44,29 @@ def _board_refused(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+MONTH_FIGURES_SECONDS = 60
+
+
+def _month_figures(agent: Agent, *, team: int | None, now: datetime) -> tuple[dict[str, Any], list[Any]]:
+    """The board's figures over the last 30 days (ETAs held, callbacks kept on time), computed at most once a
+    minute per reader and team in each process: they read a month of promises, while the rest of the board
+    reads only what is live (lofte.promises.board)."""
+    today = timezone.localdate(now, timezone.get_default_timezone())
+    key = f"lofte:board:month:{agent.pk}:{team}:{today.isoformat()}"
+    if (cached := cache.get(key)) is not None:
+        return cached  # type: ignore[no-any-return]
+    start, end = kept_rate_period(date_from=None, date_to=None, today=today)
+    eta_rows = eta_held_rates(agent=agent, date_from=start, date_to=end, team=team)
+    callbacks = [
+        row
+        for row in callbacks_kept_on_time(agent=agent, since=now - timedelta(days=30))
+        if team is None or row.team_id == team
+    ]
+    figures = ({"rows": eta_rows, "total": eta_held_total(eta_rows), "from": start, "to": end}, callbacks)
+    cache.set(key, figures, MONTH_FIGURES_SECONDS)
+    return figures
+
+
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
@@ -49,19 +75,10 @@ def board(request: HttpRequest) -> HttpResponse:
     team, owner = _int(request.GET.get("team")), _int(request.GET.get("owner"))
     now = clock.now()
     data = board_for(agent=request.user, now=now, team=team, owner=owner)  # type: ignore[arg-type]
-    # the "ETAs held" panel: the last 30 days, today included
-    start, end = kept_rate_period(
-        date_from=None, date_to=None, today=timezone.localdate(now, timezone.get_default_timezone())
-    )
-    eta_rows = eta_held_rates(agent=request.user, date_from=start, date_to=end, team=team)  # type: ignore[arg-type]
-    callbacks = [
-        row
-        for row in callbacks_kept_on_time(agent=request.user, since=now - timedelta(days=30))  # type: ignore[arg-type]
-        if team is None or row.team_id == team
-    ]
+    eta_held, callbacks = _month_figures(request.user, team=team, now=now)  # type: ignore[arg-type]
     context = {
         "board": data,
-        "eta_held": {"rows": eta_rows, "total": eta_held_total(eta_rows), "from": start, "to": end},
+        "eta_held": eta_held,
         "callbacks_kept": callbacks,
         "team": team,
         "owner": owner,
