@@ -133,4 +133,3 @@ def _case_number_sequences(django_db_blocker):  # type: ignore[no-untyped-def]
                 (last,) = cursor.fetchone()
                 cursor.execute("SELECT setval(%s, %s, false)", [numbering.sequence_name(year), last + 1])
         numbering._taken = False
-    yield
