@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from lofte.accounts import access
-from lofte.accounts.models import Agent
+from lofte.accounts.models import Agent, Team
 from lofte.core.choices import ACTIVE_STATUSES
 from lofte.promises.models import Promise, PromiseState
 from lofte.promises.subjects import describe
@@ -56,12 +56,17 @@ def _described(rows: QuerySet[Promise]) -> list[Promise]:
     return promises
 
 
+def _figures(counts: list[int]) -> dict[str, int]:
+    return dict(zip(("due_soon", "overdue", "kept_today", "broken_today"), counts, strict=True))
+
+
 def _nonzero(groups: Iterable[Any]) -> list[Any]:
     return [g for g in groups if g["due_soon"] or g["overdue"] or g["kept_today"] or g["broken_today"]]
 
 
 def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:
-    """Everything the board shows, in a fixed number of queries (two lists, one count row, two groupings).
+    """Everything the board shows, in a fixed number of queries (two lists, the live rows, the names of their
+    teams and agents).
 
     Overdue is what is still owed past its time: pending promises past due (the tick breaks them within
     seconds) and broken ones not yet settled on active cases. Every figure counts all rows; the lists show the
@@ -84,40 +89,65 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     broken_today = Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)
     # each branch is one index: promise_state_due, promise_owed, promise_kept, promise_broken
     live = (running & Q(due_at__lte=now + timedelta(hours=1))) | owed | kept_today | broken_today
-    # a broken promise on a case is owed while the case is active; one about no case (a customer's) until settled
-    overdue_q = (running & Q(due_at__lte=now)) | (owed & (Q(case__status__in=ACTIVE_CASE) | Q(case__isnull=True)))
-    rows = qs.select_related("case", "owner_agent", "owner_team")
-    due_soon = _described(rows.filter(soon).order_by("due_at")[:BOARD_ROWS])
-    overdue = _described(
-        rows.filter((running & Q(due_at__lte=now)) | owed).filter(overdue_q).order_by("due_at")[:BOARD_ROWS]
+    # a broken promise is owed until settled: done late, cancelled, renewed, or its case solved or closed (the
+    # services settle it then), so the overdue list needs no look at the cases
+    overdue_q = (running & Q(due_at__lte=now)) | owed
+    listed = qs.select_related("case", "owner_agent", "owner_team")
+    due_soon = _described(listed.filter(soon).order_by("due_at")[:BOARD_ROWS])
+    overdue = _described(listed.filter(overdue_q).order_by("due_at")[:BOARD_ROWS])
+    # the figures: the live rows themselves, counted here. Grouped in SQL (by team or agent, or even by both),
+    # SQLite's planner prefers to walk the owner index for the grouping, through every promise ever made.
+    totals = [0, 0, 0, 0]  # due soon, overdue, kept today, broken today
+    teams: dict[int, list[int]] = {}
+    agents: dict[int, list[int]] = {}
+    hour = now + timedelta(hours=1)
+    rows = qs.filter(live).order_by().values_list(
+        "state", "due_at", "paused_at", "kept_at", "broken_at", "settled_at", "owner_team_id", "owner_agent_id"
     )
-    group = {
-        "due_soon": Count("pk", filter=soon),
-        "overdue": Count("pk", filter=overdue_q),
-        "kept_today": Count("pk", filter=kept_today),
-        "broken_today": Count("pk", filter=broken_today),
-    }
-    current = qs.filter(live)
-    counts = current.aggregate(**group)
+    pending, kept, broken = PromiseState.PENDING.value, PromiseState.KEPT.value, PromiseState.BROKEN.value
+    for state, due_at, paused_at, kept_at, broken_at, settled_at, team_id, agent_id in rows:
+        running_now = state == pending and paused_at is None
+        figures = (
+            running_now and now < due_at <= hour,
+            (running_now and due_at <= now) or (state == broken and settled_at is None),
+            state == kept and kept_at is not None and kept_at >= start_of_day,
+            state == broken and broken_at is not None and broken_at >= start_of_day,
+        )
+        for counts in (
+            totals,
+            teams.setdefault(team_id, [0, 0, 0, 0]) if team_id is not None else None,
+            agents.setdefault(agent_id, [0, 0, 0, 0]) if agent_id is not None else None,
+        ):
+            if counts is not None:
+                for i, hit in enumerate(figures):
+                    counts[i] += hit
     by_team = _nonzero(
-        current.filter(owner_team__isnull=False)
-        .values("owner_team_id", "owner_team__name")
-        .annotate(**group)
-        .order_by("owner_team__name")
+        sorted(
+            (
+                {"owner_team_id": t.pk, "owner_team__name": t.name, **_figures(teams[t.pk])}
+                for t in Team.objects.filter(pk__in=list(teams)).only("id", "name")
+            ),
+            key=lambda g: (g["owner_team__name"], g["owner_team_id"]),
+        )
     )
     by_agent = _nonzero(
-        current.filter(owner_agent__isnull=False)
-        .values("owner_agent_id", "owner_agent__name", "owner_agent__email")
-        .annotate(**group)
-        .order_by("owner_agent__name", "owner_agent__email")
+        sorted(
+            (
+                {"owner_agent_id": a.pk, "owner_agent__name": a.name, "owner_agent__email": a.email}
+                | _figures(agents[a.pk])
+                for a in Agent.objects.filter(pk__in=list(agents)).only("id", "name", "email")
+            ),
+            key=lambda g: (g["owner_agent__name"], g["owner_agent__email"]),
+        )
     )
+    summed = _figures(totals)
     return Board(
         due_soon=due_soon,
         overdue=overdue,
-        kept_today=counts["kept_today"],
-        broken_today=counts["broken_today"],
+        kept_today=summed["kept_today"],
+        broken_today=summed["broken_today"],
         by_team=by_team,
         by_agent=by_agent,
-        due_soon_count=counts["due_soon"],
-        overdue_count=counts["overdue"],
+        due_soon_count=summed["due_soon"],
+        overdue_count=summed["overdue"],
     )
