@@ -17,3 +17,14 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys():
         assert cursor.fetchone()[0] == 1
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] == 10000
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_come_from_a_bounded_pool_and_plan_for_memory_or_ssd():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite in this run")
+    assert connection.settings_dict["CONN_MAX_AGE"] == 0
+    assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] == 8
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
