@@ -150,12 +150,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests get a file of their own (not :memory:) so that the worker,
     # the live server and the browser test see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_lofte.sqlite3")}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The planner's cost of a random page read: 1.1 for data in memory or on SSD (PostgreSQL's default, 4, is for
-    # spinning disks, and makes it read every search document rather than the GIN index for a common word).
-    # LOFTE_PG_RANDOM_PAGE_COST="" leaves the server's own setting.
-    if page_cost := os.environ.get("LOFTE_PG_RANDOM_PAGE_COST", "1.1").strip():
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(page_cost)}"
+# PostgreSQL: the planner's cost of a random page read, 1.1 for data in memory or on SSD (PostgreSQL's default, 4,
+# is for spinning disks, and makes it read every search document rather than the GIN index for a common word).
+# LOFTE_PG_RANDOM_PAGE_COST="" leaves the server's own setting.
+PG_RANDOM_PAGE_COST = os.environ.get("LOFTE_PG_RANDOM_PAGE_COST", "1.1").strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_SIZE > 0:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -101,8 +101,12 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     teams: dict[int, list[int]] = {}
     agents: dict[int, list[int]] = {}
     hour = now + timedelta(hours=1)
-    rows = qs.filter(live).order_by().values_list(
-        "state", "due_at", "paused_at", "kept_at", "broken_at", "settled_at", "owner_team_id", "owner_agent_id"
+    rows = (
+        qs.filter(live)
+        .order_by()
+        .values_list(
+            "state", "due_at", "paused_at", "kept_at", "broken_at", "settled_at", "owner_team_id", "owner_agent_id"
+        )
     )
     pending, kept, broken = PromiseState.PENDING.value, PromiseState.KEPT.value, PromiseState.BROKEN.value
     for state, due_at, paused_at, kept_at, broken_at, settled_at, team_id, agent_id in rows:
