@@ -144,7 +144,6 @@ FIRST_RESPONSE_HOURS = (1.0, 8.0)
 RESOLUTION_DAYS = (1.0, 5.0)
 ACKNOWLEDGED = {Channel.EMAIL, Channel.WEB, Channel.SMS}  # channels whose first-response time the customer was told
 # the promise table's columns: the builder's, and what a case's promise has that the builder does not name
-PROMISE_COLUMNS = [*seed.PROMISE_FIELDS, "settled_at", "subject_id", "eta_basis"]
 
 
 # --- seeding ----------------------------------------------------------------------------------
@@ -194,7 +193,7 @@ class _Seeder:
             "notes": seed.Table(Note, seed.NOTE_FIELDS),
             "events": seed.Table(CaseEvent, seed.EVENT_FIELDS),
             "tags": seed.Table(Case.tags.through, seed.CASE_TAG_FIELDS),
-            "promises": seed.Table(Promise, PROMISE_COLUMNS),
+            "promises": seed.Table(Promise, seed.PROMISE_FIELDS),
         }
         self.dt = self.tables["cases"].dt
         self.teams = staff.teams
@@ -509,9 +508,11 @@ class _Seeder:
                 broken_at=dt(broken),
                 kept_at=dt(kept),
                 escalation_level=self.top_level if broken else 0,
+                settled_at=dt(settled),
+                subject_id=case_id,
+                eta_basis=acknowledged if kind == PromiseKind.FIRST_RESPONSE else "",
             )
-            basis = acknowledged if kind == PromiseKind.FIRST_RESPONSE else ""
-            chunk.promises.append((*row, dt(settled), case_id, basis))  # PROMISE_COLUMNS
+            chunk.promises.append(row)
             self.promise_id += 1
         return min(outstanding, default=None)
 

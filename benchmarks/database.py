@@ -42,7 +42,6 @@ def bench_database(label: str = "bench") -> Iterator[str]:
         try:
             yield name
         finally:
-            _pool_closed()
             connection.creation.destroy_test_db(old_name, verbosity=0)
             if connection.vendor == "sqlite":
                 for suffix in ("-wal", "-shm", "-journal", "-writer"):  # -writer: lofte.core.db.sqlite3's lock

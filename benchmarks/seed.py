@@ -337,6 +337,9 @@ def promise_row(
     cancelled_at: Any = None,
     escalation_level: int = 0,
     next_escalation_at: Any = None,
+    settled_at: Any = None,
+    subject_id: int | None = None,
+    eta_basis: str = "",
 ) -> Row:
     return (
         id,
@@ -357,6 +360,9 @@ def promise_row(
         cancelled_at,
         escalation_level,
         next_escalation_at,
+        settled_at,
+        subject_id,
+        eta_basis,
     )
 
 

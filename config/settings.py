@@ -128,11 +128,9 @@ TEMPLATES = [
 # turns the pool off: then a connection per request, or kept for CONN_MAX_AGE seconds (never under ASGI,
 # where each request runs in a thread of its own and a kept connection is never used again).
 SQLITE_OPTIONS = {
-    "init_command": (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
-    ),
+    "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
     "transaction_mode": "IMMEDIATE",
-    "timeout": 10,
+    "timeout": 10,  # seconds: SQLite's busy timeout, and the longest a writer waits for its turn
 }
 DB_POOL_SIZE = int(os.environ.get("LOFTE_DB_POOL_SIZE", "8"))
 DB_POOL_TIMEOUT = float(os.environ.get("LOFTE_DB_POOL_TIMEOUT", "10"))

@@ -23,6 +23,7 @@ without migrations has it too):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -115,58 +116,52 @@ def search_text_add(case: Case, text: str) -> None:
 
 
 def search_rebuild(case_ids: Iterable[int] | None = None) -> int:
-    """Write the search text of every case (or of `case_ids`) from what is stored: the subject and the messages
-    that are not automatic, in order. Answers the number of cases written."""
+    """Write the search text of every case (or of `case_ids`) from what is stored, as the services write it
+    along the way: the subject, then each message that is not automatic (its new words when it quotes earlier
+    ones), in order. Answers the number of cases written."""
     from lofte.cases.models import Message
 
-    message = Message._meta.db_table
-    case = Case._meta.db_table
-    aggregate = (
-        "string_agg(m.body_text, E'\\n' ORDER BY m.created_at, m.id)"
-        if connection.vendor == "postgresql"
-        else "group_concat(m.body_text, char(10))"
-    )
-    where, params = "", []
+    text = "COALESCE(NULLIF(m.visible_text, ''), m.body_text)"
+    if connection.vendor == "postgresql":
+        aggregate = f"string_agg({text}, %s ORDER BY m.created_at, m.id)"
+        ordered = Message._meta.db_table
+    else:  # SQLite's group_concat takes the rows in the order the subquery gives them
+        aggregate = f"group_concat({text}, %s)"
+        ordered = f"(SELECT * FROM {Message._meta.db_table} ORDER BY created_at, id)"
+    where, ids = "", []
     if case_ids is not None:
         ids = list(case_ids)
         if not ids:
             return 0
         where = f"WHERE c.id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
         CaseSearch.objects.filter(pk__in=ids).delete()
     else:
         CaseSearch.objects.all().delete()
-    # SQLite's group_concat takes the rows in the order the subquery gives them
-    messages = (
-        f"SELECT m.case_id, {aggregate} AS body FROM {message} m WHERE m.is_automatic = %s GROUP BY m.case_id"
-        if connection.vendor == "postgresql"
-        else f"SELECT m.case_id, {aggregate} AS body FROM (SELECT * FROM {message} ORDER BY created_at, id) m "
-        "WHERE m.is_automatic = %s GROUP BY m.case_id"
-    )
     sql = f"""INSERT INTO {TABLE} (case_id, language, text)
-SELECT c.id, c.language, c.subject || COALESCE(char(10) || b.body, '')
-FROM {case} c LEFT JOIN ({messages}) b ON b.case_id = c.id {where}"""
-    if connection.vendor == "postgresql":
-        sql = sql.replace("char(10)", "E'\\n'")
+SELECT c.id, c.language, c.subject || COALESCE(%s || b.body, '')
+FROM {Case._meta.db_table} c LEFT JOIN (
+  SELECT m.case_id, {aggregate} AS body FROM {ordered} m WHERE m.is_automatic = %s GROUP BY m.case_id
+) b ON b.case_id = c.id {where}"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [False, *params])
+        cursor.execute(sql, ["\n", "\n", False, *ids])
         return int(cursor.rowcount)
 
 
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def _terms(q: str) -> list[str]:
+def search_terms(q: str) -> list[str]:
+    """The words of `q` that search looks for (the first MAX_TERMS); none means there is nothing to search."""
     return _WORD.findall(q.lower())[:MAX_TERMS]
 
 
 def search_q(q: str) -> Q | None:
     """Cases whose search text matches every word of `q`, or whose customer's name does (None: no word)."""
-    terms = _terms(q)
+    terms = search_terms(q)
     if not terms:
         return None
     if connection.vendor == "postgresql":
-        query = _pg_tsquery(terms)
+        query = _pg_tsquery(tuple(terms))
         prefix = " & ".join(f"{t}:*" for t in terms)  # \w+ only: nothing to escape
         return Q(pk__in=RawSQL(f"SELECT case_id FROM {TABLE} WHERE document @@ %s::tsquery", [query])) | Q(
             customer_id__in=RawSQL(
@@ -182,7 +177,7 @@ def search_q(q: str) -> Q | None:
 
 def search_rank(q: str) -> RawSQL | None:
     """How well each case matches `q`, higher first (for the relevance sort)."""
-    terms = _terms(q)
+    terms = search_terms(q)
     if not terms:
         return None
     if connection.vendor == "postgresql":
@@ -190,7 +185,7 @@ def search_rank(q: str) -> RawSQL | None:
         case = Case._meta.db_table
         return RawSQL(
             f"SELECT ts_rank(s.document, %s::tsquery)::float8 FROM {TABLE} s WHERE s.case_id = {case}.id",
-            [_pg_tsquery(terms)],
+            [_pg_tsquery(tuple(terms))],
         )
     return RawSQL(
         f"SELECT -bm25({FTS}) FROM {FTS} WHERE {FTS} MATCH %s AND rowid = {Case._meta.db_table}.id",
@@ -198,16 +193,17 @@ def search_rank(q: str) -> RawSQL | None:
     )
 
 
-def _pg_tsquery(terms: list[str]) -> str:
+@functools.lru_cache(maxsize=512)
+def _pg_tsquery(terms: tuple[str, ...]) -> str:
     """The query as tsquery text: per word, its beginning as written or any of its stems (each stem once), every
     word required. The stems come from PostgreSQL's stemmers in a query of their own (one for all the words), so
     that the search gets a constant: the planner then tells from its statistics how many cases match (built
     inside the same statement, or with a stem repeated per language, it guesses a third of them and reads every
-    document instead of using the GIN index)."""
+    document instead of using the GIN index). Stemming never changes, so each process asks once per query."""
     stems = ", ".join(f"plainto_tsquery('{c}', t.term)::text" for c in CONFIGS.values())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT t.term, {stems} FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n", [terms]
+            f"SELECT t.term, {stems} FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n", [list(terms)]
         )
         rows = cursor.fetchall()
     words = []
@@ -218,16 +214,6 @@ def _pg_tsquery(terms: list[str]) -> str:
                 alternatives.append(f"({stem})")
         words.append("(" + " | ".join(alternatives) + ")")
     return " & ".join(words)
-
-
-def _pg_query(terms: list[str]) -> tuple[str, list[str]]:
-    """Every word must match: by its beginning as written, or by its stem in one of the five languages. Word by
-    word, so that a word one language drops as too common ("no", "och") never widens the rest."""
-    one = "(to_tsquery('simple', %s) || " + " || ".join(f"plainto_tsquery('{c}', %s)" for c in CONFIGS.values()) + ")"
-    params: list[str] = []
-    for term in terms:
-        params += [f"{term}:*", *([term] * len(CONFIGS))]  # \w+ only: nothing to escape
-    return " && ".join([one] * len(terms)), params
 
 
 def _fts_query(terms: list[str]) -> str:

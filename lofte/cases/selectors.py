@@ -27,7 +27,7 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
-from lofte.cases.search import search_q, search_rank
+from lofte.cases.search import search_q, search_rank, search_terms
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -83,7 +83,7 @@ class CaseFilters:
                 )
         if self.channel and self.channel not in Channel.values:
             raise ValidationFailed(_("'%(value)s' is not a channel.") % {"value": self.channel}, field="channel")
-        if self.sort == "relevance" and not search_rank(self.q):
+        if self.sort == "relevance" and not search_terms(self.q):
             raise ValidationFailed(_("Sorting by relevance needs a search."), field="sort")
         if self.sort not in SORTS:
             raise ValidationFailed(

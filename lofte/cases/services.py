@@ -79,13 +79,6 @@ class AttachmentInput:
     content_id: str = ""
 
 
-# --- references -----------------------------------------------------------
-
-
-def next_reference(at: datetime) -> str:
-    return reference_next(at.year)
-
-
 # --- helpers ----------------------------------------------------------------
 
 
@@ -226,7 +219,7 @@ def case_open(
     now = clock.now()
     case = insert(
         Case(
-            reference=next_reference(now),
+            reference=reference_next(now.year),
             subject=_subject_from(subject, body),
             customer=customer,
             status=Status.NEW,

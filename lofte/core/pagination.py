@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -62,8 +63,8 @@ def _decode_value(value: Any, kind: str) -> Any:
             raise TypeError("integer expected")
         return value
     if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise TypeError("number expected")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise TypeError("finite number expected")
         return float(value)
     if not isinstance(value, str):
         raise TypeError("string expected")

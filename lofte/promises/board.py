@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
-from lofte.core.choices import ACTIVE_STATUSES
 from lofte.promises.models import Promise, PromiseState
 from lofte.promises.subjects import describe
 
@@ -37,9 +36,6 @@ class Board:
     @property
     def overdue_more(self) -> int:
         return max(0, self.overdue_count - len(self.overdue))
-
-
-ACTIVE_CASE = [status.value for status in ACTIVE_STATUSES]
 
 
 def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
