@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from lofte.accounts import access
@@ -52,7 +52,8 @@ def _month_figures(agent: Agent, *, team: int | None, now: datetime) -> tuple[di
     minute per reader and team in each process: they read a month of promises, while the rest of the board
     reads only what is live (lofte.promises.board)."""
     today = timezone.localdate(now, timezone.get_default_timezone())
-    key = f"lofte:board:month:{agent.pk}:{team}:{today.isoformat()}"
+    # the reader's language too: the rows carry labels (channels, "No case type") in it
+    key = f"lofte:board:month:{agent.pk}:{team}:{today.isoformat()}:{translation.get_language()}"
     if (cached := cache.get(key)) is not None:
         return cached  # type: ignore[no-any-return]
     start, end = kept_rate_period(date_from=None, date_to=None, today=today)

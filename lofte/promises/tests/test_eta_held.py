@@ -216,3 +216,12 @@ class TestBoardPanel:
         with clock.at(datetime(2026, 11, 20, 12, 0, tzinfo=UTC)):
             html = alma.get(BOARD, {"team": other_team.pk}).content.decode()
         assert "No acknowledged ETA was due in the last 30 days." in html  # Alma may not see Billing's
+
+    def test_a_reader_who_changes_language_gets_the_months_figures_in_it_at_once(self, world, agent, alma):
+        # the month's figures are kept for a minute per reader: not across a change of the reader's language
+        with clock.at(datetime(2026, 11, 20, 12, 0, tzinfo=UTC)):
+            assert '<th scope="row">Email</th>' in alma.get(BOARD).content.decode()
+            agent.language = "sv"
+            agent.save(update_fields=["language"])
+            html = alma.get(BOARD).content.decode()
+        assert '<th scope="row">E-post</th>' in html
