@@ -580,7 +580,7 @@ def world_seed(*, cases: int, progress: Progress, seed_value: int = 42) -> World
     searched = time.perf_counter()
     search_rebuild()  # what the services write along the way: each case's subject and messages, for search
     progress(f"seed: search texts of {cases} cases in {time.perf_counter() - searched:.1f} s")
-    seed.statistics(analyze=False)  # VACUUM ANALYZE on PostgreSQL, as autovacuum would after such a load
+    seed.statistics(analyze=True)  # as autovacuum (PostgreSQL) or the worker's hourly database.analyze (SQLite) would
     progress(
         f"seed: done, {cases} cases, {totals[1]} messages, {totals[2]} notes, {totals[0]} events, "
         f"{totals[3]} promises "

@@ -468,10 +468,8 @@ def _role(pid: int) -> str:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return "gone"
-    if b"multiprocessing" in command:
+    if b"lofte.core.serve" in command:
         return "web"
-    if b"uvicorn" in command:
-        return "uvicorn"  # the web server itself with one worker, its supervisor with more
     return "worker" if b" worker" in command else "start"
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 # Set Django up before anything imports a model (the consumers do).
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from lofte.core.asgi import SyncChainASGIHandler  # noqa: E402
+
+django_application = SyncChainASGIHandler()  # get_asgi_application(), with one thread hop per request
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -149,6 +149,24 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
     return qs
 
 
+# What a list of cases shows (the inbox's rows, the API's CaseOut): the related rows' other columns (an agent's
+# password hash, a customer's notes, the parent case's every field) are never read from a list.
+LIST_COLUMNS = (
+    *(
+        f.name
+        for f in Case._meta.concrete_fields
+        if f.name not in {"inbox_address", "reply_to", "acknowledged_at", "closed_at"}
+    ),
+    "customer__name",
+    "customer__tier",
+    "team__name",
+    "assignee__name",
+    "assignee__email",
+    "case_type__name",
+    "follow_up_of__reference",
+)
+
+
 def case_list_for_agent(
     *, agent: Agent, filters: CaseFilters, cursor: str | None = None, limit: int = 25
 ) -> Page[Case]:
@@ -157,8 +175,10 @@ def case_list_for_agent(
     qs = _list_queryset(agent, filters)
     if filters.sort == "relevance":
         qs = qs.annotate(rank=Coalesce(search_rank(filters.q), Value(0.0), output_field=FloatField()))
-    qs = qs.select_related("customer", "team", "assignee", "case_type", "follow_up_of").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    qs = (
+        qs.select_related("customer", "team", "assignee", "case_type", "follow_up_of")
+        .only(*LIST_COLUMNS)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
     return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from lofte.accounts import access
@@ -52,6 +52,15 @@ def _described(rows: QuerySet[Promise]) -> list[Promise]:
     return promises
 
 
+def _first(rows: QuerySet[Promise]) -> QuerySet[Promise]:
+    """The first BOARD_ROWS by due time, with their case and owners. The rows are chosen first, on the promise
+    alone, and only those are joined: sorting every overdue promise with its case and owners attached costs
+    as much again as the rest of the board."""
+    first = rows.order_by("due_at", "id").values("id")[:BOARD_ROWS]
+    listed = Promise.objects.filter(pk__in=first).select_related("case", "owner_agent", "owner_team")
+    return listed.order_by("due_at", "id")
+
+
 def _figures(counts: list[int]) -> dict[str, int]:
     return dict(zip(("due_soon", "overdue", "kept_today", "broken_today"), counts, strict=True))
 
@@ -88,31 +97,25 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     # a broken promise is owed until settled: done late, cancelled, renewed, or its case solved or closed (the
     # services settle it then), so the overdue list needs no look at the cases
     overdue_q = (running & Q(due_at__lte=now)) | owed
-    listed = qs.select_related("case", "owner_agent", "owner_team")
-    due_soon = _described(listed.filter(soon).order_by("due_at")[:BOARD_ROWS])
-    overdue = _described(listed.filter(overdue_q).order_by("due_at")[:BOARD_ROWS])
+    due_soon = _described(_first(qs.filter(soon)))
+    overdue = _described(_first(qs.filter(overdue_q)))
     # the figures: the live rows themselves, counted here. Grouped in SQL (by team or agent, or even by both),
     # SQLite's planner prefers to walk the owner index for the grouping, through every promise ever made.
     totals = [0, 0, 0, 0]  # due soon, overdue, kept today, broken today
     teams: dict[int, list[int]] = {}
     agents: dict[int, list[int]] = {}
-    hour = now + timedelta(hours=1)
-    rows = (
-        qs.filter(live)
-        .order_by()
-        .values_list(
-            "state", "due_at", "paused_at", "kept_at", "broken_at", "settled_at", "owner_team_id", "owner_agent_id"
+    # which figures each row counts in, decided by the database: no time is read into Python for it
+    flags = {
+        name: Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for name, condition in (
+            ("f_soon", soon),
+            ("f_overdue", overdue_q),
+            ("f_kept", kept_today),
+            ("f_broken", broken_today),
         )
-    )
-    pending, kept, broken = PromiseState.PENDING.value, PromiseState.KEPT.value, PromiseState.BROKEN.value
-    for state, due_at, paused_at, kept_at, broken_at, settled_at, team_id, agent_id in rows:
-        running_now = state == pending and paused_at is None
-        figures = (
-            running_now and now < due_at <= hour,
-            (running_now and due_at <= now) or (state == broken and settled_at is None),
-            state == kept and kept_at is not None and kept_at >= start_of_day,
-            state == broken and broken_at is not None and broken_at >= start_of_day,
-        )
+    }
+    rows = qs.filter(live).order_by().annotate(**flags).values_list(*flags, "owner_team_id", "owner_agent_id")
+    for *figures, team_id, agent_id in rows:
         for counts in (
             totals,
             teams.setdefault(team_id, [0, 0, 0, 0]) if team_id is not None else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -35,19 +36,48 @@ def child_environment(environ: Mapping[str, str], *, host: str, port: int) -> di
     return env
 
 
-def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Return when the web server accepts connections (or has died, or time is up)."""
+def _wait_until_serving(host: str, port: int, procs: list[subprocess.Popen[bytes]], timeout: float = 30) -> None:
+    """Return when the web server answers HTTP (or a process has died, or time is up). The sockets listen from
+    the start, so a connection alone proves nothing: an answer comes once Django is loaded."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
+    address = host if host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        connection = http.client.HTTPConnection(address, port, timeout=2)
         try:
-            with socket.create_connection((host if host != "0.0.0.0" else "127.0.0.1", port), timeout=0.5):  # noqa: S104
-                return
+            connection.request("HEAD", "/")
+            connection.getresponse()
+            return
         except OSError:
             time.sleep(0.2)
+        finally:
+            connection.close()
+
+
+def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """One listening socket per web process, all on the same address (SO_REUSEPORT), so that the kernel spreads
+    new connections over the processes. With one shared socket (uvicorn's --workers), the process that wakes
+    first accepts every connection waiting, and a burst of keep-alive connections all lands on one process
+    while the others idle (ADR 0010)."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0]
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(address)
+            sock.listen(2048)
+            sock.set_inheritable(True)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 class Command(BaseCommand):
-    help = "Run the web server (uvicorn, ASGI) and `lofte worker` until Ctrl-C."
+    help = "Run the web server (uvicorn, ASGI; one process per --workers) and `lofte worker` until Ctrl-C."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -55,31 +85,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="Web server processes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        host, port = options["host"], options["port"]
-        web = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--workers",
-            str(options["workers"]),
-            "--no-access-log",
-            "--timeout-graceful-shutdown",
-            "5",
-        ]
-        worker = [sys.executable, "-m", "config.manage", "worker"]
+        host, port, workers = options["host"], options["port"], max(1, options["workers"])
         env = child_environment(os.environ, host=host, port=port)
         # Own process groups: a Ctrl-C in the terminal reaches only this command, which then
         # stops each child once (a second signal would make the worker abandon a delivery).
-        procs = [
-            subprocess.Popen(web, process_group=0, env=env),  # noqa: S603
-            subprocess.Popen(worker, process_group=0, env=env),  # noqa: S603
-        ]
-        _wait_for_port(host, port, procs[0])
+        procs: list[subprocess.Popen[bytes]] = []
+        for sock in listening_sockets(host, port, workers):
+            with sock:  # the web process has its own descriptor of it
+                web = [sys.executable, "-m", "lofte.core.serve", str(sock.fileno())]
+                procs.append(subprocess.Popen(web, process_group=0, env=env, pass_fds=[sock.fileno()]))  # noqa: S603
+        worker = [sys.executable, "-m", "config.manage", "worker"]
+        procs.append(subprocess.Popen(worker, process_group=0, env=env))  # noqa: S603
+        _wait_until_serving(host, port, procs)
         self.stdout.write(self.style.SUCCESS(f"\nLofte is running at http://{shown_host(host)}:{port}/"))
         self.stdout.write(f"Links in what it sends start with {env['LOFTE_BASE_URL']}")
         if login := os.environ.get("LOFTE_DEMO_LOGIN"):
