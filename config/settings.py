@@ -154,8 +154,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # is for spinning disks, and makes it read every search document rather than the GIN index for a common word).
 # LOFTE_PG_RANDOM_PAGE_COST="" leaves the server's own setting.
 PG_RANDOM_PAGE_COST = os.environ.get("LOFTE_PG_RANDOM_PAGE_COST", "1.1").strip()
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}"
+# PostgreSQL: parallel workers per query, 0 by default. Lofte's queries read what a page shows through indexes;
+# starting two worker processes for one of them cost more (10 ms, measured on the board) than the query, and
+# under load the cores are busy with other requests anyway. LOFTE_PG_PARALLEL_WORKERS="" leaves the server's.
+PG_PARALLEL_WORKERS = os.environ.get("LOFTE_PG_PARALLEL_WORKERS", "0").strip()
+_pg_options = [
+    f"-c random_page_cost={float(PG_RANDOM_PAGE_COST)}" if PG_RANDOM_PAGE_COST else "",
+    f"-c max_parallel_workers_per_gather={int(PG_PARALLEL_WORKERS)}" if PG_PARALLEL_WORKERS else "",
+]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and any(_pg_options):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(o for o in _pg_options if o)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_SIZE > 0:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

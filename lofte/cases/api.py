@@ -9,8 +9,8 @@ from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import team_get
 from lofte.cases import selectors, services
-from lofte.cases.intake import Contact, intake_receive
-from lofte.cases.models import Case, CaseEvent, CaseType
+from lofte.cases.intake import Contact, Received, intake_receive
+from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Tag
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
     CaseDetailOut,
@@ -102,6 +102,17 @@ def _with_messages(case: Case) -> Any:
     return case
 
 
+def _as_written(received: Received, *, tagged: bool) -> Any:
+    """A new case as it was just written, without reading it back: its one message, which has no attachments
+    (the JSON API takes none), and no tags unless some were given."""
+    case, message = received.case, received.message
+    case.messages_list = [message]  # type: ignore[attr-defined]
+    message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
+    if not tagged:
+        case._prefetched_objects_cache = {"tags": Tag.objects.none()}  # type: ignore[attr-defined]
+    return case
+
+
 def _detail(agent: Agent, reference: str) -> Any:
     return _with_messages(selectors.case_get_for_agent(agent=agent, reference=reference))
 
@@ -160,6 +171,8 @@ def create_case(request: HttpRequest, data: CaseIn) -> object:
             raise Conflict("external_id was already used for a case you cannot see.", field="external_id") from None
     # The case as written, not read again through the access check: an agent may file a case
     # for a team they are not on, and must still get it back.
+    if received.outcome == "created":
+        return Status(201, _as_written(received, tagged=bool(data.tags)))
     return Status(201, _with_messages(received.case))
 
 

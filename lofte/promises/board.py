@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
+from lofte.accounts.selectors import agent_team_ids
 from lofte.promises.models import Promise, PromiseState
 from lofte.promises.subjects import describe
 
@@ -41,6 +42,26 @@ class Board:
 def promises_visible_to(agent: Agent) -> QuerySet[Promise]:
     """The promises on cases the agent may see (lofte.accounts.access: the same rule as the inbox)."""
     return Promise.objects.filter(access.promise_scope_q(agent))
+
+
+def _live_visible_to(agent: Agent) -> QuerySet[Promise]:
+    """promises_visible_to, for the board's live rows: the same rule, with the case's side asked of each promise
+    through its case's primary key. Written as a join, the planner may (on PostgreSQL it does, at 100,000
+    cases) read every case into a hash to match a few thousand live promises; a subquery per row costs one
+    index lookup per live promise, whatever the number of cases."""
+    if not agent.is_active or access.is_admin(agent):
+        return promises_visible_to(agent)
+    cases = Promise._meta.get_field("case").related_model._default_manager  # the cases app's Case
+    seen = (
+        cases.filter(pk=OuterRef("case_id"))
+        .order_by()
+        .annotate(seen=ExpressionWrapper(access.case_scope_q(agent), output_field=BooleanField()))
+        .values("seen")[:1]
+    )
+    own = Q(owner_team_id__in=agent_team_ids(agent=agent)) | Q(owner_agent_id=agent.pk)
+    return Promise.objects.alias(case_seen=Subquery(seen)).filter(
+        Q(case__isnull=False, case_seen=True) | (Q(case__isnull=True) & own)
+    )
 
 
 def _described(rows: QuerySet[Promise]) -> list[Promise]:
@@ -81,7 +102,7 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     (`LIVE`): pending ones due within the hour or past due, broken ones still owed (solving or closing a case
     settles them), and those kept or broken since midnight. So the time goes with what the board shows, never
     with the history of kept and broken promises behind it, also for an admin over every team."""
-    qs = promises_visible_to(agent)
+    qs = _live_visible_to(agent)
     if team is not None:
         qs = qs.filter(owner_team_id=team)
     if owner is not None:

@@ -129,6 +129,22 @@ class TestCreate:
         ]
         assert list(case.events.values_list("kind", "actor_id")) == [(EventKind.CREATED, api.agent.pk)]
 
+    @pytest.mark.parametrize("tags", [[], ["faktura", "vip"]])
+    def test_the_new_case_is_answered_as_written_and_as_a_get_reads_it_back(self, api, tags):
+        # the answer is built from what was written, not read again: it must equal what the API reads later
+        with CaptureQueriesContext(connection) as ctx:
+            created = api.post("/cases", {**CONTRACT_BODY, "tags": tags})
+        assert created.status_code == 201, created.content
+        # (the test's transaction makes the request's a savepoint: its release is where it commits)
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        after_commit = sqls[[i for i, sql in enumerate(sqls) if sql.startswith(("COMMIT", "RELEASE SAVEPOINT"))][-1] + 1 :]
+        body = created.json()
+        assert body == api.get(f"/cases/{body['reference']}").json()
+        assert sorted(body["tags"]) == tags
+        assert [m["attachments"] for m in body["messages"]] == [[]]
+        # with no tags given, nothing at all is read back; given tags, only they are
+        assert len(after_commit) == (1 if tags else 0), after_commit
+
     def test_reference_has_the_format_lf_year_number(self, api):
         body = api.post("/cases", CONTRACT_BODY).json()
         assert re.fullmatch(rf"LF-{clock.now().year}-\d{{6}}", body["reference"])

@@ -28,3 +28,5 @@ def test_postgresql_connections_come_from_a_bounded_pool_and_plan_for_memory_or_
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == "1.1"
+        cursor.execute("SHOW max_parallel_workers_per_gather")  # no worker processes started for one page's query
+        assert cursor.fetchone()[0] == "0"
