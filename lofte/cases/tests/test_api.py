@@ -137,7 +137,8 @@ class TestCreate:
         assert created.status_code == 201, created.content
         # (the test's transaction makes the request's a savepoint: its release is where it commits)
         sqls = [q["sql"] for q in ctx.captured_queries]
-        after_commit = sqls[[i for i, sql in enumerate(sqls) if sql.startswith(("COMMIT", "RELEASE SAVEPOINT"))][-1] + 1 :]
+        committed = [i for i, sql in enumerate(sqls) if sql.startswith(("COMMIT", "RELEASE SAVEPOINT"))][-1]
+        after_commit = sqls[committed + 1 :]
         body = created.json()
         assert body == api.get(f"/cases/{body['reference']}").json()
         assert sorted(body["tags"]) == tags
