@@ -173,14 +173,20 @@ def case_list_for_agent(
     """One keyset page of the cases the agent may see, matching the filters."""
     limit = max(1, min(limit, MAX_LIMIT))
     qs = _list_queryset(agent, filters)
-    if filters.sort == "relevance":
+    if filters.sort == "relevance":  # the key is the rank, an annotation: the rows are read as they are ranked
         qs = qs.annotate(rank=Coalesce(search_rank(filters.q), Value(0.0), output_field=FloatField()))
-    qs = (
+        return paginate(_shown(qs), key=SORTS[filters.sort], cursor=cursor, limit=limit)
+    # the page is chosen among the matching cases' keys, then only its rows are read with what they show
+    return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit, rows_from=_shown(Case.objects.all()))
+
+
+def _shown(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What a list shows of each case (LIST_COLUMNS), with its related rows."""
+    return (
         qs.select_related("customer", "team", "assignee", "case_type", "follow_up_of")
         .only(*LIST_COLUMNS)
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
     )
-    return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit)
 
 
 def case_get_for_agent(*, agent: Agent, reference: str) -> Case:

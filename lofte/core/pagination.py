@@ -114,12 +114,21 @@ def order_by(key: SortKey) -> list[Any]:
     return [F(key.field).asc(nulls_last=True), F("pk").asc()]
 
 
-def paginate[M: models.Model](queryset: QuerySet[M], *, key: SortKey, cursor: str | None, limit: int) -> Page[M]:
-    """One page of `queryset` ordered by `key`, after `cursor`; fetches limit+1 rows to know if more follow."""
+def paginate[M: models.Model](
+    queryset: QuerySet[M], *, key: SortKey, cursor: str | None, limit: int, rows_from: QuerySet[M] | None = None
+) -> Page[M]:
+    """One page of `queryset` ordered by `key`, after `cursor`; fetches limit+1 rows to know if more follow.
+
+    With `rows_from` (the same model, with its joins and prefetches), the page is chosen on `queryset` alone and
+    only its rows are read from `rows_from`: the database then sorts the matching rows' keys rather than whole
+    rows with every joined table attached. `key` must then be a column of the model, not an annotation."""
     if cursor:
         value, pk = decode_cursor(cursor, key)
         queryset = queryset.filter(_after(key, value, pk))
-    rows = list(queryset.order_by(*order_by(key))[: limit + 1])
+    chosen = queryset.order_by(*order_by(key))[: limit + 1]
+    if rows_from is not None:
+        chosen = rows_from.filter(pk__in=chosen.values("pk")).order_by(*order_by(key))
+    rows = list(chosen)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(rows[-1], key) if more and rows else None)
