@@ -99,8 +99,8 @@ def test_format_table_reports_every_figure_and_the_targets():
     table = format_table(result)
 
     assert "100,000 cases on sqlite" in table
-    assert "inbox p95 < 50 ms: ok (21.0 ms)" in table
-    assert "case page p95 < 50 ms: MISSED (60.0 ms)" in table
+    assert "inbox p95 < 25 ms: ok (21.0 ms)" in table
+    assert "case page p95 < 25 ms: MISSED (60.0 ms)" in table
     assert "create >= 0.5 x raw INSERT: MISSED (0.45)" in table
     assert "900 cases/s" in table
     assert "2000 cases/s" in table
