@@ -143,7 +143,6 @@ KEPT_SHARE = 0.85
 FIRST_RESPONSE_HOURS = (1.0, 8.0)
 RESOLUTION_DAYS = (1.0, 5.0)
 ACKNOWLEDGED = {Channel.EMAIL, Channel.WEB, Channel.SMS}  # channels whose first-response time the customer was told
-# the promise table's columns: the builder's, and what a case's promise has that the builder does not name
 
 
 # --- seeding ----------------------------------------------------------------------------------

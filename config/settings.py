@@ -124,11 +124,11 @@ TEMPLATES = [
 # process and the worker hold at most LOFTE_DB_POOL_SIZE connections (default 8); a request that finds them all
 # busy waits up to LOFTE_DB_POOL_TIMEOUT seconds (default 10) for one. Size the server for
 # (web processes + 1 worker) x LOFTE_DB_POOL_SIZE + a few for administration, below its max_connections
-# (100 by default): 2 web processes and the worker at 8 is 24 (docs/deployment.md). LOFTE_DB_POOL_SIZE=0
-# turns the pool off: then a connection per request, or kept for CONN_MAX_AGE seconds (never under ASGI,
-# where each request runs in a thread of its own and a kept connection is never used again).
+# (100 by default): 2 web processes and the worker at 8 is 24 (README, "Deploying"). LOFTE_DB_POOL_SIZE=0
+# turns the pool off: then a connection per request, or kept for CONN_MAX_AGE seconds (lofte.core.asgi runs a
+# web process's requests in one thread, whose connection it is).
 SQLITE_OPTIONS = {
-    "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"),
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     "transaction_mode": "IMMEDIATE",
     "timeout": 10,  # seconds: SQLite's busy timeout, and the longest a writer waits for its turn
 }

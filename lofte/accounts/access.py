@@ -112,15 +112,16 @@ def case_scope_q(agent: Agent, prefix: str = "") -> Q:
     )
 
 
-def promise_scope_q(agent: Agent) -> Q:
+def promise_scope_q(agent: Agent, *, case_seen: Q | None = None) -> Q:
     """The promises `agent` may see, as a filter on Promise: a promise on a case follows its case; a promise
     about no case (a customer's, after their case was closed) is its owners': the owning team's members and the
-    owning agent."""
+    owning agent. `case_seen` asks the case's side another way than through the join (case_scope_q over
+    `case__`): the promise board asks it of each promise by its case's key (lofte.promises.board)."""
     if not agent.is_active:
         return Q(pk__in=[])
     if is_admin(agent):
         return Q()
-    on_case = Q(case__isnull=False) & case_scope_q(agent, prefix="case__")
+    on_case = Q(case__isnull=False) & (case_seen if case_seen is not None else case_scope_q(agent, prefix="case__"))
     own = Q(owner_team_id__in=agent_team_ids(agent=agent)) | Q(owner_agent_id=agent.pk)
     return on_case | (Q(case__isnull=True) & own)
 

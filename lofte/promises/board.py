@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
-from lofte.accounts.selectors import agent_team_ids
 from lofte.promises.models import Promise, PromiseState
 from lofte.promises.subjects import describe
 
@@ -69,9 +68,8 @@ def _live_visible_to(agent: Agent) -> QuerySet[Promise]:
         .annotate(seen=ExpressionWrapper(access.case_scope_q(agent), output_field=BooleanField()))
         .values("seen")[:1]
     )
-    own = Q(owner_team_id__in=agent_team_ids(agent=agent)) | Q(owner_agent_id=agent.pk)
     return Promise.objects.alias(case_seen=Subquery(seen)).filter(
-        Q(case__isnull=False, case_seen=True) | (Q(case__isnull=True) & own)
+        access.promise_scope_q(agent, case_seen=Q(case_seen=True))
     )
 
 

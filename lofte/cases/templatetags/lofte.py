@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.db.models import Choices
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -22,20 +23,37 @@ register = template.Library()
 register.filter("promise_when", promise_when)
 
 
+def _label(choices: type[Choices], value: Any, unknown: str) -> str:
+    """The label of `value` among `choices`, in the reader's language; `unknown` for a value not among them."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return unknown
+
+
 @register.filter
 def status_label(value: str) -> str:
-    try:
-        return str(Status(value).label)
-    except ValueError:
-        return value or "—"
+    return _label(Status, value, value or "—")
 
 
 @register.filter
 def priority_label(value: int) -> str:
-    try:
-        return str(Priority(value).label)
-    except ValueError:
-        return str(value)
+    return _label(Priority, value, str(value))
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    return _label(Channel, value, value or "—")
+
+
+@register.filter
+def promise_kind_label(value: str) -> str:
+    return _label(PromiseKind, value, value or "—")
+
+
+@register.filter
+def promise_state_label(value: str) -> str:
+    return _label(PromiseState, value, value or "—")
 
 
 @register.filter
@@ -54,14 +72,6 @@ def due_class(value: datetime | None) -> str:
     if value <= now + timedelta(hours=1):
         return "soon"
     return ""
-
-
-@register.filter
-def promise_kind_label(value: str) -> str:
-    try:
-        return str(PromiseKind(value).label)
-    except ValueError:
-        return value or "—"
 
 
 @register.filter
@@ -135,23 +145,7 @@ def due_time(value: datetime | None) -> str:
 
 
 @register.filter
-def channel_label(value: str) -> str:
-    try:
-        return str(Channel(value).label)
-    except ValueError:
-        return value or "—"
-
-
-@register.filter
 def promise_due(promise: Any) -> str:
     """A board row's due time: a pending promise marked soon or overdue, one broken always overdue."""
     due = due_class(promise.due_at) if promise.state == "pending" else "overdue"
     return _time_tag(promise.due_at, promise_when(promise.due_at), f"due {due}".strip())
-
-
-@register.filter
-def promise_state_label(value: str) -> str:
-    try:
-        return str(PromiseState(value).label)
-    except ValueError:
-        return value or "—"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.conf import settings as django_settings
 
 from lofte.cases.acknowledgements import acknowledge_case
 from lofte.core import clock
-from lofte.core.management.commands.start import child_environment
+from lofte.core.management.commands.start import child_environment, listening_sockets
 from lofte.customers.services import customer_create
 from lofte.notifications.services import notify_many
 from lofte.outbox.services import outbox_deliver_due
@@ -29,6 +30,52 @@ def test_the_web_server_and_worker_get_the_port_and_a_base_url_for_it():
     assert child_environment({}, host="0.0.0.0", port=8101)["LOFTE_BASE_URL"] == START_8101  # noqa: S104
     assert child_environment({}, host="192.168.1.5", port=9000)["LOFTE_BASE_URL"] == "http://192.168.1.5:9000"
     assert child_environment({}, host="fd00::5", port=9000)["LOFTE_BASE_URL"] == "http://[fd00::5]:9000"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_each_web_process_gets_a_socket_of_its_own_and_the_kernel_spreads_the_connections():
+    # given: two web processes' sockets on one address
+    port = _free_port()
+    sockets = listening_sockets("127.0.0.1", port, 2)
+    clients = []
+    try:
+        # when: a burst of connections, as keep-alive clients open them
+        for _ in range(64):
+            client = socket.create_connection(("127.0.0.1", port), timeout=2)
+            clients.append(client)
+        # then: each socket has connections of its own to accept (on one shared socket, the process that woke
+        # first took them all), and together they have every one
+        accepted = []
+        for sock in sockets:
+            sock.setblocking(False)
+            n = 0
+            while True:
+                try:
+                    conn, _address = sock.accept()
+                except BlockingIOError:
+                    break
+                conn.close()
+                n += 1
+            accepted.append(n)
+        assert sum(accepted) == 64
+        assert min(accepted) > 0, accepted
+    finally:
+        for c in [*clients, *sockets]:
+            c.close()
+
+
+def test_a_port_another_program_holds_is_an_error_before_anything_starts():
+    port = _free_port()
+    with socket.socket() as other:  # without SO_REUSEPORT: the port is not shared
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        with pytest.raises(OSError):
+            listening_sockets("127.0.0.1", port, 2)
 
 
 def test_a_base_url_that_is_set_is_the_one_used():
