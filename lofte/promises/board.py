@@ -11,11 +11,13 @@ from django.db.models import (
     BooleanField,
     Case,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -82,13 +84,24 @@ def _described(rows: QuerySet[Promise]) -> list[Promise]:
     return promises
 
 
-def _first(rows: QuerySet[Promise]) -> QuerySet[Promise]:
-    """The first BOARD_ROWS by due time, with their case and owners. The rows are chosen first, on the promise
-    alone, and only those are joined: sorting every overdue promise with its case and owners attached costs
-    as much again as the rest of the board."""
-    first = rows.order_by("due_at", "id").values("id")[:BOARD_ROWS]
-    listed = Promise.objects.filter(pk__in=first).select_related("case", "owner_agent", "owner_team")
-    return listed.order_by("due_at", "id")
+def _first(*branches: QuerySet[Promise]) -> list[Promise]:
+    """The first BOARD_ROWS by due time of all the branches, with their case and owners. Each branch is read in
+    due order along an index of its own and stops at BOARD_ROWS (an OR of them would read and sort every row of
+    both); only the rows chosen are joined."""
+    keys = sorted(key for branch in branches for key in branch)[:BOARD_ROWS]
+    listed = Promise.objects.filter(pk__in=[pk for _due, pk in keys]).select_related(
+        "case", "owner_agent", "owner_team"
+    )
+    return _described(listed.order_by("due_at", "id"))
+
+
+def _in_due_order(rows: QuerySet[Promise]) -> QuerySet[Promise, tuple[datetime, int]]:
+    return rows.order_by("due_at", "id").values_list("due_at", "id")[:BOARD_ROWS]
+
+
+def _unindexed(column: str) -> ExpressionWrapper:
+    """`column + 0`: the same value (NULL stays NULL), which no index of the column matches."""
+    return ExpressionWrapper(F(column) + 0, output_field=IntegerField())
 
 
 def _figures(counts: list[int]) -> dict[str, int]:
@@ -99,18 +112,21 @@ def _nonzero(groups: Iterable[Any]) -> list[Any]:
     return [g for g in groups if g["due_soon"] or g["overdue"] or g["kept_today"] or g["broken_today"]]
 
 
-def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:
-    """Everything the board shows, in a fixed number of queries (two lists, the live rows, the names of their
-    teams and agents).
+def board_scans(
+    *, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None
+) -> dict[str, QuerySet[Promise, Any]]:
+    """The board's reads of the promise table: the first rows due within the hour, the first overdue rows (of
+    each kind: pending past due, and broken still owed), and the figures (the live rows counted per owning team and agent, a few dozen groups whatever the number of
+    promises).
 
     Overdue is what is still owed past its time: pending promises past due (the tick breaks them within
-    seconds) and broken ones not yet settled on active cases. Every figure counts all rows; the lists show the
-    first BOARD_ROWS.
+    seconds) and broken ones not yet settled on active cases.
 
-    Every query starts from the promises the board is about, each kind found through an index of its own
-    (`LIVE`): pending ones due within the hour or past due, broken ones still owed (solving or closing a case
-    settles them), and those kept or broken since midnight. So the time goes with what the board shows, never
-    with the history of kept and broken promises behind it, also for an admin over every team."""
+    Every read starts from the promises the board is about, each kind found through an index of its own:
+    pending ones due within the hour or past due (promise_state_due), broken ones still owed (promise_owed, and
+    promise_owed_due in due order; solving or closing a case settles them), and those kept or broken since midnight (promise_kept,
+    promise_broken). So the time goes with what the board shows, never with the history of kept and broken
+    promises behind it, also for an admin over every team."""
     qs = _live_visible_to(agent)
     if team is not None:
         qs = qs.filter(owner_team_id=team)
@@ -122,21 +138,15 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
     owed = Q(state=PromiseState.BROKEN, settled_at__isnull=True)
     kept_today = Q(state=PromiseState.KEPT, kept_at__gte=start_of_day)
     broken_today = Q(state=PromiseState.BROKEN, broken_at__gte=start_of_day)
-    # each branch is one index: promise_state_due, promise_owed, promise_kept, promise_broken
     live = (running & Q(due_at__lte=now + timedelta(hours=1))) | owed | kept_today | broken_today
     # a broken promise is owed until settled: done late, cancelled, renewed, or its case solved or closed (the
     # services settle it then), so the overdue list needs no look at the cases
     overdue_q = (running & Q(due_at__lte=now)) | owed
-    due_soon = _described(_first(qs.filter(soon)))
-    overdue = _described(_first(qs.filter(overdue_q)))
-    # the figures: the live rows themselves, counted here. Grouped in SQL (by team or agent, or even by both),
-    # SQLite's planner prefers to walk the owner index for the grouping, through every promise ever made.
-    totals = [0, 0, 0, 0]  # due soon, overdue, kept today, broken today
-    teams: dict[int, list[int]] = {}
-    agents: dict[int, list[int]] = {}
-    # which figures each row counts in, decided by the database: no time is read into Python for it
+    # Which figures each live row counts in, summed by the database per (team, agent) pair. Grouped by the
+    # owner columns as such, SQLite's planner walks the owner index for the grouping, through every promise
+    # ever made; grouped by `owner + 0`, no index matches and it reads the live rows through their own.
     flags = {
-        name: Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        name: Sum(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
         for name, condition in (
             ("f_soon", soon),
             ("f_overdue", overdue_q),
@@ -144,16 +154,39 @@ def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: in
             ("f_broken", broken_today),
         )
     }
-    rows = qs.filter(live).order_by().annotate(**flags).values_list(*flags, "owner_team_id", "owner_agent_id")
-    for *figures, team_id, agent_id in rows:
+    figures = (
+        qs.filter(live)
+        .order_by()
+        .values(g_team=_unindexed("owner_team_id"), g_agent=_unindexed("owner_agent_id"))
+        .annotate(**flags)
+        .values_list("g_team", "g_agent", *flags)
+    )
+    return {
+        "due_soon": _in_due_order(qs.filter(soon)),  # promise_state_due
+        "overdue_pending": _in_due_order(qs.filter(running & Q(due_at__lte=now))),  # promise_state_due
+        "overdue_owed": _in_due_order(qs.filter(owed)),  # promise_owed_due
+        "figures": figures,
+    }
+
+
+def board_for(*, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None) -> Board:
+    """Everything the board shows (board_scans), in a fixed number of queries: the two lists, the figures, the
+    names of their teams and agents. Every figure counts all rows; the lists show the first BOARD_ROWS."""
+    scans = board_scans(agent=agent, now=now, team=team, owner=owner)
+    due_soon = _first(scans["due_soon"])
+    overdue = _first(scans["overdue_pending"], scans["overdue_owed"])
+    totals = [0, 0, 0, 0]  # due soon, overdue, kept today, broken today
+    teams: dict[int, list[int]] = {}
+    agents: dict[int, list[int]] = {}
+    for team_id, agent_id, *figures in scans["figures"]:
         for counts in (
             totals,
             teams.setdefault(team_id, [0, 0, 0, 0]) if team_id is not None else None,
             agents.setdefault(agent_id, [0, 0, 0, 0]) if agent_id is not None else None,
         ):
             if counts is not None:
-                for i, hit in enumerate(figures):
-                    counts[i] += hit
+                for i, n in enumerate(figures):
+                    counts[i] += n
     by_team = _nonzero(
         sorted(
             (

@@ -314,6 +314,13 @@ class Promise(models.Model):
             models.Index(fields=["state", "settled_at"], name="promise_owed"),
             models.Index(fields=["state", "kept_at"], name="promise_kept"),
             models.Index(fields=["state", "broken_at"], name="promise_broken"),
+            # the board's overdue list: the broken promises still owed, in due order, the first few read alone
+            # (an index on state and settled_at leaves them to be read and sorted, all of them)
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(state="broken", settled_at__isnull=True),
+                name="promise_owed_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys():
 
 
 @pytest.mark.django_db
-def test_postgresql_connections_come_from_a_bounded_pool_and_plan_for_memory_or_ssd():
+def test_postgresql_connections_come_from_a_bounded_pool_and_plan_for_memory_or_ssd_without_jit():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite in this run")
     assert connection.settings_dict["CONN_MAX_AGE"] == 0
@@ -30,3 +30,5 @@ def test_postgresql_connections_come_from_a_bounded_pool_and_plan_for_memory_or_
         assert cursor.fetchone()[0] == "1.1"
         cursor.execute("SHOW max_parallel_workers_per_gather")  # no worker processes started for one page's query
         assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW jit")  # no compiling a query for longer than it runs
+        assert cursor.fetchone()[0] == "off"
