@@ -116,17 +116,17 @@ def board_scans(
     *, agent: Agent, now: datetime, team: int | None = None, owner: int | None = None
 ) -> dict[str, QuerySet[Promise, Any]]:
     """The board's reads of the promise table: the first rows due within the hour, the first overdue rows (of
-    each kind: pending past due, and broken still owed), and the figures (the live rows counted per owning team and agent, a few dozen groups whatever the number of
-    promises).
+    each kind: pending past due, and broken still owed), and the figures (the live rows counted per owning team
+    and agent, a few dozen groups whatever the number of promises).
 
     Overdue is what is still owed past its time: pending promises past due (the tick breaks them within
     seconds) and broken ones not yet settled on active cases.
 
     Every read starts from the promises the board is about, each kind found through an index of its own:
     pending ones due within the hour or past due (promise_state_due), broken ones still owed (promise_owed, and
-    promise_owed_due in due order; solving or closing a case settles them), and those kept or broken since midnight (promise_kept,
-    promise_broken). So the time goes with what the board shows, never with the history of kept and broken
-    promises behind it, also for an admin over every team."""
+    promise_owed_due in due order; solving or closing a case settles them), and those kept or broken since
+    midnight (promise_kept, promise_broken). So the time goes with what the board shows, never with the history
+    of kept and broken promises behind it, also for an admin over every team."""
     qs = _live_visible_to(agent)
     if team is not None:
         qs = qs.filter(owner_team_id=team)
