@@ -84,7 +84,7 @@ def _described(rows: QuerySet[Promise]) -> list[Promise]:
     return promises
 
 
-def _first(*branches: QuerySet[Promise]) -> list[Promise]:
+def _first(*branches: QuerySet[Promise, tuple[datetime, int]]) -> list[Promise]:
     """The first BOARD_ROWS by due time of all the branches, with their case and owners. Each branch is read in
     due order along an index of its own and stops at BOARD_ROWS (an OR of them would read and sort every row of
     both); only the rows chosen are joined."""

@@ -214,6 +214,7 @@ def case_rows(cases: Iterable[Any]) -> SafeString:
 
 
 def _promise_row(p: Any) -> SafeString:
+    where: str
     if p.case:
         where = format_html(
             '<a class="ref" href="{}">{}</a><div class="small">{}</div>',
@@ -225,7 +226,7 @@ def _promise_row(p: Any) -> SafeString:
         where = format_html('<a class="ref" href="{}">{}</a>', p.subject_url, p.subject_reference)
     else:
         where = ""
-    kind = promise_kind_label(p.kind)
+    kind: str = promise_kind_label(p.kind)
     if p.state == "broken":
         kind = format_html('{} <span class="state state-broken">{}</span>', kind, promise_state_label(p.state))
     owner = p.owner_agent.display_name if p.owner_agent else p.owner_team.name if p.owner_team else ""
