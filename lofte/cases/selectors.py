@@ -27,9 +27,9 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
-from lofte.cases.search import search_q, search_rank, search_terms
+from lofte.cases.search import search_q, search_rank, search_terms, search_walk
 from lofte.core.errors import NotFound, ValidationFailed
-from lofte.core.pagination import Page, SortKey, paginate
+from lofte.core.pagination import Page, SortKey, paginate, paginate_walk
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.promises.models import Promise, PromiseState
 
@@ -101,7 +101,9 @@ class CaseFilters:
         return sorted(set(result))
 
 
-def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
+def _list_queryset(agent: Agent, filters: CaseFilters, *, matching: bool = True) -> QuerySet[Case]:
+    """The cases the agent may see that pass the filters; without `matching`, all that a search looks through
+    (every case the agent may see, whatever the view), before it asks which of them match."""
     filters.validate()
     qs = Case.objects.filter(case_visible_q(agent))
     q = filters.q.strip()
@@ -135,18 +137,23 @@ def _list_queryset(agent: Agent, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(customer_id=filters.customer)
     if filters.tag:
         qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id"))
-    if q:
-        # the reference, an identity (on the (kind, value) unique index), or the words: in what was written on
-        # the case (its subject, messages and replies) or in the customer's name, through the search index
-        matches = Q(reference__iexact=q) | Q(
-            customer_id__in=CustomerIdentity.objects.filter(kind__in=IdentityKind.values, value=q.lower()).values(
-                "customer_id"
-            )
-        )
-        if (words := search_q(q)) is not None:
-            matches |= words
-        qs = qs.filter(matches)
+    if q and matching:
+        qs = qs.filter(_matching(q))
     return qs
+
+
+def _matching(q: str, *, per_case: bool = False) -> Q:
+    """The cases `q` finds: by reference, by an identity (on the (kind, value) unique index), or by its words, in
+    what was written on the case (its subject, messages and replies) or in the customer's name (lofte.cases.search;
+    `per_case`: each case's document tested on its own)."""
+    matches = Q(reference__iexact=q) | Q(
+        customer_id__in=CustomerIdentity.objects.filter(kind__in=IdentityKind.values, value=q.lower()).values(
+            "customer_id"
+        )
+    )
+    if (words := search_q(q, per_case=per_case)) is not None:
+        matches |= words
+    return matches
 
 
 # What a list of cases shows (the inbox's rows, the API's CaseOut): the related rows' other columns (an agent's
@@ -176,6 +183,20 @@ def case_list_for_agent(
     if filters.sort == "relevance":  # the key is the rank, an annotation: the rows are read as they are ranked
         qs = qs.annotate(rank=Coalesce(search_rank(filters.q), Value(0.0), output_field=FloatField()))
         return paginate(_shown(qs), key=SORTS[filters.sort], cursor=cursor, limit=limit)
+    if search_walk(q := filters.q.strip()):
+        # a common word: the cases it may find walked in the list's order, each chunk's matches kept, until the
+        # page is full (lofte.cases.search.search_walk); the matches gathered outright when the walk runs long
+        matching = _matching(q, per_case=True)
+        page = paginate_walk(
+            _list_queryset(agent, filters, matching=False),
+            key=SORTS[filters.sort],
+            cursor=cursor,
+            limit=limit,
+            keep=lambda ids: set(Case.objects.filter(pk__in=ids).filter(matching).values_list("pk", flat=True)),
+            rows_from=_shown(Case.objects.all()),
+        )
+        if page is not None:
+            return page
     # the page is chosen among the matching cases' keys, then only its rows are read with what they show
     return paginate(qs, key=SORTS[filters.sort], cursor=cursor, limit=limit, rows_from=_shown(Case.objects.all()))
 

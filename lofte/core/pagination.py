@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -131,4 +132,39 @@ def paginate[M: models.Model](
     rows = list(chosen)
     more = len(rows) > limit
     rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(rows[-1], key) if more and rows else None)
+
+
+def paginate_walk[M: models.Model](
+    candidates: QuerySet[M],
+    *,
+    key: SortKey,
+    cursor: str | None,
+    limit: int,
+    keep: Callable[[list[int]], set[int]],
+    rows_from: QuerySet[M],
+    chunk: int = 400,
+    chunks: int = 5,
+) -> Page[M] | None:
+    """One page of the candidates that `keep` accepts, ordered by `key` after `cursor`, found by walking the
+    candidates in that order, `chunk` keys at a time, and asking `keep` which of each chunk's ids to keep (the
+    page's rows are then read from `rows_from`, as in `paginate`).
+
+    For a filter that most rows pass but that is costly to check for all of them at once (a search for a common
+    word): the walk stops as soon as the page is full. None when `chunks` chunks did not fill it and candidates
+    remain: the caller then asks the database for the matching rows outright."""
+    after = decode_cursor(cursor, key) if cursor else None
+    kept: list[int] = []
+    for _turn in range(chunks):
+        queryset = candidates if after is None else candidates.filter(_after(key, after[0], after[1]))
+        batch = list(queryset.order_by(*order_by(key)).values_list(key.field, "pk")[:chunk])
+        accepted = keep([pk for _value, pk in batch]) if batch else set()
+        kept += [pk for _value, pk in batch if pk in accepted]
+        if len(kept) > limit or len(batch) < chunk:
+            break
+        after = batch[-1]
+    else:
+        return None
+    rows = list(rows_from.filter(pk__in=kept[:limit]).order_by(*order_by(key)))
+    more = len(kept) > limit
     return Page(items=rows, next_cursor=encode_cursor(rows[-1], key) if more and rows else None)

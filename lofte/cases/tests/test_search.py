@@ -180,3 +180,97 @@ def test_a_search_costs_the_same_queries_for_one_match_as_for_many(agent, team):
     with CaptureQueriesContext(connection) as many:
         assert len(found(agent, "blinkar")) == 6
     assert len(many.captured_queries) == len(one.captured_queries)
+
+
+# --- a common word, walked case by case (PostgreSQL) ----------------------------------------------------------
+
+POSTGRES_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's FTS5 gathers a word's matches fast enough: never walked"
+)
+
+
+def pages(agent, q: str, *, limit: int, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every page of a search, following the cursors: the references in order."""
+    references: list[str] = []
+    cursor = None
+    while True:
+        page = selectors.case_list_for_agent(
+            agent=agent, filters=CaseFilters(q=q, **filters), cursor=cursor, limit=limit
+        )
+        references += [c.reference for c in page.items]
+        if (cursor := page.next_cursor) is None:
+            return references
+
+
+@pytest.fixture
+def common_word(agent, team, other_team):  # type: ignore[no-untyped-def]
+    """Cases that a word finds by their messages, by a reply, by the customer's name and by the reference, among
+    cases it does not find, in the agent's teams and in another team's (which the agent must never see)."""
+    named = CustomerFactory(name="Kartongen Nordic AB")
+    for i in range(12):
+        make_case(team=team, subject=f"Leverans {i}", body="Det var trasigt när jag öppnade kartongen.")
+        make_case(team=team, subject=f"Faktura {i}", body="Fel belopp.")
+    make_case(team=team, subject="Hej", body="Fråga.", customer=named)
+    replied = make_case(team=team, subject="Paket", body="Var är paketet?")
+    services.case_reply(case=replied, author=agent, body="Kartongen skickades i går.")
+    make_case(team=other_team, subject="Leverans", body="Kartongen var blöt.")
+    solved = make_case(team=team, subject="Leverans", body="Kartongen kom fram.")
+    services.case_transition(case=solved, status="solved", actor=agent)
+
+
+@POSTGRES_ONLY
+@pytest.mark.parametrize("sort", ["-updated_at", "created_at", "next_due_at", "-priority"])
+@pytest.mark.parametrize("limit", [1, 4, 25])
+def test_a_walked_search_gives_the_pages_of_the_gathered_one(agent, common_word, settings, sort, limit):
+    # given: the same search gathered (no word is common enough) and walked (every word is)
+    settings.LOFTE_SEARCH_WALK_ABOVE = 10**9
+    gathered = {
+        status: pages(agent, "kartongen", limit=limit, sort=sort, status=[status]) for status in ("active", "all")
+    }
+    settings.LOFTE_SEARCH_WALK_ABOVE = -1
+
+    # when
+    walked = {
+        status: pages(agent, "kartongen", limit=limit, sort=sort, status=[status]) for status in ("active", "all")
+    }
+
+    # then: the same cases in the same order, page after page; the other team's never
+    assert walked == gathered
+    assert len(walked["active"]) == 14 and len(walked["all"]) == 15
+
+
+@POSTGRES_ONLY
+def test_a_walked_search_tests_each_case_and_never_gathers_every_match(agent, common_word, settings):
+    settings.LOFTE_SEARCH_WALK_ABOVE = -1
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found(agent, "kartongen")) == 14
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+
+    assert "EXISTS (SELECT 1 FROM cases_casesearch s WHERE s.case_id = cases_case.id" in sql
+    assert "IN (SELECT case_id FROM cases_casesearch" not in sql
+
+
+@POSTGRES_ONLY
+def test_a_walk_that_finds_too_little_hands_over_to_the_gathered_search(agent, team, settings, monkeypatch):
+    # given: 30 cases the word does not find, newer than the two it finds; a walk of 2 chunks of 10 gives up
+    from lofte.core import pagination
+
+    older = [make_case(team=team, subject="Leverans", body="Kartongen var blöt.") for _ in range(2)]
+    for _ in range(30):
+        make_case(team=team, subject="Faktura", body="Fel belopp.")
+    walk = pagination.paginate_walk
+    monkeypatch.setattr(selectors, "paginate_walk", lambda *a, **kw: walk(*a, **kw | {"chunk": 10, "chunks": 2}))
+    settings.LOFTE_SEARCH_WALK_ABOVE = -1
+
+    # when / then: the word's two cases, newest first
+    assert found(agent, "kartongen") == [older[1].reference, older[0].reference]
+
+
+def test_the_common_word_decision_is_the_planners_estimate_against_the_setting(agent, common_word, settings):
+    from lofte.cases.search import search_walk
+
+    settings.LOFTE_SEARCH_WALK_ABOVE = -1
+    assert search_walk("kartongen") is (connection.vendor == "postgresql")
+    assert search_walk("!!!") is False  # no word: nothing to walk
+    settings.LOFTE_SEARCH_WALK_ABOVE = 10**9
+    assert search_walk("kartongen") is False

@@ -14,7 +14,7 @@ from lofte.cases.models import Case
 from lofte.cases.tests.factories import make_case
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
-from lofte.core.pagination import SortKey, decode_cursor, encode_cursor, paginate
+from lofte.core.pagination import SortKey, decode_cursor, encode_cursor, paginate, paginate_walk
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -141,27 +141,28 @@ def walk(key: SortKey, limit: int) -> tuple[list[int], int]:
     raise AssertionError("the walk did not end")  # pragma: no cover
 
 
+@pytest.fixture
+def cases() -> dict[str, int]:
+    """Seven cases: three without a due time, two due at the same moment."""
+    due = {
+        "a": T0 + timedelta(hours=2),
+        "b": None,
+        "c": T0 + timedelta(hours=1),
+        "d": T0 + timedelta(hours=1),
+        "e": None,
+        "f": T0 + timedelta(hours=3),
+        "g": None,
+    }
+    ids = {}
+    for name, at in due.items():
+        case = make_case(subject=f"Case {name}")
+        Case.objects.filter(pk=case.pk).update(next_due_at=at, created_at=T0, priority=2 if name < "d" else 3)
+        ids[name] = case.pk
+    return ids
+
+
 @pytest.mark.django_db
 class TestWalk:
-    @pytest.fixture
-    def cases(self) -> dict[str, int]:
-        """Seven cases: three without a due time, two due at the same moment."""
-        due = {
-            "a": T0 + timedelta(hours=2),
-            "b": None,
-            "c": T0 + timedelta(hours=1),
-            "d": T0 + timedelta(hours=1),
-            "e": None,
-            "f": T0 + timedelta(hours=3),
-            "g": None,
-        }
-        ids = {}
-        for name, at in due.items():
-            case = make_case(subject=f"Case {name}")
-            Case.objects.filter(pk=case.pk).update(next_due_at=at, created_at=T0, priority=2 if name < "d" else 3)
-            ids[name] = case.pk
-        return ids
-
     @pytest.mark.parametrize("limit", [1, 2, 3, 6, 7, 50])
     def test_nulls_come_last_ascending_and_every_row_comes_once(self, cases, limit):
         ids, pages = walk(DUE, limit)
@@ -187,3 +188,68 @@ class TestWalk:
         rest = paginate(Case.objects.all(), key=DUE, cursor=first.next_cursor, limit=10)
         assert [c.pk for c in rest.items] == [cases[n] for n in "fbeg"]
         assert rest.next_cursor is None
+
+
+def walk_kept(
+    key: SortKey, limit: int, keep: set[str], names: dict[str, int], *, chunk: int, chunks: int = 10
+) -> list[int] | None:
+    """Follow paginate_walk's cursors (keeping the cases named in `keep`, chunk by chunk); None when a walk gave up."""
+    ids: list[int] = []
+    cursor: str | None = None
+    kept = {names[n] for n in keep}
+    for _pages in range(1, 100):
+        page = paginate_walk(
+            Case.objects.all(),
+            key=key,
+            cursor=cursor,
+            limit=limit,
+            keep=lambda batch: {pk for pk in batch if pk in kept},
+            rows_from=Case.objects.all(),
+            chunk=chunk,
+            chunks=chunks,
+        )
+        if page is None:
+            return None
+        ids += [c.pk for c in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return ids
+    raise AssertionError("the walk did not end")  # pragma: no cover
+
+
+@pytest.mark.django_db
+class TestWalkKeeping:
+    """paginate_walk: the pages of the rows a filter keeps, found by walking the candidates in order, are the
+    pages paginate gives for the same filter put in the query."""
+
+    @pytest.mark.parametrize("key", [DUE, DUE_DESC, CREATED_DESC, PRIORITY_DESC, SUBJECT])
+    @pytest.mark.parametrize("limit", [1, 2, 3, 50])
+    @pytest.mark.parametrize("chunk", [2, 3, 7])
+    def test_the_walk_gives_the_pages_of_the_filtered_query(self, cases, key, limit, chunk):
+        keep = {"a", "b", "d", "g"}  # due, not due, tied with c, last
+        expected = []
+        cursor: str | None = None
+        while True:
+            page = paginate(Case.objects.filter(pk__in=[cases[n] for n in keep]), key=key, cursor=cursor, limit=limit)
+            expected += [c.pk for c in page.items]
+            if (cursor := page.next_cursor) is None:
+                break
+
+        assert walk_kept(key, limit, keep, cases, chunk=chunk) == expected
+
+    def test_a_walk_that_keeps_nothing_in_its_chunks_gives_up_and_one_at_the_end_answers_an_empty_page(self, cases):
+        # 3 chunks of 2 candidates: 6 of the 7 cases, none kept; the caller asks the database instead
+        assert walk_kept(DUE, 2, set(), cases, chunk=2, chunks=3) is None
+        # 3 chunks of 3: all 7 seen, none kept: an empty last page, no cursor
+        assert walk_kept(DUE, 2, set(), cases, chunk=3, chunks=3) == []
+
+    def test_a_tampered_cursor_is_the_same_clear_error(self, cases):
+        with pytest.raises(ValidationFailed):
+            paginate_walk(
+                Case.objects.all(),
+                key=DUE,
+                cursor="bm90IGEgY3Vyc29y",
+                limit=2,
+                keep=set,
+                rows_from=Case.objects.all(),
+            )
