@@ -540,9 +540,16 @@ PATHOLOGICAL = [
 
 @pytest.mark.parametrize("text", PATHOLOGICAL)
 def test_pathological_megabyte_is_fast(text):
+    # Linear work takes under a second for any of them on a quiet 2-core machine; backtracking that goes
+    # quadratic on a megabyte takes hours. The best of three runs, within 5 s: a test run on a busy machine (the
+    # other test worker, a browser) slowed one run to 2.1 s, which is no regression.
     assert len(text) >= 1_000_000
-    started = time.perf_counter()
-    result = visible_text(text)
-    elapsed = time.perf_counter() - started
-    assert result
-    assert elapsed < 2.0, f"{elapsed:.2f}s"
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        result = visible_text(text)
+        timings.append(time.perf_counter() - started)
+        assert result
+        if timings[-1] < 1.0:
+            break
+    assert min(timings) < 5.0, f"{min(timings):.2f}s"
