@@ -191,18 +191,25 @@ def search_q(q: str, *, per_case: bool = False) -> Q | None:
     )
 
 
-def search_walk(q: str) -> bool:
-    """Whether a list searching for `q` should walk the cases in its order, testing each one's document
-    (`search_q(per_case=True)`, `lofte.core.pagination.paginate_walk`), rather than gather every match first.
+WALK_CHUNK = 400  # cases tested per round of a walk
+WALK_MAX_CHUNKS = 20
 
-    PostgreSQL gathers the matches through the GIN index, reading each one's row for its case: for a common word
-    (80,000 matches at a million cases) that is half a second before the first row. Testing a case's document
-    costs about 50 microseconds, so a word that many cases match is found faster case by case, in list order,
-    until the page is full. Decided by the planner's estimate of the matches (its statistics of the words),
-    against `LOFTE_SEARCH_WALK_ABOVE`. SQLite's FTS5 gathers fast enough: never there."""
+
+def search_walk(q: str) -> int:
+    """How many chunks of WALK_CHUNK cases a list searching for `q` should walk in its order, testing each one's
+    document (`search_q(per_case=True)`, `lofte.core.pagination.paginate_walk`), before it gathers every match
+    instead; 0: gather at once.
+
+    PostgreSQL gathers the matches through the GIN index, reading each one's row for its case, some 5
+    microseconds a match: for a common word (80,000 matches at a million cases) half a second before the first
+    row. Testing one case's document costs about 50 microseconds, so a word that many cases match is found
+    faster case by case, in list order, until the page is full. The planner's estimate of the matches (its
+    statistics of the words) decides: above `LOFTE_SEARCH_WALK_ABOVE` a walk, of at most a tenth as many cases
+    as the estimate (costing about what gathering would), so a walk that finds too little (the newest cases do
+    not have the word) costs at most twice the gathering. SQLite's FTS5 gathers fast enough: never there."""
     terms = search_terms(q)
     if not terms or connection.vendor != "postgresql":
-        return False
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE document @@ %s::tsquery",
@@ -211,7 +218,10 @@ def search_walk(q: str) -> bool:
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"]) > settings.LOFTE_SEARCH_WALK_ABOVE
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if estimate <= settings.LOFTE_SEARCH_WALK_ABOVE:
+        return 0
+    return max(1, min(WALK_MAX_CHUNKS, estimate // (10 * WALK_CHUNK)))
 
 
 def search_rank(q: str) -> RawSQL | None:

@@ -27,7 +27,7 @@ from lofte.cases.models import (
     Tag,
     normalise_tag,
 )
-from lofte.cases.search import search_q, search_rank, search_terms, search_walk
+from lofte.cases.search import WALK_CHUNK, search_q, search_rank, search_terms, search_walk
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate, paginate_walk
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -183,7 +183,7 @@ def case_list_for_agent(
     if filters.sort == "relevance":  # the key is the rank, an annotation: the rows are read as they are ranked
         qs = qs.annotate(rank=Coalesce(search_rank(filters.q), Value(0.0), output_field=FloatField()))
         return paginate(_shown(qs), key=SORTS[filters.sort], cursor=cursor, limit=limit)
-    if search_walk(q := filters.q.strip()):
+    if chunks := search_walk(q := filters.q.strip()):
         # a common word: the cases it may find walked in the list's order, each chunk's matches kept, until the
         # page is full (lofte.cases.search.search_walk); the matches gathered outright when the walk runs long
         matching = _matching(q, per_case=True)
@@ -194,6 +194,8 @@ def case_list_for_agent(
             limit=limit,
             keep=lambda ids: set(Case.objects.filter(pk__in=ids).filter(matching).values_list("pk", flat=True)),
             rows_from=_shown(Case.objects.all()),
+            chunk=WALK_CHUNK,
+            chunks=chunks,
         )
         if page is not None:
             return page
