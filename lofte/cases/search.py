@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -208,8 +209,8 @@ def search_walk(q: str) -> int:
     as the estimate (costing about what gathering would), so a walk that finds too little (the newest cases do
     not have the word) costs at most twice the gathering. SQLite's FTS5 gathers fast enough: never there."""
     terms = search_terms(q)
-    if not terms or connection.vendor != "postgresql":
-        return 0
+    if not terms or connection.vendor != "postgresql" or 0 <= _pg_documents() <= settings.LOFTE_SEARCH_WALK_ABOVE:
+        return 0  # (with fewer documents than that in all, no word can be in more: no plan asked for)
     with connection.cursor() as cursor:
         cursor.execute(
             f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {TABLE} WHERE document @@ %s::tsquery",
@@ -222,6 +223,22 @@ def search_walk(q: str) -> int:
     if estimate <= settings.LOFTE_SEARCH_WALK_ABOVE:
         return 0
     return max(1, min(WALK_MAX_CHUNKS, estimate // (10 * WALK_CHUNK)))
+
+
+DOCUMENTS_SECONDS = 600.0
+_documents: tuple[float, float] | None = None  # (asked at, count)
+
+
+def _pg_documents() -> float:
+    """The planner's count of search documents (pg_class.reltuples, -1 before the table's first ANALYZE), asked
+    at most every DOCUMENTS_SECONDS per process: a search then asks for no plan while the company has fewer
+    cases than a word would need for a walk."""
+    global _documents
+    if _documents is None or time.monotonic() - _documents[0] > DOCUMENTS_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [TABLE])
+            _documents = (time.monotonic(), float(cursor.fetchone()[0]))
+    return _documents[1]
 
 
 def search_rank(q: str) -> RawSQL | None:

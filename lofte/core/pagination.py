@@ -143,8 +143,8 @@ def paginate_walk[M: models.Model](
     limit: int,
     keep: Callable[[list[int]], set[int]],
     rows_from: QuerySet[M],
-    chunk: int = 400,
-    chunks: int = 5,
+    chunk: int,
+    chunks: int,
 ) -> Page[M] | None:
     """One page of the candidates that `keep` accepts, ordered by `key` after `cursor`, found by walking the
     candidates in that order, `chunk` keys at a time, and asking `keep` which of each chunk's ids to keep (the

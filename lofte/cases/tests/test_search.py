@@ -275,3 +275,23 @@ def test_the_common_word_decision_is_the_planners_estimate_against_the_setting(a
     assert search_walk("!!!") == 0  # no word: nothing to walk
     settings.LOFTE_SEARCH_WALK_ABOVE = 10**9
     assert search_walk("kartongen") == 0
+
+
+@POSTGRES_ONLY
+def test_a_company_with_fewer_documents_than_a_walk_needs_asks_no_plan(agent, common_word, settings, monkeypatch):
+    # given: the planner's count of documents, fresh (some 30 here), and the default threshold, 50,000
+    from lofte.cases import search
+
+    monkeypatch.setattr(search, "_documents", None)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {search.TABLE}")
+
+    # when: two searches
+    with CaptureQueriesContext(connection) as queries:
+        assert len(found(agent, "kartongen")) == 14
+        assert len(found(agent, "faktura")) == 12
+    sql = [q["sql"] for q in queries.captured_queries]
+
+    # then: the count asked once, no plan asked at all
+    assert sum("reltuples" in q for q in sql) == 1
+    assert not [q for q in sql if q.startswith("EXPLAIN")]

@@ -252,4 +252,6 @@ class TestWalkKeeping:
                 limit=2,
                 keep=set,
                 rows_from=Case.objects.all(),
+                chunk=2,
+                chunks=3,
             )
