@@ -9,9 +9,14 @@ sentence sent is its customer_text, so every time a customer is given is a
 promise the board tracks.
 
 The worker's job (`acknowledge_new_cases`, every 15 s) takes new cases not yet
-acknowledged, oldest first; each case is its own transaction, and a case that
-cannot be acknowledged (no address, Lofte's hourly limit of automatic messages
-to that address, already answered by an agent) is marked and skipped.
+acknowledged, oldest first, a group at a time: one transaction claims the group
+(`acknowledged_at`), reads its cases, addresses and first-response promises in
+a few queries, and acknowledges each case in a savepoint of its own, so one
+that fails is marked and the others go on. A case that cannot be acknowledged
+(no address, Lofte's hourly limit of automatic messages to that address,
+already answered by an agent) is marked and skipped. The groups keep a burst
+(an outage that brings a thousand emails in minutes) acknowledged within the
+minute: one case at a time cost twice what creating it did.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lofte.cases.delivery import reply_route
+from lofte.cases.delivery import Route, reply_route
 from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
 from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core.errors import ValidationFailed
@@ -42,6 +48,10 @@ logger = logging.getLogger(__name__)
 ANSWERABLE = (Channel.EMAIL, Channel.WEB, Channel.SMS)
 PLACEHOLDERS = ("reference", "customer_name", "subject", "case_type", "eta", "portal_url")
 BATCH = 200
+# cases per transaction: PostgreSQL saves a commit (a WAL flush) per case; SQLite's writers queue behind the
+# one that holds the write lock, so there a group stays small (a few tens of milliseconds)
+GROUP = {"postgresql": 20}
+GROUP_DEFAULT = 4
 
 
 @dataclass(frozen=True)
@@ -107,17 +117,17 @@ def _template(case: Case, language: str, templates: dict[tuple[int | None, str],
     )
 
 
-def _goes_by_sms(case: Case) -> bool:
-    try:
-        return reply_route(case=case, identities=list(case.customer.identities.all())).channel == Channel.SMS
-    except ValidationFailed:
-        return False
-
-
 def acknowledgement_for(
-    *, case: Case, now: datetime, first_response: Promise | None, templates: dict[tuple[int | None, str], str]
+    *,
+    case: Case,
+    now: datetime,
+    first_response: Promise | None,
+    templates: dict[tuple[int | None, str], str],
+    sms: bool = False,
+    hours_memo: dict[int | None, BusinessCalendar | None] | None = None,
 ) -> Acknowledgement:
-    """The text of the acknowledgement and the predicted time, in the customer's language and time zone.
+    """The text of the acknowledgement and the predicted time, in the customer's language and time zone;
+    `sms` when it goes by text message (the short template); `hours_memo` the teams' hours already read.
 
     The time is computed on the first-response promise's calendar and capped by its due time; without such a
     promise (no policy matched) on the team's hours. Either way it falls in the team's hours unless the policy
@@ -126,7 +136,7 @@ def acknowledgement_for(
     if first_response is not None:
         calendar, policy, sla_due = first_response.calendar, first_response.policy, first_response.due_at
     else:
-        calendar, policy, sla_due = team_hours(team_id=case.team_id), None, None
+        calendar, policy, sla_due = team_hours(team_id=case.team_id, memo=hours_memo), None, None
     told = etas.eta_for_customer(
         channel=case.channel,
         case_type_id=case.case_type_id,
@@ -135,6 +145,7 @@ def acknowledgement_for(
         calendar=calendar,
         policy=policy,
         sla_due=sla_due,
+        hours_memo=hours_memo,
     )
     eta = told.eta
     # eta_text reads a stored zone defensively: a name that is no zone is the site's
@@ -149,7 +160,6 @@ def acknowledgement_for(
             "eta": sentence,
             "portal_url": settings.LOFTE_BASE_URL.rstrip("/") + "/portal/",
         }
-        sms = _goes_by_sms(case)
         body = _template(case, language, templates, sms=sms)
         try:
             text = render(body, values)
@@ -179,15 +189,10 @@ def acknowledge_new_cases(*, now: datetime) -> dict[str, int]:
     if not ids:
         return counts
     templates = _templates()
-    for case_id in ids:
-        try:
-            sent = _acknowledge_one(case_id, now=now, templates=templates)
-        except Exception:
-            # never retried forever: the case is marked, the error logged, the others go on
-            logger.exception("Acknowledging case %s failed", case_id)
-            Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now)
-            sent = False
-        counts["sent" if sent else "skipped"] += 1
+    size = GROUP.get(connection.vendor, GROUP_DEFAULT)
+    for start in range(0, len(ids), size):
+        for sent in _acknowledge_group(ids[start : start + size], now=now, templates=templates):
+            counts["sent" if sent else "skipped"] += 1
     return counts
 
 
@@ -200,58 +205,127 @@ def _skip(case: Case, now: datetime, reason: str) -> bool:
 def acknowledge_case(*, case_id: int, now: datetime, consent: bool = False) -> bool:
     """Acknowledge one case now (e.g. a phone caller who agreed to get the case number by SMS or email:
     `consent` lets a phone case be acknowledged on its reply route). True when it was sent."""
-    return _acknowledge_one(case_id, now=now, templates=_templates(), consent=consent)
+    return any(_acknowledge_group([case_id], now=now, templates=_templates(), consent=consent))
+
+
+def _claim(ids: list[int], now: datetime) -> list[int]:
+    """Mark the cases of `ids` not yet acknowledged as handled now; the ids this call took. In the caller's
+    transaction: on PostgreSQL the rows are locked, and one another worker holds is left to it (two workers never
+    both acknowledge a case); SQLite's IMMEDIATE transaction already holds the write lock."""
+    mine = list(
+        Case.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=ids, acknowledged_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    if mine:
+        Case.objects.filter(pk__in=mine).update(acknowledged_at=now)
+    return mine
+
+
+def _acknowledge_group(
+    ids: list[int], *, now: datetime, templates: dict[tuple[int | None, str], str], consent: bool = False
+) -> list[bool]:
+    """Claim and acknowledge these cases in one transaction, each in a savepoint; one result per case claimed
+    (True: sent)."""
+    results = []
+    with transaction.atomic():
+        mine = _claim(ids, now)
+        if not mine:
+            return []
+        cases = (
+            Case.objects.filter(pk__in=mine)
+            .select_related("customer", "case_type", "team")
+            .prefetch_related(Prefetch("customer__identities"))
+            .order_by("created_at", "id")
+        )
+        answered = set(Message.objects.filter(case__in=mine, direction=Direction.OUT).values_list("case_id", flat=True))
+        firsts: dict[int | None, Promise] = {}
+        for promise in (
+            Promise.objects.filter(case__in=mine, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)
+            .select_related("calendar", "policy")
+            .order_by("-due_at", "-id")  # a case's earliest wins (as its .first() did): it is written last
+        ):
+            firsts[promise.case_id] = promise
+        hours: dict[int | None, BusinessCalendar | None] = {}  # each team's, read once per group
+        for case in cases:
+            try:
+                with transaction.atomic():
+                    sent = _acknowledge_one(
+                        case,
+                        now=now,
+                        templates=templates,
+                        consent=consent,
+                        answered=case.pk in answered,
+                        first=firsts.get(case.pk),
+                        hours=hours,
+                    )
+            except Exception:
+                # never retried forever: the case stays marked (the claim), the error logged, the others go on
+                logger.exception("Acknowledging case %s failed", case.pk)
+                sent = False
+            results.append(sent)
+    return results
 
 
 def _acknowledge_one(
-    case_id: int, *, now: datetime, templates: dict[tuple[int | None, str], str], consent: bool = False
+    case: Case,
+    *,
+    now: datetime,
+    templates: dict[tuple[int | None, str], str],
+    consent: bool,
+    answered: bool,
+    first: Promise | None,
+    hours: dict[int | None, BusinessCalendar | None],
 ) -> bool:
-    with transaction.atomic():
-        # claim it: a conditional UPDATE, so two workers never both acknowledge one case
-        if not Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now):
-            return False
-        case = Case.objects.select_related("customer", "case_type", "team").get(pk=case_id)
-        if case.channel not in ANSWERABLE and not (consent and case.channel == Channel.PHONE):
-            return _skip(case, now, "channel cannot be answered")
-        if case.first_response_at is not None or Message.objects.filter(case=case, direction=Direction.OUT).exists():
-            return _skip(case, now, "already answered")
-        first = (
-            Promise.objects.filter(case=case, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)
-            .select_related("calendar", "policy")
-            .first()
+    if case.channel not in ANSWERABLE and not (consent and case.channel == Channel.PHONE):
+        return _skip(case, now, "channel cannot be answered")
+    if case.first_response_at is not None or answered:
+        return _skip(case, now, "already answered")
+    try:
+        route: Route = reply_route(case=case, identities=list(case.customer.identities.all()))
+    except ValidationFailed as exc:
+        return _skip(case, now, str(exc))
+    ack = acknowledgement_for(
+        case=case,
+        now=now,
+        first_response=first,
+        templates=templates,
+        sms=route.channel == Channel.SMS,
+        hours_memo=hours,
+    )
+    try:
+        case_send_automatic(
+            case=case,
+            body=ack.text,
+            now=now,
+            channel=route.channel,
+            to=route.to,
+            event_data={"acknowledgement": True, "eta_basis": ack.eta.basis},
         )
-        ack = acknowledgement_for(case=case, now=now, first_response=first, templates=templates)
-        try:
-            case_send_automatic(
-                case=case,
-                body=ack.text,
-                now=now,
-                event_data={"acknowledgement": True, "eta_basis": ack.eta.basis},
-            )
-        except (ValidationFailed, AutomaticLimitReached) as exc:
-            return _skip(case, now, str(exc))
-        # the time told is a promise: the first-response one, or (no policy made one) a new one
-        if first is not None:
-            promise = promises.promise_set_eta(
-                promise=first,
-                due_at=ack.eta.due_at,
-                customer_text=ack.eta_sentence,
-                basis=ack.eta.basis,
-                now=now,
-                latest=ack.latest,
-            )
-        else:
-            promise = promises.promise_acknowledged(
-                case=case,
-                due_at=ack.eta.due_at,
-                customer_text=ack.eta_sentence,
-                basis=ack.eta.basis,
-                calendar=ack.calendar,
-                now=now,
-            )
-        changes = [promises.PromiseChange(promise, "made", {"eta": True})]
-        case_promises_record(case=case, changes=changes, actor=None, now=now)
-        return True
+    except (ValidationFailed, AutomaticLimitReached) as exc:
+        return _skip(case, now, str(exc))
+    # the time told is a promise: the first-response one, or (no policy made one) a new one
+    if first is not None:
+        promise = promises.promise_set_eta(
+            promise=first,
+            due_at=ack.eta.due_at,
+            customer_text=ack.eta_sentence,
+            basis=ack.eta.basis,
+            now=now,
+            latest=ack.latest,
+        )
+    else:
+        promise = promises.promise_acknowledged(
+            case=case,
+            due_at=ack.eta.due_at,
+            customer_text=ack.eta_sentence,
+            basis=ack.eta.basis,
+            calendar=ack.calendar,
+            now=now,
+        )
+    changes = [promises.PromiseChange(promise, "made", {"eta": True})]
+    case_promises_record(case=case, changes=changes, actor=None, now=now)
+    return True
 
 
 def preview(*, body: str, language: str, now: datetime) -> str:

@@ -82,7 +82,7 @@ def outbox_enqueue(
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(_wake_worker)
+    _wake_after_commit()
     return row
 
 
@@ -94,7 +94,7 @@ def outbox_enqueue_many(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     for row in rows:
         row.created_at = row.next_attempt_at = now
     created = OutboxMessage.objects.bulk_create(rows)
-    transaction.on_commit(_wake_worker)
+    _wake_after_commit()
     return created
 
 
@@ -103,6 +103,15 @@ def outbox_fix_external_id(*, row: OutboxMessage, value: str) -> str:
     OutboxMessage.objects.filter(pk=row.pk, external_id="").update(external_id=value)
     row.external_id = OutboxMessage.objects.values_list("external_id", flat=True).get(pk=row.pk)
     return row.external_id
+
+
+def _wake_after_commit() -> None:
+    """Wake the delivery worker when the transaction commits: once, however many rows it wrote (a task per row
+    only had the worker look again for what the first one delivered)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is _wake_worker for _ids, func, _robust in connection.run_on_commit):
+        return  # already asked for, in this transaction or in a savepoint of it that was not rolled back
+    transaction.on_commit(_wake_worker)
 
 
 def _wake_worker() -> None:
@@ -205,6 +214,6 @@ def outbox_retry(*, row: OutboxMessage) -> OutboxMessage:
     OutboxMessage.objects.filter(pk=row.pk, state=OutboxState.DEAD).update(
         state=OutboxState.PENDING, attempts=0, next_attempt_at=clock.now(), dead_at=None, claimed_until=None
     )
-    transaction.on_commit(_wake_worker)
+    _wake_after_commit()
     row.refresh_from_db()
     return row

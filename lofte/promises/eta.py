@@ -266,14 +266,17 @@ def eta_for_customer(
     calendar: BusinessCalendar | None,
     policy: SlaPolicy | None,
     sla_due: datetime | None,
+    hours_memo: dict[int | None, BusinessCalendar | None] | None = None,
 ) -> ToldEta:
     """`eta_predict` capped by the SLA's due time, then moved into the owning team's hours when it was computed
     on wall-clock time (`told_time`: an always-open calendar, or none, and a policy that is not wall-clock on
     purpose), rounded up again to what `eta_text` states. A moved time may be later than the SLA's due time;
-    never later than that due time moved the same way (`latest`)."""
+    never later than that due time moved the same way (`latest`). The team's hours are read once (`hours_memo`,
+    which a caller may share between cases)."""
+    memo = {} if hours_memo is None else hours_memo
 
     def told(moment: datetime) -> datetime:
-        return told_time(due_at=moment, calendar=calendar, policy=policy, team_id=team_id)
+        return told_time(due_at=moment, calendar=calendar, policy=policy, team_id=team_id, hours_memo=memo)
 
     eta = eta_predict(
         channel=channel, case_type_id=case_type_id, team_id=team_id, now=now, calendar=calendar, cap=sla_due

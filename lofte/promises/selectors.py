@@ -48,10 +48,17 @@ def team_calendar(*, team_id: int | None) -> BusinessCalendar | None:
     return link.calendar if link is not None else None
 
 
-def team_hours(*, team_id: int | None) -> BusinessCalendar | None:
+def team_hours(
+    *, team_id: int | None, memo: dict[int | None, BusinessCalendar | None] | None = None
+) -> BusinessCalendar | None:
     """When the team is open, for times told to its customers: its business hours, else the calendar its
-    callbacks are made in (the callbacks app answers through lofte.promises.hooks), else None."""
+    callbacks are made in (the callbacks app answers through lofte.promises.hooks), else None. `memo` keeps
+    what was read, by team, for a caller that asks again within one short piece of work."""
+    if memo is not None and team_id in memo:
+        return memo[team_id]
     calendar = team_calendar(team_id=team_id)
-    if calendar is not None or team_id is None:
-        return calendar
-    return hours_fallback(team_id)
+    if calendar is None and team_id is not None:
+        calendar = hours_fallback(team_id)
+    if memo is not None:
+        memo[team_id] = calendar
+    return calendar

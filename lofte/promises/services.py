@@ -102,7 +102,12 @@ def reminder_lead(kind: str, window: timedelta) -> timedelta:
 
 
 def told_time(
-    *, due_at: datetime, calendar: BusinessCalendar | None, policy: SlaPolicy | None, team_id: int | None
+    *,
+    due_at: datetime,
+    calendar: BusinessCalendar | None,
+    policy: SlaPolicy | None,
+    team_id: int | None,
+    hours_memo: dict[int | None, BusinessCalendar | None] | None = None,
 ) -> datetime:
     """The time to tell a customer for a due time computed on `calendar`: moved to the next moment the owning
     team is open (`team_hours`) when it was computed on wall-clock time (an always-open calendar, or none) and
@@ -112,7 +117,7 @@ def told_time(
         return due
     if calendar is not None and not calendar.always_open:
         return due
-    hours = team_hours(team_id=team_id)
+    hours = team_hours(team_id=team_id, memo=hours_memo)
     if hours is None or hours.always_open:
         return due
     return next_open(schedule_for(hours), due).astimezone(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from lofte.cases.acknowledgements import acknowledge_new_cases, preview, template_check
 from lofte.cases.models import AcknowledgementTemplate, Case, CaseEvent, EventKind
@@ -253,3 +254,110 @@ def test_a_wall_clock_policy_tells_the_time_as_computed(customer, team, weekdays
         case = make_case(customer=customer, team=team, channel="email")
     acknowledge_new_cases(now=SATURDAY_10)
     assert first_response(case).due_at == SATURDAY_10 + timedelta(hours=8)  # Saturday 18:00
+
+
+# --- a burst is acknowledged in groups ------------------------------------------------------------------------
+
+
+def burst(team, n: int, start: int = 0) -> list[Case]:
+    from lofte.customers.services import customer_create
+
+    return [
+        new_case(customer_create(name=f"Kund {i}", email=f"kund{i}@example.se", language="sv"), team)
+        for i in range(start, start + n)
+    ]
+
+
+def test_a_burst_costs_a_bounded_number_of_queries_per_case_and_one_wake_per_group(
+    policy, team, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lofte.cases.acknowledgements import GROUP, GROUP_DEFAULT
+
+    size = GROUP.get(connection.vendor, GROUP_DEFAULT)
+    burst(team, 12)
+    with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+        assert acknowledge_new_cases(now=T0 + timedelta(seconds=20)) == {"sent": 12, "skipped": 0}
+    # per case only its own work: ETA figures, the hourly limit, the thread, outbox row, message, two events, the
+    # promise, the next due time, the case; its savepoints. The case, its customer and addresses, whether it was
+    # answered, its first-response promise and the team's hours are read once per group (one case at a time this
+    # was 23 queries and a commit per case).
+    groups = -(-12 // size)
+    assert len(queries) <= 12 * 15 + groups * 8 + 2, [q["sql"][:70] for q in queries.captured_queries]
+    # the delivery worker is woken once per commit, not once per case (here every group is a savepoint of the
+    # test's own transaction; the test of two workers below counts real commits)
+    assert [c.__name__ for c in callbacks].count("_wake_worker") == 1
+    assert OutboxMessage.objects.count() == 12
+    assert Case.objects.filter(acknowledged_at__isnull=True).count() == 0
+    # every case got its own text and its own promise
+    for case in Case.objects.all():
+        text = OutboxMessage.objects.get(case_message__case=case).payload["text"]
+        assert case.reference in text and first_response(case).customer_text in text
+
+
+def test_a_case_that_fails_is_marked_and_the_rest_of_its_group_is_acknowledged(policy, team, monkeypatch, caplog):
+    from lofte.cases import acknowledgements
+
+    cases = burst(team, 3)
+    broken = cases[1]
+    real = acknowledgements.case_send_automatic
+
+    def send(*, case, **kwargs):  # type: ignore[no-untyped-def]
+        message = real(case=case, **kwargs)  # written, then the failure: all of it must be rolled back
+        if case.pk == broken.pk:
+            raise RuntimeError("the disk is full")
+        return message
+
+    monkeypatch.setattr(acknowledgements, "case_send_automatic", send)
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=10)) == {"sent": 2, "skipped": 1}
+    assert f"Acknowledging case {broken.pk} failed" in caplog.text
+    assert sorted(OutboxMessage.objects.values_list("case_message__case", flat=True)) == [
+        cases[0].pk,
+        cases[2].pk,
+    ]
+    assert not CaseEvent.objects.filter(case=broken, kind=EventKind.MESSAGE_OUT).exists()
+    assert first_response(broken).customer_text == ""  # no time was told, so none is promised
+    broken.refresh_from_db()
+    assert broken.acknowledged_at == T0 + timedelta(seconds=10)  # marked: never retried forever
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=20)) == {"sent": 0, "skipped": 0}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite's IMMEDIATE transactions serialise the workers; on PostgreSQL the claim's row locks must.",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_acknowledge_each_case_exactly_once(policy, team):
+    import threading
+
+    from django.db import connections
+    from django_tasks_db.models import DBTaskResult
+
+    burst(team, 30)
+    barrier = threading.Barrier(2)
+    counts: list[dict[str, int]] = []
+    errors: list[Exception] = []
+
+    def work() -> None:
+        try:
+            barrier.wait(timeout=20)
+            counts.append(acknowledge_new_cases(now=T0 + timedelta(seconds=10)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(c["sent"] for c in counts) == 30
+    assert sum(c["skipped"] for c in counts) == 0
+    assert OutboxMessage.objects.count() == 30
+    assert OutboxMessage.objects.values("case_message__case").distinct().count() == 30
+    # one delivery task per group's commit (30 cases make at most 2 groups per worker), not one per case
+    assert 2 <= DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() <= 4

@@ -371,6 +371,9 @@ class TestRetryAndAdmin:
         pending = enqueue(to="pending@example.se", at=T0 + timedelta(hours=1))
         scripted.script = [PermanentFailure("refused")]
         assert deliver_at(T0) == {"dead": 1, "sent": 1}
+        # as if committed before the test acts (the test's transaction never commits): their wake-up was sent, so
+        # a wake-up the test sees is the retry's own, not one already pending that a retry joins
+        connection.run_on_commit.clear()
         return fresh(dead), fresh(sent), fresh(pending)
 
     @pytest.fixture
@@ -432,3 +435,27 @@ class TestRetryAndAdmin:
         assert response.status_code == 200
         assert "refused" in response.text
         assert admin.get("/admin/outbox/outboxmessage/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_many_rows_in_one_transaction_wake_the_worker_once_and_a_rolled_back_savepoint_keeps_none(
+    django_capture_on_commit_callbacks,
+):
+    connection.run_on_commit.clear()
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for n in range(3):
+            services.outbox_enqueue(channel="email", to=f"k{n}@example.se", payload={"text": "Hej"})
+    assert [c.__name__ for c in callbacks] == ["_wake_worker"]
+    # a wake-up asked for in a savepoint that is rolled back is gone with it: the next row asks again
+    connection.run_on_commit.clear()
+    with django_capture_on_commit_callbacks():
+        try:
+            with transaction.atomic():
+                services.outbox_enqueue(channel="email", to="gone@example.se", payload={"text": "Hej"})
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        services.outbox_enqueue(channel="email", to="kept@example.se", payload={"text": "Hej"})
+    assert [f.__name__ for _ids, f, _robust in connection.run_on_commit] == ["_wake_worker"]
+    assert list(OutboxMessage.objects.values_list("to", flat=True).order_by("id"))[-1] == "kept@example.se"
+    assert not OutboxMessage.objects.filter(to="gone@example.se").exists()
