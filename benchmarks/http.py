@@ -719,6 +719,8 @@ def _measure(
                 busy = machine_after[0] - machine_before[0]
                 machine = busy / (machine_after[1] - machine_before[1] or 1) * (os.cpu_count() or 1)
                 results[endpoint.name] = result = figures(tally, wall)
+                busy_seconds = machine * wall  # all processes: web, worker, the database server, this client
+                result["cpu_ms"] = round(busy_seconds * 1000 / result["requests"], 1) if result["requests"] else 0.0
                 progress(
                     f"{endpoint.name}: {result['requests']} requests, {result['rps']} req/s, "
                     f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
@@ -778,21 +780,28 @@ def run_benchmark(
 def format_table(result: dict[str, Any]) -> str:
     """The human-readable report."""
     pool = result["pool_max_size"]
+    cores = os.cpu_count() or 1
     lines = [
         f"Lofte HTTP benchmark: {result['cases']:,} cases on {result['database']}, {result['clients']} clients, "
         f"{result['workers']} web workers, {result['seconds']} s per endpoint",
         "",
-        f"{'':32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}",
+        f"{'':32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}{'CPU ms':>8}",
     ]
     for key, r in result["endpoints"].items():
+        cpu = r.get("cpu_ms")
         lines.append(
             f"{LABELS.get(key, key):32}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-            f"{r['requests']:>10}{r['errors']:>8}"
+            f"{r['requests']:>10}{r['errors']:>8}{'' if cpu is None else f'{cpu:.1f}':>8}"
         )
     connections = result["max_db_connections"]
     lines += [
         "",
         f"most database connections at once: {'not measured' if connections is None else connections}"
         f" (pool max_size: {'none' if pool is None else pool})",
+        "",
+        "CPU ms: the machine's busy CPU time per request (web processes, worker, database server, this client).",
+        f"With {result['clients']} clients on {cores} cores, a request takes on average at least "
+        f"{result['clients']} x CPU ms / {cores} (Little's law): a mean under 50 ms needs "
+        f"{50 * cores / result['clients']:.1f} CPU ms or less, and p95 is above the mean.",
     ]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,7 @@ from lofte.cases.models import Case
 
 pytestmark = pytest.mark.bench
 
-FIGURES = {"rps", "p50_ms", "p95_ms", "p99_ms", "errors", "requests"}
+FIGURES = {"rps", "p50_ms", "p95_ms", "p99_ms", "errors", "requests", "cpu_ms"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,6 +52,7 @@ def test_bench_http_drives_the_server_in_a_database_of_its_own(case):
         assert figures["requests"] > 0, endpoint
         assert figures["errors"] == 0, (endpoint, stderr.getvalue())
         assert figures["rps"] > 0, endpoint
+        assert figures["cpu_ms"] > 0, endpoint  # the machine's CPU per request: the budget the latency comes from
         assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"], endpoint
     assert "pool_max_size" in result
     if connection.vendor == "postgresql":
@@ -90,6 +92,26 @@ def test_format_table_reports_every_endpoint_and_the_connections():
     assert "GET /inbox/?q=kartongen" in table
     assert "most database connections at once: 9 (pool max_size: none)" in table
     assert table.count("120.5") == len(ENDPOINTS)
+    assert "CPU ms" in table  # a result without the figure (an older JSON) still prints
+
+
+def test_format_table_states_the_cpu_budget_per_request():
+    figures = {"rps": 60.0, "p50_ms": 120.0, "p95_ms": 300.0, "p99_ms": 400.0, "errors": 0, "requests": 600}
+    result = {
+        "cases": 100_000,
+        "clients": 8,
+        "workers": 2,
+        "seconds": 10.0,
+        "database": "sqlite",
+        "max_db_connections": 4,
+        "pool_max_size": None,
+        "endpoints": {"inbox": figures | {"cpu_ms": 33.3}},
+    }
+    table = format_table(result)
+    row = next(line for line in table.splitlines() if line.startswith("GET /inbox/"))
+    assert row.split()[-1] == "33.3"
+    cores = os.cpu_count() or 1
+    assert f"a mean under 50 ms needs {50 * cores / 8:.1f} CPU ms or less" in table
 
 
 RESPONSES = {

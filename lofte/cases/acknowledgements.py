@@ -191,9 +191,27 @@ def acknowledge_new_cases(*, now: datetime) -> dict[str, int]:
     templates = _templates()
     size = GROUP.get(connection.vendor, GROUP_DEFAULT)
     for start in range(0, len(ids), size):
-        for sent in _acknowledge_group(ids[start : start + size], now=now, templates=templates):
+        group = ids[start : start + size]
+        try:
+            results = _acknowledge_group(group, now=now, templates=templates)
+        except Exception:
+            # the group's own reads or claim failed (not one case's work, which its savepoint holds): each case
+            # alone, so that one case that cannot be read is marked and stops nobody
+            logger.exception("Acknowledging cases %s together failed; one at a time", group)
+            results = [sent for case_id in group for sent in _acknowledge_alone(case_id, now=now, templates=templates)]
+        for sent in results:
             counts["sent" if sent else "skipped"] += 1
     return counts
+
+
+def _acknowledge_alone(case_id: int, *, now: datetime, templates: dict[tuple[int | None, str], str]) -> list[bool]:
+    try:
+        return _acknowledge_group([case_id], now=now, templates=templates)
+    except Exception:
+        # never retried forever: marked, the error logged, the others go on
+        logger.exception("Acknowledging case %s failed", case_id)
+        Case.objects.filter(pk=case_id, acknowledged_at__isnull=True).update(acknowledged_at=now)
+        return [False]
 
 
 def _skip(case: Case, now: datetime, reason: str) -> bool:

@@ -361,3 +361,27 @@ def test_two_workers_at_once_acknowledge_each_case_exactly_once(policy, team):
     assert OutboxMessage.objects.values("case_message__case").distinct().count() == 30
     # one delivery task per group's commit (30 cases make at most 2 groups per worker), not one per case
     assert 2 <= DBTaskResult.objects.filter(task_path__endswith="deliver_outbox").count() <= 4
+
+
+def test_a_case_whose_group_cannot_be_read_is_marked_alone_and_the_others_are_acknowledged(
+    policy, team, monkeypatch, caplog
+):
+    from lofte.cases import acknowledgements
+
+    cases = burst(team, 3)
+    broken = cases[2]
+    real = acknowledgements._claim
+
+    def claim(ids, now):  # type: ignore[no-untyped-def]
+        if broken.pk in ids:  # e.g. a row the group's reads cannot load
+            raise RuntimeError("cannot read")
+        return real(ids, now)
+
+    monkeypatch.setattr(acknowledgements, "_claim", claim)
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=10)) == {"sent": 2, "skipped": 1}
+    assert "together failed; one at a time" in caplog.text
+    assert f"Acknowledging case {broken.pk} failed" in caplog.text
+    assert sorted(OutboxMessage.objects.values_list("case_message__case", flat=True)) == [cases[0].pk, cases[1].pk]
+    broken.refresh_from_db()
+    assert broken.acknowledged_at == T0 + timedelta(seconds=10)  # marked: the next run does not try it again
+    assert acknowledge_new_cases(now=T0 + timedelta(seconds=20)) == {"sent": 0, "skipped": 0}
