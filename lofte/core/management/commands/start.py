@@ -16,6 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from lofte.core.serve import Share
+
 LOCAL_HOSTS = ("127.0.0.1", "0.0.0.0", "localhost", "::", "::1", "")  # noqa: S104 - names, not a bind
 
 
@@ -90,10 +92,21 @@ class Command(BaseCommand):
         # Own process groups: a Ctrl-C in the terminal reaches only this command, which then
         # stops each child once (a second signal would make the worker abandon a delivery).
         procs: list[subprocess.Popen[bytes]] = []
-        for sock in listening_sockets(host, port, workers):
+        share = Share.make_file(workers)  # the web processes' connection counts (lofte.core.serve: Balance)
+        for index, sock in enumerate(listening_sockets(host, port, workers)):
             with sock:  # the web process has its own descriptor of it
-                web = [sys.executable, "-m", "lofte.core.serve", str(sock.fileno())]
-                procs.append(subprocess.Popen(web, process_group=0, env=env, pass_fds=[sock.fileno()]))  # noqa: S603
+                web = [
+                    sys.executable,
+                    "-m",
+                    "lofte.core.serve",
+                    str(sock.fileno()),
+                    str(share),
+                    str(index),
+                    str(workers),
+                ]
+                fds = [sock.fileno(), share]
+                procs.append(subprocess.Popen(web, process_group=0, env=env, pass_fds=fds))  # noqa: S603
+        os.close(share)  # the web processes have theirs
         worker = [sys.executable, "-m", "config.manage", "worker"]
         procs.append(subprocess.Popen(worker, process_group=0, env=env))  # noqa: S603
         _wait_until_serving(host, port, procs)
