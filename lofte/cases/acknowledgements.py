@@ -29,11 +29,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lofte.cases.delivery import Route, reply_route
+from lofte.cases.delivery import reply_route
 from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
 from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core.errors import ValidationFailed
@@ -253,7 +252,7 @@ def _acknowledge_group(
         cases = (
             Case.objects.filter(pk__in=mine)
             .select_related("customer", "case_type", "team")
-            .prefetch_related(Prefetch("customer__identities"))
+            .prefetch_related("customer__identities")
             .order_by("created_at", "id")
         )
         answered = set(Message.objects.filter(case__in=mine, direction=Direction.OUT).values_list("case_id", flat=True))
@@ -300,7 +299,7 @@ def _acknowledge_one(
     if case.first_response_at is not None or answered:
         return _skip(case, now, "already answered")
     try:
-        route: Route = reply_route(case=case, identities=list(case.customer.identities.all()))
+        route = reply_route(case=case, identities=list(case.customer.identities.all()))
     except ValidationFailed as exc:
         return _skip(case, now, str(exc))
     ack = acknowledgement_for(

@@ -130,8 +130,11 @@ def paginate[M: models.Model](
     if rows_from is not None:
         chosen = rows_from.filter(pk__in=chosen.values("pk")).order_by(*order_by(key))
     rows = list(chosen)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    return _page(rows[:limit], key, more=len(rows) > limit)
+
+
+def _page[M: models.Model](rows: list[M], key: SortKey, *, more: bool) -> Page[M]:
+    """A page of these rows, with the cursor after its last row when more follow."""
     return Page(items=rows, next_cursor=encode_cursor(rows[-1], key) if more and rows else None)
 
 
@@ -166,5 +169,4 @@ def paginate_walk[M: models.Model](
     else:
         return None
     rows = list(rows_from.filter(pk__in=kept[:limit]).order_by(*order_by(key)))
-    more = len(kept) > limit
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1], key) if more and rows else None)
+    return _page(rows, key, more=len(kept) > limit)

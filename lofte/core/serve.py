@@ -21,6 +21,7 @@ import os
 import socket
 import struct
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -56,8 +57,6 @@ class Share:
     @staticmethod
     def make_file(processes: int) -> int:
         """A new file for `processes` processes (all counts 0), unlinked: it lives while a descriptor of it does."""
-        import tempfile
-
         fd, path = tempfile.mkstemp(prefix="lofte-web-")
         os.unlink(path)
         os.write(fd, bytes(SLOT.size * processes))

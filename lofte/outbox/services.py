@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from lofte.core import clock
 from lofte.core.errors import DomainError
+from lofte.core.transactions import waiting_on_commit
 from lofte.core.workers import worker_id
 from lofte.outbox.models import OutboxMessage, OutboxState
 from lofte.outbox.transports import PermanentFailure, get_transport
@@ -108,10 +109,8 @@ def outbox_fix_external_id(*, row: OutboxMessage, value: str) -> str:
 def _wake_after_commit() -> None:
     """Wake the delivery worker when the transaction commits: once, however many rows it wrote (a task per row
     only had the worker look again for what the first one delivered)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(func is _wake_worker for _ids, func, _robust in connection.run_on_commit):
-        return  # already asked for, in this transaction or in a savepoint of it that was not rolled back
-    transaction.on_commit(_wake_worker)
+    if waiting_on_commit(lambda func: func is _wake_worker) is None:
+        transaction.on_commit(_wake_worker)
 
 
 def _wake_worker() -> None:

@@ -22,6 +22,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from lofte.core.transactions import waiting_on_commit
 from lofte.promises.models import Promise, PromiseState
 
 if TYPE_CHECKING:  # the case is read by attribute, never imported
@@ -45,11 +46,27 @@ def agent_group(agent_id: int) -> str:
     return f"promises.board.agent.{agent_id}"
 
 
+class _Changed:
+    """The boards one transaction's changes concern, told once when it commits."""
+
+    def __init__(self, teams: set[int | None], agents: set[int]) -> None:
+        self.teams, self.agents = teams, agents
+
+    def __call__(self) -> None:
+        _send(frozenset(self.teams), frozenset(self.agents))
+
+
 def board_changed(team_ids: Iterable[int | None], agent_ids: Iterable[int | None] = ()) -> None:
     """Tell the boards of these teams (None: promises without a team), of these owners and the admins'
-    boards that something changed, once the transaction commits (at once outside a transaction)."""
-    teams, agents = frozenset(team_ids), frozenset(a for a in agent_ids if a is not None)
-    transaction.on_commit(lambda: _send(teams, agents))
+    boards that something changed, once the transaction commits (at once outside a transaction). Within one
+    transaction the teams and owners of every call are told together, in one round of messages."""
+    teams, agents = set(team_ids), {a for a in agent_ids if a is not None}
+    waiting = waiting_on_commit(lambda func: isinstance(func, _Changed))
+    if isinstance(waiting, _Changed):
+        waiting.teams |= teams
+        waiting.agents |= agents
+    else:
+        transaction.on_commit(_Changed(teams, agents))
 
 
 def promises_changed(promises: Iterable[Promise]) -> None:

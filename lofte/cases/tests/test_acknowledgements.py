@@ -330,31 +330,12 @@ def test_a_case_that_fails_is_marked_and_the_rest_of_its_group_is_acknowledged(p
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_acknowledge_each_case_exactly_once(policy, team):
-    import threading
-
-    from django.db import connections
     from django_tasks_db.models import DBTaskResult
 
+    from lofte.core.tests.concurrency import run_concurrently
+
     burst(team, 30)
-    barrier = threading.Barrier(2)
-    counts: list[dict[str, int]] = []
-    errors: list[Exception] = []
-
-    def work() -> None:
-        try:
-            barrier.wait(timeout=20)
-            counts.append(acknowledge_new_cases(now=T0 + timedelta(seconds=10)))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    counts = run_concurrently(2, lambda: acknowledge_new_cases(now=T0 + timedelta(seconds=10)))
     assert sum(c["sent"] for c in counts) == 30
     assert sum(c["skipped"] for c in counts) == 0
     assert OutboxMessage.objects.count() == 30

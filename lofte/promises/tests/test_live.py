@@ -335,3 +335,41 @@ def test_nothing_is_sent_without_a_listener_in_this_process(world, settings, mon
         promise_make(case=world.support_case, due_at=now + timedelta(hours=1), created_by=world.bea, now=now)
     assert Promise.objects.filter(case=world.support_case).count() == 1
     assert calls == []
+
+
+@pytest.mark.django_db
+def test_one_transactions_changes_tell_the_boards_once_with_every_team_and_owner(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker's group of acknowledgements (or the tick's batch) commits many changes at once: one round of
+    messages for all of them, not one per change; a change in a savepoint rolled back is sent at most in excess."""
+    from lofte.promises import live
+
+    sent: list[tuple[frozenset[int | None], frozenset[int]]] = []
+    monkeypatch.setattr(live, "_send", lambda teams, agents: sent.append((teams, agents)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # the test's transaction commits here
+        live.board_changed({1}, {10})
+        with transaction.atomic():
+            live.board_changed({2, None}, {None, 20})
+        try:
+            with transaction.atomic():
+                live.board_changed({3}, {30})
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        live.board_changed({4}, ())
+        assert sent == []  # nothing before the commit
+    assert len(callbacks) == 1
+    assert sent == [(frozenset({1, 2, None, 3, 4}), frozenset({10, 20, 30}))]
+    # a callback registered in a savepoint that rolled back is gone with it: the next change registers anew
+    sent.clear()
+    transaction.get_connection().run_on_commit.clear()  # as after that commit (the test's transaction never does)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                live.board_changed({6}, ())
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        live.board_changed({7}, ())
+    assert sent == [(frozenset({7}), frozenset())]

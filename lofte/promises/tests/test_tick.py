@@ -9,16 +9,14 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError, connection, connections
+from django.db import connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -27,6 +25,7 @@ from lofte.accounts.models import Agent, Role
 from lofte.accounts.tests.factories import AgentFactory, TeamFactory
 from lofte.cases.models import Case, CaseEvent, EventKind
 from lofte.core.tasks import analyze_database
+from lofte.core.tests.concurrency import Deadlock, run_concurrently
 from lofte.customers.tests.factories import CustomerFactory
 from lofte.notifications.models import Notification
 from lofte.outbox.models import OutboxMessage
@@ -336,38 +335,6 @@ def test_the_number_of_queries_depends_on_the_due_promises_only():
 
 
 # --- two workers at once ------------------------------------------------------------------------------------------
-
-
-class Deadlock(Exception):
-    """PostgreSQL broke a deadlock between two ticks by aborting one: the claims must lock in one order."""
-
-
-def run_concurrently[T](workers: int, work: Callable[[], T]) -> list[T]:
-    """Run `work()` in `workers` threads released at the same moment; each thread has its own connection."""
-    barrier = threading.Barrier(workers)
-    results: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(work())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    for error in errors:
-        if isinstance(error, OperationalError) and "deadlock detected" in str(error):
-            raise Deadlock(str(error)) from error
-    assert errors == []
-    assert len(results) == workers
-    return results
 
 
 def due_promises_on_cases(*, now: datetime, count: int) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
