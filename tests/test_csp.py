@@ -31,7 +31,7 @@ from lofte.callbacks.selectors import callback_slots
 from lofte.callbacks.services import callback_book
 from lofte.callbacks.views import CONFIRMATION_SALT
 from lofte.cases import services
-from lofte.cases.models import Case
+from lofte.cases.models import Case, Macro
 from lofte.cases.services import AttachmentInput
 from lofte.channels.email.ingest import email_ingest
 from lofte.channels.models import InboundEmail
@@ -66,6 +66,7 @@ NOT_PAGES = {
     "cases:status": "POST, answers the case body",
     "cases:assign": "POST, answers the case body",
     "cases:properties": "POST, answers the case body",
+    "cases:macro_delete": "POST, redirects to the macros page",
     "cases:attachment": "a file download (a sandbox policy of its own, tested in lofte/cases/tests)",
     "customers:update": "POST, answers the customer page",
     "customers:suggestion": "POST, redirects to the customer page (which is requested with suggestions)",
@@ -271,6 +272,15 @@ def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:
     walk.visit(client, reverse("callbacks:queue"), who=who)
     walk.visit(client, reverse("accounts:preferences"), who=who)
     walk.visit(client, reverse("teams:list"), who=who)
+    person = world.agent if who == "as an agent" else world.admin
+    own = Macro.objects.create(name=f"Tack ({who})", body="Hej {customer_first_name}", owner=person)
+    pick = reverse("cases:macro", args=[case.reference])
+    walk.visit(client, pick, data={"macro_name": own.name}, headers=HX, who=who)
+    walk.visit(client, pick, data={"macro_name": "no such macro"}, status=422, who=who)
+    walk.visit(client, reverse("cases:macros"), who=who)
+    walk.visit(client, reverse("cases:macro_new"), who=who)
+    walk.visit(client, reverse("cases:macro_new"), method="post", data={"name": ""}, status=422, who=who)
+    walk.visit(client, reverse("cases:macro_edit", args=[own.pk]), who=who)
     walk.visit(client, reverse("api-docs"), who=who)
     walk.visit(client, "/no/such/page", status=404, who=who)
     walk.visit(client, reverse("cases:detail", args=["LF-1999-999999"]), status=404, who=who)

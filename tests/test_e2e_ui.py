@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from lofte.accounts.tests.factories import AgentFactory, TeamFactory
 from lofte.cases import services
-from lofte.cases.models import Case, Status
+from lofte.cases.models import Case, Macro, Status
 from lofte.cases.services import AttachmentInput
 from lofte.cases.tests.factories import make_case
 from lofte.core import clock
@@ -161,6 +161,8 @@ def test_the_pages_run_without_a_csp_violation(asgi_server: str, page: Page):
     page.keyboard.press("z")
     expect(page.locator("#undo-bar")).to_be_empty()
     check("case")
+    page.goto(f"{base}/macros/new")
+    check("new macro")
 
     # the board: live over the websocket (ws:// to this host under connect-src 'self'), and refreshed by htmx
     page.goto(f"{base}/promises/")
@@ -239,6 +241,10 @@ def test_the_inbox_a_case_and_the_board_fit_a_phone(live_server, page: Page):
         page.goto(live_server.url + address)
         assert _narrow(page) <= 390, address
     expect(page.locator(".board .promise-table").first).to_be_visible()
+    macro = Macro.objects.create(name="Fakturan rättad " * 5, body="Hej {customer_first_name}! " * 30, owner=agent)
+    for address in ("/macros/", "/macros/new", f"/macros/{macro.pk}/"):
+        page.goto(live_server.url + address)
+        assert _narrow(page) <= 390, address
 
 
 def _status(case: Case) -> str:
@@ -289,3 +295,47 @@ def test_leaving_the_page_sends_the_solve_at_once(live_server, page: Page):
     page.get_by_role("link", name="Inbox").first.click()
     expect(page).to_have_url(f"{live_server.url}/inbox/")
     assert _wait_for_status(case, Status.SOLVED, seconds=3) == Status.SOLVED
+
+
+def test_a_macro_from_the_reply_box_by_keyboard(live_server, page: Page):
+    team, agent, _admin, _customer, case = world()
+    Macro.objects.create(
+        name="Faktura rättad",
+        body="Hej {customer_first_name}, fakturan är rättad. /{agent_first_name}",
+        owner=agent,
+        set_status=Status.SOLVED,
+        add_tags="faktura",
+    )
+    Macro.objects.create(name="Someone else's", body="Not yours", owner=AgentFactory(teams=[team]))
+    log_in(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    expect(page.locator("#macro-names option")).to_have_count(1)  # another agent's own macro is not offered
+    page.locator("#reply-body").fill("Förlåt dröjsmålet.")
+    page.locator("#reply-body").press("Escape")  # leave the box: the shortcuts work again
+    page.keyboard.press("m")
+    expect(page.locator("#macro-name")).to_be_focused()
+    with page.expect_response(lambda r: "/macro?" in r.url and r.status == 200):
+        page.keyboard.type("Faktura rättad")
+        page.keyboard.press("Enter")
+    expect(page.locator("#reply-body")).to_have_value("Förlåt dröjsmålet.\n\nHej Karin, fakturan är rättad. /Anna")
+    expect(page.locator("#reply-status")).to_have_value("solved")
+    expect(page.locator("[data-macro] input[name=macro_tags]")).to_be_checked()
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#case .meta .status")).to_have_text("Solved")
+    expect(page.locator("#case .meta .tag")).to_have_text("faktura")
+    assert Macro.objects.get(name="Faktura rättad").usage_count == 1
+    assert _status(case) == Status.SOLVED
+
+
+def test_the_sms_count_updates_in_place(live_server, page: Page):
+    """The count is fetched into its own line: it once inherited the reply form's target and replaced the case."""
+    team, agent, _admin, _customer, _case = world()
+    texter = customer_create(name="Sam Sms", phone="070-765 43 21", language="en")
+    case = make_case(customer=texter, team=team, subject="Sms", body="Hej", channel="sms", sender="+46707654321")
+    log_in(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    page.locator("#reply-body").fill("Hej! " * 40)
+    page.locator("#reply-body").press("Space")
+    expect(page.locator("#sms-count")).to_contain_text("2 SMS")
+    expect(page.locator("#case h1")).to_have_text("Sms")
+    expect(page.locator("#reply-body")).to_be_visible()

@@ -22,7 +22,6 @@ minute: one case at a time cost twice what creating it did.
 from __future__ import annotations
 
 import logging
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +34,7 @@ from django.utils.translation import gettext as _
 from lofte.cases.delivery import reply_route
 from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
 from lofte.cases.services import case_promises_record, case_send_automatic
+from lofte.core import placeholders
 from lofte.core.errors import ValidationFailed
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import eta as etas
@@ -83,22 +83,11 @@ def default_sms_template() -> str:
 
 def template_check(body: str) -> list[str]:
     """The problems with a template's placeholders (empty when it is fine)."""
-    problems = []
-    try:
-        fields = [name for _text, name, _spec, _conv in string.Formatter().parse(body) if name is not None]
-    except ValueError as exc:
-        return [_("The text has an unmatched brace: %(error)s. Write {{ and }} for a literal brace.") % {"error": exc}]
-    for name in fields:
-        if name not in PLACEHOLDERS:
-            problems.append(
-                _("{%(name)s} is not a placeholder; use %(known)s.")
-                % {"name": name, "known": ", ".join("{" + p + "}" for p in PLACEHOLDERS)}
-            )
-    return problems
+    return placeholders.problems(body, PLACEHOLDERS)
 
 
 def render(body: str, values: dict[str, str]) -> str:
-    return string.Formatter().vformat(body, (), values)
+    return placeholders.fill(body, values)
 
 
 def _language(case: Case) -> str:
@@ -162,7 +151,7 @@ def acknowledgement_for(
         body = _template(case, language, templates, sms=sms)
         try:
             text = render(body, values)
-        except (KeyError, ValueError, IndexError):
+        except ValidationFailed:
             logger.warning("Acknowledgement template for %s/%s is broken; using the default", case.case_type, language)
             text = render(default_sms_template() if sms else default_template(), values)
     return Acknowledgement(text=text.strip(), eta=eta, eta_sentence=sentence, latest=told.latest, calendar=calendar)

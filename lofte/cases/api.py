@@ -8,8 +8,10 @@ from ninja import Field, Query, Router, Status
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import team_get
-from lofte.cases import selectors, services
+from lofte.cases import macros, selectors, services
+from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.intake import Contact, Received, intake_receive
+from lofte.cases.macros import MacroInput
 from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Tag
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
@@ -20,6 +22,11 @@ from lofte.cases.schemas import (
     CaseUpdateIn,
     EventOut,
     InboundIn,
+    LanguageName,
+    MacroApplyIn,
+    MacroIn,
+    MacroOut,
+    MacroTextOut,
     MessageOut,
     NoteIn,
     NoteOut,
@@ -28,6 +35,7 @@ from lofte.cases.schemas import (
     StatusFilter,
     TagName,
 )
+from lofte.core import clock
 from lofte.core.errors import Conflict, NotFound
 from lofte.core.schemas import ErrorOut, Id, InSchema
 from lofte.customers.models import IdentityKind
@@ -294,3 +302,108 @@ def make_promise(request: HttpRequest, reference: Reference, data: PromiseIn) ->
         case=case, author=agent, due_at=data.due_at, customer_text=data.customer_text, kind=data.kind
     )
     return Status(201, promise)
+
+
+# --- macros ------------------------------------------------------------------------------------
+
+
+def _macro_input(data: MacroIn) -> MacroInput:
+    return MacroInput(
+        name=data.name,
+        body=data.body,
+        language=data.language,
+        scope=data.scope,
+        team=_team(data.team),
+        set_status=data.set_status,
+        add_tags=", ".join(data.add_tags),
+        set_team=_team(data.set_team),
+        follow_up_hours=data.follow_up_hours,
+    )
+
+
+class MacroListQuery(InSchema):
+    q: str = Field("", max_length=100, description="Words in the macro's name or text.")
+    language: LanguageName | None = Field(None, description="Those for this language and for any, these first.")
+
+
+@router.get("/macros", response=list[MacroOut], tags=["macros"], summary="The macros you may use")
+def list_macros(request: HttpRequest, filters: Query[MacroListQuery]) -> object:
+    return list(macros.macro_list_for_agent(agent=_agent(request), q=filters.q, language=filters.language)[:500])
+
+
+@router.post("/macros", response={201: MacroOut, 403: ErrorOut}, tags=["macros"], summary="Save a macro")
+def create_macro(request: HttpRequest, data: MacroIn) -> object:
+    return Status(201, macros.macro_create(agent=_agent(request), data=_macro_input(data)))
+
+
+@router.get("/macros/{macro_id}", response={200: MacroOut, 404: ErrorOut}, tags=["macros"], summary="A macro")
+def get_macro(request: HttpRequest, macro_id: Id) -> object:
+    return macros.macro_get_for_agent(agent=_agent(request), macro_id=macro_id)
+
+
+@router.put(
+    "/macros/{macro_id}",
+    response={200: MacroOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["macros"],
+    summary="Change a macro (all of it)",
+)
+def update_macro(request: HttpRequest, macro_id: Id, data: MacroIn) -> object:
+    agent = _agent(request)
+    macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
+    return macros.macro_update(agent=agent, macro=macro, data=_macro_input(data))
+
+
+@router.delete(
+    "/macros/{macro_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, tags=["macros"], summary="Delete a macro"
+)
+def delete_macro(request: HttpRequest, macro_id: Id) -> object:
+    agent = _agent(request)
+    macros.macro_delete(agent=agent, macro=macros.macro_get_for_agent(agent=agent, macro_id=macro_id))
+    return Status(204, None)
+
+
+@router.get(
+    "/cases/{reference}/macros/{macro_id}",
+    response={200: MacroTextOut, 404: ErrorOut, 422: ErrorOut},
+    tags=["macros"],
+    summary="A macro filled in for a case",
+    description="The text the reply would say, and when its follow-up promise would fall. A macro that tells the "
+    "customer {next_promise} on a case with no such promise pending is 422.",
+)
+def macro_for_case(request: HttpRequest, reference: Reference, macro_id: Id) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
+    return {
+        "text": macros.macro_text(macro=macro, case=case, agent=agent),
+        "follow_up_at": macros.macro_follow_up_at(macro=macro, case=case, now=clock.now()),
+    }
+
+
+@router.post(
+    "/cases/{reference}/macros/{macro_id}/apply",
+    response={201: MessageOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    tags=["macros"],
+    summary="Reply with a macro",
+    description="Sends the macro's text (or `body`), sets its status (or `status`), makes its follow-up promise, "
+    "adds its tags and moves the case to its team, in one step, and counts the use.",
+)
+def apply_macro(request: HttpRequest, reference: Reference, macro_id: Id, data: MacroApplyIn) -> object:
+    agent = _agent(request)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
+    access.require(agent, access.Perm.CASE_WORK)
+    body = data.body if data.body is not None else macros.macro_text(macro=macro, case=case, agent=agent)
+    follow_up_at = macros.macro_follow_up_at(macro=macro, case=case, now=clock.now())
+    message = macros.macro_reply(
+        case=case,
+        agent=agent,
+        macro=macro,
+        body=body,
+        status=data.status or macro.set_status or None,
+        follow_up_at=follow_up_at,
+        follow_up_text=follow_up_sentence(case=case, when=follow_up_at) if follow_up_at else "",
+        add_tags=data.add_tags,
+        move_team=data.move_team,
+    )
+    return Status(201, message)

@@ -144,6 +144,12 @@ def breach_notice_text(*, case: Case, when: datetime) -> str:
         ) % {"when": _local_when(case, when)}
 
 
+def customer_time_text(*, case: Case, when: datetime) -> str:
+    """ "Thursday 26 November 14:00": a time as the customer reads it, in their language and time zone."""
+    with translation.override(_customer_language(case)):
+        return _local_when(case, when)
+
+
 def follow_up_sentence(*, case: Case, when: datetime) -> str:
     """ "I will get back to you by Thursday 26 November at 14:00." in the customer's language and time zone."""
     with translation.override(_customer_language(case)):

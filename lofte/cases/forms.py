@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from lofte.cases.models import Channel, Priority, Status
@@ -29,6 +32,9 @@ class ReplyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Adds the promise, and a sentence saying so, to the reply."),
     )
+    macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    macro_tags = forms.BooleanField(required=False)
+    macro_team = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):
@@ -87,3 +93,46 @@ class PromiseForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class MacroForm(forms.Form):
+    """A macro as the macros page edits it; `scopes` and `teams` are what the agent may choose."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20_000,
+        strip=True,
+        help_text=_(
+            "Placeholders: {customer_name}, {customer_first_name}, {reference}, {subject}, {agent_name}, "
+            "{agent_first_name}, {next_promise} (when the case's next pending promise is due, as the customer "
+            "reads times)."
+        ),
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    scope = forms.ChoiceField(label=_("Who uses it"))
+    team = forms.TypedChoiceField(label=_("Team"), required=False, coerce=int, empty_value=None)
+    set_status = forms.ChoiceField(label=_("and set status"), required=False)
+    add_tags = forms.CharField(
+        label=_("Add tags"), required=False, max_length=255, help_text=_("Separate tags with commas.")
+    )
+    set_team = forms.TypedChoiceField(label=_("Move the case to"), required=False, coerce=int, empty_value=None)
+    follow_up_hours = forms.IntegerField(
+        label=_("Promise to get back within (hours)"), required=False, min_value=1, max_value=720
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        scopes: list[tuple[str, Any]],
+        teams: list[tuple[int, str]],
+        all_teams: list[tuple[int, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["language"].choices = [("", _("Any language")), *settings.LANGUAGES]  # type: ignore[attr-defined]
+        self.fields["scope"].choices = scopes  # type: ignore[attr-defined]
+        self.fields["team"].choices = [("", "-"), *teams]  # type: ignore[attr-defined]
+        self.fields["set_team"].choices = [("", _("(keep)")), *all_teams]  # type: ignore[attr-defined]
+        self.fields["set_status"].choices = ReplyForm.base_fields["status"].choices  # type: ignore[attr-defined]

@@ -382,3 +382,70 @@ class CaseSearch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}"
+
+
+class Macro(models.Model):
+    """A saved reply an agent picks in the reply box (lofte.cases.macros): its text, with placeholders filled
+    in for the case, and what sending it also does (a status, tags, a team, a follow-up promise).
+
+    Whose it is: an agent's own (`owner`), a team's (`team`: its members use it, its leads and admins change
+    it), or everyone's (neither: admins change it)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    body = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: for a case in any language."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("owner"),
+        help_text=_("Set: the agent's own macro, which nobody else sees."),
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
+        verbose_name=_("team"),
+        help_text=_("Set: shared with the team's members."),
+    )
+    set_status = models.CharField(_("set status"), max_length=32, blank=True, choices=Status.choices)
+    add_tags = models.CharField(_("add tags"), max_length=255, blank=True, help_text=_("Separate tags with commas."))
+    set_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("move to team")
+    )
+    follow_up_hours = models.PositiveSmallIntegerField(_("promise to get back within (hours)"), null=True, blank=True)
+    usage_count = models.PositiveIntegerField(_("used"), default=0)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+        indexes = [models.Index(fields=["owner", "team", "name"], name="macro_scope")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=True) | models.Q(team__isnull=True), name="macro_owner_or_team"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope(self) -> str:
+        return "personal" if self.owner_id else "team" if self.team_id else "everyone"

@@ -218,3 +218,68 @@ class EventOut(Schema):
     note_id: int | None
     data: dict[str, object]
     created_at: datetime
+
+
+# --- macros ------------------------------------------------------------------------------------
+
+ReplyStatusName = Literal["waiting_on_customer", "waiting_on_third_party", "solved"]
+LanguageName = Literal["", "en", "sv", "da", "nb", "fi"]
+
+
+class MacroIn(InSchema):
+    name: str = Field(..., min_length=1, max_length=100)
+    body: str = Field(
+        ...,
+        min_length=1,
+        max_length=20_000,
+        description="The reply's text. Placeholders: {customer_name}, {customer_first_name}, {reference}, {subject}, "
+        "{agent_name}, {agent_first_name}, {next_promise} (the case's next pending promise, as the customer reads "
+        "times); {{ and }} are literal braces.",
+    )
+    language: LanguageName = Field("", description="The language of the cases it is for; empty for any.")
+    scope: Literal["personal", "team", "everyone"] = Field(
+        "personal",
+        description="personal: yours alone; team: the team's members (its leads and admins share it); everyone: "
+        "every agent (admins share it).",
+    )
+    team: Id | None = Field(None, description="The team it is shared with (scope team).")
+    set_status: ReplyStatusName | Literal[""] = ""
+    add_tags: list[str] = Field([], max_length=10)
+    set_team: Id | None = Field(None, description="Move the case to this team when the reply is sent.")
+    follow_up_hours: int | None = Field(None, ge=1, le=720, description="Promise to get back within these hours.")
+
+
+class MacroOut(Schema):
+    id: int
+    name: str
+    body: str
+    language: str
+    scope: str
+    team: int | None = Field(None, alias="team_id")
+    owner: int | None = Field(None, alias="owner_id")
+    set_status: str
+    add_tags: list[str]
+    set_team: int | None = Field(None, alias="set_team_id")
+    follow_up_hours: int | None
+    usage_count: int
+    last_used_at: datetime | None
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_add_tags(obj: object) -> list[str]:
+        text = str(getattr(obj, "add_tags", ""))
+        return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class MacroApplyIn(InSchema):
+    body: str | None = Field(
+        None, min_length=1, description="The reply as the agent edited it; empty: the macro's text, filled in."
+    )
+    status: ReplyStatusName | None = Field(None, description="Instead of the macro's status.")
+    add_tags: bool = Field(True, description="Add the macro's tags.")
+    move_team: bool = Field(True, description="Move the case to the macro's team.")
+
+
+class MacroTextOut(Schema):
+    text: str
+    follow_up_at: datetime | None

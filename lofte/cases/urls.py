@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="new"),
     path("cases/<str:reference>/", views.case_detail, name="detail"),
     path("cases/<str:reference>/reply", views.case_reply, name="reply"),
+    path("cases/<str:reference>/macro", views.case_macro, name="macro"),
     path("cases/<str:reference>/note", views.case_note, name="note"),
     path("cases/<str:reference>/promise", views.case_promise, name="promise"),
     path("cases/<str:reference>/status", views.case_status, name="status"),
@@ -18,4 +19,11 @@ urlpatterns = [
 
 urlpatterns += [
     path("cases/<str:reference>/attachments/<int:attachment_id>", views.case_attachment, name="attachment"),
+]
+
+urlpatterns += [
+    path("macros/", views.macro_list, name="macros"),
+    path("macros/new", views.macro_edit, name="macro_new"),
+    path("macros/<int:macro_id>/", views.macro_edit, name="macro_edit"),
+    path("macros/<int:macro_id>/delete", views.macro_delete, name="macro_delete"),
 ]

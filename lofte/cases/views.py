@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,12 +25,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_get, team_list
-from lofte.cases import selectors, services, transitions
+from lofte.cases import macros, selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
-from lofte.cases.forms import AssignForm, NewCaseForm, NoteForm, PromiseForm, PropertiesForm, ReplyForm, StatusForm
+from lofte.cases.forms import (
+    AssignForm,
+    MacroForm,
+    NewCaseForm,
+    NoteForm,
+    PromiseForm,
+    PropertiesForm,
+    ReplyForm,
+    StatusForm,
+)
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
+from lofte.core import clock
 from lofte.core.csp import csp_download
 from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
@@ -139,6 +150,8 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "priorities": Priority.choices,
         "tags_text": ", ".join(t.name for t in case.tags.all()),
         "reply_form": ReplyForm(),
+        "macros": _macro_names(agent, case),
+        "composer": _composer_from(forms_and_errors.get("reply_form"), agent),
         "note_form": NoteForm(),
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
@@ -149,6 +162,75 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
     }
     context.update(forms_and_errors)
     return context
+
+
+def _macro_names(agent: Agent, case: Case) -> list[str]:
+    """The names the reply box offers (the first of each name is the one picked, macro_find_for_agent)."""
+    if not access.can(agent, access.Perm.CASE_WORK):
+        return []
+    names = macros.macro_list_for_agent(agent=agent, language=case.language or None).values_list("name", flat=True)
+    return list(dict.fromkeys(names[:200]))
+
+
+def _composer_from(form: forms.Form | None, agent: Agent) -> dict[str, Any]:
+    """What the reply box shows: empty, or what the agent sent when it came back with an error."""
+    if form is None or not form.is_bound:
+        return {"body": "", "status": "", "follow_up_at": "", "macro": None}
+    data = form.data
+    macro = None
+    if (macro_id := str(data.get("macro", ""))).isdigit():
+        try:
+            macro = macros.macro_get_for_agent(agent=agent, macro_id=int(macro_id))
+        except NotFound:
+            macro = None
+    return {
+        "body": data.get("body", ""),
+        "status": data.get("status", ""),
+        "follow_up_at": data.get("follow_up_at", ""),
+        "macro": macro,
+    }
+
+
+@login_required
+@require_GET
+def case_macro(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reply box with the macro the agent picked (by its name, as the list offers it): its text filled in for
+    the case after what the agent had typed, its status and follow-up chosen, what it also does shown."""
+    case = _get_case(request, reference)
+    agent = _agent(request)
+    typed = request.GET.get("body", "")[: macros.MAX_BODY].strip()
+    composer: dict[str, Any] = {"body": typed, "status": "", "follow_up_at": "", "macro": None}
+    try:
+        access.require(agent, access.Perm.CASE_WORK)
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    error, status = None, 200
+    try:
+        macro = macros.macro_find_for_agent(
+            agent=agent, name=request.GET.get("macro_name", "")[:100], language=case.language or None
+        )
+        text = macros.macro_text(macro=macro, case=case, agent=agent)
+    except DomainError as exc:
+        error, status = exc.message, 422
+    else:
+        follow_up = macros.macro_follow_up_at(macro=macro, case=case, now=clock.now())
+        composer = {
+            "body": f"{typed}\n\n{text}" if typed else text,
+            "status": macro.set_status,
+            "follow_up_at": timezone.localtime(follow_up).strftime("%Y-%m-%dT%H:%M") if follow_up else "",
+            "macro": macro,
+        }
+    if not is_htmx(request):  # without JavaScript: the case page with the reply box filled in
+        context = _case_context(request, case, composer=composer, macro_error=error)
+        return render(request, "cases/case_detail.html", context, status=status)
+    context = {
+        "case": case,
+        "reply_form": ReplyForm(),
+        "macros": _macro_names(agent, case),
+        "composer": composer,
+        "macro_error": error,
+    }
+    return render(request, "cases/partials/_composer.html", context, status=status)
 
 
 @login_required
@@ -217,6 +299,21 @@ def _uploads(request: HttpRequest) -> list[AttachmentInput]:
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, form: ReplyForm) -> str:
         follow_up_at = form.cleaned_data.get("follow_up_at")
+        if macro_id := form.cleaned_data.get("macro"):
+            agent = _agent(request)
+            macros.macro_reply(
+                case=case,
+                agent=agent,
+                macro=macros.macro_get_for_agent(agent=agent, macro_id=macro_id),
+                body=form.cleaned_data["body"],
+                status=form.cleaned_data["status"] or None,
+                attachments=_uploads(request),
+                follow_up_at=follow_up_at,
+                follow_up_text=follow_up_sentence(case=case, when=follow_up_at) if follow_up_at else "",
+                add_tags=form.cleaned_data["macro_tags"],
+                move_team=form.cleaned_data["macro_team"],
+            )
+            return _("Reply sent.")
         services.case_reply(
             case=case,
             author=_agent(request),
@@ -372,3 +469,127 @@ def case_attachment(request: HttpRequest, reference: str, attachment_id: int) ->
     )
     response["X-Content-Type-Options"] = "nosniff"
     return csp_download(response)
+
+
+# --- macros ------------------------------------------------------------------------------------
+
+SCOPE_LABELS = {
+    "personal": gettext_lazy("Only me"),
+    "team": gettext_lazy("A team"),
+    "everyone": gettext_lazy("Every agent"),
+}
+
+
+@login_required
+@require_GET
+def macro_list(request: HttpRequest) -> HttpResponse:
+    """The macros the agent may use, with how often each was used, and which of them they may change."""
+    agent = _agent(request)
+    q = request.GET.get("q", "")[:100]
+    rows = list(macros.macro_list_for_agent(agent=agent, q=q)[:501])
+    context = {
+        "rows": [{"macro": m, "can_change": macros.macro_can_change(agent, m)} for m in rows[:500]],
+        "more": len(rows) > 500,
+        "q": q,
+        "can_work": access.can(agent, access.Perm.CASE_WORK),
+        "scope_labels": SCOPE_LABELS,
+    }
+    return render(request, "cases/macro_list.html", context)
+
+
+def _macro_form(agent: Agent, data: QueryDict | None = None, initial: dict[str, Any] | None = None) -> MacroForm:
+    scopes = [("personal", SCOPE_LABELS["personal"])]
+    managed = access.managed_team_ids(agent)
+    teams = [(t.pk, t.name) for t in team_list() if managed is None or t.pk in managed]
+    if teams and access.can(agent, access.Perm.TEAM_SETTINGS):
+        scopes.append(("team", SCOPE_LABELS["team"]))
+    if access.is_admin(agent):
+        scopes.append(("everyone", SCOPE_LABELS["everyone"]))
+    all_teams = [(t.pk, t.name) for t in team_list()]
+    return MacroForm(data, initial=initial, scopes=scopes, teams=teams, all_teams=all_teams)
+
+
+def _macro_input(agent: Agent, form: MacroForm) -> macros.MacroInput:
+    data = form.cleaned_data
+    return macros.MacroInput(
+        name=data["name"],
+        body=data["body"],
+        language=data["language"] or "",
+        scope=data["scope"],
+        team=team_get(team_id=data["team"]) if data["scope"] == "team" and data["team"] else None,
+        set_status=data["set_status"] or "",
+        add_tags=data["add_tags"] or "",
+        set_team=team_get(team_id=data["set_team"]) if data["set_team"] else None,
+        follow_up_hours=data["follow_up_hours"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def macro_edit(request: HttpRequest, macro_id: int | None = None) -> HttpResponse:
+    """A new macro, or one the agent may change; a preview of its text filled in with sample values."""
+    agent = _agent(request)
+    macro = None
+    if macro_id is not None:
+        try:
+            macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+    try:
+        if macro is not None:
+            macros.macro_require_change(agent, macro)
+        else:
+            access.require(agent, access.Perm.CASE_WORK)
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    status = 200
+    preview = None
+    if request.method == "POST":
+        form = _macro_form(agent, request.POST)
+        if form.is_valid():
+            try:
+                data = _macro_input(agent, form)
+                if macro is None:
+                    macro = macros.macro_create(agent=agent, data=data)
+                else:
+                    macro = macros.macro_update(agent=agent, macro=macro, data=data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The macro %(name)s is saved.") % {"name": macro.name})
+                return redirect("cases:macros")
+        status = 422
+    else:
+        initial: dict[str, Any] = {"scope": "personal"}
+        if macro is not None:
+            initial = {
+                "name": macro.name,
+                "body": macro.body,
+                "language": macro.language,
+                "scope": macro.scope,
+                "team": macro.team_id,
+                "set_status": macro.set_status,
+                "add_tags": macro.add_tags,
+                "set_team": macro.set_team_id,
+                "follow_up_hours": macro.follow_up_hours,
+            }
+            preview = macros.macro_preview(body=macro.body, language=macro.language, agent=agent)
+        form = _macro_form(agent, initial=initial)
+    context = {"form": form, "macro": macro, "preview": preview, "placeholders": macros.PLACEHOLDERS}
+    return render(request, "cases/macro_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def macro_delete(request: HttpRequest, macro_id: int) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
+        name = macro.name
+        macros.macro_delete(agent=agent, macro=macro)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    messages.success(request, _("The macro %(name)s is deleted.") % {"name": name})
+    return redirect("cases:macros")

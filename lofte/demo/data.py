@@ -48,7 +48,7 @@ from lofte.accounts.services import agent_create, team_create
 from lofte.callbacks import selectors as callback_selectors
 from lofte.callbacks import services as callback_services
 from lofte.callbacks.models import CallbackCapacity
-from lofte.cases import acknowledgements, services
+from lofte.cases import acknowledgements, macros, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.models import Case, CaseType, Channel, Direction, Message, Priority, Status
 from lofte.core import clock
@@ -403,6 +403,7 @@ def _desk() -> _Desk:
     # any hour of the demo), Fakturering in office hours.
     CallbackCapacity.objects.create(team=teams["Kundservice"], per_slot=2, slot_minutes=30, calendar=always)
     CallbackCapacity.objects.create(team=teams["Fakturering"], per_slot=1, slot_minutes=15, calendar=office)
+    _macros(teams, agents)
     # who works each team's cases: its agents and team leads (not the QA reviewer, not the admin)
     workers = {
         team.pk: [a for a in agents.values() if a.role in (Role.AGENT, Role.TEAM_LEAD) and team in a.teams.all()]
@@ -411,6 +412,77 @@ def _desk() -> _Desk:
     return _Desk(
         teams=teams, agents=agents, case_types=case_types, sms="sms" in settings.LOFTE_TRANSPORTS, workers=workers
     )
+
+
+MACROS = [
+    # (who writes it, scope, team, name, language, text, status, tags, follow-up hours)
+    (
+        "admin@demo.lofte.se",
+        "everyone",
+        None,
+        "Tack, vi återkommer",
+        "sv",
+        "Hej {customer_first_name},\n\nTack för ditt meddelande. Vi tittar på ärende {reference} och hör av oss."
+        "\n\nVänliga hälsningar\n{agent_name}",
+        "",
+        "",
+        24,
+    ),
+    (
+        "admin@demo.lofte.se",
+        "everyone",
+        None,
+        "Thanks, we will get back",
+        "en",
+        "Hello {customer_first_name},\n\nThank you for your message. We are looking into case {reference} and "
+        "will get back to you.\n\nKind regards\n{agent_name}",
+        "",
+        "",
+        24,
+    ),
+    (
+        "admin@demo.lofte.se",
+        "team",
+        "Fakturering",
+        "Fakturan krediterad",
+        "sv",
+        "Hej {customer_first_name},\n\nVi har krediterat fakturan. Krediteringen syns på nästa faktura."
+        "\n\nVänliga hälsningar\n{agent_name}",
+        Status.SOLVED,
+        "kreditering",
+        None,
+    ),
+    (
+        "anna@demo.lofte.se",
+        "personal",
+        None,
+        "Behöver kundnummer",
+        "sv",
+        "Hej {customer_first_name},\n\nFör att gå vidare behöver vi ditt kundnummer och fakturans nummer."
+        "\n\nVänliga hälsningar\n{agent_first_name}",
+        Status.WAITING_ON_CUSTOMER,
+        "",
+        None,
+    ),
+]
+
+
+def _macros(teams: dict[str, Team], agents: dict[str, Agent]) -> None:
+    """A few saved replies: everyone's (in Swedish and English), Fakturering's, and Anna's own."""
+    for email, scope, team, name, language, body, status, tags, hours in MACROS:
+        macros.macro_create(
+            agent=agents[email],
+            data=macros.MacroInput(
+                name=name,
+                body=body,
+                language=language,
+                scope=scope,
+                team=teams[team] if team else None,
+                set_status=status,
+                add_tags=tags,
+                follow_up_hours=hours,
+            ),
+        )
 
 
 def _slots_from(team: Team, start: datetime) -> datetime:

@@ -1,5 +1,5 @@
 // The agent workspace's behaviour, as a static file (the Content-Security-Policy allows no inline script):
-// keyboard shortcuts (j/k, Enter, /, r, n, e, z, a, ?), undo for solving, and forms that send themselves.
+// keyboard shortcuts (j/k, Enter, /, r, n, m, e, z, a, ?), undo for solving, and forms that send themselves.
 (function () {
   "use strict";
   function typing(el) {
@@ -103,6 +103,15 @@
     }
   }
 
+  // A form marked data-confirm asks first (deleting a macro).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      ev.preventDefault();
+      ev.stopPropagation();
+    }
+  }, true);
+
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-undoable") || form.dataset.undoSending) return;
@@ -142,6 +151,7 @@
       case "/": handled = focus("[data-search]"); break;
       case "r": handled = focus("[data-reply]"); break;
       case "n": handled = focus("[data-note]"); break;
+      case "m": handled = focus("[data-macro-pick]"); break;
       case "a": handled = focus("[data-assign]"); break;
       case "e": {
         var solve = document.querySelector("[data-solve]");

@@ -31,6 +31,8 @@ from tests.permissions.world import (
     ANON,
     CONFIGURES,
     EDITS_CUSTOMERS,
+    MACRO_CHANGERS,
+    MACRO_USERS,
     MANAGES_TEAM,
     NONE,
     SEES_ALL_CASES,
@@ -38,6 +40,8 @@ from tests.permissions.world import (
     WORKS_CASES,
     A,
     B,
+    E,
+    P,
     T,
     World,
     sees,
@@ -67,6 +71,7 @@ SUGGESTIONS = (A, B, T, AB)
 CALLBACKS = (A, B)
 TEAMS = (A, B)
 OWN_OR_OTHER = ("own", "other")
+MACROS = (P, A, B, E)
 
 Data = Callable[[World, str], Any]
 
@@ -163,6 +168,28 @@ def _mark_read(actor: str, obj: str) -> Outcome:
     if actor == ANON:
         return Outcome(302, False, location="/login/?next=")
     return Outcome(302, obj == "own")
+
+
+def _macro(ok: int, *, change: bool, api: bool) -> Callable[[str, str], Outcome]:
+    """A macro one may not use is not found; one used but not changed by the actor, 403 (lofte.cases.macros)."""
+
+    def outcome(actor: str, obj: str) -> Outcome:
+        if actor == ANON:
+            return Outcome(401, False) if api else Outcome(302, False, location="/login/?next=")
+        if actor not in MACRO_USERS[obj]:
+            return Outcome(404, False)
+        if change and actor not in MACRO_CHANGERS[obj]:
+            return Outcome(403, False)
+        return Outcome(ok, change)
+
+    return outcome
+
+
+def macro_data(w: World, obj: str) -> dict[str, Any]:
+    """A whole macro that keeps the one it replaces shared as it is."""
+    scope = {P: "personal", A: "team", B: "team", E: "everyone"}[obj]
+    team = {A: w.team_a.pk, B: w.team_b.pk}.get(obj)
+    return {"name": f"Changed {obj}", "body": "Hello {customer_name}", "scope": scope, "team": team or ""}
 
 
 def _other(actor: str) -> str:
@@ -546,6 +573,57 @@ PAGES: list[Row] = [
         lambda w, o: f"/portal/cases/{ref(w, A)}/files/{w.attachment.pk}",
         ok=302,
     ),
+    # --- macros: an agent's own, a team's, everyone's (lofte.cases.macros) ---------------------------------
+    Row(
+        "GET",
+        "/cases/<str:reference>/macro",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/macro?macro_name=Everyone%27s",
+        objects=CASES,
+    ),
+    Row("GET", "/macros/", STAFF_ANY, lambda w, o: "/macros/"),  # lists only the macros the reader may use
+    Row("GET", "/macros/new", WORK, lambda w, o: "/macros/new"),
+    Row(
+        "POST",
+        "/macros/new",
+        WORK,
+        lambda w, o: "/macros/new",
+        lambda w, o: {"name": "Matrix", "body": "Hello {customer_name}", "scope": "personal"},
+        ok=302,
+        writes=("cases.Macro",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/macros/<int:macro_id>/",
+        "macro",
+        lambda w, o: f"/macros/{w.macros[o].pk}/",
+        objects=MACROS,
+        expect=_macro(200, change=True, api=False),  # the form is for who may change the macro
+    ),
+    Row(
+        "POST",
+        "/macros/<int:macro_id>/",
+        "macro",
+        lambda w, o: f"/macros/{w.macros[o].pk}/",
+        macro_data,
+        objects=MACROS,
+        ok=302,
+        writes=("cases.Macro",),
+        body="form",
+        expect=_macro(302, change=True, api=False),
+    ),
+    Row(
+        "POST",
+        "/macros/<int:macro_id>/delete",
+        "macro",
+        lambda w, o: f"/macros/{w.macros[o].pk}/delete",
+        objects=MACROS,
+        ok=302,
+        writes=("cases.Macro",),
+        body="form",
+        expect=_macro(302, change=True, api=False),
+    ),
     # --- team settings: a team's leads (lead_a for A) and admins; everyone else 403 -------------------------
     Row("GET", "/teams/", STAFF_ANY, lambda w, o: "/teams/"),  # lists only the teams the reader may change
     Row("GET", "/teams/<int:team_id>/", TEAM_SETTINGS, lambda w, o: f"/teams/{w.teams[o].pk}/", objects=TEAMS),
@@ -699,6 +777,62 @@ API: list[Row] = [
     ),
     Row(
         "GET", f"{V1}/cases/{{reference}}/notes", CASE_READ, lambda w, o: f"{V1}/cases/{ref(w, o)}/notes", objects=CASES
+    ),
+    # macros: everyone's on each case; each kind of macro by id
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/macros/{{macro_id}}",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/macros/{w.macros[E].pk}",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/macros/{{macro_id}}/apply",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/macros/{w.macros[E].pk}/apply",
+        lambda w, o: {},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Message", "outbox.OutboxMessage", "cases.Macro"),
+    ),
+    Row("GET", f"{V1}/macros", STAFF_ANY, lambda w, o: f"{V1}/macros"),
+    Row(
+        "POST",
+        f"{V1}/macros",
+        WORK,
+        lambda w, o: f"{V1}/macros",
+        lambda w, o: {"name": "Matrix", "body": "Hello"},
+        ok=201,
+        writes=("cases.Macro",),
+    ),
+    Row(
+        "GET",
+        f"{V1}/macros/{{macro_id}}",
+        "macro",
+        lambda w, o: f"{V1}/macros/{w.macros[o].pk}",
+        objects=MACROS,
+        expect=_macro(200, change=False, api=True),
+    ),
+    Row(
+        "PUT",
+        f"{V1}/macros/{{macro_id}}",
+        "macro",
+        lambda w, o: f"{V1}/macros/{w.macros[o].pk}",
+        lambda w, o: {**macro_data(w, o), "team": macro_data(w, o)["team"] or None},
+        objects=MACROS,
+        writes=("cases.Macro",),
+        expect=_macro(200, change=True, api=True),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/macros/{{macro_id}}",
+        "macro",
+        lambda w, o: f"{V1}/macros/{w.macros[o].pk}",
+        objects=MACROS,
+        ok=204,
+        writes=("cases.Macro",),
+        expect=_macro(204, change=True, api=True),
     ),
     Row(
         "POST",

@@ -28,6 +28,7 @@ TABLES = (
     "cases.Attachment",
     "cases.Note",
     "cases.CaseEvent",
+    "cases.Macro",
     "promises.BusinessCalendar",
     "promises.SlaPolicy",
     "promises.Promise",

@@ -20,7 +20,7 @@ from lofte.accounts.tests.factories import AgentFactory
 from lofte.callbacks.models import Call, Callback, CallbackCapacity, Source
 from lofte.callbacks.selectors import callback_slots
 from lofte.callbacks.services import call_log, callback_book
-from lofte.cases.models import Attachment, Case, Message, Note
+from lofte.cases.models import Attachment, Case, Macro, Message, Note
 from lofte.cases.services import AttachmentInput, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
@@ -54,6 +54,15 @@ MANAGES_TEAM = {"A": frozenset({LEAD_A, ADMIN}), "B": frozenset({ADMIN})}
 # team), AB (a customer with a case in A and one in B), NONE (a customer without cases).
 
 A, B, T, AB, NONE = "A", "B", "T", "AB", "NONE"
+P, E = "P", "E"  # macros: agent_a's own, everyone's (and team A's, team B's)
+# who uses a macro, and who changes it (lofte.cases.macros)
+MACRO_USERS = {
+    P: frozenset({AGENT_A}),
+    A: frozenset({AGENT_A, LEAD_A, QA_A, ADMIN}),
+    B: frozenset({AGENT_B, ADMIN}),
+    E: frozenset(STAFF),
+}
+MACRO_CHANGERS = {P: frozenset({AGENT_A}), A: frozenset({LEAD_A, ADMIN}), B: frozenset({ADMIN}), E: frozenset({ADMIN})}
 
 _SEES_A = frozenset({AGENT_A, LEAD_A, QA_A, ADMIN})
 _SEES_B = frozenset({AGENT_B, ADMIN})
@@ -98,6 +107,7 @@ class World:
     decided: dict[str, list[Promise]] = field(default_factory=dict)  # kept/broken promises per case, for rates
     overdue: dict[str, Promise] = field(default_factory=dict)  # a pending promise per case, on the board
     stale_notification: Notification | None = None  # agent_a's, about case B (as if it had moved away)
+    macros: dict[str, Macro] = field(default_factory=dict)  # agent_a's own (P), team A's, team B's, everyone's (E)
 
     @property
     def teams(self) -> dict[str, Team]:
@@ -264,6 +274,12 @@ def build_world() -> World:
     )
     message = cases[A].messages.order_by("id").first()
     assert message is not None
+    macros = {
+        P: Macro.objects.create(name="Agent A's own", body="Hello {customer_name}", owner=agents[AGENT_A]),
+        A: Macro.objects.create(name="Team A's", body="Hello from A", team=team_a),
+        B: Macro.objects.create(name="Team B's", body="Hello from B", team=team_b),
+        E: Macro.objects.create(name="Everyone's", body="Thanks, {customer_first_name}.", add_tags="matrix"),
+    }
     return World(
         team_a=team_a,
         team_b=team_b,
@@ -288,4 +304,5 @@ def build_world() -> World:
         decided=decided,
         overdue=overdue,
         stale_notification=stale,
+        macros=macros,
     )

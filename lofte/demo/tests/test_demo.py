@@ -17,7 +17,7 @@ from django.utils import timezone
 from lofte.accounts.models import Agent, Role
 from lofte.callbacks.models import Callback, CallbackCapacity
 from lofte.callbacks.selectors import callback_queue, callback_slots
-from lofte.cases.models import Case, Message
+from lofte.cases.models import Case, Macro, Message
 from lofte.cases.tasks import acknowledge_cases
 from lofte.core import clock
 from lofte.customers.models import Customer, CustomerIdentity
@@ -83,6 +83,14 @@ def test_the_demo_tells_the_same_story_at_any_time_and_the_first_worker_pass_sen
     assert roles["qa@demo.lofte.se"] == (Role.QA_REVIEWER, ["Kundservice"])
     for email in ("anna@demo.lofte.se", "admin@demo.lofte.se", "qa@demo.lofte.se"):
         assert Agent.objects.get(email=email).check_password("lofte-demo")
+
+    # macros: everyone's in Swedish and English, Fakturering's, and Anna's own
+    assert sorted(Macro.objects.values_list("name", "owner__email", "team__name", "language")) == [
+        ("Behöver kundnummer", "anna@demo.lofte.se", None, "sv"),
+        ("Fakturan krediterad", None, "Fakturering", "sv"),
+        ("Tack, vi återkommer", None, None, "sv"),
+        ("Thanks, we will get back", None, None, "en"),
+    ]
 
     # customers with email addresses, mobile numbers, or both (two more booked a callback on /callback)
     assert Customer.objects.count() == 32
