@@ -339,3 +339,24 @@ def test_the_sms_count_updates_in_place(live_server, page: Page):
     expect(page.locator("#sms-count")).to_contain_text("2 SMS")
     expect(page.locator("#case h1")).to_have_text("Sms")
     expect(page.locator("#reply-body")).to_be_visible()
+
+
+def test_a_change_to_several_cases_at_once(live_server, page: Page):
+    team, agent, _admin, customer, case = world()
+    left_alone = make_case(customer=customer, team=team, subject="Leveransen är sen", body="Var är paketet?")
+    newest = make_case(customer=customer, team=team, subject="Ett tredje ärende", body="Hej")
+    log_in(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/inbox/?view=all")
+    page.keyboard.press("j")  # the first row, the newest case: x selects it for the bulk form
+    page.keyboard.press("x")
+    page.get_by_label(f"Select {case.reference}").check()
+    expect(page.locator("[data-bulk-count]")).to_have_text("2")
+    page.locator("#bulk-add").fill("leverans")
+    page.locator("#bulk-assignee").select_option("me")
+    with page.expect_response(lambda r: r.url.endswith("/cases/bulk") and r.status == 200):
+        page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator("[data-bulk-result]")).to_have_text("2 cases updated.")
+    expect(page.locator("[data-bulk-count]")).to_have_text("0")
+    changed = set(Case.objects.filter(assignee=agent, tags__name="leverans").values_list("reference", flat=True))
+    assert changed == {newest.reference, case.reference}
+    assert left_alone.reference not in changed

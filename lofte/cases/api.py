@@ -8,13 +8,15 @@ from ninja import Field, Query, Router, Status
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import team_get
-from lofte.cases import macros, selectors, services
+from lofte.cases import bulk, macros, selectors, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.intake import Contact, Received, intake_receive
 from lofte.cases.macros import MacroInput
 from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Tag
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
+    BulkIn,
+    BulkOut,
     CaseDetailOut,
     CaseIn,
     CasePage,
@@ -182,6 +184,38 @@ def create_case(request: HttpRequest, data: CaseIn) -> object:
     if received.outcome == "created":
         return Status(201, _as_written(received, tagged=bool(data.tags)))
     return Status(201, _with_messages(received.case))
+
+
+@router.post(
+    "/cases/bulk",
+    response={200: BulkOut, 403: ErrorOut},
+    summary="Change several cases at once",
+    description="One change (status, assignee, team, tags) over the cases, each through the same rules as one at a "
+    "time, in one transaction. A case you cannot see is skipped as not found, a closed one as closed, one that "
+    "cannot take the change with the reason; the others are changed.",
+)
+def bulk_update(request: HttpRequest, data: BulkIn) -> object:
+    agent = _agent(request)
+    access.require(agent, access.Perm.CASE_WORK)
+    assignee: Any = bulk.KEEP
+    if data.assignee == "none":
+        assignee = None
+    elif data.assignee is not None:
+        assignee = _assignee(agent.pk if data.assignee == "me" else int(data.assignee))
+    team: Any = bulk.KEEP if data.team is None else None if data.team == "none" else _team(int(data.team))
+    change = bulk.BulkChange(
+        status=data.status,
+        assignee=assignee,
+        team=team,
+        add_tags=tuple(data.add_tags),
+        remove_tags=tuple(data.remove_tags),
+    )
+    result = bulk.cases_bulk_update(agent=agent, references=data.cases, change=change)
+    return {
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "skipped": [{"case": ref, "reason": why} for ref, why in result.skipped],
+    }
 
 
 @router.get("/cases/{reference}", response={200: _Detail, 404: ErrorOut}, summary="Get a case with its messages")

@@ -283,3 +283,26 @@ class MacroApplyIn(InSchema):
 class MacroTextOut(Schema):
     text: str
     follow_up_at: datetime | None
+
+
+# --- bulk ----------------------------------------------------------------------------------------
+
+
+class BulkIn(InSchema):
+    cases: list[Reference] = Field(..., min_length=1, max_length=500, description="The references of the cases.")
+    status: StatusName | None = Field(None, description="Move each case to this status.")
+    assignee: Literal["me", "none"] | Id | None = Field(None, description="me, none (unassigned) or an agent's id.")
+    team: Literal["none"] | Id | None = Field(None, description="none (no team) or a team's id.")
+    add_tags: list[TagName] = Field([], max_length=20)
+    remove_tags: list[TagName] = Field([], max_length=20)
+
+
+class BulkSkipped(Schema):
+    case: str
+    reason: str
+
+
+class BulkOut(Schema):
+    updated: list[str]
+    unchanged: list[str] = Field(..., description="Cases that already were as asked.")
+    skipped: list[BulkSkipped] = Field(..., description="Not found (or not yours to see), closed, or refused.")

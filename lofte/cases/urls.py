@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("cases/new/", views.case_new, name="new"),
+    path("cases/bulk", views.cases_bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_detail, name="detail"),
     path("cases/<str:reference>/reply", views.case_reply, name="reply"),
     path("cases/<str:reference>/macro", views.case_macro, name="macro"),

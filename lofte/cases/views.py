@@ -18,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_get, team_list
-from lofte.cases import macros, selectors, services, transitions
+from lofte.cases import bulk, macros, selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import (
     AssignForm,
@@ -99,35 +99,117 @@ def _filter_options() -> dict[str, Any]:
     }
 
 
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    agent = _agent(request)
-    filters = filters_from(request.GET)
+def _list_context(agent: Agent, params: QueryDict) -> dict[str, Any]:
+    """The inbox's list for these filters (and cursor)."""
+    filters = filters_from(params)
     error = None
     try:
         page = selectors.case_list_for_agent(
-            agent=agent, filters=filters, cursor=request.GET.get("cursor") or None, limit=25
+            agent=agent, filters=filters, cursor=params.get("cursor") or None, limit=25
         )
     except ValidationFailed as exc:
         error = exc.message
         page = selectors.Page(items=[], next_cursor=None)
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    context = {
+    query = params.copy()
+    query.pop("cursor", None)
+    return {
         "page": page,
         "filters": filters,
         "error": error,
-        "query": params.urlencode(),
-        "is_first_page": not request.GET.get("cursor"),
+        "query": query.urlencode(),
+        "is_first_page": not params.get("cursor"),
         "statuses_selected": filters.status,
     }
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    context = _list_context(_agent(request), request.GET)
+    error = context["error"]
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "cases/partials/_case_rows.html", context)
     if is_htmx(request) and request.htmx.target == "case-list":  # type: ignore[attr-defined]
         return render(request, "cases/partials/_case_list.html", context)
     context.update(_filter_options())
     return render(request, "cases/inbox.html", context, status=422 if error else 200)
+
+
+# the bulk form's own fields; the rest of what it sends are the inbox's filters (hx-include), to list again
+BULK_FIELDS = ("csrfmiddlewaretoken", "cases", "set_status", "set_assignee", "set_team", "add_tags", "remove_tags")
+
+
+def _bulk_change(agent: Agent, data: QueryDict) -> bulk.BulkChange:
+    assignee: Any = bulk.KEEP
+    match who := data.get("set_assignee", ""):
+        case "":
+            pass
+        case "me":
+            assignee = selectors.assignee_get(agent_id=agent.pk, field="set_assignee")
+        case "none":
+            assignee = None
+        case _ if who.isdigit() and len(who) < 19:
+            assignee = selectors.assignee_get(agent_id=int(who), field="set_assignee")
+        case _:
+            raise ValidationFailed(_("Assign to is 'me', 'none' or an agent's id."), field="set_assignee")
+    team: Any = bulk.KEEP
+    match which := data.get("set_team", ""):
+        case "":
+            pass
+        case "none":
+            team = None
+        case _ if which.isdigit() and len(which) < 19:
+            team = team_get(team_id=int(which), field="set_team")
+        case _:
+            raise ValidationFailed(_("Team is 'none' or a team's id."), field="set_team")
+    return bulk.BulkChange(
+        status=data.get("set_status") or None,
+        assignee=assignee,
+        team=team,
+        add_tags=tuple(data.get("add_tags", "").split(",")),
+        remove_tags=tuple(data.get("remove_tags", "").split(",")),
+    )
+
+
+def bulk_summary(result: bulk.BulkResult) -> str:
+    """ "3 cases updated. 1 unchanged. 1 skipped: LF-2026-000012 (closed)." """
+    parts = [ngettext("%(n)d case updated.", "%(n)d cases updated.", len(result.updated)) % {"n": len(result.updated)}]
+    if result.unchanged:
+        n = len(result.unchanged)
+        parts.append(ngettext("%(n)d was so already.", "%(n)d were so already.", n) % {"n": n})
+    if result.skipped:
+        n = len(result.skipped)
+        which = "; ".join(f"{ref} ({why})" for ref, why in result.skipped[:10]) + ("; …" if n > 10 else "")
+        parts.append(ngettext("%(n)d skipped: %(which)s.", "%(n)d skipped: %(which)s.", n) % {"n": n, "which": which})
+    return " ".join(parts)
+
+
+@login_required
+@require_POST
+def cases_bulk(request: HttpRequest) -> HttpResponse:
+    """The inbox's bulk form: one change over the selected cases (lofte.cases.bulk); answers the list again, for
+    the filters it was sent with, with what happened to each case."""
+    agent = _agent(request)
+    params = request.POST.copy()
+    for name in BULK_FIELDS:
+        params.pop(name, None)
+    done, failed, status = "", "", 200
+    try:
+        result = bulk.cases_bulk_update(
+            agent=agent, references=request.POST.getlist("cases"), change=_bulk_change(agent, request.POST)
+        )
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    except DomainError as exc:
+        failed, status = exc.message, 422
+    else:
+        done = bulk_summary(result)
+    if not is_htmx(request):
+        (messages.success if done else messages.error)(request, done or failed)
+        query = params.urlencode()
+        return redirect(reverse("cases:inbox") + (f"?{query}" if query else ""))
+    context = {**_list_context(agent, params), "bulk_done": done, "bulk_error": failed}
+    return render(request, "cases/partials/_case_list.html", context, status=status)
 
 
 def _get_case(request: HttpRequest, reference: str) -> Case:

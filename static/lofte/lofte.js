@@ -1,5 +1,5 @@
 // The agent workspace's behaviour, as a static file (the Content-Security-Policy allows no inline script):
-// keyboard shortcuts (j/k, Enter, /, r, n, m, e, z, a, ?), undo for solving, and forms that send themselves.
+// keyboard shortcuts (j/k, x, Enter, /, r, n, m, e, z, a, ?), undo for solving, and forms that send themselves.
 (function () {
   "use strict";
   function typing(el) {
@@ -152,6 +152,11 @@
       case "r": handled = focus("[data-reply]"); break;
       case "n": handled = focus("[data-note]"); break;
       case "m": handled = focus("[data-macro-pick]"); break;
+      case "x": {
+        var box = document.querySelector("[data-list] tr.selected input[name=cases]");
+        if (box) { box.checked = !box.checked; countPicks(); } else handled = false;
+        break;
+      }
       case "a": handled = focus("[data-assign]"); break;
       case "e": {
         var solve = document.querySelector("[data-solve]");
@@ -167,6 +172,24 @@
       default: handled = false;
     }
     if (handled) ev.preventDefault();
+  });
+
+  // --- Bulk work in the inbox: the boxes of the rows belong to the bulk form (form="bulk"). -------------
+  function picks() { return Array.prototype.slice.call(document.querySelectorAll("input[form=bulk][name=cases]")); }
+  function countPicks() {
+    var out = document.querySelector("[data-bulk-count]");
+    if (out) out.textContent = String(picks().filter(function (b) { return b.checked; }).length);
+  }
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (!el || !el.matches) return;
+    if (el.matches("[data-pick-all]")) picks().forEach(function (b) { b.checked = el.checked; });
+    if (el.matches("[data-pick-all], input[form=bulk][name=cases]")) countPicks();
+  });
+  document.addEventListener("htmx:afterSwap", countPicks);
+  document.addEventListener("htmx:afterRequest", function (ev) {  // done: the bar starts empty again
+    var form = ev.detail && ev.detail.elt;
+    if (form && form.id === "bulk" && ev.detail.successful) form.reset();
   });
 
   // --- A select marked data-autosubmit sends its form when changed (the language on the login page). ---

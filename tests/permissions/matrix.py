@@ -573,6 +573,17 @@ PAGES: list[Row] = [
         lambda w, o: f"/portal/cases/{ref(w, A)}/files/{w.attachment.pk}",
         ok=302,
     ),
+    # --- bulk work: works cases; the triage case, which everyone sees (what one may not see is skipped) ------
+    Row(
+        "POST",
+        "/cases/bulk",
+        WORK,
+        lambda w, o: "/cases/bulk",
+        lambda w, o: {"cases": [ref(w, T)], "add_tags": "matrix", "view": "all"},
+        ok=302,
+        writes=("cases.CaseEvent",),
+        body="form",
+    ),
     # --- macros: an agent's own, a team's, everyone's (lofte.cases.macros) ---------------------------------
     Row(
         "GET",
@@ -795,6 +806,14 @@ API: list[Row] = [
         objects=CASES,
         ok=201,
         writes=("cases.Message", "outbox.OutboxMessage", "cases.Macro"),
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/bulk",
+        WORK,
+        lambda w, o: f"{V1}/cases/bulk",
+        lambda w, o: {"cases": [ref(w, T)], "add_tags": ["matrix"]},
+        writes=("cases.CaseEvent",),
     ),
     Row("GET", f"{V1}/macros", STAFF_ANY, lambda w, o: f"{V1}/macros"),
     Row(

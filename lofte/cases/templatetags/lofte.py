@@ -167,8 +167,17 @@ def promise_due(promise: Any) -> str:
 # change list's rows the same way, lofte.cases.tests.test_rows compares them with the markup they replace) ------
 
 
-def _case_row(case: Any, labels: dict[str, str]) -> SafeString:
+def _case_row(case: Any, labels: dict[str, str], *, pick: bool = False) -> SafeString:
     href = case_href(case.reference)
+    pick_cell = (
+        format_html(
+            '  <td class="c-pick"><input type="checkbox" name="cases" value="{}" form="bulk" aria-label="{}"></td>\n',
+            case.reference,
+            labels["select"] % {"ref": case.reference},
+        )
+        if pick
+        else ""
+    )
     assignee = (
         format_html('<div class="muted small">{}: {}</div>', labels["assignee"], case.assignee.display_name)
         if case.assignee
@@ -177,6 +186,7 @@ def _case_row(case: Any, labels: dict[str, str]) -> SafeString:
     tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in case.tags.all()))
     return format_html(
         '<tr class="row-priority-{}" data-row data-href="{}">\n'
+        "{}"
         '  <td class="c-ref"><a href="{}" class="ref">{}</a></td>\n'
         '  <td class="c-customer">{}{}</td>\n'
         '  <td class="c-subject"><a href="{}">{}</a>\n    {}</td>\n'
@@ -187,6 +197,7 @@ def _case_row(case: Any, labels: dict[str, str]) -> SafeString:
         "</tr>\n",
         case.priority,
         href,
+        pick_cell,
         href,
         case.reference,
         case.customer.name or labels["no_name"],
@@ -206,11 +217,18 @@ def _case_row(case: Any, labels: dict[str, str]) -> SafeString:
 
 
 @register.simple_tag
-def case_rows(cases: Iterable[Any]) -> SafeString:
+def case_rows(cases: Iterable[Any], selectable: bool = False) -> SafeString:
     """The inbox's rows (and a customer's cases): `<tr>` per case, with its reference, customer and assignee,
-    subject and tags, channel, status, age and next promise."""
-    labels = {"assignee": _("Assignee"), "no_name": _("(no name)"), "age": _("Age"), "next": _("Next promise")}
-    return mark_safe("".join(_case_row(case, labels) for case in cases))  # noqa: S308 - each row is format_html's
+    subject and tags, channel, status, age and next promise; `selectable`: first a box that selects the case for
+    the inbox's bulk form."""
+    labels = {
+        "assignee": _("Assignee"),
+        "no_name": _("(no name)"),
+        "age": _("Age"),
+        "next": _("Next promise"),
+        "select": _("Select %(ref)s"),
+    }
+    return mark_safe("".join(_case_row(case, labels, pick=selectable) for case in cases))  # noqa: S308 - each row is format_html's
 
 
 def _promise_row(p: Any) -> SafeString:
