@@ -742,6 +742,8 @@ def measure_pages(world: World, *, requests: int, progress: Progress) -> dict[st
         "inbox": _get_pages(client, [inbox] * requests, warmup=5),
         "inbox_filtered": _get_pages(client, [f"{inbox}?status=open&team={team}"] * requests, warmup=5),
         "inbox_search": _get_pages(client, [f"{inbox}?q={SEARCH_TERM}"] * requests, warmup=3),
+        # the sidebar's counts of every view, in one query (what it fetches on load and every 30 s)
+        "views": _get_pages(client, [f"{reverse('cases:views')}?view=mine"] * requests, warmup=3),
     }
     refs = world.case_page_references
     if not refs:
@@ -751,7 +753,7 @@ def measure_pages(world: World, *, requests: int, progress: Progress) -> dict[st
     warm = [reverse("cases:detail", args=[r]) for r in _sample(refs, 5)]
     _get_pages(client, warm, warmup=0)
     results["case"] = _get_pages(client, [reverse("cases:detail", args=[r]) for r in chosen], warmup=0)
-    progress(f"pages: {requests} requests each of the inbox (3 ways) and the case page")
+    progress(f"pages: {requests} requests each of the inbox (3 ways), its views' counts and the case page")
     return results
 
 
@@ -837,6 +839,7 @@ def format_table(result: dict[str, Any]) -> str:
         ("inbox (default filters)", "inbox"),
         ("inbox (status=open, team)", "inbox_filtered"),
         (f"inbox (search {SEARCH_TERM!r})", "inbox_search"),
+        ("inbox views' counts", "views"),
         ("case page", "case"),
     ]
     lines = [

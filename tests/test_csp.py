@@ -257,6 +257,7 @@ def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:
     walk.visit(client, reverse("cases:inbox"), who=who)
     walk.visit(client, reverse("cases:inbox"), data={"view": "all", "q": "faktura"}, who=who)
     walk.visit(client, reverse("cases:inbox"), data={"view": "all"}, headers={**HX, "HX-Target": "case-list"}, who=who)
+    walk.visit(client, reverse("cases:views"), data={"view": "mine"}, headers=HX, who=who)
     walk.visit(client, reverse("cases:new"), who=who)
     walk.visit(client, reverse("cases:new"), method="post", data={"subject": ""}, status=422, who=who)
     walk.visit(client, detail, who=who)

@@ -347,6 +347,8 @@ def test_a_change_to_several_cases_at_once(live_server, page: Page):
     newest = make_case(customer=customer, team=team, subject="Ett tredje ärende", body="Hej")
     log_in(page, live_server.url, agent.email)
     page.goto(f"{live_server.url}/inbox/?view=all")
+    expect(page.locator('#views [data-view="all"] .count')).to_have_text("3")  # the sidebar fetched its counts
+    expect(page.locator('#views [data-view="all"]')).to_have_attribute("aria-current", "page")
     page.keyboard.press("j")  # the first row, the newest case: x selects it for the bulk form
     page.keyboard.press("x")
     page.get_by_label(f"Select {case.reference}").check()
@@ -357,6 +359,7 @@ def test_a_change_to_several_cases_at_once(live_server, page: Page):
         page.get_by_role("button", name="Apply to selected").click()
     expect(page.locator("[data-bulk-result]")).to_have_text("2 cases updated.")
     expect(page.locator("[data-bulk-count]")).to_have_text("0")
+    expect(page.locator('#views [data-view="team_unassigned"] .count')).to_have_text("1")  # counted again
     changed = set(Case.objects.filter(assignee=agent, tags__name="leverans").values_list("reference", flat=True))
     assert changed == {newest.reference, case.reference}
     assert left_alone.reference not in changed

@@ -33,12 +33,20 @@ TIMINGS = [
     "inbox_p95_ms",
     "inbox_filtered_p95_ms",
     "inbox_search_p95_ms",
+    "views_p95_ms",
     "case_p50_ms",
     "case_p95_ms",
     "api_create_p50_ms",
     "api_create_p95_ms",
 ]
-QUERY_COUNTS = ["inbox_queries", "inbox_filtered_queries", "inbox_search_queries", "case_queries", "api_create_queries"]
+QUERY_COUNTS = [
+    "inbox_queries",
+    "inbox_filtered_queries",
+    "inbox_search_queries",
+    "views_queries",
+    "case_queries",
+    "api_create_queries",
+]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,13 +101,14 @@ def test_format_table_reports_every_figure_and_the_targets():
         "api_create_p95_ms": 12.0,
         "api_create_queries": 20,
     }
-    for key, p95 in [("inbox", 21.0), ("inbox_filtered", 18.0), ("inbox_search", 52.0), ("case", 60.0)]:
+    for key, p95 in [("inbox", 21.0), ("inbox_filtered", 18.0), ("inbox_search", 52.0), ("views", 7.0), ("case", 60.0)]:
         result |= {f"{key}_p50_ms": p95 - 3, f"{key}_p95_ms": p95, f"{key}_queries": 9}
 
     table = format_table(result)
 
     assert "100,000 cases on sqlite" in table
     assert "inbox p95 < 25 ms: ok (21.0 ms)" in table
+    assert "inbox views' counts                     4.0      7.0        9" in table
     assert "case page p95 < 25 ms: MISSED (60.0 ms)" in table
     assert "create >= 0.5 x raw INSERT: MISSED (0.45)" in table
     assert "900 cases/s" in table

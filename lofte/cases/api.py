@@ -36,6 +36,7 @@ from lofte.cases.schemas import (
     ReplyIn,
     StatusFilter,
     TagName,
+    ViewCountOut,
 )
 from lofte.core import clock
 from lofte.core.errors import Conflict, NotFound
@@ -65,8 +66,13 @@ def _case_type(case_type_id: int | None) -> CaseType | None:
 
 
 class CaseListQuery(InSchema):
-    view: Literal["mine", "all", "unassigned"] = Field(
-        "all", description="mine: assigned to you, or nobody's in your teams or in no team."
+    view: Literal[
+        "mine", "all", "unassigned", "team_unassigned", "triage", "due_soon", "broken", "waiting", "solved_today"
+    ] = Field(
+        "all",
+        description="mine: assigned to you, or nobody's in your teams or in no team; team_unassigned: nobody's in "
+        "your teams; triage: in no team; due_soon: a promise due within the hour; broken: a promise overdue; "
+        "waiting: waiting on the customer; solved_today: solved since midnight (the last two ignore status).",
     )
     status: list[StatusFilter] = Field(
         ["active"], description="Any of these; active is every status but solved and closed."
@@ -441,3 +447,14 @@ def apply_macro(request: HttpRequest, reference: Reference, macro_id: Id, data: 
         move_team=data.move_team,
     )
     return Status(201, message)
+
+
+@router.get(
+    "/views",
+    response=list[ViewCountOut],
+    tags=["cases"],
+    summary="The inbox's views, with how many cases each shows you",
+    description="Counted in one query. List a view's cases with GET /cases?view=<key>.",
+)
+def list_views(request: HttpRequest) -> object:
+    return selectors.view_counts(agent=_agent(request))

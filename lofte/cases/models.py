@@ -173,6 +173,8 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "-updated_at"], name="case_team_status"),
             models.Index(fields=["customer", "-created_at"], name="case_customer"),
             models.Index(fields=["next_due_at", "id"], name="case_next_due"),
+            # the inbox's "solved today": today's solved cases, not every solved case there ever was
+            models.Index(fields=["solved_at"], condition=models.Q(status="solved"), name="case_solved_at"),
             # the acknowledgement job's scan: new cases not yet acknowledged
             models.Index(
                 fields=["created_at", "id"],

@@ -306,3 +306,9 @@ class BulkOut(Schema):
     updated: list[str]
     unchanged: list[str] = Field(..., description="Cases that already were as asked.")
     skipped: list[BulkSkipped] = Field(..., description="Not found (or not yours to see), closed, or refused.")
+
+
+class ViewCountOut(Schema):
+    key: str = Field(..., description="The view, as GET /cases?view= takes it.")
+    label: str
+    count: int

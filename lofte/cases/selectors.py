@@ -8,10 +8,13 @@ so references cannot be probed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.db.models import FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
@@ -28,6 +31,7 @@ from lofte.cases.models import (
     normalise_tag,
 )
 from lofte.cases.search import WALK_CHUNK, search_q, search_rank, search_terms, search_walk
+from lofte.core import clock
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.pagination import Page, SortKey, paginate, paginate_walk
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
@@ -43,7 +47,10 @@ SORTS: dict[str, SortKey] = {
     "relevance": SortKey("rank", descending=True, kind="float"),  # with a search: the best matches first
 }
 DEFAULT_SORT = "-updated_at"
-VIEWS = ("mine", "all", "unassigned")
+VIEWS = ("mine", "all", "unassigned", "team_unassigned", "triage", "due_soon", "broken", "waiting", "solved_today")
+# views that are a status: the status filter does not apply to them
+VIEW_STATUSES = {"waiting": [str(Status.WAITING_ON_CUSTOMER)], "solved_today": [str(Status.SOLVED)]}
+DUE_SOON = timedelta(hours=1)
 STATUS_GROUPS = {"active": [str(s) for s in ACTIVE_STATUSES], "all": list(Status.values)}
 MAX_LIMIT = 100
 
@@ -95,6 +102,8 @@ class CaseFilters:
             raise ValidationFailed(_("assignee is 'me', 'none' or an agent id."), field="assignee")
 
     def statuses(self) -> list[str]:
+        if self.view in VIEW_STATUSES:
+            return VIEW_STATUSES[self.view]
         result: list[str] = []
         for status in self.status or ["active"]:
             result += STATUS_GROUPS.get(status, [status])
@@ -105,41 +114,105 @@ def _list_queryset(agent: Agent, filters: CaseFilters, *, matching: bool = True)
     """The cases the agent may see that pass the filters; without `matching`, all that a search looks through
     (every case the agent may see, whatever the view), before it asks which of them match."""
     filters.validate()
-    qs = Case.objects.filter(case_visible_q(agent))
+    return Case.objects.filter(case_visible_q(agent), filters_q(agent, filters, matching=matching))
+
+
+def _today_start() -> datetime:
+    """Midnight today, in the reader's time zone (the one active for the request)."""
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _view_q(agent: Agent, view: str, *, searching: bool) -> Q:
+    """What a view keeps, over the cases the agent may see (`BUILTIN_VIEWS`)."""
+    now = clock.now()
+    match view:
+        case "mine" if not searching:
+            # mine: assigned to me, and nobody's yet in my teams or in no team (the triage queue), so that a new
+            # case on a fresh install, with no team and no assignee, is in everybody's first view. A search
+            # looks through every case the agent may see, whatever the view.
+            # two arms, each on the (assignee, status) index: mine, and nobody's (in my teams or in no team)
+            return Q(assignee_id=agent.pk) | (
+                Q(assignee__isnull=True) & (Q(team_id__in=agent_team_ids(agent=agent)) | Q(team__isnull=True))
+            )
+        case "unassigned":
+            return Q(assignee__isnull=True)
+        case "team_unassigned":
+            return Q(assignee__isnull=True, team_id__in=agent_team_ids(agent=agent))
+        case "triage":
+            return Q(team__isnull=True)
+        case "due_soon":
+            return Q(next_due_at__gte=now, next_due_at__lt=now + DUE_SOON)
+        case "broken":
+            return Q(next_due_at__lt=now)
+        case "solved_today":
+            return Q(solved_at__gte=_today_start())
+    return Q()
+
+
+def filters_q(agent: Agent, filters: CaseFilters, *, matching: bool = True) -> Q:
+    """The filters as one condition on Case (visibility apart): what a list, and a view's count, keep."""
     q = filters.q.strip()
-    if filters.view == "mine" and not q:
-        # mine: assigned to me, and nobody's yet in my teams or in no team (the triage queue), so that a new
-        # case on a fresh install, with no team and no assignee, is in everybody's first view. A search
-        # looks through every case the agent may see, whatever the view.
-        # two arms, each on the (assignee, status) index: mine, and nobody's (in my teams or in no team)
-        qs = qs.filter(
-            Q(assignee_id=agent.pk)
-            | (Q(assignee__isnull=True) & (Q(team_id__in=agent_team_ids(agent=agent)) | Q(team__isnull=True)))
-        )
-    elif filters.view == "unassigned":
-        qs = qs.filter(assignee__isnull=True)
+    conditions = [_view_q(agent, filters.view, searching=bool(q))]
     statuses = filters.statuses()
     if set(statuses) != set(Status.values):
-        qs = qs.filter(status__in=statuses)
+        conditions.append(Q(status__in=statuses))
     if filters.team is not None:
-        qs = qs.filter(team_id=filters.team)
+        conditions.append(Q(team_id=filters.team))
     if filters.assignee == "me":
-        qs = qs.filter(assignee_id=agent.pk)
+        conditions.append(Q(assignee_id=agent.pk))
     elif filters.assignee == "none":
-        qs = qs.filter(assignee__isnull=True)
+        conditions.append(Q(assignee__isnull=True))
     elif filters.assignee:
-        qs = qs.filter(assignee_id=int(filters.assignee))
+        conditions.append(Q(assignee_id=int(filters.assignee)))
     if filters.channel:
-        qs = qs.filter(channel=filters.channel)
+        conditions.append(Q(channel=filters.channel))
     if filters.case_type is not None:
-        qs = qs.filter(case_type_id=filters.case_type)
+        conditions.append(Q(case_type_id=filters.case_type))
     if filters.customer is not None:
-        qs = qs.filter(customer_id=filters.customer)
+        conditions.append(Q(customer_id=filters.customer))
     if filters.tag:
-        qs = qs.filter(pk__in=Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id"))
+        tagged = Case.tags.through.objects.filter(tag__name=normalise_tag(filters.tag)).values("case_id")
+        conditions.append(Q(pk__in=tagged))
     if q and matching:
-        qs = qs.filter(_matching(q))
-    return qs
+        conditions.append(_matching(q))
+    result = Q()
+    for condition in conditions:
+        result &= condition
+    return result
+
+
+# the inbox's views, in the order its sidebar shows them (each is a `view` of CaseFilters)
+BUILTIN_VIEWS = (
+    ("mine", gettext_lazy("Mine")),
+    ("team_unassigned", gettext_lazy("My teams' unassigned")),
+    ("triage", gettext_lazy("No team yet")),
+    ("due_soon", gettext_lazy("Due within the hour")),
+    ("broken", gettext_lazy("Broken promises")),
+    ("waiting", gettext_lazy("Waiting on customer")),
+    ("solved_today", gettext_lazy("Solved today")),
+    ("all", gettext_lazy("All open")),
+)
+
+
+@dataclass(frozen=True)
+class ViewCount:
+    key: str
+    label: str
+    count: int | None  # None: not counted (the page's first paint; the sidebar fetches the counts itself)
+
+
+def view_links() -> list[ViewCount]:
+    return [ViewCount(key, str(label), None) for key, label in BUILTIN_VIEWS]
+
+
+def view_counts(*, agent: Agent) -> list[ViewCount]:
+    """How many cases each built-in view shows the agent, counted in one query: over the open cases and today's
+    solved ones (each on an index), each view's filter a conditional count."""
+    open_or_solved_today = Q(status__in=ACTIVE_STATUSES) | Q(status=Status.SOLVED, solved_at__gte=_today_start())
+    counts = Case.objects.filter(case_visible_q(agent), open_or_solved_today).aggregate(
+        **{key: Count("pk", filter=filters_q(agent, CaseFilters(view=key))) for key, _label in BUILTIN_VIEWS}
+    )
+    return [ViewCount(key, str(label), counts[key]) for key, label in BUILTIN_VIEWS]
 
 
 def _matching(q: str, *, per_case: bool = False) -> Q:

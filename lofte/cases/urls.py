@@ -6,6 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/views", views.inbox_views, name="views"),
     path("cases/new/", views.case_new, name="new"),
     path("cases/bulk", views.cases_bulk, name="bulk"),
     path("cases/<str:reference>/", views.case_detail, name="detail"),

@@ -93,7 +93,13 @@ def _filter_options() -> dict[str, Any]:
         "sorts": list(SORT_LABELS.items()),
         "views": [
             ("mine", _("Mine, and nobody's in my teams or in no team")),
+            ("team_unassigned", _("My teams' unassigned")),
             ("unassigned", _("Unassigned")),
+            ("triage", _("No team yet")),
+            ("due_soon", _("Due within the hour")),
+            ("broken", _("Broken promises")),
+            ("waiting", _("Waiting on customer")),
+            ("solved_today", _("Solved today")),
             ("all", _("All I can see")),
         ],
     }
@@ -132,6 +138,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.htmx.target == "case-list":  # type: ignore[attr-defined]
         return render(request, "cases/partials/_case_list.html", context)
     context.update(_filter_options())
+    # the views' counts come with the sidebar's own first request (hx-trigger load): the list is not kept waiting
+    context.update(view_counts=selectors.view_links(), current_view=context["filters"].view, count_now=True)
     return render(request, "cases/inbox.html", context, status=422 if error else 200)
 
 
@@ -209,7 +217,18 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
         query = params.urlencode()
         return redirect(reverse("cases:inbox") + (f"?{query}" if query else ""))
     context = {**_list_context(agent, params), "bulk_done": done, "bulk_error": failed}
-    return render(request, "cases/partials/_case_list.html", context, status=status)
+    response = render(request, "cases/partials/_case_list.html", context, status=status)
+    if done:
+        response["HX-Trigger"] = "bulk-done"  # the views' counts refresh
+    return response
+
+
+@login_required
+@require_GET
+def inbox_views(request: HttpRequest) -> HttpResponse:
+    """The inbox's views with their counts (the sidebar refreshes itself with this)."""
+    context = {"view_counts": selectors.view_counts(agent=_agent(request)), "current_view": request.GET.get("view", "")}
+    return render(request, "cases/partials/_views.html", context)
 
 
 def _get_case(request: HttpRequest, reference: str) -> Case:

@@ -573,6 +573,7 @@ PAGES: list[Row] = [
         lambda w, o: f"/portal/cases/{ref(w, A)}/files/{w.attachment.pk}",
         ok=302,
     ),
+    Row("GET", "/inbox/views", STAFF_ANY, lambda w, o: "/inbox/views?view=mine"),  # counts of what one sees
     # --- bulk work: works cases; the triage case, which everyone sees (what one may not see is skipped) ------
     Row(
         "POST",
@@ -815,6 +816,7 @@ API: list[Row] = [
         lambda w, o: {"cases": [ref(w, T)], "add_tags": ["matrix"]},
         writes=("cases.CaseEvent",),
     ),
+    Row("GET", f"{V1}/views", STAFF_ANY, lambda w, o: f"{V1}/views"),
     Row("GET", f"{V1}/macros", STAFF_ANY, lambda w, o: f"{V1}/macros"),
     Row(
         "POST",
