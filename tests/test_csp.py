@@ -67,6 +67,8 @@ NOT_PAGES = {
     "cases:assign": "POST, answers the case body",
     "cases:properties": "POST, answers the case body",
     "cases:macro_delete": "POST, redirects to the macros page",
+    "cases:view_save": "POST, redirects to the inbox",
+    "cases:view_delete": "POST, redirects to the inbox",
     "cases:bulk": "POST, answers the inbox's list (cases:inbox's templates) or redirects to the inbox",
     "cases:attachment": "a file download (a sandbox policy of its own, tested in lofte/cases/tests)",
     "customers:update": "POST, answers the customer page",

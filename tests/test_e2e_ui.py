@@ -363,3 +363,10 @@ def test_a_change_to_several_cases_at_once(live_server, page: Page):
     changed = set(Case.objects.filter(assignee=agent, tags__name="leverans").values_list("reference", flat=True))
     assert changed == {newest.reference, case.reference}
     assert left_alone.reference not in changed
+    # the filters of this list, saved as a view: it joins the sidebar with its count
+    page.goto(f"{live_server.url}/inbox/?view=all&tag=leverans")
+    page.get_by_text("Save these filters as a view").click()
+    page.locator("#view-name").fill("Leveranser")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.locator("#views .saved a").first).to_contain_text("Leveranser")
+    expect(page.locator("#views .saved .count").first).to_have_text("2")

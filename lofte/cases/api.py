@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Status
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import team_get
-from lofte.cases import bulk, macros, selectors, services
+from lofte.cases import bulk, macros, saved_views, selectors, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.intake import Contact, Received, intake_receive
 from lofte.cases.macros import MacroInput
@@ -34,6 +34,7 @@ from lofte.cases.schemas import (
     NoteOut,
     Reference,
     ReplyIn,
+    SavedViewIn,
     StatusFilter,
     TagName,
     ViewCountOut,
@@ -453,8 +454,59 @@ def apply_macro(request: HttpRequest, reference: Reference, macro_id: Id, data: 
     "/views",
     response=list[ViewCountOut],
     tags=["cases"],
-    summary="The inbox's views, with how many cases each shows you",
-    description="Counted in one query. List a view's cases with GET /cases?view=<key>.",
+    summary="The inbox's views and your saved views, with how many cases each shows you",
+    description="The built-in views are counted in one query, the saved ones in another. List a view's cases with "
+    "GET /cases?<query>.",
 )
 def list_views(request: HttpRequest) -> object:
-    return selectors.view_counts(agent=_agent(request))
+    agent = _agent(request)
+    built_in = [
+        {"key": v.key, "label": v.label, "count": v.count, "query": f"view={v.key}"}
+        for v in selectors.view_counts(agent=agent)
+    ]
+    views = saved_views.saved_views_for_agent(agent=agent)
+    counts = saved_views.saved_view_counts(agent=agent, views=views)
+    saved = [
+        {
+            "key": f"saved:{v.pk}",
+            "label": v.name,
+            "count": counts[v.pk],
+            "id": v.pk,
+            "query": v.query,
+            "team": v.team_id,
+        }
+        for v in views
+    ]
+    return built_in + saved
+
+
+@router.post(
+    "/views", response={201: ViewCountOut, 403: ErrorOut}, tags=["cases"], summary="Save the inbox's filters as a view"
+)
+def create_view(request: HttpRequest, data: SavedViewIn) -> object:
+    agent = _agent(request)
+    view = saved_views.saved_view_create(agent=agent, name=data.name, query=data.query, team=_team(data.team))
+    count = saved_views.saved_view_counts(agent=agent, views=[view])[view.pk]
+    return Status(
+        201,
+        {
+            "key": f"saved:{view.pk}",
+            "label": view.name,
+            "count": count,
+            "id": view.pk,
+            "query": view.query,
+            "team": view.team_id,
+        },
+    )
+
+
+@router.delete(
+    "/views/{view_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    tags=["cases"],
+    summary="Delete a saved view",
+)
+def delete_view(request: HttpRequest, view_id: Id) -> object:
+    agent = _agent(request)
+    saved_views.saved_view_delete(agent=agent, view=saved_views.saved_view_get_for_agent(agent=agent, view_id=view_id))
+    return Status(204, None)

@@ -451,3 +451,41 @@ class Macro(models.Model):
     @property
     def scope(self) -> str:
         return "personal" if self.owner_id else "team" if self.team_id else "everyone"
+
+
+class SavedView(models.Model):
+    """A view of the inbox someone saved: its filters (the inbox's query string), an agent's own (`owner`) or
+    shared with a team's members (`team`, saved by the team's leads and admins). lofte.cases.saved_views."""
+
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
+        verbose_name=_("owner"),
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="saved_views", verbose_name=_("team")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(owner__isnull=True, team__isnull=False)
+                | models.Q(owner__isnull=False, team__isnull=True),
+                name="saved_view_owner_xor_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

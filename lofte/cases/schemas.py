@@ -309,6 +309,15 @@ class BulkOut(Schema):
 
 
 class ViewCountOut(Schema):
-    key: str = Field(..., description="The view, as GET /cases?view= takes it.")
+    key: str = Field(..., description="A built-in view, as GET /cases?view= takes it; saved:<id> for a saved one.")
     label: str
     count: int
+    id: int | None = Field(None, description="A saved view's id.")
+    query: str = Field(..., description="The filters, as GET /cases takes them.")
+    team: int | None = Field(None, description="The team a saved view is shared with; none: your own.")
+
+
+class SavedViewIn(InSchema):
+    name: str = Field(..., min_length=1, max_length=100)
+    query: str = Field("", max_length=1000, description="The inbox's filters as a query string (view=...&status=...).")
+    team: Id | None = Field(None, description="Share it with this team (its leads and admins may); none: your own.")

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -108,6 +109,29 @@ class CaseFilters:
         for status in self.status or ["active"]:
             result += STATUS_GROUPS.get(status, [status])
         return sorted(set(result))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
+
+
+# the inbox's filters as its query string has them (what a saved view keeps)
+FILTER_KEYS = ("view", "status", "team", "assignee", "channel", "case_type", "tag", "q", "sort")
+
+
+def filters_parse(params: QueryDict, *, default_view: str = "mine") -> CaseFilters:
+    """The inbox's filters from its query string."""
+    return CaseFilters(
+        view=params.get("view") or default_view,
+        status=[s for s in params.getlist("status") if s] or ["active"],
+        team=_int_or_none(params.get("team")),
+        assignee=params.get("assignee", ""),
+        channel=params.get("channel", ""),
+        case_type=_int_or_none(params.get("case_type")),
+        tag=params.get("tag", ""),
+        q=params.get("q", "")[:200],
+        sort=params.get("sort") or DEFAULT_SORT,
+    )
 
 
 def _list_queryset(agent: Agent, filters: CaseFilters, *, matching: bool = True) -> QuerySet[Case]:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_get, team_list
-from lofte.cases import bulk, macros, selectors, services, transitions
+from lofte.cases import bulk, macros, saved_views, selectors, services, transitions
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import (
     AssignForm,
@@ -64,22 +64,8 @@ def _agent(request: HttpRequest) -> Agent:
     return request.user  # type: ignore[return-value]
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def filters_from(params: QueryDict, *, default_view: str = "mine") -> selectors.CaseFilters:
-    return selectors.CaseFilters(
-        view=params.get("view") or default_view,
-        status=[s for s in params.getlist("status") if s] or ["active"],
-        team=_int_or_none(params.get("team")),
-        assignee=params.get("assignee", ""),
-        channel=params.get("channel", ""),
-        case_type=_int_or_none(params.get("case_type")),
-        tag=params.get("tag", ""),
-        q=params.get("q", "")[:200],
-        sort=params.get("sort") or selectors.DEFAULT_SORT,
-    )
+    return selectors.filters_parse(params, default_view=default_view)
 
 
 def _filter_options() -> dict[str, Any]:
@@ -139,7 +125,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/partials/_case_list.html", context)
     context.update(_filter_options())
     # the views' counts come with the sidebar's own first request (hx-trigger load): the list is not kept waiting
-    context.update(view_counts=selectors.view_links(), current_view=context["filters"].view, count_now=True)
+    context.update(
+        view_counts=selectors.view_links(),
+        current_view=context["filters"].view,
+        count_now=True,
+        saved=_saved_rows(_agent(request), counted=False),
+        share_teams=_managed_teams(_agent(request)),
+    )
     return render(request, "cases/inbox.html", context, status=422 if error else 200)
 
 
@@ -223,12 +215,83 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _managed_teams(agent: Agent) -> list[Any]:
+    """The teams the agent may share a view or a macro with (a lead's own, every team for an admin)."""
+    if not access.can(agent, access.Perm.TEAM_SETTINGS):
+        return []
+    managed = access.managed_team_ids(agent)
+    return [t for t in team_list() if managed is None or t.pk in managed]
+
+
+def _saved_rows(agent: Agent, *, counted: bool) -> list[dict[str, Any]]:
+    views = saved_views.saved_views_for_agent(agent=agent)
+    counts = saved_views.saved_view_counts(agent=agent, views=views) if counted else {}
+    return [
+        {
+            "view": v,
+            "href": reverse("cases:inbox") + (f"?{v.query}" if v.query else ""),
+            "count": counts.get(v.pk),
+            "can_delete": saved_views.saved_view_can_delete(agent, v),
+        }
+        for v in views
+    ]
+
+
 @login_required
 @require_GET
 def inbox_views(request: HttpRequest) -> HttpResponse:
-    """The inbox's views with their counts (the sidebar refreshes itself with this)."""
-    context = {"view_counts": selectors.view_counts(agent=_agent(request)), "current_view": request.GET.get("view", "")}
+    """The inbox's views with their counts (the sidebar refreshes itself with this): the built-in ones in one
+    query, the saved ones in another."""
+    agent = _agent(request)
+    context = {
+        "view_counts": selectors.view_counts(agent=agent),
+        "current_view": request.GET.get("view", ""),
+        "saved": _saved_rows(agent, counted=True),
+    }
     return render(request, "cases/partials/_views.html", context)
+
+
+def _back_to_inbox(query: str) -> HttpResponse:
+    try:
+        clean = saved_views.filters_query(query)
+    except ValidationFailed:
+        clean = ""
+    return redirect(reverse("cases:inbox") + (f"?{clean}" if clean else ""))
+
+
+@login_required
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    """Save the inbox's filters as a view: one's own, or shared with a team one leads."""
+    agent = _agent(request)
+    query = request.POST.get("query", "")
+    try:
+        team_id = request.POST.get("team", "")
+        team = team_get(team_id=int(team_id), field="team") if team_id.isdigit() and len(team_id) < 19 else None
+        view = saved_views.saved_view_create(agent=agent, name=request.POST.get("name", ""), query=query, team=team)
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The view %(name)s is saved.") % {"name": view.name})
+    return _back_to_inbox(query)
+
+
+@login_required
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        view = saved_views.saved_view_get_for_agent(agent=agent, view_id=view_id)
+        name = view.name
+        saved_views.saved_view_delete(agent=agent, view=view)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        return render(request, "403.html", {"reason": exc.message}, status=403)
+    messages.success(request, _("The view %(name)s is deleted.") % {"name": name})
+    return redirect("cases:inbox")
 
 
 def _get_case(request: HttpRequest, reference: str) -> Case:

@@ -163,6 +163,17 @@ def _own_or_other(ok: int) -> Callable[[str, str], Outcome]:
     return outcome
 
 
+def _own_or_other_api(ok: int) -> Callable[[str, str], Outcome]:
+    """As _own_or_other, through the API (no session: 401)."""
+
+    def outcome(actor: str, obj: str) -> Outcome:
+        if actor == ANON:
+            return Outcome(401, False)
+        return Outcome(ok, True) if obj == "own" else Outcome(404, False)
+
+    return outcome
+
+
 def _mark_read(actor: str, obj: str) -> Outcome:
     """Marking as read is idempotent and says nothing: another agent's notification id changes nothing."""
     if actor == ANON:
@@ -574,6 +585,27 @@ PAGES: list[Row] = [
         ok=302,
     ),
     Row("GET", "/inbox/views", STAFF_ANY, lambda w, o: "/inbox/views?view=mine"),  # counts of what one sees
+    Row(
+        "POST",
+        "/inbox/views/save",
+        STAFF_ANY,  # one's own view: anyone who reads cases
+        lambda w, o: "/inbox/views/save",
+        lambda w, o: {"name": "Matrix view", "query": "view=all&status=open"},
+        ok=302,
+        writes=("cases.SavedView",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/inbox/views/<int:view_id>/delete",
+        OWN,
+        lambda w, o: f"/inbox/views/{w.saved_views[o].pk}/delete",
+        objects=OWN_OR_OTHER,
+        ok=302,
+        writes=("cases.SavedView",),
+        body="form",
+        expect=_own_or_other(302),
+    ),
     # --- bulk work: works cases; the triage case, which everyone sees (what one may not see is skipped) ------
     Row(
         "POST",
@@ -817,6 +849,25 @@ API: list[Row] = [
         writes=("cases.CaseEvent",),
     ),
     Row("GET", f"{V1}/views", STAFF_ANY, lambda w, o: f"{V1}/views"),
+    Row(
+        "POST",
+        f"{V1}/views",
+        STAFF_ANY,
+        lambda w, o: f"{V1}/views",
+        lambda w, o: {"name": "Matrix view", "query": "view=all"},
+        ok=201,
+        writes=("cases.SavedView",),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/views/{{view_id}}",
+        OWN,
+        lambda w, o: f"{V1}/views/{w.saved_views[o].pk}",
+        objects=OWN_OR_OTHER,
+        ok=204,
+        writes=("cases.SavedView",),
+        expect=_own_or_other_api(204),
+    ),
     Row("GET", f"{V1}/macros", STAFF_ANY, lambda w, o: f"{V1}/macros"),
     Row(
         "POST",

@@ -29,6 +29,7 @@ TABLES = (
     "cases.Note",
     "cases.CaseEvent",
     "cases.Macro",
+    "cases.SavedView",
     "promises.BusinessCalendar",
     "promises.SlaPolicy",
     "promises.Promise",

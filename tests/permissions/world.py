@@ -20,7 +20,7 @@ from lofte.accounts.tests.factories import AgentFactory
 from lofte.callbacks.models import Call, Callback, CallbackCapacity, Source
 from lofte.callbacks.selectors import callback_slots
 from lofte.callbacks.services import call_log, callback_book
-from lofte.cases.models import Attachment, Case, Macro, Message, Note
+from lofte.cases.models import Attachment, Case, Macro, Message, Note, SavedView
 from lofte.cases.services import AttachmentInput, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
@@ -108,6 +108,7 @@ class World:
     overdue: dict[str, Promise] = field(default_factory=dict)  # a pending promise per case, on the board
     stale_notification: Notification | None = None  # agent_a's, about case B (as if it had moved away)
     macros: dict[str, Macro] = field(default_factory=dict)  # agent_a's own (P), team A's, team B's, everyone's (E)
+    saved_views: dict[str, SavedView] = field(default_factory=dict)  # actor -> a saved view of their own
 
     @property
     def teams(self) -> dict[str, Team]:
@@ -280,6 +281,10 @@ def build_world() -> World:
         B: Macro.objects.create(name="Team B's", body="Hello from B", team=team_b),
         E: Macro.objects.create(name="Everyone's", body="Thanks, {customer_first_name}.", add_tags="matrix"),
     }
+    saved_views = {
+        actor: SavedView.objects.create(name=f"{actor}'s view", query="view=all", owner=agent)
+        for actor, agent in agents.items()
+    }
     return World(
         team_a=team_a,
         team_b=team_b,
@@ -305,4 +310,5 @@ def build_world() -> World:
         overdue=overdue,
         stale_notification=stale,
         macros=macros,
+        saved_views=saved_views,
     )

@@ -131,7 +131,14 @@ class TestPages:
 def test_the_api_lists_the_views_with_counts(agent, desk):
     body = Api(agent).get("/views").json()
     assert {v["key"]: v["count"] for v in body}["due_soon"] == 1
-    assert body[0] == {"key": "mine", "label": "Mine", "count": counts(agent)["mine"]}
+    assert body[0] == {
+        "key": "mine",
+        "label": "Mine",
+        "count": counts(agent)["mine"],
+        "id": None,
+        "query": "view=mine",
+        "team": None,
+    }
     cases = Api(agent).get("/cases", {"view": "waiting"}).json()["items"]
     assert [c["subject"] for c in cases] == ["Waiting"]
 
