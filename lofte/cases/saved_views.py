@@ -21,6 +21,7 @@ from lofte.core import clock
 from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 MAX_PER_AGENT = 50  # the sidebar's list: an agent's own and their teams' views
+MAX_EACH = 25  # an agent's own, and each team's
 
 
 def saved_view_q(agent: Agent) -> Q:
@@ -68,6 +69,11 @@ def saved_view_create(*, agent: Agent, name: str, query: str, team: Team | None 
         access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, team.pk)
     ):
         raise PermissionDenied(_("Only the team's leads and admins can share a view with the team."))
+    mine = SavedView.objects.filter(team=team) if team is not None else SavedView.objects.filter(owner=agent)
+    if mine.count() >= MAX_EACH:  # the sidebar counts them all every 30 seconds
+        raise ValidationFailed(
+            _("There are %(max)d saved views already; delete one first.") % {"max": MAX_EACH}, field="name"
+        )
     return SavedView.objects.create(
         name=name,
         query=filters_query(query),

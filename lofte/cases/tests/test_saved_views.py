@@ -61,6 +61,12 @@ class TestService:
             saved_views.saved_view_create(agent=agent, name=" ", query="view=all")
         assert SavedView.objects.count() == 1
 
+    def test_at_most_25_each(self, agent):
+        SavedView.objects.bulk_create([SavedView(name=f"V{i}", query="view=all", owner=agent) for i in range(25)])
+        with pytest.raises(ValidationFailed, match="There are 25 saved views already"):
+            saved_views.saved_view_create(agent=agent, name="One more", query="view=all")
+        assert SavedView.objects.count() == 25
+
     def test_own_and_teams_only(self, agent, lead, outsider, team):
         saved_views.saved_view_create(agent=agent, name="Alma's", query="view=all")
         saved_views.saved_view_create(agent=lead, name="Support's", query="view=all", team=team)
