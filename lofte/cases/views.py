@@ -278,20 +278,34 @@ def view_save(request: HttpRequest) -> HttpResponse:
     return _back_to_inbox(query)
 
 
-@login_required
-@require_POST
-def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
-    agent = _agent(request)
+def _delete(
+    request: HttpRequest, get: Callable[[], Any], delete: Callable[[Any], None], done: str, to: str
+) -> HttpResponse:
+    """Delete what `get` finds for the agent: 404 for what they may not use, 403 (with the reason) for what they
+    may use but not delete; then back to `to` with `done` (a sentence with the thing's %(name)s)."""
     try:
-        view = saved_views.saved_view_get_for_agent(agent=agent, view_id=view_id)
-        name = view.name
-        saved_views.saved_view_delete(agent=agent, view=view)
+        thing = get()
+        name = thing.name
+        delete(thing)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except PermissionDenied as exc:
         return render(request, "403.html", {"reason": exc.message}, status=403)
-    messages.success(request, _("The view %(name)s is deleted.") % {"name": name})
-    return redirect("cases:inbox")
+    messages.success(request, done % {"name": name})
+    return redirect(to)
+
+
+@login_required
+@require_POST
+def view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    agent = _agent(request)
+    return _delete(
+        request,
+        lambda: saved_views.saved_view_get_for_agent(agent=agent, view_id=view_id),
+        lambda view: saved_views.saved_view_delete(agent=agent, view=view),
+        _("The view %(name)s is deleted."),
+        "cases:inbox",
+    )
 
 
 def _get_case(request: HttpRequest, reference: str) -> Case:
@@ -663,9 +677,8 @@ def macro_list(request: HttpRequest) -> HttpResponse:
 
 def _macro_form(agent: Agent, data: QueryDict | None = None, initial: dict[str, Any] | None = None) -> MacroForm:
     scopes = [("personal", SCOPE_LABELS["personal"])]
-    managed = access.managed_team_ids(agent)
-    teams = [(t.pk, t.name) for t in team_list() if managed is None or t.pk in managed]
-    if teams and access.can(agent, access.Perm.TEAM_SETTINGS):
+    teams = [(t.pk, t.name) for t in _managed_teams(agent)]
+    if teams:
         scopes.append(("team", SCOPE_LABELS["team"]))
     if access.is_admin(agent):
         scopes.append(("everyone", SCOPE_LABELS["everyone"]))
@@ -747,13 +760,10 @@ def macro_edit(request: HttpRequest, macro_id: int | None = None) -> HttpRespons
 @require_POST
 def macro_delete(request: HttpRequest, macro_id: int) -> HttpResponse:
     agent = _agent(request)
-    try:
-        macro = macros.macro_get_for_agent(agent=agent, macro_id=macro_id)
-        name = macro.name
-        macros.macro_delete(agent=agent, macro=macro)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        return render(request, "403.html", {"reason": exc.message}, status=403)
-    messages.success(request, _("The macro %(name)s is deleted.") % {"name": name})
-    return redirect("cases:macros")
+    return _delete(
+        request,
+        lambda: macros.macro_get_for_agent(agent=agent, macro_id=macro_id),
+        lambda macro: macros.macro_delete(agent=agent, macro=macro),
+        _("The macro %(name)s is deleted."),
+        "cases:macros",
+    )
