@@ -27,6 +27,7 @@ to a customer must never reach another team's cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lofte.accounts.models import Agent, Role
+from lofte.accounts.models import Agent, Role, Team
 from lofte.accounts.selectors import agent_team_ids
 from lofte.core.errors import PermissionDenied
 
@@ -166,6 +167,17 @@ def managed_team_ids(agent: Agent) -> list[int] | None:
     if can(agent, Perm.TEAM_SETTINGS):
         return agent_team_ids(agent=agent)
     return []
+
+
+def managed_teams(agent: Agent, teams: Iterable[Team] | None = None) -> list[Team]:
+    """The teams whose settings the agent may change (and with which they may share a macro or a view), of
+    `teams` when given (a list already read), else of every team, by name."""
+    managed = managed_team_ids(agent)
+    if managed == []:
+        return []
+    if teams is None:
+        teams = Team.objects.order_by("name")
+    return [t for t in teams if managed is None or t.pk in managed]
 
 
 def can_manage_team(agent: Agent, team_id: int) -> bool:

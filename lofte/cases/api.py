@@ -12,7 +12,7 @@ from lofte.cases import bulk, macros, saved_views, selectors, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.intake import Contact, Received, intake_receive
 from lofte.cases.macros import MacroInput
-from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, Tag
+from lofte.cases.models import Attachment, Case, CaseEvent, CaseType, SavedView, Tag
 from lofte.cases.schemas import (
     PRIORITY_BY_NAME,
     BulkIn,
@@ -204,18 +204,13 @@ def create_case(request: HttpRequest, data: CaseIn) -> object:
 def bulk_update(request: HttpRequest, data: BulkIn) -> object:
     agent = _agent(request)
     access.require(agent, access.Perm.CASE_WORK)
-    assignee: Any = bulk.KEEP
-    if data.assignee == "none":
-        assignee = None
-    elif data.assignee is not None:
-        assignee = _assignee(agent.pk if data.assignee == "me" else int(data.assignee))
-    team: Any = bulk.KEEP if data.team is None else None if data.team == "none" else _team(int(data.team))
-    change = bulk.BulkChange(
+    change = bulk.bulk_change(
+        agent=agent,
         status=data.status,
-        assignee=assignee,
-        team=team,
-        add_tags=tuple(data.add_tags),
-        remove_tags=tuple(data.remove_tags),
+        assignee=data.assignee,
+        team=data.team,
+        add_tags=data.add_tags,
+        remove_tags=data.remove_tags,
     )
     result = bulk.cases_bulk_update(agent=agent, references=data.cases, change=change)
     return {
@@ -466,18 +461,18 @@ def list_views(request: HttpRequest) -> object:
     ]
     views = saved_views.saved_views_for_agent(agent=agent)
     counts = saved_views.saved_view_counts(agent=agent, views=views)
-    saved = [
-        {
-            "key": f"saved:{v.pk}",
-            "label": v.name,
-            "count": counts[v.pk],
-            "id": v.pk,
-            "query": v.query,
-            "team": v.team_id,
-        }
-        for v in views
-    ]
-    return built_in + saved
+    return built_in + [_saved_view_out(v, counts[v.pk]) for v in views]
+
+
+def _saved_view_out(view: SavedView, count: int) -> dict[str, Any]:
+    return {
+        "key": f"saved:{view.pk}",
+        "label": view.name,
+        "count": count,
+        "id": view.pk,
+        "query": view.query,
+        "team": view.team_id,
+    }
 
 
 @router.post(
@@ -486,18 +481,7 @@ def list_views(request: HttpRequest) -> object:
 def create_view(request: HttpRequest, data: SavedViewIn) -> object:
     agent = _agent(request)
     view = saved_views.saved_view_create(agent=agent, name=data.name, query=data.query, team=_team(data.team))
-    count = saved_views.saved_view_counts(agent=agent, views=[view])[view.pk]
-    return Status(
-        201,
-        {
-            "key": f"saved:{view.pk}",
-            "label": view.name,
-            "count": count,
-            "id": view.pk,
-            "query": view.query,
-            "team": view.team_id,
-        },
-    )
+    return Status(201, _saved_view_out(view, saved_views.saved_view_counts(agent=agent, views=[view])[view.pk]))
 
 
 @router.delete(

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
+from lofte.accounts.selectors import team_get
 from lofte.cases import services
 from lofte.cases.models import Case, Status, normalise_tag
+from lofte.cases.selectors import assignee_get
 from lofte.core.errors import DomainError, ValidationFailed
 
 MAX_CASES = 500
@@ -51,6 +53,51 @@ class BulkResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+
+
+def _who(agent: Agent, value: str | int | None, field: str) -> Any:
+    match value:
+        case None | "":
+            return KEEP
+        case "me":
+            return assignee_get(agent_id=agent.pk, field=field)
+        case "none":
+            return None
+        case int() | str() if str(value).isdigit() and len(str(value)) < 19:
+            return assignee_get(agent_id=int(value), field=field)
+    raise ValidationFailed(_("Assign to is 'me', 'none' or an agent's id."), field=field)
+
+
+def _which_team(value: str | int | None, field: str) -> Any:
+    match value:
+        case None | "":
+            return KEEP
+        case "none":
+            return None
+        case int() | str() if str(value).isdigit() and len(str(value)) < 19:
+            return team_get(team_id=int(value), field=field)
+    raise ValidationFailed(_("Team is 'none' or a team's id."), field=field)
+
+
+def bulk_change(
+    *,
+    agent: Agent,
+    status: str | None = None,
+    assignee: str | int | None = None,
+    team: str | int | None = None,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+    field_prefix: str = "",
+) -> BulkChange:
+    """A change as a form or the API sends it: the assignee 'me', 'none' or an agent's id, the team 'none' or a
+    team's id, empty or None to keep either; an error names the field with `field_prefix` (the form's set_)."""
+    return BulkChange(
+        status=status or None,
+        assignee=_who(agent, assignee, f"{field_prefix}assignee"),
+        team=_which_team(team, f"{field_prefix}team"),
+        add_tags=tuple(add_tags),
+        remove_tags=tuple(remove_tags),
+    )
 
 
 def _references(references: Sequence[str]) -> list[str]:

@@ -126,7 +126,7 @@ def _local_when(case: Case, when: datetime) -> str:
     return str(formats.date_format(when.astimezone(customer_zone(case)), "l j F H:i"))
 
 
-def _customer_language(case: Case) -> str:
+def customer_language(case: Case) -> str:
     """The case's language, else the customer's, when Lofte has it; else the site's."""
     known = dict(settings.LANGUAGES)
     for language in (case.language, case.customer.language):
@@ -137,7 +137,7 @@ def _customer_language(case: Case) -> str:
 
 def breach_notice_text(*, case: Case, when: datetime) -> str:
     """The honest message after a broken promise, in the customer's language and time zone."""
-    with translation.override(_customer_language(case)):
+    with translation.override(customer_language(case)):
         return _(
             "We have not managed to answer by the time we promised, and we are sorry. "
             "You will hear from us by %(when)s."
@@ -146,11 +146,11 @@ def breach_notice_text(*, case: Case, when: datetime) -> str:
 
 def customer_time_text(*, case: Case, when: datetime) -> str:
     """ "Thursday 26 November 14:00": a time as the customer reads it, in their language and time zone."""
-    with translation.override(_customer_language(case)):
+    with translation.override(customer_language(case)):
         return _local_when(case, when)
 
 
 def follow_up_sentence(*, case: Case, when: datetime) -> str:
     """ "I will get back to you by Thursday 26 November at 14:00." in the customer's language and time zone."""
-    with translation.override(_customer_language(case)):
+    with translation.override(customer_language(case)):
         return _("I will get back to you by %(when)s.") % {"when": _local_when(case, when)}

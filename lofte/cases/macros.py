@@ -38,7 +38,7 @@ from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import agent_team_ids
 from lofte.cases import services
-from lofte.cases.delivery import customer_time_text
+from lofte.cases.delivery import customer_language, customer_time_text
 from lofte.cases.models import Case, Macro, Message, Status, normalise_tag
 from lofte.core import clock, placeholders
 from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -80,7 +80,7 @@ def macro_visible_q(agent: Agent) -> Q:
 def macro_list_for_agent(*, agent: Agent, q: str = "", language: str | None = None) -> QuerySet[Macro]:
     """The macros the agent may use, whose name or text holds `q`; with `language`, those for it and for any
     language, the ones written in it first. Then the agent's own, the team's, everyone's, by name."""
-    qs = Macro.objects.filter(macro_visible_q(agent)).select_related("team", "set_team", "owner")
+    qs = Macro.objects.filter(macro_visible_q(agent)).select_related("team")  # the list shows the team's name
     if q := q.strip()[:100]:
         qs = qs.filter(Q(name__icontains=q) | Q(body__icontains=q))
     order: list[Any] = []
@@ -126,7 +126,7 @@ def macro_can_change(agent: Agent, macro: Macro) -> bool:
     if macro.owner_id is not None:
         return macro.owner_id == agent.pk and agent.is_active
     if macro.team_id is not None:
-        return access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, macro.team_id)
+        return access.can_manage_team(agent, macro.team_id)
     return access.is_admin(agent)
 
 
@@ -215,7 +215,7 @@ def _owner_and_team(agent: Agent, data: MacroInput) -> tuple[Agent | None, Team 
         return agent, None
     if data.scope == "team":
         assert data.team is not None  # _clean checked
-        if not (access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, data.team.pk)):
+        if not access.can_manage_team(agent, data.team.pk):
             raise PermissionDenied(_("Only the team's leads and admins can share a macro with the team."))
         return None, data.team
     if not access.is_admin(agent):
@@ -264,8 +264,7 @@ def _next_promise(case: Case) -> Promise | None:
 
 def macro_values(*, case: Case, agent: Agent) -> dict[str, str]:
     """What the placeholders stand for on this case (`next_promise` empty when no promise is pending)."""
-    language = case.language or case.customer.language or settings.LANGUAGE_CODE
-    with translation.override(language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE):
+    with translation.override(customer_language(case)):
         customer_name = case.customer.name.strip() or _("customer")
     promise = _next_promise(case)
     return {

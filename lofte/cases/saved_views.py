@@ -65,9 +65,7 @@ def saved_view_create(*, agent: Agent, name: str, query: str, team: Team | None 
         raise ValidationFailed(_("Give the view a name."), field="name")
     if len(name) > 100:
         raise ValidationFailed(_("The name is longer than 100 characters."), field="name")
-    if team is not None and not (
-        access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, team.pk)
-    ):
+    if team is not None and not access.can_manage_team(agent, team.pk):
         raise PermissionDenied(_("Only the team's leads and admins can share a view with the team."))
     mine = SavedView.objects.filter(team=team) if team is not None else SavedView.objects.filter(owner=agent)
     if mine.count() >= MAX_EACH:  # the sidebar counts them all every 30 seconds
@@ -84,20 +82,19 @@ def saved_view_create(*, agent: Agent, name: str, query: str, team: Team | None 
     )
 
 
-def saved_view_delete(*, agent: Agent, view: SavedView) -> None:
+def saved_view_can_delete(agent: Agent, view: SavedView) -> bool:
     """The owner deletes their own; a team's leads and admins the team's."""
     if view.owner_id is not None:
-        if view.owner_id != agent.pk:
+        return view.owner_id == agent.pk
+    return access.can_manage_team(agent, view.team_id or 0)
+
+
+def saved_view_delete(*, agent: Agent, view: SavedView) -> None:
+    if not saved_view_can_delete(agent, view):
+        if view.owner_id is not None:  # another agent's own: as if it did not exist
             raise NotFound(_("Saved view %(id)s not found.") % {"id": view.pk})
-    elif not (access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, view.team_id or 0)):
         raise PermissionDenied(_("Only the team's leads and admins can delete the team's views."))
     view.delete()
-
-
-def saved_view_can_delete(agent: Agent, view: SavedView) -> bool:
-    if view.owner_id is not None:
-        return view.owner_id == agent.pk
-    return access.can(agent, access.Perm.TEAM_SETTINGS) and access.can_manage_team(agent, view.team_id or 0)
 
 
 def saved_view_counts(*, agent: Agent, views: list[SavedView]) -> dict[int, int]:

@@ -130,7 +130,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         current_view=context["filters"].view,
         count_now=True,
         saved=_saved_rows(_agent(request), counted=False),
-        share_teams=_managed_teams(_agent(request)),
+        share_teams=access.managed_teams(_agent(request), context["teams"]),  # of the teams the filters read
     )
     return render(request, "cases/inbox.html", context, status=422 if error else 200)
 
@@ -140,34 +140,14 @@ BULK_FIELDS = ("csrfmiddlewaretoken", "cases", "set_status", "set_assignee", "se
 
 
 def _bulk_change(agent: Agent, data: QueryDict) -> bulk.BulkChange:
-    assignee: Any = bulk.KEEP
-    match who := data.get("set_assignee", ""):
-        case "":
-            pass
-        case "me":
-            assignee = selectors.assignee_get(agent_id=agent.pk, field="set_assignee")
-        case "none":
-            assignee = None
-        case _ if who.isdigit() and len(who) < 19:
-            assignee = selectors.assignee_get(agent_id=int(who), field="set_assignee")
-        case _:
-            raise ValidationFailed(_("Assign to is 'me', 'none' or an agent's id."), field="set_assignee")
-    team: Any = bulk.KEEP
-    match which := data.get("set_team", ""):
-        case "":
-            pass
-        case "none":
-            team = None
-        case _ if which.isdigit() and len(which) < 19:
-            team = team_get(team_id=int(which), field="set_team")
-        case _:
-            raise ValidationFailed(_("Team is 'none' or a team's id."), field="set_team")
-    return bulk.BulkChange(
-        status=data.get("set_status") or None,
-        assignee=assignee,
-        team=team,
-        add_tags=tuple(data.get("add_tags", "").split(",")),
-        remove_tags=tuple(data.get("remove_tags", "").split(",")),
+    return bulk.bulk_change(
+        agent=agent,
+        status=data.get("set_status"),
+        assignee=data.get("set_assignee"),
+        team=data.get("set_team"),
+        add_tags=data.get("add_tags", "").split(","),
+        remove_tags=data.get("remove_tags", "").split(","),
+        field_prefix="set_",
     )
 
 
@@ -213,14 +193,6 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
     if done:
         response["HX-Trigger"] = "bulk-done"  # the views' counts refresh
     return response
-
-
-def _managed_teams(agent: Agent) -> list[Any]:
-    """The teams the agent may share a view or a macro with (a lead's own, every team for an admin)."""
-    if not access.can(agent, access.Perm.TEAM_SETTINGS):
-        return []
-    managed = access.managed_team_ids(agent)
-    return [t for t in team_list() if managed is None or t.pk in managed]
 
 
 def _saved_rows(agent: Agent, *, counted: bool) -> list[dict[str, Any]]:
@@ -677,7 +649,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
 
 def _macro_form(agent: Agent, data: QueryDict | None = None, initial: dict[str, Any] | None = None) -> MacroForm:
     scopes = [("personal", SCOPE_LABELS["personal"])]
-    teams = [(t.pk, t.name) for t in _managed_teams(agent)]
+    teams = [(t.pk, t.name) for t in access.managed_teams(agent)]
     if teams:
         scopes.append(("team", SCOPE_LABELS["team"]))
     if access.is_admin(agent):

@@ -28,17 +28,11 @@ def _agent(request: HttpRequest) -> Agent:
     return request.user  # type: ignore[return-value]
 
 
-def _managed(agent: Agent) -> list[Team]:
-    managed = access.managed_team_ids(agent)
-    teams = Team.objects.order_by("name")
-    return list(teams if managed is None else teams.filter(pk__in=managed))
-
-
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
     """The teams whose settings the reader may change (a lead's own, every team for an admin)."""
-    teams = _managed(_agent(request))
+    teams = access.managed_teams(_agent(request))
     capacities = {c.team_id: c for c in CallbackCapacity.objects.filter(team__in=teams).select_related("calendar")}
     rows = [{"team": t, "capacity": capacities.get(t.pk)} for t in teams]
     return render(request, "teams/team_list.html", {"rows": rows})

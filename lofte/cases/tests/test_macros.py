@@ -23,6 +23,7 @@ from lofte.cases.models import Case, Macro, Message, Status
 from lofte.core import clock, placeholders
 from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
 from lofte.outbox.models import OutboxMessage
+from lofte.promises.calendars import calendar_create, team_calendar_set
 from lofte.promises.models import Promise, PromiseKind, PromiseState
 
 pytestmark = pytest.mark.django_db
@@ -255,11 +256,15 @@ class TestReply:
         assert case_state(case) == before  # the reply was not sent either
         assert Macro.objects.get().usage_count == 0
 
-    def test_the_follow_up_falls_in_the_teams_hours_from_now(self, agent, case):
+    def test_the_follow_up_falls_in_the_teams_hours_from_now(self, agent, case, team):
         macro = make(agent, follow_up_hours=4)
-        now = datetime(2030, 5, 14, 8, 0, tzinfo=UTC)
+        now = datetime(2030, 5, 17, 14, 0, tzinfo=UTC)  # Friday 16:00 in Stockholm
+        # a team without hours: four hours from now
         assert macros.macro_follow_up_at(macro=macro, case=case, now=now) == now + timedelta(hours=4)
         assert macros.macro_follow_up_at(macro=make(agent, name="No"), case=case, now=now) is None
+        # open 08-17 on weekdays: Friday 20:00 is told as Monday's opening, 08:00 in Stockholm
+        team_calendar_set(team=team, calendar=calendar_create(name="Kontor", time_zone="Europe/Stockholm"))
+        assert macros.macro_follow_up_at(macro=macro, case=case, now=now) == datetime(2030, 5, 20, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
