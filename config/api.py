@@ -31,6 +31,7 @@ from lofte.core.errors import DomainError, NotFound
 from lofte.core.schemas import ErrorOut
 from lofte.customers.api import router as customers_router
 from lofte.promises.api import router as promises_router
+from lofte.routing.api import router as routing_router
 
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
 # What the errors added to every operation of a kind mean, in the OpenAPI.
@@ -184,6 +185,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", callbacks_router),
     ("/", webhooks_router),
     ("/", sms_router),
+    ("/", routing_router),
 ]
 
 

@@ -20,10 +20,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from lofte.cases.consumers import CasePresenceConsumer  # noqa: E402
 from lofte.promises.consumers import BoardConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/promises/board/", BoardConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/cases/<str:reference>/presence/", CasePresenceConsumer.as_asgi()),  # type: ignore[arg-type]
 ]
 
 application = ProtocolTypeRouter(

@@ -12,6 +12,7 @@ from lofte.core.tasks import analyze_database, prune_task_results
 from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
 from lofte.promises.tasks import promise_tick
+from lofte.routing.tasks import reroute_away_cases
 
 JOBS: list[Job] = [
     # Deliveries are also woken right after each commit; this sweep picks up retries.
@@ -19,6 +20,7 @@ JOBS: list[Job] = [
     Job(name="promises.tick", task=promise_tick, every=timedelta(seconds=30)),
     Job(name="cases.acknowledge", task=acknowledge_cases, every=timedelta(seconds=15)),
     Job(name="email.poll", task=poll_mailboxes, every=timedelta(seconds=60)),
+    Job(name="routing.reroute_away", task=reroute_away_cases, every=timedelta(seconds=60)),
     # runs when a worker first starts, then hourly: SQLite's planner needs statistics
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),

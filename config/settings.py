@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "lofte.portal",
     "lofte.callbacks",
     "lofte.teams",
+    "lofte.configure",
+    "lofte.routing",
     "lofte.demo",
     "benchmarks",
 ]
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "lofte.notifications.context_processors.unread",
                 "lofte.accounts.context_processors.roles",
+                "lofte.routing.context_processors.my_status",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -331,6 +334,8 @@ LOFTE_MESSAGE_ID_DOMAIN = os.environ.get("LOFTE_MESSAGE_ID_DOMAIN", "lofte.local
 LOFTE_REFERENCE_PREFIX = os.environ.get("LOFTE_REFERENCE_PREFIX", "LF")
 LOFTE_INBOX_PAGE_SIZE = 25
 LOFTE_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("LOFTE_OUTBOX_MAX_ATTEMPTS", "8"))
+# a reply, a bulk change or a merge waits this long in the browser, to be undone (0: sent at once)
+LOFTE_UNDO_SECONDS = max(0, int(os.environ.get("LOFTE_UNDO_SECONDS", "5")))
 LOFTE_OUTBOX_LEASE_SECONDS = int(os.environ.get("LOFTE_OUTBOX_LEASE_SECONDS", "120"))
 LOFTE_PHONE_REGION = os.environ.get("LOFTE_PHONE_REGION", "SE")
 # The language Lofte writes to a customer in when nothing better is known (not the customer's, not the form's,

@@ -32,6 +32,8 @@ urlpatterns = [
     path("portal/", include("lofte.portal.urls")),
     path("", include("lofte.callbacks.urls")),
     path("", include("lofte.teams.urls")),
+    path("", include("lofte.configure.urls")),
+    path("", include("lofte.routing.urls")),
     path("", include("lofte.channels.urls")),
 ]
 

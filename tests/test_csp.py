@@ -85,6 +85,15 @@ NOT_PAGES = {
     "callbacks:call_new": "POST, answers the case's calls",
     "callbacks:kept_json": "JSON",
     "channels:sms_segments": "a text fragment for HTMX (no markup)",
+    "cases:merge": "POST, answers the case body",
+    "cases:split": "POST, answers the case body",
+    "cases:link": "POST, answers the case body",
+    "cases:unlink": "POST, answers the case body",
+    "cases:forward": "POST, answers the case body",
+    "cases:reply_preview": "POST, a fragment of sanitised HTML for HTMX (tested in lofte/channels/tests)",
+    "configure:case_type_remove": "POST, redirects to the case types",
+    "configure:mailbox_test": "POST, answers the mailbox page (tested in lofte/configure/tests)",
+    "routing:triage": "POST, redirects to the routing page",
 }
 
 
@@ -253,6 +262,44 @@ def named_page_routes() -> set[str]:
     return walk(get_resolver().url_patterns, None) - {"None"}
 
 
+def settings_pages(walk: Walk, admin: Client, world: World) -> None:
+    from lofte.cases.models import CaseType
+    from lofte.channels.models import Mailbox
+    from lofte.promises.calendars import calendar_create as make_calendar
+    from lofte.promises.policies import policy_create
+
+    who = "as an admin"
+    calendar = make_calendar(name="CSP hours", time_zone="Europe/Stockholm", country="SE")
+    policy = policy_create(name="CSP policy", first_response_minutes=60, wall_clock=True)
+    case_type = CaseType.objects.create(name="CSP type")
+    mailbox = Mailbox.objects.create(name="csp", address="csp@lofte.example")
+    for name, args in (
+        ("configure:index", []),
+        ("configure:calendars", []),
+        ("configure:calendar_new", []),
+        ("configure:calendar", [calendar.pk]),
+        ("configure:calendar_preview", [calendar.pk]),
+        ("configure:policies", []),
+        ("configure:policy_new", []),
+        ("configure:policy", [policy.pk]),
+        ("configure:policy_preview", [policy.pk]),
+        ("configure:case_types", []),
+        ("configure:case_type_new", []),
+        ("configure:case_type", [case_type.pk]),
+        ("configure:case_type_preview", [case_type.pk]),
+        ("configure:mailboxes", []),
+        ("configure:mailbox_new", []),
+        ("configure:mailbox", [mailbox.pk]),
+        ("configure:mailbox_preview", [mailbox.pk]),
+        ("routing:home", []),
+        ("routing:status", []),
+        ("routing:team", [world.case.team_id]),
+        ("routing:agent", [world.agent.pk]),
+    ):
+        walk.visit(admin, reverse(name, args=args), who=who)
+    walk.visit(admin, reverse("configure:calendar_new"), method="post", data={"name": ""}, status=422, who=who)
+
+
 def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:
     case = world.case
     detail = reverse("cases:detail", args=[case.reference])
@@ -317,6 +364,13 @@ def test_every_page_has_the_policy_and_nothing_it_forbids(world, customer, setti
         reverse("admin:cases_case_delete", args=[world.case.pk]),
     ):
         walk.visit(admin, url, who="in the admin site")
+
+    # the settings pages (admins) and routing (leads, admins; every agent's own status)
+    settings_pages(walk, admin, world)
+    agent = Client()
+    agent.force_login(world.agent)
+    walk.visit(agent, reverse("routing:status"), who="as an agent")
+    walk.visit(agent, reverse("routing:status"), method="post", data={"status": "nope"}, status=422, who="as an agent")
 
     public = Client()
     walk.visit(public, reverse("accounts:login"))

@@ -321,7 +321,8 @@ def test_a_macro_from_the_reply_box_by_keyboard(live_server, page: Page):
     expect(page.locator("#reply-status")).to_have_value("solved")
     expect(page.locator("[data-macro] input[name=macro_tags]")).to_be_checked()
     page.get_by_role("button", name="Send reply").click()
-    expect(page.locator("#case .meta .status")).to_have_text("Solved")
+    expect(page.locator("#undo-bar")).to_contain_text("Sending…")  # held a few seconds, to be undone
+    expect(page.locator("#case .meta .status")).to_have_text("Solved", timeout=10_000)
     expect(page.locator("#case .meta .tag")).to_have_text("faktura")
     assert Macro.objects.get(name="Faktura rättad").usage_count == 1
     assert _status(case) == Status.SOLVED

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from lofte.accounts import access
@@ -15,4 +16,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     return {
         "can_manage_teams": access.can(user, access.Perm.TEAM_SETTINGS),  # type: ignore[arg-type]
         "can_work_cases": access.can(user, access.Perm.CASE_WORK),  # type: ignore[arg-type]
+        "undo_seconds": settings.LOFTE_UNDO_SECONDS,  # a reply, a bulk change, a merge wait to be undone
     }

@@ -18,6 +18,16 @@ class PreferencesForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
     time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    send_and_next = forms.BooleanField(
+        label=_("Open the next case after a reply"),
+        required=False,
+        help_text=_("In the inbox's case pane: after you send a reply, the next case of the list opens."),
+    )
+    email_mentions = forms.BooleanField(
+        label=_("Email me when I am mentioned"),
+        required=False,
+        help_text=_("A colleague's @mention in a note is always in your notifications; this also emails it."),
+    )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -71,6 +71,16 @@ class Agent(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True, help_text=_("Empty: the site's."), validators=[validate_time_zone]
     )
+    send_and_next = models.BooleanField(
+        _("open the next case after a reply"),
+        default=False,
+        help_text=_("In the inbox's case pane: after you send a reply, the next case of the list opens."),
+    )
+    email_mentions = models.BooleanField(
+        _("email me when I am mentioned"),
+        default=True,
+        help_text=_("A colleague's @mention in a note is always in your notifications; this also emails it."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 

@@ -130,11 +130,26 @@ def api_token_authenticate(*, secret: str) -> Agent | None:
     return token.agent
 
 
-def agent_update_preferences(*, agent: Agent, name: str, language: str, time_zone: str) -> Agent:
+def agent_update_preferences(
+    *,
+    agent: Agent,
+    name: str,
+    language: str,
+    time_zone: str,
+    send_and_next: bool | None = None,
+    email_mentions: bool | None = None,
+) -> Agent:
     language = check_language(language)
     time_zone = check_time_zone(time_zone)
     agent.name = name.strip()[:150]
     agent.language = language
     agent.time_zone = time_zone
-    agent.save(update_fields=["name", "language", "time_zone"])
+    fields = ["name", "language", "time_zone"]
+    if send_and_next is not None:
+        agent.send_and_next = send_and_next
+        fields.append("send_and_next")
+    if email_mentions is not None:
+        agent.email_mentions = email_mentions
+        fields.append("email_mentions")
+    agent.save(update_fields=fields)
     return agent

@@ -86,7 +86,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:preferences")
     else:
-        form = PreferencesForm(initial={"name": agent.name, "language": agent.language, "time_zone": agent.time_zone})
+        form = PreferencesForm(
+            initial={
+                "name": agent.name,
+                "language": agent.language,
+                "time_zone": agent.time_zone,
+                "send_and_next": agent.send_and_next,
+                "email_mentions": agent.email_mentions,
+            }
+        )
     token_form = TokenForm()
     if request.method == "POST" and request.POST.get("form") == "token":
         token_form = TokenForm(request.POST)

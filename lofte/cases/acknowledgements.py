@@ -244,7 +244,11 @@ def _acknowledge_group(
             .prefetch_related("customer__identities")
             .order_by("created_at", "id")
         )
-        answered = set(Message.objects.filter(case__in=mine, direction=Direction.OUT).values_list("case_id", flat=True))
+        answered = set(
+            Message.objects.filter(case__in=mine, direction=Direction.OUT, internal=False).values_list(
+                "case_id", flat=True
+            )
+        )
         firsts: dict[int | None, Promise] = {}
         for promise in (
             Promise.objects.filter(case__in=mine, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)

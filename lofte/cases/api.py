@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Status
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
 from lofte.accounts.selectors import team_get
-from lofte.cases import bulk, macros, saved_views, selectors, services
+from lofte.cases import bulk, macros, merge, saved_views, selectors, services
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.intake import Contact, Received, intake_receive
 from lofte.cases.macros import MacroInput
@@ -23,18 +23,24 @@ from lofte.cases.schemas import (
     CaseTypeOut,
     CaseUpdateIn,
     EventOut,
+    ForwardIn,
     InboundIn,
     LanguageName,
+    LinkIn,
+    LinkOut,
     MacroApplyIn,
     MacroIn,
     MacroOut,
     MacroTextOut,
+    MergeIn,
+    MergeOut,
     MessageOut,
     NoteIn,
     NoteOut,
     Reference,
     ReplyIn,
     SavedViewIn,
+    SplitIn,
     StatusFilter,
     TagName,
     ViewCountOut,
@@ -297,8 +303,28 @@ def send_reply(request: HttpRequest, reference: Reference, data: ReplyIn) -> obj
     agent = _agent(request)
     case = selectors.case_get_for_agent(agent=agent, reference=reference)
     access.require(agent, access.Perm.CASE_WORK)
-    message = services.case_reply(case=case, author=agent, body=data.body, status=data.status)
+    if data.seen_message is not None and (
+        newer := selectors.case_newer_message(case=case, seen=data.seen_message, agent=agent)
+    ):
+        raise Conflict(
+            f"Message {newer.pk} came in on the case after message {data.seen_message}; read it, then send again.",
+            code="newer_message",
+        )
+    message = services.case_reply(case=case, author=agent, body=data.body, status=data.status, cc=data.cc, bcc=data.bcc)
     return Status(201, message)
+
+
+@router.post(
+    "/cases/{reference}/forward",
+    response={201: MessageOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Forward the case to an outside address",
+    description="The conversation and its files by email to a third party (a supplier); their answer comes back "
+    "onto the case, and neither is ever shown to the customer.",
+)
+def forward_case(request: HttpRequest, reference: Reference, data: ForwardIn) -> object:
+    agent = _agent(request)
+    case = merge.case_for_work(agent, reference)
+    return Status(201, services.case_forward(case=case, author=agent, to=data.to, note=data.note, cc=data.cc))
 
 
 @router.get("/cases/{reference}/notes", response={200: list[NoteOut], 404: ErrorOut}, summary="List internal notes")
@@ -338,6 +364,75 @@ def make_promise(request: HttpRequest, reference: Reference, data: PromiseIn) ->
         case=case, author=agent, due_at=data.due_at, customer_text=data.customer_text, kind=data.kind
     )
     return Status(201, promise)
+
+
+# --- merge, split, links ------------------------------------------------------------------------
+
+
+@router.post(
+    "/cases/{reference}/merge",
+    response={200: MergeOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Merge other cases into this one",
+    description="All or nothing: messages, notes, events, promises and attachments of the merged cases move to this "
+    "one, which must be open; they are closed with a link. Only one customer's open cases merge. A promise this case "
+    "already makes (first response, next update, resolution) is not carried over twice: the merged case's is "
+    "cancelled.",
+)
+def merge_cases(request: HttpRequest, reference: Reference, data: MergeIn) -> object:
+    into, merged = merge.cases_merge(agent=_agent(request), target=reference, sources=data.sources)
+    return {"case": into.reference, "merged": [c.reference for c in merged]}
+
+
+@router.post(
+    "/cases/{reference}/split",
+    response={201: _Detail, 403: ErrorOut, 404: ErrorOut},
+    summary="Move a customer's message into a new case",
+)
+def split_case(request: HttpRequest, reference: Reference, data: SplitIn) -> object:
+    agent = _agent(request)
+    case = merge.case_for_work(agent, reference)
+    new = merge.case_split(agent=agent, case=case, message_id=data.message)
+    return Status(201, _detail(agent, new.reference))
+
+
+def _links(agent: Agent, case: Case) -> list[dict[str, str]]:
+    return [
+        {"reference": other.reference, "subject": other.subject, "status": other.status, "how": how}
+        for how, other in merge.case_links(agent=agent, case=case)
+    ]
+
+
+@router.get(
+    "/cases/{reference}/links", response={200: list[LinkOut], 404: ErrorOut}, summary="Cases linked to this one"
+)
+def list_links(request: HttpRequest, reference: Reference) -> object:
+    agent = _agent(request)
+    return _links(agent, selectors.case_get_for_agent(agent=agent, reference=reference))
+
+
+@router.post(
+    "/cases/{reference}/links",
+    response={201: list[LinkOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Link a related case",
+    description="The link shows on both cases. Answers this case's links.",
+)
+def add_link(request: HttpRequest, reference: Reference, data: LinkIn) -> object:
+    agent = _agent(request)
+    case = merge.case_for_work(agent, reference)
+    merge.case_link(agent=agent, case=case, other=data.reference)
+    return Status(201, _links(agent, case))
+
+
+@router.delete(
+    "/cases/{reference}/links/{other}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut},
+    summary="Remove a related case's link",
+)
+def remove_link(request: HttpRequest, reference: Reference, other: Reference) -> object:
+    agent = _agent(request)
+    case = merge.case_for_work(agent, reference)
+    merge.case_unlink(agent=agent, case=case, other=other)
+    return Status(204, None)
 
 
 # --- macros ------------------------------------------------------------------------------------

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.utils import formats, translation
-from django.utils.html import urlize
 from django.utils.translation import gettext as _
 
 from lofte.cases.models import Case, Channel, Message
 from lofte.core.errors import ValidationFailed
+from lofte.core.markdown import markdown_html
 from lofte.customers.models import CustomerIdentity, IdentityKind
 
 # channel of the case -> transports to try, in order
@@ -99,10 +99,9 @@ def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, 
 
 
 def text_to_html(text: str) -> str:
-    """The HTML alternative of a plain-text reply: paragraphs and line breaks, links clickable, all escaped."""
-    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    body = "".join(f"<p>{urlize(p.strip(), autoescape=True).replace(chr(10), '<br>')}</p>" for p in paragraphs)
-    return body
+    """The HTML alternative of a reply: its Markdown (lists, links, emphasis, quotes), links clickable, the rest
+    escaped and sanitised (lofte.core.markdown)."""
+    return markdown_html(text)
 
 
 def customer_zone(case: Case) -> ZoneInfo:

@@ -94,6 +94,13 @@ class EventKind(StrEnum):
     AUTO_REPLY = "auto_reply"
     DELIVERY_FAILED = "delivery_failed"
     READ_RECEIPT = "read_receipt"
+    MERGED = "merged"
+    MERGED_INTO = "merged_into"
+    SPLIT = "split"
+    SPLIT_FROM = "split_from"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    FORWARDED = "forwarded"
 
 
 _PROMISE = "cases/events/promise.html"
@@ -113,6 +120,13 @@ for _kind, _label, _template, _card in (
     (EventKind.FOLLOW_UP, _("Follow-up case opened"), "cases/events/follow_up.html", False),
     (EventKind.DELIVERY_FAILED, _("Delivery failed"), "cases/events/delivery_failed.html", False),
     (EventKind.READ_RECEIPT, _("Read receipt"), "cases/events/read_receipt.html", False),
+    (EventKind.MERGED, _("Cases merged in"), "cases/events/merged.html", False),
+    (EventKind.MERGED_INTO, _("Merged into another case"), "cases/events/merged_into.html", False),
+    (EventKind.SPLIT, _("Message split out"), "cases/events/split.html", False),
+    (EventKind.SPLIT_FROM, _("Split from another case"), "cases/events/split_from.html", False),
+    (EventKind.LINKED, _("Case linked"), "cases/events/linked.html", False),
+    (EventKind.UNLINKED, _("Case unlinked"), "cases/events/unlinked.html", False),
+    (EventKind.FORWARDED, _("Case forwarded"), "cases/events/forwarded.html", False),
     (EventKind.PROMISE_MADE, _("Promise made"), _PROMISE, False),
     (EventKind.PROMISE_KEPT, _("Promise kept"), _PROMISE, False),
     (EventKind.PROMISE_CANCELLED, _("Promise cancelled"), _PROMISE, False),

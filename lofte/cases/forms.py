@@ -32,6 +32,8 @@ class ReplyForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Adds the promise, and a sentence saying so, to the reply."),
     )
+    cc = forms.CharField(label=_("CC"), required=False, max_length=1000)
+    bcc = forms.CharField(label=_("BCC"), required=False, max_length=1000)
     macro = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     macro_tags = forms.BooleanField(required=False)
     macro_team = forms.BooleanField(required=False)
@@ -136,3 +138,25 @@ class MacroForm(forms.Form):
         self.fields["team"].choices = [("", "-"), *teams]  # type: ignore[attr-defined]
         self.fields["set_team"].choices = [("", _("(keep)")), *all_teams]  # type: ignore[attr-defined]
         self.fields["set_status"].choices = ReplyForm.base_fields["status"].choices  # type: ignore[attr-defined]
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=_("Merge this case into"),
+        max_length=32,
+        help_text=_("The reference of another open case of the same customer; this case is closed with a link."),
+    )
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(min_value=1)
+
+
+class LinkForm(forms.Form):
+    reference = forms.CharField(label=_("Case reference"), max_length=32)
+
+
+class ForwardForm(forms.Form):
+    to = forms.CharField(label=_("Forward to"), max_length=254)
+    cc = forms.CharField(label=_("CC"), required=False, max_length=1000)
+    note = forms.CharField(label=_("Your note above the conversation"), required=False, max_length=5000)

@@ -66,6 +66,7 @@ class Contact:
     visible_text: str = ""
     attachments: Sequence[AttachmentInput] = ()
     thread: Case | None = None  # the case the channel found for it
+    thread_internal: bool = False  # it answers a forward to an outside party: on the thread's case, never public
     reference_text: str = ""  # where a case reference may be written: a subject ("[LF-...]") or a thread field
     reference_whole: bool = False  # the text is a reference and nothing else (a webhook's thread)
     recent_days: int | None = None  # onto the customer's active case, or one solved within this many days (SMS)
@@ -117,6 +118,7 @@ def intake_receive(*, contact: Contact) -> Received:
     case = contact.thread or _named_case(contact, who) or _recent_case(contact, who)
     if case is not None:
         message = services.case_add_inbound(
+            internal=contact.thread_internal and contact.thread is not None,
             case=case,
             body=contact.body,
             channel=contact.channel,

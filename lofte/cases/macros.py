@@ -315,6 +315,8 @@ def macro_reply(
     follow_up_text: str = "",
     add_tags: bool = True,
     move_team: bool = True,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> Message:
     """Send the reply the agent wrote from the macro, with what the macro also does (its tags, its team, unless
     the agent unticked them), and count the use; all or nothing. The status and follow-up are the reply's own
@@ -327,6 +329,8 @@ def macro_reply(
         attachments=attachments,
         follow_up_at=follow_up_at,
         follow_up_text=follow_up_text,
+        cc=cc,
+        bcc=bcc,
     )
     changes: dict[str, Any] = {}
     if add_tags and macro.add_tags:

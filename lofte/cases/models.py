@@ -212,6 +212,11 @@ class Message(models.Model):
         db_default="",
         help_text=_("The customer's new words, without quoted history and signature; empty when the same as the text."),
     )
+    internal = models.BooleanField(
+        _("with an outside party"),
+        default=False,
+        help_text=_("A forward to an outside address, or its answer: on the case, never shown to the customer."),
+    )
     is_automatic = models.BooleanField(
         _("automatic"), default=False, db_default=False, help_text=_("An auto-reply: on the timeline, never answered.")
     )
@@ -489,3 +494,34 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    MERGED_INTO = "merged_into", _("Merged into")
+    SPLIT_FROM = "split_from", _("Split from")
+
+
+class CaseLink(models.Model):
+    """Two cases that belong together (lofte.cases.merge): `from_case` was merged into `to_case`, was split out of
+    it, or is related to it (a relation shows on both cases)."""
+
+    from_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_from", verbose_name=_("case"))
+    to_case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="links_to", verbose_name=_("other case"))
+    kind = models.CharField(_("kind"), max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("case link")
+        verbose_name_plural = _("case links")
+        constraints = [
+            models.UniqueConstraint(fields=["from_case", "to_case"], name="case_link_once"),
+            models.CheckConstraint(condition=~models.Q(from_case=models.F("to_case")), name="case_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_case_id} {self.kind} {self.to_case_id}"

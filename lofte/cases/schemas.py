@@ -195,8 +195,21 @@ class InboundIn(InSchema):
 
 
 class ReplyIn(InSchema):
-    body: str = Field(..., min_length=1)
+    body: str = Field(..., min_length=1, description="Markdown; the email carries it as text and as HTML.")
     status: StatusName | None = Field(None, description="Move the case on with the reply, e.g. waiting_on_customer.")
+    cc: list[Annotated[str, Field(max_length=254)]] = Field([], max_length=10, description="Copies (email only).")
+    bcc: list[Annotated[str, Field(max_length=254)]] = Field([], max_length=10, description="Blind copies (email).")
+    seen_message: int | None = Field(
+        None,
+        description="The newest message you had read: if another came after it (not yours), nothing is sent and "
+        "the answer is 409 newer_message.",
+    )
+
+
+class ForwardIn(InSchema):
+    to: str = Field(..., max_length=254, description="An outside address, not the customer's.")
+    cc: list[Annotated[str, Field(max_length=254)]] = Field([], max_length=10)
+    note: str = Field("", max_length=5000, description="Your words above the conversation.")
 
 
 class NoteIn(InSchema):
@@ -321,3 +334,29 @@ class SavedViewIn(InSchema):
     name: str = Field(..., min_length=1, max_length=100)
     query: str = Field("", max_length=1000, description="The inbox's filters as a query string (view=...&status=...).")
     team: Id | None = Field(None, description="Share it with this team (its leads and admins may); none: your own.")
+
+
+class MergeIn(InSchema):
+    sources: list[Reference] = Field(
+        ..., min_length=1, max_length=20, description="The cases to merge into this one (the same customer's, open)."
+    )
+
+
+class MergeOut(Schema):
+    case: str = Field(..., description="The case that stays open, which now holds everything.")
+    merged: list[str] = Field(..., description="The cases merged in, now closed with a link.")
+
+
+class SplitIn(InSchema):
+    message: int = Field(..., ge=1, description="The id of an inbound message on this case (not the first one).")
+
+
+class LinkIn(InSchema):
+    reference: Reference
+
+
+class LinkOut(Schema):
+    reference: str
+    subject: str
+    status: str
+    how: Literal["related", "merged_into", "merged_from", "split_from", "split_into"]

@@ -27,6 +27,7 @@ from lofte.cases.models import (
     CaseEvent,
     CaseType,
     Channel,
+    Message,
     Status,
     Tag,
     normalise_tag,
@@ -424,3 +425,14 @@ def unanswered_queue_size(team_id: int | None) -> int:
     cases = Case.objects.filter(status__in=ACTIVE_STATUSES, first_response_at__isnull=True)
     cases = cases.filter(team_id=team_id) if team_id else cases.filter(team__isnull=True)
     return int(cases.count())
+
+
+def case_last_message_id(*, case: Case) -> int:
+    """The newest message on the case (the reply box sends it back, to see whether another came meanwhile)."""
+    return Message.objects.filter(case=case).order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def case_newer_message(*, case: Case, seen: int, agent: Agent) -> Message | None:
+    """The first message on the case after `seen` that the agent did not write: the customer wrote again, or a
+    colleague answered, while the agent was writing."""
+    return Message.objects.filter(case=case, pk__gt=seen).exclude(author=agent).order_by("id").first()

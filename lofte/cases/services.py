@@ -16,9 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Team
@@ -29,6 +32,7 @@ from lofte.cases.delivery import (
     new_message_id,
     reply_route,
 )
+from lofte.cases.mentions import mentions_notify
 from lofte.cases.models import (
     Attachment,
     Case,
@@ -45,6 +49,7 @@ from lofte.cases.models import (
     normalise_tag,
 )
 from lofte.cases.numbering import reference_next
+from lofte.cases.opened import case_opened
 from lofte.cases.search import search_case_opened, search_text_add
 from lofte.cases.timeline import (
     case_event,
@@ -260,6 +265,7 @@ def case_open(
         case.save(update_fields=["next_due_at"])
     if tags:
         case.tags.set(_tags_from_names(tags))
+    case_opened(case)
     return case, message
 
 
@@ -290,17 +296,21 @@ def case_add_inbound(
     external_id: str = "",
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
+    internal: bool = False,
 ) -> Message:
     """A new message from the customer; a case waiting on them, or solved, opens again.
 
     A closed case stays closed: the message opens a follow-up case (same
     customer, type, team and priority) linked to it, and the closed case's
     timeline says so. The returned message then belongs to the follow-up.
+
+    `internal`: the answer of an outside party to a forward (case_forward), never shown to the customer; a case
+    waiting on a third party opens again, and a closed one takes it as it is.
     """
     _check_channel(channel)
     body = _clean_body(body)
     _lock(case)
-    if case.status == Status.CLOSED:
+    if case.status == Status.CLOSED and not internal:
         return _follow_up(
             case,
             body=body,
@@ -326,6 +336,7 @@ def case_add_inbound(
         visible_text=_visible(visible_text, body),
         sender=sender,
         external_id=external_id,
+        internal=internal,
         created_at=now,
     )
     search_text_add(case, message.visible_text or body)
@@ -333,7 +344,8 @@ def case_add_inbound(
         _store_attachments(message, attachments)
     events = [case_event(case=case, kind=EventKind.MESSAGE_IN, actor=actor, message=message, now=now)]
     fields: list[str] = []
-    if case.status in (Status.WAITING_ON_CUSTOMER, Status.SOLVED):
+    reopened_by = (Status.WAITING_ON_THIRD_PARTY,) if internal else (Status.WAITING_ON_CUSTOMER, Status.SOLVED)
+    if case.status in reopened_by:
         old = case.status
         events.append(_status_event(case, Status.OPEN, actor=None, now=now, reason="customer_replied"))
         fields += _apply_status(case, Status.OPEN, now)
@@ -370,6 +382,28 @@ def _follow_up(case: Case, *, body: str, channel: str, subject: str, actor: Agen
     return first
 
 
+MAX_COPIES = 10
+
+
+def email_copies(addresses: Iterable[str], *, field: str) -> list[str]:
+    """CC or BCC addresses as typed (commas, semicolons or spaces between them), each one email address."""
+    found: list[str] = []
+    for raw in addresses:
+        for part in str(raw).replace(";", ",").replace(" ", ",").split(","):
+            if part := part.strip():
+                try:
+                    validate_email(part)
+                except DjangoValidationError:
+                    raise ValidationFailed(
+                        _("%(value)s is not an email address.") % {"value": part[:100]}, field=field
+                    ) from None
+                if part.lower() not in (f.lower() for f in found):
+                    found.append(part)
+    if len(found) > MAX_COPIES:
+        raise ValidationFailed(_("At most %(max)d addresses.") % {"max": MAX_COPIES}, field=field)
+    return found
+
+
 def _send_outbound(
     *,
     case: Case,
@@ -379,9 +413,12 @@ def _send_outbound(
     attachments: Sequence[AttachmentInput] = (),
     automatic: bool = False,
     route: Route | None = None,
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
+    internal: bool = False,
 ) -> Message:
     """The outbound message and its outbox row, on the route the case's channel gives or on `route`
-    (no event, no status).
+    (no event, no status); an email also to `cc` and, unseen by the others, `bcc`.
 
     An automatic message (no author) is marked so: the email carries Auto-Submitted, and the outbox
     refuses it when the address has had its hourly share (AutomaticLimitReached)."""
@@ -390,7 +427,13 @@ def _send_outbound(
     if route.channel == Channel.EMAIL:
         payload = email_payload(case=case, text=body, thread=thread)
         external_id = new_message_id()
+        if cc:
+            payload["cc"] = list(cc)
+        if bcc:
+            payload["bcc"] = list(bcc)
     else:
+        if cc or bcc:
+            raise ValidationFailed(_("Copies (CC and BCC) go with email replies only."), field="cc")
         payload = {"text": body}
         external_id = ""
     if attachments:
@@ -405,13 +448,14 @@ def _send_outbound(
         subject=payload.get("subject", ""),
         body_text=body,
         sender=payload.get("from", ""),
-        recipients=[route.to],
+        recipients=[route.to, *cc],
         external_id=external_id,
         author=author,
         outbox_message=row,
+        internal=internal,
         created_at=now,
     )
-    if not automatic:
+    if not automatic and not internal:
         search_text_add(case, body)
     if attachments:
         stored = _store_attachments(message, attachments)
@@ -459,8 +503,11 @@ def case_reply(
     status: str | None = None,
     follow_up_at: datetime | None = None,
     follow_up_text: str = "",
+    cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> Message:
-    """Send a reply to the customer through the outbox on the case's channel.
+    """Send a reply to the customer through the outbox on the case's channel (an email with copies to `cc`
+    and, unseen, `bcc`).
 
     The outbound message, its timeline event and its outbox row are written
     together; the first reply sets first_response_at, and a new case opens.
@@ -468,6 +515,7 @@ def case_reply(
     on customer).
     """
     body = _clean_body(body)
+    cc, bcc = email_copies(cc, field="cc"), email_copies(bcc, field="bcc")
     _lock(case)
     if case.status == Status.CLOSED:
         raise ValidationFailed(_("The case is closed; it cannot be replied to."), field="body")
@@ -479,7 +527,7 @@ def case_reply(
     if status is not None and status != current:
         transitions.check(current, status)
     now = clock.now()
-    message = _send_outbound(case=case, body=body, author=author, now=now, attachments=attachments)
+    message = _send_outbound(case=case, body=body, author=author, now=now, attachments=attachments, cc=cc, bcc=bcc)
     events = [case_event(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, now=now)]
     fields: list[str] = []
     if case.first_response_at is None:
@@ -524,6 +572,58 @@ def case_reply(
     return message
 
 
+MAX_FORWARDED = 50  # messages of the conversation written into a forward
+
+
+@transaction.atomic
+def case_forward(*, case: Case, author: Agent, to: str, note: str = "", cc: Sequence[str] = ()) -> Message:
+    """Send the case's conversation (and its files) to an outside address, e.g. a supplier, with the agent's
+    `note` above it. It goes by email, threaded like the case's replies, so an answer to it lands on the case;
+    it is no reply to the customer (it keeps no promise and changes no status)."""
+    [address] = email_copies([to], field="to") or [""]
+    if not address:
+        raise ValidationFailed(_("Give the address to forward the case to."), field="to")
+    cc = email_copies(cc, field="cc")
+    _lock(case)
+    if case.customer.identities.filter(kind="email", value__iexact=address).exists():
+        raise ValidationFailed(_("That is the customer's address: write a reply instead."), field="to")
+    now = clock.now()
+    messages = list(
+        case.messages.filter(is_automatic=False).select_related("author").order_by("created_at", "id")[:MAX_FORWARDED]
+    )
+    lines = [note.strip(), ""] if note.strip() else []
+    lines.append(
+        _("---------- Case %(reference)s: %(subject)s ----------")
+        % {"reference": case.reference, "subject": case.subject}
+    )
+    for m in messages:
+        who = (
+            (m.author.display_name if m.author else "Lofte")
+            if m.direction == Direction.OUT
+            else (m.sender or case.customer.name)
+        )
+        lines += ["", f"{timezone_format(m.created_at)} · {who}:", (m.visible_text or m.body_text).strip()]
+    body = _clean_body("\n".join(lines))
+    files = list(Attachment.objects.filter(message__case=case).order_by("id").values_list("pk", flat=True)[:20])
+    route = Route(channel=Channel.EMAIL, to=address)
+    message = _send_outbound(case=case, body=body, author=author, now=now, route=route, cc=cc, internal=True)
+    payload = message.outbox_message.payload if message.outbox_message else {}
+    payload["subject"] = f"Fwd: {case.subject} [{case.reference}]"
+    if files:
+        payload["attachments"] = files
+    if message.outbox_message:
+        message.outbox_message.save(update_fields=["payload"])
+    message.subject = payload["subject"]
+    message.save(update_fields=["subject"])
+    case_event_add(case=case, kind=EventKind.FORWARDED, actor=author, message=message, now=now, data={"to": address})
+    _touch(case, now)
+    return message
+
+
+def timezone_format(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 @transaction.atomic
 def case_note_add(*, case: Case, author: Agent, body: str) -> Note:
     """An internal note; it never reaches the customer."""
@@ -532,6 +632,7 @@ def case_note_add(*, case: Case, author: Agent, body: str) -> Note:
     note = Note.objects.create(case=case, author=author, body=body, created_at=now)
     case_event_add(case=case, kind=EventKind.NOTE, actor=author, note=note, now=now)
     _touch(case, now)
+    mentions_notify(case=case, note=note, author=author)
     return note
 
 
@@ -583,11 +684,13 @@ def _person(agent: Agent | None) -> dict[str, Any] | None:
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None) -> Case:
-    """Give the case to an agent (None: unassigned)."""
+def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None, locked: bool = False) -> Case:
+    """Give the case to an agent (None: unassigned). `locked`: the caller already holds the case's row lock in
+    this transaction and read its assignee, team and status under it (routing), so it is not read again."""
     if assignee is not None and not assignee.is_active:
         raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
-    _lock(case)
+    if not locked:
+        _lock(case)
     if assignee == case.assignee:
         return case
     now = clock.now()

@@ -19,6 +19,12 @@ urlpatterns = [
     path("cases/<str:reference>/status", views.case_status, name="status"),
     path("cases/<str:reference>/assign", views.case_assign, name="assign"),
     path("cases/<str:reference>/properties", views.case_properties, name="properties"),
+    path("cases/<str:reference>/merge", views.case_merge, name="merge"),
+    path("cases/<str:reference>/forward", views.case_forward, name="forward"),
+    path("cases/<str:reference>/reply/preview", views.case_reply_preview, name="reply_preview"),
+    path("cases/<str:reference>/split", views.case_split, name="split"),
+    path("cases/<str:reference>/link", views.case_link, name="link"),
+    path("cases/<str:reference>/unlink", views.case_unlink, name="unlink"),
 ]
 
 urlpatterns += [

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,25 +26,31 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_get, team_list
-from lofte.cases import bulk, macros, saved_views, selectors, services, transitions
+from lofte.cases import bulk, macros, merge, saved_views, selectors, services, transitions
+from lofte.cases.attachments import previewable
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import (
     AssignForm,
+    ForwardForm,
+    LinkForm,
     MacroForm,
+    MergeForm,
     NewCaseForm,
     NoteForm,
     PromiseForm,
     PropertiesForm,
     ReplyForm,
+    SplitForm,
     StatusForm,
 )
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Priority, Status
 from lofte.cases.services import AttachmentInput
 from lofte.core import clock
-from lofte.core.csp import csp_download
-from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lofte.core.csp import csp_download, csp_preview
+from lofte.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
+from lofte.core.markdown import markdown_html
 from lofte.core.panels import panels_render
 from lofte.customers.models import IdentityKind
 from lofte.customers.selectors import identity_suggestions
@@ -114,6 +121,17 @@ def _list_context(agent: Agent, params: QueryDict) -> dict[str, Any]:
     }
 
 
+def _pane(request: HttpRequest, reference: str) -> str:
+    """The case the inbox's third pane shows (`?open=`, so that a reload or a shared link opens it again)."""
+    if not reference:
+        return ""
+    try:
+        case = selectors.case_get_for_agent(agent=_agent(request), reference=reference[:32])
+    except NotFound:
+        return render_to_string("cases/partials/_pane_gone.html", {"reference": reference[:32]}, request=request)
+    return render_to_string("cases/partials/_case_body.html", _case_context(request, case), request=request)
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -124,6 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if is_htmx(request) and request.htmx.target == "case-list":  # type: ignore[attr-defined]
         return render(request, "cases/partials/_case_list.html", context)
     context.update(_filter_options())
+    context["pane"] = _pane(request, request.GET.get("open", ""))
     # the views' counts come with the sidebar's own first request (hx-trigger load): the list is not kept waiting
     context.update(
         view_counts=selectors.view_links(),
@@ -136,7 +155,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 # the bulk form's own fields; the rest of what it sends are the inbox's filters (hx-include), to list again
-BULK_FIELDS = ("csrfmiddlewaretoken", "cases", "set_status", "set_assignee", "set_team", "add_tags", "remove_tags")
+BULK_FIELDS = (
+    "csrfmiddlewaretoken",
+    "cases",
+    "set_status",
+    "set_assignee",
+    "set_team",
+    "add_tags",
+    "remove_tags",
+    "merge",
+)
 
 
 def _bulk_change(agent: Agent, data: QueryDict) -> bulk.BulkChange:
@@ -175,15 +203,20 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
         params.pop(name, None)
     done, failed, status = "", "", 200
     try:
-        result = bulk.cases_bulk_update(
-            agent=agent, references=request.POST.getlist("cases"), change=_bulk_change(agent, request.POST)
-        )
+        if request.POST.get("merge"):
+            into, merged = merge.cases_merge_selected(agent=agent, references=request.POST.getlist("cases"))
+            done = ngettext(
+                "%(n)d case merged into %(reference)s.", "%(n)d cases merged into %(reference)s.", len(merged)
+            ) % {"n": len(merged), "reference": into.reference}
+        else:
+            result = bulk.cases_bulk_update(
+                agent=agent, references=request.POST.getlist("cases"), change=_bulk_change(agent, request.POST)
+            )
+            done = bulk_summary(result)
     except PermissionDenied as exc:
         return render(request, "403.html", {"reason": exc.message}, status=403)
     except DomainError as exc:
         failed, status = exc.message, 422
-    else:
-        done = bulk_summary(result)
     if not is_htmx(request):
         (messages.success if done else messages.error)(request, done or failed)
         query = params.urlencode()
@@ -305,6 +338,8 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "note_form": NoteForm(),
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
+        "last_message_id": selectors.case_last_message_id(case=case),
+        "links": merge.case_links(agent=agent, case=case),
         "can_work": access.can(agent, access.Perm.CASE_WORK),
         "suggestions": identity_suggestions(customer=case.customer),
         # what other apps show on the case page (calls and callbacks, ...), registered with lofte.core.panels
@@ -325,7 +360,7 @@ def _macro_names(agent: Agent, case: Case) -> list[str]:
 def _composer_from(form: forms.Form | None, agent: Agent) -> dict[str, Any]:
     """What the reply box shows: empty, or what the agent sent when it came back with an error."""
     if form is None or not form.is_bound:
-        return {"body": "", "status": "", "follow_up_at": "", "macro": None}
+        return {"body": "", "status": "", "follow_up_at": "", "macro": None, "cc": "", "bcc": ""}
     data = form.data
     macro = None
     if (macro_id := str(data.get("macro", ""))).isdigit():
@@ -338,6 +373,8 @@ def _composer_from(form: forms.Form | None, agent: Agent) -> dict[str, Any]:
         "status": data.get("status", ""),
         "follow_up_at": data.get("follow_up_at", ""),
         "macro": macro,
+        "cc": data.get("cc", ""),
+        "bcc": data.get("bcc", ""),
     }
 
 
@@ -379,6 +416,7 @@ def case_macro(request: HttpRequest, reference: str) -> HttpResponse:
         "macros": _macro_names(agent, case),
         "composer": composer,
         "macro_error": error,
+        "last_message_id": request.GET.get("seen", "")[:20],  # what the page showed, not what is there now
     }
     return render(request, "cases/partials/_composer.html", context, status=status)
 
@@ -448,6 +486,16 @@ def _uploads(request: HttpRequest) -> list[AttachmentInput]:
 @require_POST
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, form: ReplyForm) -> str:
+        seen = request.POST.get("seen", "")
+        if seen.isdigit() and selectors.case_newer_message(case=case, seen=int(seen), agent=_agent(request)):
+            # the page comes back with the new message in the timeline and the reply kept; sending again sends
+            raise Conflict(
+                _(
+                    "A new message came in on this case while you were writing (it is in the timeline now). "
+                    "Read it, then send your reply again."
+                ),
+                field="body",
+            )
         follow_up_at = form.cleaned_data.get("follow_up_at")
         if macro_id := form.cleaned_data.get("macro"):
             agent = _agent(request)
@@ -462,6 +510,8 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
                 follow_up_text=follow_up_sentence(case=case, when=follow_up_at) if follow_up_at else "",
                 add_tags=form.cleaned_data["macro_tags"],
                 move_team=form.cleaned_data["macro_team"],
+                cc=[form.cleaned_data["cc"]],
+                bcc=[form.cleaned_data["bcc"]],
             )
             return _("Reply sent.")
         services.case_reply(
@@ -472,6 +522,8 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
             attachments=_uploads(request),
             follow_up_at=follow_up_at,
             follow_up_text=follow_up_sentence(case=case, when=follow_up_at) if follow_up_at else "",
+            cc=[form.cleaned_data["cc"]],
+            bcc=[form.cleaned_data["bcc"]],
         )
         return _("Reply sent.")
 
@@ -554,6 +606,77 @@ def case_properties(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def case_reply_preview(request: HttpRequest, reference: str) -> HttpResponse:
+    """The reply as the customer's email will show it (its Markdown as HTML, sanitised)."""
+    _get_case(request, reference)
+    html = markdown_html(request.POST.get("body", "")[:20000])
+    empty = '<p class="muted small">' + str(_("Nothing to preview yet.")) + "</p>"
+    return HttpResponse(html or empty)
+
+
+@login_required
+@require_POST
+def case_forward(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send the conversation to an outside address (a supplier); their answer comes back onto the case."""
+
+    def perform(case: Case, form: ForwardForm) -> str:
+        data = form.cleaned_data
+        services.case_forward(case=case, author=_agent(request), to=data["to"], note=data["note"], cc=[data["cc"]])
+        return _("The case is forwarded to %(to)s.") % {"to": data["to"].strip()}
+
+    return _act(request, reference, ForwardForm, perform, form_key="forward_form")
+
+
+@login_required
+@require_POST
+def case_merge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Merge this case into another of the same customer (lofte.cases.merge); this one is closed with a link."""
+
+    def perform(case: Case, form: MergeForm) -> str:
+        into, _merged = merge.cases_merge(
+            agent=_agent(request), target=form.cleaned_data["into"], sources=[case.reference]
+        )
+        return _("Merged into %(reference)s.") % {"reference": into.reference}
+
+    return _act(request, reference, MergeForm, perform, form_key="merge_form")
+
+
+@login_required
+@require_POST
+def case_split(request: HttpRequest, reference: str) -> HttpResponse:
+    """Move one of the customer's messages out of this case into a new case."""
+
+    def perform(case: Case, form: SplitForm) -> str:
+        new = merge.case_split(agent=_agent(request), case=case, message_id=form.cleaned_data["message"])
+        return _("The message is now case %(reference)s.") % {"reference": new.reference}
+
+    return _act(request, reference, SplitForm, perform, form_key="split_form")
+
+
+@login_required
+@require_POST
+def case_link(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: LinkForm) -> str:
+        link = merge.case_link(agent=_agent(request), case=case, other=form.cleaned_data["reference"])
+        return _("Linked to %(reference)s.") % {"reference": link.to_case.reference}
+
+    return _act(request, reference, LinkForm, perform, form_key="link_form")
+
+
+@login_required
+@require_POST
+def case_unlink(request: HttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, form: LinkForm) -> str:
+        merge.case_unlink(agent=_agent(request), case=case, other=form.cleaned_data["reference"])
+        return _("The link to %(reference)s is removed.") % {
+            "reference": form.cleaned_data["reference"].strip().upper()
+        }
+
+    return _act(request, reference, LinkForm, perform, form_key="link_form")
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open a case on a customer's behalf; the customer is found by email or phone, or created."""
@@ -605,20 +728,25 @@ def case_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_attachment(request: HttpRequest, reference: str, attachment_id: int) -> HttpResponseBase:
-    """A file from the case's timeline, always as a download (never shown inline, never sniffed)."""
+    """A file from the case's timeline, never sniffed. As a download; or, asked for `?inline=1`, shown in the
+    browser when it is an image or a PDF by its first bytes as well as by its stated type (a sender states any
+    type: HTML called a PNG is still a download)."""
     try:
         found = selectors.case_attachment_get(agent=_agent(request), reference=reference, attachment_id=attachment_id)
         handle = found.file.open("rb")
     except (NotFound, FileNotFoundError) as exc:
         raise Http404(_("Not found.")) from exc
+    content_type = (found.content_type or "").lower()
+    inline = request.GET.get("inline") == "1" and previewable(content_type, handle.read(16))
+    handle.seek(0)
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=found.filename,
-        content_type=found.content_type or "application/octet-stream",
+        content_type=content_type if inline else found.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    return csp_download(response)
+    return csp_preview(response) if inline and content_type == "application/pdf" else csp_download(response)
 
 
 # --- macros ------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from settings.SECURE_CSP. These helpers set it for one response:
 - `csp_frame_ancestors`: the site's policy, framable by the given sources only
   (the embeddable contact form and its thanks page);
 - `csp_download`: nothing may run or load in a file served as a download, even
-  if a browser were tricked into showing it (a sandbox without any source).
+  if a browser were tricked into showing it (a sandbox without any source);
+- `csp_preview`: a PDF shown in the browser's viewer: no source of its own either.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.http import HttpResponseBase
 from django.utils.csp import CSP
 
 DOWNLOAD_POLICY = {"default-src": [CSP.NONE], "sandbox": True, "frame-ancestors": [CSP.NONE]}
+# a PDF shown in the browser's own viewer (which a sandbox would stop): still nothing of the page's may load or run
+PREVIEW_POLICY = {"default-src": [CSP.NONE], "object-src": [CSP.SELF], "frame-ancestors": [CSP.SELF]}
 
 
 def csp_frame_ancestors(response: HttpResponseBase, sources: Sequence[str]) -> HttpResponseBase:
@@ -31,4 +34,9 @@ def csp_frame_ancestors(response: HttpResponseBase, sources: Sequence[str]) -> H
 
 def csp_download(response: HttpResponseBase) -> HttpResponseBase:
     response._csp_config = DOWNLOAD_POLICY  # type: ignore[attr-defined]
+    return response
+
+
+def csp_preview(response: HttpResponseBase) -> HttpResponseBase:
+    response._csp_config = PREVIEW_POLICY  # type: ignore[attr-defined]
     return response

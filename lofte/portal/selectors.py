@@ -183,7 +183,7 @@ def portal_timeline(*, case: Case) -> list[Message]:
     """The public timeline: the messages to and from the customer, oldest first, with their attachments.
     Notes and events are other tables and never read here; automatic replies are left out."""
     return list(
-        Message.objects.filter(case=case, is_automatic=False)
+        Message.objects.filter(case=case, is_automatic=False, internal=False)
         .only("id", "case_id", "direction", "channel", "body_text", "visible_text", "created_at")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.only("id", "message_id", "filename", "size"))
@@ -194,7 +194,9 @@ def portal_timeline(*, case: Case) -> list[Message]:
 
 def portal_attachment_get(*, case: Case, attachment_id: int) -> Attachment:
     """An attachment of a message on the customer's public timeline of this case; NotFound otherwise."""
-    attachment = Attachment.objects.filter(pk=attachment_id, message__case=case, message__is_automatic=False).first()
+    attachment = Attachment.objects.filter(
+        pk=attachment_id, message__case=case, message__is_automatic=False, message__internal=False
+    ).first()
     if attachment is None:
         raise NotFound(_("Not found."))
     return attachment

@@ -76,8 +76,9 @@ def promises_changed(promises: Iterable[Promise]) -> None:
         board_changed({p.owner_team_id for p in promises}, {p.owner_agent_id for p in promises})
 
 
-def promises_moving(*, case: Case) -> None:
-    """Before a case's pending promises follow it to a new team and owner: both sides' boards change."""
+def promises_moving(*, case: Case) -> bool:
+    """Before a case's pending promises follow it to a new team and owner: both sides' boards change. False when
+    the case has no pending promise (nothing moves)."""
     owners = set(
         Promise.objects.filter(case=case, state=PromiseState.PENDING)
         .order_by()
@@ -87,6 +88,7 @@ def promises_moving(*, case: Case) -> None:
     if owners:
         teams = {team for team, _ in owners} | {case.team_id}
         board_changed(teams, {agent for _, agent in owners} | {case.assignee_id})
+    return bool(owners)
 
 
 def _send(team_ids: frozenset[int | None], agent_ids: frozenset[int]) -> None:

@@ -515,10 +515,47 @@ def _resume(promises: list[Promise], now: datetime) -> list[PromiseChange]:
 
 def promises_case_reassigned(*, case: Case) -> None:
     """Pending promises follow the case to its new owner (an agent's own promises stay with the agent)."""
-    promises_moving(case=case)
+    if not promises_moving(case=case):
+        return  # no pending promise to move
     Promise.objects.filter(case=case, state=PromiseState.PENDING).exclude(origin=PromiseOrigin.AGENT).update(
         owner_agent_id=case.assignee_id, owner_team_id=case.team_id
     )
+
+
+# the case's own promises, one of a kind: a merge never leaves two of these pending on one case
+ONE_OF_A_KIND = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION)
+
+
+def promises_cases_merged(*, target: Case, sources: Sequence[Case], now: datetime) -> list[PromiseChange]:
+    """Cases merged into `target`: their promises move to it, so each promise is owed once, on the case that
+    stays open. A pending first response, next update or resolution of a kind the target already has pending
+    (or that an earlier-due merged case brings) is cancelled instead and stays, cancelled, on its own case: the
+    customer is owed one answer, not one per message they sent. Callbacks, follow-ups and agents' own promises
+    are each a separate commitment and all move; settled ones move as history. Returns the cancellations."""
+    source_ids = [c.pk for c in sources]
+    pending = list(
+        Promise.objects.filter(case_id__in=[target.pk, *source_ids], state=PromiseState.PENDING, kind__in=ONE_OF_A_KIND)
+        .select_related("case")
+        .order_by("due_at", "id")
+    )
+    kept_kinds = {p.kind for p in pending if p.case_id == target.pk}
+    duplicates: list[Promise] = []
+    for p in pending:
+        if p.case_id == target.pk:
+            continue
+        if p.kind in kept_kinds:
+            duplicates.append(p)
+        else:
+            kept_kinds.add(p.kind)  # the earliest due of its kind carries over
+    changes = _cancel(duplicates, now, reason=f"merged into {target.reference}")
+    moving = Promise.objects.filter(case_id__in=source_ids).exclude(pk__in=[p.pk for p in duplicates])
+    promises_changed(moving.filter(state=PromiseState.PENDING))
+    moving.filter(subject_type=CASE).update(case=target, subject_id=target.pk)
+    moving.update(case=target)
+    Promise.objects.filter(case=target, state=PromiseState.PENDING).exclude(origin=PromiseOrigin.AGENT).update(
+        owner_agent_id=target.assignee_id, owner_team_id=target.team_id
+    )
+    return changes
 
 
 def next_due_for_case(*, case: Case) -> datetime | None:

@@ -15,6 +15,8 @@
     list[next].classList.add("selected");
     var link = list[next].querySelector("a");
     if (link) link.focus();
+    var pane = paneEl();
+    if (pane && wide() && pane.closest("[data-panes]").classList.contains("has-case")) openCase(list[next].dataset.ref, true);
   }
   function focus(selector) {
     var el = document.querySelector(selector);
@@ -55,15 +57,24 @@
     return p;
   }
 
-  function wait(form) {
+  function wait(form, submitter) {
     if (pending) return;
     var seconds = Number(form.dataset.undoSeconds) || 5;
+    var where = form.closest("#case");
+    var data = new FormData(form, submitter || undefined);  // with the button's own name (Merge, in the bulk bar)
+    if (form.getAttribute("hx-include")) {  // what htmx would have sent along (the inbox's filters)
+      document.querySelectorAll(form.getAttribute("hx-include")).forEach(function (el) {
+        if (el instanceof HTMLFormElement) new FormData(el).forEach(function (v, k) { if (!data.has(k)) data.append(k, v); });
+      });
+    }
     pending = {
       form: form,
+      submitter: submitter || null,
+      caseRef: where ? where.dataset.case : "",
       action: form.action,
       target: form.getAttribute("hx-target"),
       swap: form.getAttribute("hx-swap") || "innerHTML",
-      data: new FormData(form),
+      data: data,
       returnFocus: document.activeElement,
       timer: setTimeout(send, seconds * 1000),
     };
@@ -89,11 +100,13 @@
   function send() {
     var p = finish();
     if (!p) return;
+    var here = document.getElementById("case");
     if (p.form.isConnected) {
       // The form as it is, through htmx's own handler (or natively without htmx).
       p.form.dataset.undoSending = "1";
-      try { p.form.requestSubmit(); } finally { delete p.form.dataset.undoSending; }
-    } else if (window.htmx && p.target) {
+      var by = p.submitter && p.submitter.isConnected ? p.submitter : undefined;
+      try { p.form.requestSubmit(by); } finally { delete p.form.dataset.undoSending; }
+    } else if (window.htmx && p.target && (!p.caseRef || (here && here.dataset.case === p.caseRef))) {
       // The page around it was swapped meanwhile (a note was added ...): the same request, by hand.
       var values = {};
       p.data.forEach(function (value, name) { values[name] = value; });
@@ -103,12 +116,13 @@
     }
   }
 
-  // A form marked data-confirm asks first (deleting a macro).
+  // A form (or the button that sends it) marked data-confirm asks first (deleting a macro, merging).
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    var ask = form instanceof HTMLFormElement && ((ev.submitter && ev.submitter.dataset.confirm) || form.dataset.confirm);
+    if (ask && !window.confirm(ask)) {
       ev.preventDefault();
-      ev.stopPropagation();
+      ev.stopImmediatePropagation();  // not waiting to be sent either (data-undoable)
     }
   }, true);
 
@@ -117,7 +131,7 @@
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-undoable") || form.dataset.undoSending) return;
     ev.preventDefault();
     ev.stopPropagation(); // before htmx's own listener on the form
-    wait(form);
+    wait(form, ev.submitter);
   }, true);
 
   window.addEventListener("pagehide", function () {
@@ -145,6 +159,7 @@
       case "k": move(-1); break;
       case "Enter": {
         var sel = document.querySelector("[data-list] tr.selected");
+        if (sel && openRow(sel)) break;
         if (sel && sel.dataset.href) window.location = sel.dataset.href; else handled = false;
         break;
       }
@@ -172,6 +187,51 @@
       default: handled = false;
     }
     if (handled) ev.preventDefault();
+  });
+
+  // --- The inbox's third pane: on a wide screen a case opens beside the list (?open= in the address, so the
+  // back button and a reload find it again); j/k move through the list and open each case; Enter opens it.
+  // On a narrow screen, or with a modifier key, a link is a link.
+  function paneEl() { return document.getElementById("pane"); }
+  function wide() { return window.matchMedia("(min-width: 75rem)").matches; }
+  function markRow(ref) {
+    rows().forEach(function (r) { r.classList.toggle("selected", r.dataset.ref === ref); });
+  }
+  function openCase(ref, push) {
+    var pane = paneEl();
+    if (!pane || !window.htmx) return false;
+    var url = new URL(window.location.href);
+    if (ref) url.searchParams.set("open", ref); else url.searchParams.delete("open");
+    if (push) window.history.pushState({ lofteOpen: ref || "" }, "", url.toString());
+    var inbox = pane.closest("[data-panes]");
+    if (!ref) { pane.innerHTML = ""; inbox.classList.remove("has-case"); markRow(""); return true; }
+    inbox.classList.add("has-case");
+    markRow(ref);
+    pane.dataset.open = ref;
+    window.htmx.ajax("GET", "/cases/" + encodeURIComponent(ref) + "/", { target: "#pane", swap: "innerHTML" });
+    return true;
+  }
+  function openRow(row) {
+    if (!row || !paneEl() || !wide()) return false;
+    return openCase(row.dataset.ref, true);
+  }
+  document.addEventListener("click", function (ev) {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    var link = ev.target.closest && ev.target.closest("[data-list] tr[data-row] a");
+    if (link && openRow(link.closest("tr[data-row]"))) ev.preventDefault();
+  });
+  window.addEventListener("popstate", function (ev) {
+    if (!paneEl() || (ev.state && ev.state.htmx)) return;
+    openCase(new URL(window.location.href).searchParams.get("open") || "", false);
+  });
+  // Send and next: after a reply in the pane, the next case of the list opens (a setting of the agent's).
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var pane = paneEl(), form = ev.detail && ev.detail.elt;
+    if (!pane || !ev.detail.successful || !form || !form.matches || !form.matches("form[data-reply-form]")) return;
+    if (!pane.contains(form) || pane.querySelector("[data-error]")) return;
+    if (document.body.dataset.sendNext !== "1") return;
+    var list = rows(), at = list.findIndex(function (r) { return r.dataset.ref === pane.dataset.open; });
+    if (at >= 0 && at + 1 < list.length) openCase(list[at + 1].dataset.ref, true);
   });
 
   // --- Bulk work in the inbox: the boxes of the rows belong to the bulk form (form="bulk"). -------------

@@ -210,6 +210,22 @@ def _other(actor: str) -> str:
 # --- helpers for request data ---------------------------------------------------------------
 
 
+def later_message(w: World, obj: str) -> int:
+    """The twin's second message from the customer (the first opened it and cannot be split out)."""
+    return w.twins[obj].messages.filter(direction="in").order_by("-id").values_list("pk", flat=True)[0]
+
+
+def _nothing_to_undo(*, api: bool) -> Callable[[str, str], Outcome]:
+    """CASE_WORK for removing a link that does not exist: whoever may work the case hears 422, and nothing changes."""
+
+    def expect(actor: str, obj: str) -> Outcome:
+        route = f"{V1}/x" if api else "/x"
+        outcome = expected(Row("POST", route, CASE_WORK, lambda w, o: route), actor, obj)
+        return Outcome(422, False) if outcome.allowed else outcome
+
+    return expect
+
+
 def ref(w: World, obj: str) -> str:
     return w.cases[obj].reference
 
@@ -400,6 +416,70 @@ PAGES: list[Row] = [
         objects=CASES,
         ok=302,
         writes=CASE_WRITES,
+        body="form",
+    ),
+    # --- merge, split, link (lofte.cases.merge): with the twin, the same customer's other case in the same place
+    Row(
+        "POST",
+        "/cases/<str:reference>/merge",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/merge",
+        lambda w, o: {"into": w.twins[o].reference},
+        objects=CASES,
+        ok=302,
+        writes=("cases.CaseLink", "cases.Message"),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/split",
+        CASE_WORK,
+        lambda w, o: f"/cases/{w.twins[o].reference}/split",
+        lambda w, o: {"message": later_message(w, o)},
+        objects=CASES,
+        ok=302,
+        writes=("cases.Case", "cases.CaseLink", "cases.Message"),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/link",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/link",
+        lambda w, o: {"reference": w.twins[o].reference},
+        objects=CASES,
+        ok=302,
+        writes=("cases.CaseLink",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/unlink",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/unlink",
+        lambda w, o: {"reference": w.twins[o].reference},
+        objects=CASES,
+        expect=_nothing_to_undo(api=False),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/forward",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/forward",
+        lambda w, o: {"to": "supplier@leverantor.example", "note": "Please look."},
+        objects=CASES,
+        ok=302,
+        writes=("cases.Message",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/reply/preview",
+        CASE_READ,
+        lambda w, o: f"/cases/{ref(w, o)}/reply/preview",
+        lambda w, o: {"body": "**Preview**"},
+        objects=CASES,
         body="form",
     ),
     Row("GET", "/customers/", STAFF_ANY, lambda w, o: "/customers/"),
@@ -917,6 +997,63 @@ API: list[Row] = [
         writes=("cases.Note",),
     ),
     Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/merge",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/merge",
+        lambda w, o: {"sources": [w.twins[o].reference]},
+        objects=CASES,
+        writes=("cases.CaseLink", "cases.Message"),
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/split",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{w.twins[o].reference}/split",
+        lambda w, o: {"message": later_message(w, o)},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Case", "cases.CaseLink", "cases.Message"),
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/route",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/route",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/forward",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/forward",
+        lambda w, o: {"to": "supplier@leverantor.example"},
+        objects=CASES,
+        ok=201,
+        writes=("cases.Message",),
+    ),
+    Row(
+        "GET", f"{V1}/cases/{{reference}}/links", CASE_READ, lambda w, o: f"{V1}/cases/{ref(w, o)}/links", objects=CASES
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/links",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/links",
+        lambda w, o: {"reference": w.twins[o].reference},
+        objects=CASES,
+        ok=201,
+        writes=("cases.CaseLink",),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/cases/{{reference}}/links/{{other}}",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/links/{w.twins[o].reference}",
+        objects=CASES,
+        expect=_nothing_to_undo(api=True),
+    ),
+    Row(
         "GET",
         f"{V1}/cases/{{reference}}/events",
         CASE_READ,
@@ -1070,6 +1207,565 @@ API += [
     Row(method, FALLBACK_ROUTE, PUBLIC, lambda w, o: f"{V1}/no/such/endpoint", lambda w, o: {}, ok=404)
     for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
 ]
+
+# --- settings pages for admins: calendars, SLA policies, case types, mailboxes (L09) ---
+# Every route under /configure/ is an admin's (CONFIGURE); everyone else 403 ("Only admins can change this."),
+# for any id, before anything is looked up.
+
+
+def _configure_case_type(w: World) -> int:
+    """A case type for the case-type pages: the world has none, so the first use makes one (inside the test's
+    savepoint). Until the world has one, a refused POST on it lists cases.CaseType in `logs`: the row it makes
+    before the request is the only change there (lofte/configure/tests/test_access.py checks that a refused
+    POST changes no case type at all)."""
+    from lofte.cases.models import CaseType
+
+    return CaseType.objects.get_or_create(name="Matrix type")[0].pk
+
+
+def _configure_calendar_form(w: World, obj: str) -> dict[str, Any]:
+    return {"name": "Renamed calendar", "time_zone": "Europe/Stockholm", "mon_open_0": "08:00", "mon_close_0": "17:00"}
+
+
+def _configure_mailbox_form(name: str, address: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "address": address,
+        "display_name": "Changed",
+        "is_active": "on",
+        "imap_port": 993,
+        "imap_security": "ssl",
+        "imap_folder": "INBOX",
+        "after_fetch": "move",
+        "processed_folder": "Lofte/Processed",
+        "smtp_port": 587,
+        "smtp_security": "starttls",
+    }
+
+
+_CASE_TYPE_FORM = {"name": "Matrix type renamed", "default_priority": 2, "breach_notice_hours": 4, "is_active": "on"}
+
+PAGES += [
+    Row("GET", "/configure/", CONFIGURE, lambda w, o: "/configure/"),
+    Row("GET", "/configure/calendars/", CONFIGURE, lambda w, o: "/configure/calendars/"),
+    Row("GET", "/configure/calendars/new", CONFIGURE, lambda w, o: "/configure/calendars/new"),
+    Row(
+        "POST",
+        "/configure/calendars/new",
+        CONFIGURE,
+        lambda w, o: "/configure/calendars/new",
+        _configure_calendar_form,
+        ok=302,
+        writes=("promises.BusinessCalendar",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/calendars/<int:calendar_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/calendars/{w.calendar.pk}/",
+    ),
+    Row(
+        "POST",
+        "/configure/calendars/<int:calendar_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/calendars/{w.calendar.pk}/",
+        _configure_calendar_form,
+        ok=302,
+        writes=("promises.BusinessCalendar",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/calendars/<int:calendar_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/calendars/{w.calendar.pk}/preview",
+    ),
+    Row(  # the preview of the form's values: never saves
+        "POST",
+        "/configure/calendars/<int:calendar_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/calendars/{w.calendar.pk}/preview",
+        _configure_calendar_form,
+        body="form",
+    ),
+    Row("GET", "/configure/sla/", CONFIGURE, lambda w, o: "/configure/sla/"),
+    Row("GET", "/configure/sla/new", CONFIGURE, lambda w, o: "/configure/sla/new"),
+    Row(
+        "POST",
+        "/configure/sla/new",
+        CONFIGURE,
+        lambda w, o: "/configure/sla/new",
+        lambda w, o: {
+            "name": "Matrix gold",
+            "order": 5,
+            "is_active": "on",
+            "tier": "A",
+            "first_response_minutes": 60,
+            "wall_clock": "on",
+        },
+        ok=302,
+        writes=("promises.SlaPolicy",),
+        body="form",
+    ),
+    Row("GET", "/configure/sla/<int:policy_id>/", CONFIGURE, lambda w, o: f"/configure/sla/{w.policy.pk}/"),
+    Row(
+        "POST",
+        "/configure/sla/<int:policy_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/sla/{w.policy.pk}/",
+        lambda w, o: {
+            "name": "Renamed policy",
+            "order": 100,
+            "is_active": "on",
+            "team": w.team_b.pk,
+            "first_response_minutes": 600,
+            "wall_clock": "on",
+        },
+        ok=302,
+        writes=("promises.SlaPolicy",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/sla/<int:policy_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/sla/{w.policy.pk}/preview?sample-channel=email&sample-priority=2&sample-tier=A",
+    ),
+    Row("GET", "/configure/case-types/", CONFIGURE, lambda w, o: "/configure/case-types/"),
+    Row("GET", "/configure/case-types/new", CONFIGURE, lambda w, o: "/configure/case-types/new"),
+    Row(
+        "POST",
+        "/configure/case-types/new",
+        CONFIGURE,
+        lambda w, o: "/configure/case-types/new",
+        lambda w, o: {**_CASE_TYPE_FORM, "name": "Matrix new type"},
+        ok=302,
+        writes=("cases.CaseType",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/case-types/<int:case_type_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/case-types/{_configure_case_type(w)}/",
+    ),
+    Row(
+        "POST",
+        "/configure/case-types/<int:case_type_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/case-types/{_configure_case_type(w)}/",
+        lambda w, o: _CASE_TYPE_FORM,
+        ok=302,
+        writes=("cases.CaseType",),
+        logs=("cases.CaseType",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/case-types/<int:case_type_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/case-types/{_configure_case_type(w)}/preview",
+    ),
+    Row(  # the names customers would see, of the form's values: never saves
+        "POST",
+        "/configure/case-types/<int:case_type_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/case-types/{_configure_case_type(w)}/preview",
+        lambda w, o: _CASE_TYPE_FORM,
+        logs=("cases.CaseType",),
+        body="form",
+    ),
+    Row(  # an unused case type is deleted (one in use is deactivated): the row's own, made for it, so an admin's
+        # request leaves the table as it was (lofte/configure/tests/test_case_types.py checks both outcomes)
+        "POST",
+        "/configure/case-types/<int:case_type_id>/remove",
+        CONFIGURE,
+        lambda w, o: f"/configure/case-types/{_configure_case_type(w)}/remove",
+        ok=302,
+        logs=("cases.CaseType",),
+        body="form",
+    ),
+    Row("GET", "/configure/mailboxes/", CONFIGURE, lambda w, o: "/configure/mailboxes/"),
+    Row("GET", "/configure/mailboxes/new", CONFIGURE, lambda w, o: "/configure/mailboxes/new"),
+    Row(
+        "POST",
+        "/configure/mailboxes/new",
+        CONFIGURE,
+        lambda w, o: "/configure/mailboxes/new",
+        lambda w, o: _configure_mailbox_form("matrix", "matrix@lofte.example"),
+        ok=302,
+        writes=("lofte_channels.Mailbox",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/mailboxes/<int:mailbox_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/mailboxes/{w.mailbox.pk}/",
+    ),
+    Row(
+        "POST",
+        "/configure/mailboxes/<int:mailbox_id>/",
+        CONFIGURE,
+        lambda w, o: f"/configure/mailboxes/{w.mailbox.pk}/",
+        lambda w, o: _configure_mailbox_form("support", "support@lofte.example"),
+        ok=302,
+        writes=("lofte_channels.Mailbox",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/configure/mailboxes/<int:mailbox_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/mailboxes/{w.mailbox.pk}/preview",
+    ),
+    Row(  # what the mailbox would do with the form's values: never saves
+        "POST",
+        "/configure/mailboxes/<int:mailbox_id>/preview",
+        CONFIGURE,
+        lambda w, o: f"/configure/mailboxes/{w.mailbox.pk}/preview",
+        lambda w, o: _configure_mailbox_form("support", "support@lofte.example"),
+        body="form",
+    ),
+    Row(  # logs in to the saved servers (the world's mailbox has none: "not set"), writes nothing
+        "POST",
+        "/configure/mailboxes/<int:mailbox_id>/test",
+        CONFIGURE,
+        lambda w, o: f"/configure/mailboxes/{w.mailbox.pk}/test",
+        body="form",
+    ),
+]
+API += []
+
+
+# --- routing, agent status and capacity (L09) ---
+# The agent of a team (objects A, B): agent_a, agent_b. Their capacity and skills: the team's leads and admins.
+def _team_agent(w: World, o: str) -> int:
+    return w.agents[AGENT_A if o == A else AGENT_B].pk
+
+
+PAGES += [
+    Row("GET", "/routing/", STAFF_ANY, lambda w, o: "/routing/"),  # lists only what the reader may see
+    Row("GET", "/routing/status/", OWN, lambda w, o: "/routing/status/"),
+    Row(
+        "POST",
+        "/routing/status/",
+        OWN,
+        lambda w, o: "/routing/status/",
+        lambda w, o: {"status": "online"},
+        ok=302,
+        writes=("routing.Availability",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/routing/teams/<int:team_id>/",
+        TEAM_SETTINGS,
+        lambda w, o: f"/routing/teams/{w.teams[o].pk}/",
+        objects=TEAMS,
+    ),
+    Row(
+        "POST",
+        "/routing/teams/<int:team_id>/",
+        TEAM_SETTINGS,
+        lambda w, o: f"/routing/teams/{w.teams[o].pk}/",
+        lambda w, o: {"mode": "least_loaded", "grace_minutes": 20},
+        objects=TEAMS,
+        ok=302,
+        writes=("routing.TeamRouting",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/routing/agents/<int:agent_id>/",
+        TEAM_SETTINGS,
+        lambda w, o: f"/routing/agents/{_team_agent(w, o)}/",
+        objects=TEAMS,
+    ),
+    Row(
+        "POST",
+        "/routing/agents/<int:agent_id>/",
+        TEAM_SETTINGS,
+        lambda w, o: f"/routing/agents/{_team_agent(w, o)}/",
+        lambda w, o: {"default_capacity": 3, "capacity_phone": 1, "skills": "language:sv"},
+        objects=TEAMS,
+        ok=302,
+        writes=("routing.Availability",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/routing/triage",
+        CONFIGURE,
+        lambda w, o: "/routing/triage",
+        lambda w, o: {"triage_team": w.team_a.pk},
+        ok=302,
+        writes=("routing.RoutingSettings",),
+        body="form",
+    ),
+]
+API += [
+    Row("GET", f"{V1}/routing/me", OWN, lambda w, o: f"{V1}/routing/me"),
+    Row(
+        "PUT",
+        f"{V1}/routing/me/status",
+        OWN,
+        lambda w, o: f"{V1}/routing/me/status",
+        lambda w, o: {"status": "away"},
+        writes=("routing.Availability",),
+    ),
+    Row("GET", f"{V1}/routing/agents", STAFF_ANY, lambda w, o: f"{V1}/routing/agents"),
+    Row(
+        "PATCH",
+        f"{V1}/routing/agents/{{agent_id}}",
+        TEAM_SETTINGS,
+        lambda w, o: f"{V1}/routing/agents/{_team_agent(w, o)}",
+        lambda w, o: {"default_capacity": 3, "skills": ["language:sv"]},
+        objects=TEAMS,
+        writes=("routing.Availability",),
+    ),
+    Row(
+        "GET",
+        f"{V1}/routing/teams/{{team_id}}",
+        TEAM_SETTINGS,
+        lambda w, o: f"{V1}/routing/teams/{w.teams[o].pk}",
+        objects=TEAMS,
+    ),
+    Row(
+        "PUT",
+        f"{V1}/routing/teams/{{team_id}}",
+        TEAM_SETTINGS,
+        lambda w, o: f"{V1}/routing/teams/{w.teams[o].pk}",
+        lambda w, o: {"mode": "round_robin", "grace_minutes": 5},
+        objects=TEAMS,
+        writes=("routing.TeamRouting",),
+    ),
+    Row("GET", f"{V1}/routing/settings", STAFF_ANY, lambda w, o: f"{V1}/routing/settings"),
+    Row(
+        "PUT",
+        f"{V1}/routing/settings",
+        CONFIGURE,
+        lambda w, o: f"{V1}/routing/settings",
+        lambda w, o: {"triage_team": w.team_b.pk},
+        writes=("routing.RoutingSettings",),
+    ),
+]
+
+# --- people settings: teams and members, agents and roles, acknowledgement templates, webhook sources (L09) ---
+# Creating, renaming and deleting teams, agents, templates and webhook sources are an admin's (CONFIGURE); a team's
+# members are its leads' and the admins' (TEAM_SETTINGS); the set-password page is anyone's with a valid link
+# (the matrix's link is not: the page says so, 200, and changes nothing).
+
+
+def _people_empty_team(w: World) -> int:
+    """A team nothing depends on, for the delete row: made inside the test's savepoint (so a refused request lists
+    accounts.Team in `logs`: the row made before the request is the only change); an admin's request deletes it."""
+    from lofte.accounts.models import Team
+
+    return Team.objects.get_or_create(name="Matrix empty team")[0].pk
+
+
+def _people_template(w: World) -> int:
+    """An acknowledgement template (the world has none); cases.AcknowledgementTemplate is not in snapshot.TABLES."""
+    from lofte.cases.models import AcknowledgementTemplate
+
+    return AcknowledgementTemplate.objects.get_or_create(case_type=None, language="sv", defaults={"body": "Hej"})[0].pk
+
+
+def _people_outsider(w: World, obj: str) -> int:
+    """An active agent not in the team (to add): agent_b for team A, agent_a for team B."""
+    return w.agents[AGENT_B if obj == A else AGENT_A].pk
+
+
+def _people_member(w: World, obj: str) -> int:
+    """A member of the team who is no lead (to remove): agent_a of team A, agent_b of team B."""
+    return w.agents[AGENT_A if obj == A else AGENT_B].pk
+
+
+_PEOPLE_AGENT_FORM = {"name": "Matrix Agent", "role": "agent", "language": "sv", "time_zone": "Europe/Stockholm"}
+
+PAGES += [
+    Row("GET", "/teams/new", CONFIGURE, lambda w, o: "/teams/new"),
+    Row(
+        "POST",
+        "/teams/new",
+        CONFIGURE,
+        lambda w, o: "/teams/new",
+        lambda w, o: {"name": "Matrix new team"},
+        ok=302,
+        writes=("accounts.Team",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/teams/<int:team_id>/rename",
+        CONFIGURE,
+        lambda w, o: f"/teams/{w.teams[o].pk}/rename",
+        lambda w, o: {"name": f"Renamed {o}"},
+        objects=TEAMS,
+        ok=302,
+        writes=("accounts.Team",),
+        body="form",
+    ),
+    Row(  # lofte/teams/tests/test_team_people.py checks the refusals of a team that agents or cases depend on
+        "POST",
+        "/teams/<int:team_id>/delete",
+        CONFIGURE,
+        lambda w, o: f"/teams/{_people_empty_team(w)}/delete",
+        ok=302,
+        logs=("accounts.Team",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/teams/<int:team_id>/members/add",
+        TEAM_SETTINGS,
+        lambda w, o: f"/teams/{w.teams[o].pk}/members/add",
+        lambda w, o: {"agent": _people_outsider(w, o)},
+        objects=TEAMS,
+        ok=302,
+        writes=("accounts.Agent",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/teams/<int:team_id>/members/<int:agent_id>/remove",
+        TEAM_SETTINGS,
+        lambda w, o: f"/teams/{w.teams[o].pk}/members/{_people_member(w, o)}/remove",
+        objects=TEAMS,
+        ok=302,
+        writes=("accounts.Agent",),
+        body="form",
+    ),
+    Row("GET", "/agents/", CONFIGURE, lambda w, o: "/agents/"),
+    Row("GET", "/agents/new", CONFIGURE, lambda w, o: "/agents/new"),
+    Row(
+        "POST",
+        "/agents/new",
+        CONFIGURE,
+        lambda w, o: "/agents/new",
+        lambda w, o: {**_PEOPLE_AGENT_FORM, "email": "matrix.new@example.com", "teams": [w.team_a.pk]},
+        ok=302,
+        writes=("accounts.Agent", "outbox.OutboxMessage"),
+        body="form",
+    ),
+    Row("GET", "/agents/<int:agent_id>/", CONFIGURE, lambda w, o: f"/agents/{w.agents[AGENT_B].pk}/"),
+    Row(
+        "POST",
+        "/agents/<int:agent_id>/",
+        CONFIGURE,
+        lambda w, o: f"/agents/{w.agents[AGENT_B].pk}/",
+        lambda w, o: {**_PEOPLE_AGENT_FORM, "teams": [w.team_a.pk, w.team_b.pk]},
+        ok=302,
+        writes=("accounts.Agent",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/agents/<int:agent_id>/deactivate",
+        CONFIGURE,
+        lambda w, o: f"/agents/{w.agents[AGENT_B].pk}/deactivate",
+        ok=302,
+        writes=("accounts.Agent",),
+        body="form",
+    ),
+    Row(  # agent_b is active: nothing to change, for anyone
+        "POST",
+        "/agents/<int:agent_id>/reactivate",
+        CONFIGURE,
+        lambda w, o: f"/agents/{w.agents[AGENT_B].pk}/reactivate",
+        ok=302,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/agents/<int:agent_id>/invite",
+        CONFIGURE,
+        lambda w, o: f"/agents/{w.agents[AGENT_B].pk}/invite",
+        ok=302,
+        writes=("outbox.OutboxMessage",),
+        body="form",
+    ),
+    Row("GET", "/set-password/<uidb64>/<token>/", PUBLIC, lambda w, o: "/set-password/MQ/not-a-token/"),
+    Row(
+        "POST",
+        "/set-password/<uidb64>/<token>/",
+        PUBLIC,
+        lambda w, o: "/set-password/MQ/not-a-token/",
+        lambda w, o: {"new_password1": "a-Long and unusual 42", "new_password2": "a-Long and unusual 42"},
+        body="form",
+    ),
+    Row("GET", "/templates/acknowledgements/", CONFIGURE, lambda w, o: "/templates/acknowledgements/"),
+    Row("GET", "/templates/acknowledgements/new", CONFIGURE, lambda w, o: "/templates/acknowledgements/new"),
+    Row(
+        "POST",
+        "/templates/acknowledgements/new",
+        CONFIGURE,
+        lambda w, o: "/templates/acknowledgements/new",
+        lambda w, o: {"case_type": "", "language": "en", "body": "Hello {customer_name}, {reference}."},
+        ok=302,
+        writes=("cases.AcknowledgementTemplate",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/templates/acknowledgements/<int:template_id>/",
+        CONFIGURE,
+        lambda w, o: f"/templates/acknowledgements/{_people_template(w)}/",
+    ),
+    Row(
+        "POST",
+        "/templates/acknowledgements/<int:template_id>/",
+        CONFIGURE,
+        lambda w, o: f"/templates/acknowledgements/{_people_template(w)}/",
+        lambda w, o: {"case_type": "", "language": "sv", "body": "Hej {customer_name}, {reference}."},
+        ok=302,
+        writes=("cases.AcknowledgementTemplate",),
+        body="form",
+    ),
+    Row(  # the row's own template, made for it: an admin's request leaves the table as it was
+        "POST",
+        "/templates/acknowledgements/<int:template_id>/delete",
+        CONFIGURE,
+        lambda w, o: f"/templates/acknowledgements/{_people_template(w)}/delete",
+        ok=302,
+        body="form",
+    ),
+    Row("GET", "/webhooks/", CONFIGURE, lambda w, o: "/webhooks/"),
+    Row("GET", "/webhooks/new", CONFIGURE, lambda w, o: "/webhooks/new"),
+    Row(  # 201: the page that shows the new secret, once
+        "POST",
+        "/webhooks/new",
+        CONFIGURE,
+        lambda w, o: "/webhooks/new",
+        lambda w, o: {"name": "matrix-new", "is_active": "on"},
+        ok=201,
+        writes=("lofte_channels.WebhookSource",),
+        body="form",
+    ),
+    Row("GET", "/webhooks/<int:source_id>/", CONFIGURE, lambda w, o: f"/webhooks/{w.webhook_source.pk}/"),
+    Row(
+        "POST",
+        "/webhooks/<int:source_id>/",
+        CONFIGURE,
+        lambda w, o: f"/webhooks/{w.webhook_source.pk}/",
+        lambda w, o: {"name": "shop", "display_name": "Changed", "team": w.team_b.pk, "is_active": "on"},
+        ok=302,
+        writes=("lofte_channels.WebhookSource",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/webhooks/<int:source_id>/rotate",
+        CONFIGURE,
+        lambda w, o: f"/webhooks/{w.webhook_source.pk}/rotate",
+        writes=("lofte_channels.WebhookSource",),
+        body="form",
+    ),
+]
+API += []
+
 
 ROWS: list[Row] = PAGES + API
 

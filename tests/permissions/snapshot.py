@@ -30,6 +30,7 @@ TABLES = (
     "cases.CaseEvent",
     "cases.Macro",
     "cases.SavedView",
+    "cases.CaseLink",
     "promises.BusinessCalendar",
     "promises.SlaPolicy",
     "promises.Promise",
@@ -48,6 +49,11 @@ TABLES = (
     "lofte_channels.InboundSms",
     "lofte_channels.SmsDelivery",
     "portal.PortalToken",
+    "routing.Availability",
+    "routing.ChannelCapacity",
+    "routing.Skill",
+    "routing.TeamRouting",
+    "routing.RoutingSettings",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

@@ -21,7 +21,7 @@ from lofte.callbacks.models import Call, Callback, CallbackCapacity, Source
 from lofte.callbacks.selectors import callback_slots
 from lofte.callbacks.services import call_log, callback_book
 from lofte.cases.models import Attachment, Case, Macro, Message, Note, SavedView
-from lofte.cases.services import AttachmentInput, case_create, case_note_add, case_promise_make
+from lofte.cases.services import AttachmentInput, case_add_inbound, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
 from lofte.customers.models import Customer, IdentityKind, IdentitySuggestion
@@ -109,6 +109,7 @@ class World:
     stale_notification: Notification | None = None  # agent_a's, about case B (as if it had moved away)
     macros: dict[str, Macro] = field(default_factory=dict)  # agent_a's own (P), team A's, team B's, everyone's (E)
     saved_views: dict[str, SavedView] = field(default_factory=dict)  # actor -> a saved view of their own
+    twins: dict[str, Case] = field(default_factory=dict)  # another case of each case's customer and team
 
     @property
     def teams(self) -> dict[str, Team]:
@@ -193,6 +194,15 @@ def build_world() -> World:
     shared_a = case_create(customer=customers[AB], subject="Shared in A", body="One", channel="email", team=team_a)
     shared_b = case_create(customer=customers[AB], subject="Shared in B", body="Two", channel="email", team=team_b)
     del shared_a, shared_b
+    # a second case of each case's customer and team (to merge or link with), with a later message (to split out)
+    twins = {
+        key: case_create(
+            customer=case.customer, subject=f"{case.subject} again", body="Me again.", channel="email", team=case.team
+        )
+        for key, case in cases.items()
+    }
+    for twin in twins.values():
+        case_add_inbound(case=twin, body="One more thing.", channel="email")
 
     suggestions = {
         key: IdentitySuggestion.objects.create(
@@ -293,6 +303,7 @@ def build_world() -> World:
         token_prefixes=prefixes,
         sessions=sessions,
         cases=cases,
+        twins=twins,
         customers=customers,
         suggestions=suggestions,
         callbacks=callbacks,

@@ -15,6 +15,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from lofte.cases.attachments import is_image
 from lofte.cases.models import Channel, Message, Priority, Status
 from lofte.core import clock
 from lofte.customers.identities import format_phone
@@ -24,6 +25,7 @@ from lofte.promises.templatetags.promise_dates import promise_when
 register = template.Library()
 # the promises app's date wording, offered here so the cases templates load only their own library
 register.filter("promise_when", promise_when)
+register.filter("is_image", is_image)
 
 
 _labels: dict[tuple[type[Choices], Any, str | None], str] = {}
@@ -185,7 +187,7 @@ def _case_row(case: Any, labels: dict[str, str], *, pick: bool = False) -> SafeS
     )
     tags = format_html_join("", '<span class="tag">{}</span>', ((t.name,) for t in case.tags.all()))
     return format_html(
-        '<tr class="row-priority-{}" data-row data-href="{}">\n'
+        '<tr class="row-priority-{}" data-row data-ref="{}" data-href="{}">\n'
         "{}"
         '  <td class="c-ref"><a href="{}" class="ref">{}</a></td>\n'
         '  <td class="c-customer">{}{}</td>\n'
@@ -196,6 +198,7 @@ def _case_row(case: Any, labels: dict[str, str], *, pick: bool = False) -> SafeS
         '  <td class="c-next" data-label="{}">{}</td>\n'
         "</tr>\n",
         case.priority,
+        case.reference,
         href,
         pick_cell,
         href,

@@ -139,3 +139,55 @@ class TestTimeline:
         for i in range(10):
             attach(case, filename=f"bild-{i}.png", content_type="image/png")
         assert count() == few
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def attach_bytes(case: Case, content: bytes, *, filename: str, content_type: str) -> Attachment:
+    message = services.case_add_inbound(
+        case=case,
+        body="Bifogat.",
+        channel="email",
+        attachments=[AttachmentInput(filename=filename, content_type=content_type, content=content)],
+    )
+    return message.attachments.get()
+
+
+class TestPreview:
+    """Images and PDFs open in the browser (`?inline=1`) when their bytes are what their type says."""
+
+    def test_an_image_and_a_pdf_are_shown_inline(self, client_agent, case):
+        image = attach_bytes(case, PNG, filename="skada.png", content_type="image/png")
+        response = client_agent.get(url(case, image) + "?inline=1")
+        assert response["Content-Disposition"] == 'inline; filename="skada.png"'
+        assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content) == PNG  # type: ignore[attr-defined]
+        pdf = attach(case)
+        response = client_agent.get(url(case, pdf) + "?inline=1")
+        assert response["Content-Disposition"] == 'inline; filename="faktura 2026.pdf"'
+        assert response["Content-Security-Policy"] == "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+        page = client_agent.get(reverse("cases:detail", args=[case.reference])).content.decode()
+        assert f'<img class="thumb" src="{url(case, image)}?inline=1"' in page
+        assert f'href="{url(case, pdf)}?inline=1"' in page
+
+    @pytest.mark.parametrize(
+        ("content", "content_type"),
+        [
+            (b"<html><script>alert(1)</script></html>", "image/png"),  # HTML calling itself an image
+            (b"<svg onload=alert(1)></svg>", "image/svg+xml"),  # an image that can run script
+            (b"<html>%PDF-</html>", "application/pdf"),
+            (PNG, "text/html"),
+        ],
+    )
+    def test_a_file_that_is_not_what_it_says_stays_a_download(self, client_agent, case, content, content_type):
+        attachment = attach_bytes(case, content, filename="x", content_type=content_type)
+        response = client_agent.get(url(case, attachment) + "?inline=1")
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+    def test_another_agent_cannot_preview(self, case, outsider):
+        image = attach_bytes(case, PNG, filename="skada.png", content_type="image/png")
+        client = Client()
+        client.force_login(outsider)
+        assert client.get(url(case, image) + "?inline=1").status_code == 404

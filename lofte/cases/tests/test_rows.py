@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # the templates' loops as they were (lofte 2b2545a), the reference the Python rows are held to
 CASE_ROWS_AS_TEMPLATE = """{% load lofte %}{% translate "Assignee" as assignee_label %}{% translate "(no name)" as no_name %}{% translate "Age" as age_label %}{% translate "Next promise" as next_label %}{% for case in cases %}{% with href=case.reference|case_href %}
-<tr class="row-priority-{{ case.priority }}" data-row data-href="{{ href }}">
+<tr class="row-priority-{{ case.priority }}" data-row data-ref="{{ case.reference }}" data-href="{{ href }}">
   <td class="c-ref"><a href="{{ href }}" class="ref">{{ case.reference }}</a></td>
   <td class="c-customer">{{ case.customer.name|default:no_name }}{% if case.assignee %}<div class="muted small">{{ assignee_label }}: {{ case.assignee.display_name }}</div>{% endif %}</td>
   <td class="c-subject"><a href="{{ href }}">{{ case.subject }}</a>

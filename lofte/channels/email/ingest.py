@@ -309,6 +309,7 @@ def _file(
             visible_text=text,
             attachments=attachments,
             thread=thread,
+            thread_internal=thread is not None and _answers_a_forward(parsed),
             reference_text=parsed.subject,
             case_type=mailbox.case_type if mailbox else None,
             team=mailbox.team if mailbox else None,
@@ -343,6 +344,12 @@ def _known_messages(parsed: ParsedEmail) -> tuple[dict[str, int], int | None]:
     for external_id, case_id in rows:
         found.setdefault(external_id, case_id)
     return found, found.get(parsed.message_id) if parsed.message_id else None
+
+
+def _answers_a_forward(parsed: ParsedEmail) -> bool:
+    """The message it answers directly (In-Reply-To) is a forward of the case to an outside party."""
+    direct = list(parsed.in_reply_to)[:MAX_THREAD_IDS]
+    return bool(direct) and Message.objects.filter(external_id__in=direct, internal=True).exists()
 
 
 def _thread_ids(parsed: ParsedEmail) -> list[str]:

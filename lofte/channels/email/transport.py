@@ -97,11 +97,16 @@ class EmailTransport:
         mailbox = _mailbox_for(from_email)
         if mailbox is not None and mailbox.display_name and "<" not in from_email:
             from_email = mailbox.from_header
+        cc, bcc = list(payload.get("cc") or []), list(payload.get("bcc") or [])
+        for copy in (*cc, *bcc):
+            _check_address(copy)
         message = EmailMultiAlternatives(
             subject=payload.get("subject", ""),
             body=payload.get("text", ""),
             from_email=from_email,
             to=[row.to],
+            cc=cc or None,
+            bcc=bcc or None,
             reply_to=[reply_to] if isinstance(reply_to, str) else reply_to,
             headers=headers,
         )

@@ -1,0 +1,27 @@
+"""What else happens when a case is opened, registered by the apps above cases (routing gives the new case to an
+agent): `case_open` calls `case_opened(case)` once, at its end, inside the transaction that created the case, so a
+registered function's writes commit or roll back with the case. The cases app imports none of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lofte.cases.models import Case
+
+CaseOpened = Callable[["Case"], object]
+
+_registered: list[CaseOpened] = []
+
+
+def register(fn: CaseOpened) -> None:
+    """Call `fn(case)` for every case opened from now on (once per function, however often it is registered)."""
+    if fn not in _registered:
+        _registered.append(fn)
+
+
+def case_opened(case: Case) -> None:
+    """Called by lofte.cases.services.case_open, inside its transaction, with the case just created."""
+    for fn in _registered:
+        fn(case)
