@@ -94,6 +94,15 @@ NOT_PAGES = {
     "configure:case_type_remove": "POST, redirects to the case types",
     "configure:mailbox_test": "POST, answers the mailbox page (tested in lofte/configure/tests)",
     "routing:triage": "POST, redirects to the routing page",
+    "teams:rename": "POST, redirects (or the team page with the error)",
+    "teams:delete": "POST, redirects (or the team page with the error)",
+    "teams:member_add": "POST, redirects (or the team page with the error)",
+    "teams:member_remove": "POST, redirects (or the team page with the error)",
+    "teams:agent_deactivate": "POST, redirects (or the agent page with the error)",
+    "teams:agent_reactivate": "POST, redirects (or the agent page with the error)",
+    "teams:agent_invite": "POST, redirects (or the agent page with the error)",
+    "teams:ack_template_delete": "POST, redirects to the templates",
+    "teams:webhook_rotate": "POST, answers the source's page with the new secret",
 }
 
 
@@ -298,6 +307,25 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
     ):
         walk.visit(admin, reverse(name, args=args), who=who)
     walk.visit(admin, reverse("configure:calendar_new"), method="post", data={"name": ""}, status=422, who=who)
+    from lofte.cases.models import AcknowledgementTemplate
+    from lofte.channels.webhooks.models import WebhookSource
+
+    template = AcknowledgementTemplate.objects.create(language="sv", body="Hej! Ärende {reference}.")
+    source = WebhookSource.objects.create(name="csp-shop", secret="s" * 40)
+    for name, args in (
+        ("teams:new", []),
+        ("teams:agents", []),
+        ("teams:agent_new", []),
+        ("teams:agent", [world.agent.pk]),
+        ("teams:ack_templates", []),
+        ("teams:ack_template_new", []),
+        ("teams:ack_template", [template.pk]),
+        ("teams:webhooks", []),
+        ("teams:webhook_new", []),
+        ("teams:webhook", [source.pk]),
+    ):
+        walk.visit(admin, reverse(name, args=args), who=who)
+    walk.visit(Client(), reverse("teams:set_password", args=["MQ", "not-a-token"]))
 
 
 def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:

@@ -34,9 +34,10 @@ def test_agent_logs_in_opens_a_case_replies_and_sees_the_reply(live_server, page
     page.evaluate("window.__stayed = true")  # survives only if the reply does not reload the page
     page.locator("#reply-body").fill("Hej Karin! Vi har krediterat 400 kr.")
     page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#undo-bar")).to_contain_text("Sending…")  # held a few seconds, to be undone
 
     reply = page.locator(".timeline .message-out")
-    expect(reply).to_contain_text("Hej Karin! Vi har krediterat 400 kr.")
+    expect(reply).to_contain_text("Hej Karin! Vi har krediterat 400 kr.", timeout=10_000)
     expect(reply).to_contain_text("to karin@example.se")
     expect(page.locator("[role=status]")).to_contain_text("Reply sent.")
     assert page.evaluate("window.__stayed") is True

@@ -322,9 +322,10 @@ def _get_case(request: HttpRequest, reference: str) -> Case:
 
 def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> dict[str, Any]:
     agent = _agent(request)
+    timeline = selectors.case_timeline(case=case)
     context: dict[str, Any] = {
         "case": case,
-        "timeline": selectors.case_timeline(case=case),
+        "timeline": timeline,
         "other_cases": selectors.case_list_for_customer(agent=agent, customer=case.customer, exclude=case, limit=10),
         "transitions": [(s, Status(s).label) for s in transitions.allowed_targets(case.status)],
         "teams": list(team_list()),
@@ -338,7 +339,7 @@ def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> 
         "note_form": NoteForm(),
         "promise_form": PromiseForm(),
         "promises": selectors.case_promises(case=case),
-        "last_message_id": selectors.case_last_message_id(case=case),
+        "last_message_id": selectors.timeline_last_message_id(timeline),
         "links": merge.case_links(agent=agent, case=case),
         "can_work": access.can(agent, access.Perm.CASE_WORK),
         "suggestions": identity_suggestions(customer=case.customer),

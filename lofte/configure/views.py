@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lofte.accounts import access
+from lofte.accounts.decorators import admin_only
 from lofte.accounts.models import Agent
 from lofte.cases.case_types import case_type_create, case_type_remove, case_type_update
 from lofte.cases.models import CaseType
@@ -41,7 +39,7 @@ from lofte.configure.forms import (
     now_in_reader_zone,
 )
 from lofte.core import clock
-from lofte.core.errors import NotFound, PermissionDenied, ValidationFailed
+from lofte.core.errors import NotFound, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.core.ratelimit import ratelimit_hit
 from lofte.promises import calendars, policies
@@ -54,25 +52,9 @@ from lofte.promises.selectors import calendar_get, policy_get
 TEST_LIMIT = 10
 TEST_WINDOW = timedelta(minutes=10)
 
-View = Callable[..., HttpResponse]
-
 
 def _agent(request: HttpRequest) -> Agent:
     return request.user  # type: ignore[return-value]
-
-
-def admin_only(view: View) -> View:
-    """Signed in, and an admin: 403 with the reason for every other role, before anything is looked up."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            access.require(_agent(request), access.Perm.CONFIGURE)
-        except PermissionDenied as exc:
-            return render(request, "403.html", {"reason": exc.message}, status=403)
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
 
 
 def _found(get: Callable[..., Any], **kwargs: Any) -> Any:

@@ -3,6 +3,8 @@ a team's routing; an agent's capacity and skills. Thin: each form calls one serv
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lofte.accounts import access
+from lofte.accounts.decorators import forbidden
 from lofte.accounts.models import Agent, Team
 from lofte.cases.models import Channel
 from lofte.core.errors import DomainError, NotFound, PermissionDenied
@@ -22,10 +25,6 @@ from lofte.routing.models import RoutingMode
 
 def _agent(request: HttpRequest) -> Agent:
     return request.user  # type: ignore[return-value]
-
-
-def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return render(request, "403.html", {"reason": exc.message}, status=403)
 
 
 @login_required
@@ -60,7 +59,13 @@ def my_status(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             availability = services.agent_status_set(agent=agent, status=form.cleaned_data["status"])
             messages.success(request, _("Your status: %(status)s.") % {"status": availability.get_status_display()})
+            # back to the page it was changed on: `next`, or (the page header's control, which does not repeat
+            # the page's address in every page) the Referer, when it is this site's
             target = request.POST.get("next") or ""
+            if not target and request.POST.get("back"):
+                referer = urlsplit(request.headers.get("Referer", ""))
+                if referer.netloc == request.get_host():
+                    target = urlunsplit(("", "", referer.path, referer.query, ""))
             if target.startswith("/") and url_has_allowed_host_and_scheme(
                 target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
             ):
@@ -92,7 +97,7 @@ def team_routing(request: HttpRequest, team_id: int) -> HttpResponse:
     try:
         team = _team(agent, team_id)
     except PermissionDenied as exc:
-        return _forbidden(request, exc)
+        return forbidden(request, exc)
     status = 200
     if request.method == "POST":
         form = TeamRoutingForm(request.POST)
@@ -131,7 +136,7 @@ def agent_routing(request: HttpRequest, agent_id: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except PermissionDenied as exc:
-        return _forbidden(request, exc)
+        return forbidden(request, exc)
     status = 200
     if request.method == "POST":
         form = AgentRoutingForm(request.POST)

@@ -1567,7 +1567,7 @@ def _people_empty_team(w: World) -> int:
 
 
 def _people_template(w: World) -> int:
-    """An acknowledgement template (the world has none); cases.AcknowledgementTemplate is not in snapshot.TABLES."""
+    """The world's acknowledgement template (sv, every case type)."""
     from lofte.cases.models import AcknowledgementTemplate
 
     return AcknowledgementTemplate.objects.get_or_create(case_type=None, language="sv", defaults={"body": "Hej"})[0].pk

@@ -31,6 +31,7 @@ TABLES = (
     "cases.Macro",
     "cases.SavedView",
     "cases.CaseLink",
+    "cases.AcknowledgementTemplate",
     "promises.BusinessCalendar",
     "promises.SlaPolicy",
     "promises.Promise",

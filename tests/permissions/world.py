@@ -20,7 +20,7 @@ from lofte.accounts.tests.factories import AgentFactory
 from lofte.callbacks.models import Call, Callback, CallbackCapacity, Source
 from lofte.callbacks.selectors import callback_slots
 from lofte.callbacks.services import call_log, callback_book
-from lofte.cases.models import Attachment, Case, Macro, Message, Note, SavedView
+from lofte.cases.models import AcknowledgementTemplate, Attachment, Case, Macro, Message, Note, SavedView
 from lofte.cases.services import AttachmentInput, case_add_inbound, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
@@ -236,6 +236,8 @@ def build_world() -> World:
         )
     }
     mailbox = Mailbox.objects.create(name="support", address="support@lofte.example", team=team_a)
+    # the acknowledgement template the settings pages' rows change (matrix._people_template finds it)
+    AcknowledgementTemplate.objects.create(case_type=None, language="sv", body="Hej! Ditt ärende {reference}.")
     webhook_source = WebhookSource.objects.create(name="shop", team=team_a)
 
     note = case_note_add(case=cases[A], author=agents[AGENT_A], body="Checked the ledger.")

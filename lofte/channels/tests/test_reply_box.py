@@ -4,7 +4,7 @@ to an outside party whose answer comes back onto the case and never reaches the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -14,7 +14,6 @@ from lofte.accounts.tests.api_client import Api
 from lofte.cases.models import CaseEvent, EventKind, Message, Status
 from lofte.cases.services import AttachmentInput, case_add_inbound, case_forward, case_reply, case_update
 from lofte.channels.email.ingest import email_ingest
-from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.outbox.services import outbox_deliver_due
 from lofte.outbox.tests.smtp import Recorder, smtp_server, use_smtp

@@ -33,6 +33,7 @@ POLL = "lofte.channels.tasks.poll_mailboxes"
 ACK = "lofte.cases.tasks.acknowledge_cases"
 PORTAL_PRUNE = "lofte.portal.tasks.prune_portal_tokens"
 WEBHOOK_PRUNE = "lofte.channels.webhooks.tasks.prune_webhook_rejections"
+REROUTE = "lofte.routing.tasks.reroute_away_cases"
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (DELIVER, "SUCCESSFUL"),
         (PORTAL_PRUNE, "SUCCESSFUL"),
         (TICK, "SUCCESSFUL"),
+        (REROUTE, "SUCCESSFUL"),
     ]
     returned = [r.return_value for r in DBTaskResult.objects.filter(task_path=DELIVER).order_by("enqueued_at")]
     assert returned == [{"sent": 1}, {}]
@@ -88,9 +90,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "cases.acknowledge",
         "portal.prune",
         "webhooks.prune",
+        "routing.reroute_away",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (8 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (9 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

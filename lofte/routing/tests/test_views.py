@@ -193,3 +193,16 @@ class TestHeaderContext:
         make_available(agent, status=AgentStatus.AWAY)
         with django_assert_num_queries(1):
             assert str(context["my_status"]) == "away"
+
+
+def test_the_header_control_goes_back_to_the_page_it_was_on_and_only_to_this_site(client, django_user_model):
+    from lofte.accounts.tests.factories import AgentFactory
+
+    agent = AgentFactory(email="header@example.se")
+    client.force_login(agent)
+    url = "/routing/status/"
+    here = client.post(url, {"status": "online", "back": "1"}, headers={"Referer": "http://testserver/inbox/?view=all"})
+    assert (here.status_code, here["Location"]) == (302, "/inbox/?view=all")
+    away = client.post(url, {"status": "away", "back": "1"}, headers={"Referer": "https://evil.example/phish"})
+    assert away["Location"] == "/routing/status/"
+    assert client.post(url, {"status": "away", "next": "//evil.example/x"})["Location"] == "/routing/status/"
