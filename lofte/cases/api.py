@@ -323,7 +323,8 @@ def send_reply(request: HttpRequest, reference: Reference, data: ReplyIn) -> obj
 )
 def forward_case(request: HttpRequest, reference: Reference, data: ForwardIn) -> object:
     agent = _agent(request)
-    case = merge.case_for_work(agent, reference)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     return Status(201, services.case_forward(case=case, author=agent, to=data.to, note=data.note, cc=data.cc))
 
 
@@ -390,7 +391,8 @@ def merge_cases(request: HttpRequest, reference: Reference, data: MergeIn) -> ob
 )
 def split_case(request: HttpRequest, reference: Reference, data: SplitIn) -> object:
     agent = _agent(request)
-    case = merge.case_for_work(agent, reference)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     new = merge.case_split(agent=agent, case=case, message_id=data.message)
     return Status(201, _detail(agent, new.reference))
 
@@ -418,7 +420,8 @@ def list_links(request: HttpRequest, reference: Reference) -> object:
 )
 def add_link(request: HttpRequest, reference: Reference, data: LinkIn) -> object:
     agent = _agent(request)
-    case = merge.case_for_work(agent, reference)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     merge.case_link(agent=agent, case=case, other=data.reference)
     return Status(201, _links(agent, case))
 
@@ -430,7 +433,8 @@ def add_link(request: HttpRequest, reference: Reference, data: LinkIn) -> object
 )
 def remove_link(request: HttpRequest, reference: Reference, other: Reference) -> object:
     agent = _agent(request)
-    case = merge.case_for_work(agent, reference)
+    case = selectors.case_get_for_agent(agent=agent, reference=reference)
+    access.require(agent, access.Perm.CASE_WORK)
     merge.case_unlink(agent=agent, case=case, other=other)
     return Status(204, None)
 

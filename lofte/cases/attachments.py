@@ -1,26 +1,21 @@
-"""Which attachments the case page may show in the browser: images and PDFs, by their first bytes as well as by the
-type their sender stated (served with that type and `nosniff`, so a file is only ever read as what it is)."""
+"""Which attachments the case page may show in the browser: images and PDFs, by their first bytes (the upload
+checker's own tests, lofte.core.uploads) as well as by the type their sender stated. They are served with that
+type and `nosniff`, so a file is only ever read as what it is."""
 
 from __future__ import annotations
 
-# the stated type, and how a file of that type begins
-SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),  # RIFF....WEBP: checked below
-    "application/pdf": (b"%PDF-",),
-}
+from lofte.core.uploads import KINDS, Kind
+
+# what the browser may show: the stated type -> the kind whose first bytes it must have (no SVG: it runs script)
+SHOWN: dict[str, Kind] = {KINDS[ext].content_type: KINDS[ext] for ext in ("pdf", "jpg", "png", "gif", "webp")}
 
 
 def previewable(content_type: str, head: bytes) -> bool:
     """True when a file stated as `content_type` and beginning with `head` may be shown inline."""
-    starts = SIGNATURES.get(content_type.lower().split(";")[0].strip())
-    if not starts or not head.startswith(starts):
-        return False
-    return content_type != "image/webp" or head[8:12] == b"WEBP"
+    kind = SHOWN.get(content_type.lower().split(";")[0].strip())
+    return kind is not None and kind.magic(head)
 
 
 def is_image(content_type: str) -> bool:
     """An image the timeline shows as a thumbnail (the file itself is checked when it is served)."""
-    return content_type.lower() in SIGNATURES and content_type.lower().startswith("image/")
+    return content_type.lower() in SHOWN and content_type.lower().startswith("image/")

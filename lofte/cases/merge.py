@@ -37,7 +37,7 @@ from lofte.promises import services as promises
 MAX_MERGE = 20
 
 # relations of a case that merging handles itself (the rest move wholesale)
-_HANDLED = {"promises", "search", "links_from", "links_to", "tags"}
+_HANDLED = {"messages", "events", "promises", "search", "links_from", "links_to", "tags"}
 
 
 def _visible(agent: Agent, references: Sequence[str], *, lock: bool) -> dict[str, Case]:
@@ -45,15 +45,6 @@ def _visible(agent: Agent, references: Sequence[str], *, lock: bool) -> dict[str
     if lock:
         qs = qs.select_for_update(of=("self",)).order_by("pk")  # one order: two merges cannot deadlock
     return {c.reference: c for c in qs.select_related("customer", "team", "assignee")}
-
-
-def case_for_work(agent: Agent, reference: str) -> Case:
-    """The case `reference` if the agent may see it (else NotFound) and work it (else PermissionDenied)."""
-    case = _visible(agent, [reference.strip().upper()], lock=False).get(reference.strip().upper())
-    if case is None:  # first: one who may not see the case learns nothing about it, not even their role's limits
-        raise NotFound(_("No case %(reference)s.") % {"reference": reference.strip()[:40]})
-    access.require(agent, access.Perm.CASE_WORK)
-    return case
 
 
 def _references(references: Sequence[str]) -> list[str]:

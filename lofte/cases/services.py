@@ -416,6 +416,8 @@ def _send_outbound(
     cc: Sequence[str] = (),
     bcc: Sequence[str] = (),
     internal: bool = False,
+    subject: str = "",
+    stored_files: Sequence[int] = (),
 ) -> Message:
     """The outbound message and its outbox row, on the route the case's channel gives or on `route`
     (no event, no status); an email also to `cc` and, unseen by the others, `bcc`.
@@ -431,6 +433,10 @@ def _send_outbound(
             payload["cc"] = list(cc)
         if bcc:
             payload["bcc"] = list(bcc)
+        if subject:  # a forward's own subject
+            payload["subject"] = subject
+        if stored_files:  # files already on the case (a forward's)
+            payload["attachments"] = list(stored_files)
     else:
         if cc or bcc:
             raise ValidationFailed(_("Copies (CC and BCC) go with email replies only."), field="cc")
@@ -580,10 +586,10 @@ def case_forward(*, case: Case, author: Agent, to: str, note: str = "", cc: Sequ
     """Send the case's conversation (and its files) to an outside address, e.g. a supplier, with the agent's
     `note` above it. It goes by email, threaded like the case's replies, so an answer to it lands on the case;
     it is no reply to the customer (it keeps no promise and changes no status)."""
-    [address] = email_copies([to], field="to") or [""]
-    if not address:
-        raise ValidationFailed(_("Give the address to forward the case to."), field="to")
-    cc = email_copies(cc, field="cc")
+    addresses = email_copies([to], field="to")
+    if len(addresses) != 1:
+        raise ValidationFailed(_("Give the one address to forward the case to."), field="to")
+    address, cc = addresses[0], email_copies(cc, field="cc")
     _lock(case)
     if case.customer.identities.filter(kind="email", value__iexact=address).exists():
         raise ValidationFailed(_("That is the customer's address: write a reply instead."), field="to")
@@ -602,25 +608,28 @@ def case_forward(*, case: Case, author: Agent, to: str, note: str = "", cc: Sequ
             if m.direction == Direction.OUT
             else (m.sender or case.customer.name)
         )
-        lines += ["", f"{timezone_format(m.created_at)} · {who}:", (m.visible_text or m.body_text).strip()]
+        lines += ["", f"{_local_time(m.created_at)} · {who}:", (m.visible_text or m.body_text).strip()]
     body = _clean_body("\n".join(lines))
     files = list(Attachment.objects.filter(message__case=case).order_by("id").values_list("pk", flat=True)[:20])
     route = Route(channel=Channel.EMAIL, to=address)
-    message = _send_outbound(case=case, body=body, author=author, now=now, route=route, cc=cc, internal=True)
-    payload = message.outbox_message.payload if message.outbox_message else {}
-    payload["subject"] = f"Fwd: {case.subject} [{case.reference}]"
-    if files:
-        payload["attachments"] = files
-    if message.outbox_message:
-        message.outbox_message.save(update_fields=["payload"])
-    message.subject = payload["subject"]
-    message.save(update_fields=["subject"])
+    message = _send_outbound(
+        case=case,
+        body=body,
+        author=author,
+        now=now,
+        route=route,
+        cc=cc,
+        internal=True,
+        subject=f"Fwd: {case.subject} [{case.reference}]",
+        stored_files=files,
+    )
     case_event_add(case=case, kind=EventKind.FORWARDED, actor=author, message=message, now=now, data={"to": address})
     _touch(case, now)
     return message
 
 
-def timezone_format(moment: datetime) -> str:
+def _local_time(moment: datetime) -> str:
+    """A moment as the forward's reader sees it: in the site's (or the sending agent's) time zone."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
