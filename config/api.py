@@ -32,6 +32,7 @@ from lofte.core.schemas import ErrorOut
 from lofte.customers.api import router as customers_router
 from lofte.promises.api import router as promises_router
 from lofte.routing.api import router as routing_router
+from lofte.teams.api import router as teams_router
 
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
 # What the errors added to every operation of a kind mean, in the OpenAPI.
@@ -186,6 +187,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", webhooks_router),
     ("/", sms_router),
     ("/", routing_router),
+    ("/", teams_router),
 ]
 
 

@@ -266,7 +266,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", "blob:"],  # blob: the reply box's preview of the images chosen
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],
@@ -475,7 +475,9 @@ LOFTE_CALLBACK_RATE_PER_NUMBER = int(os.environ.get("LOFTE_CALLBACK_RATE_PER_NUM
 # webhooks (inbound SMS and delivery reports) are accepted at
 # /api/v1/inbound/sms/<provider>/<LOFTE_SMS_WEBHOOK_TOKEN>[/receipt], and only from LOFTE_SMS_ALLOWED_IPS
 # (addresses or networks) when that is set; without a token they are refused. Receipt URLs given to the provider
-# start with LOFTE_BASE_URL.
+# start with LOFTE_BASE_URL. Once an admin saves the SMS settings page (/configure/sms/), its provider, sender,
+# 46elks login, token and allowed addresses win over these; the 46elks URL, the console's file and the timeout
+# stay here.
 LOFTE_SMS_PROVIDER = os.environ.get("LOFTE_SMS_PROVIDER", "console").strip().lower()
 if LOFTE_SMS_PROVIDER == "none":
     LOFTE_SMS_PROVIDER = ""
@@ -494,5 +496,6 @@ LOFTE_SMS_THREAD_SOLVED_DAYS = int(os.environ.get("LOFTE_SMS_THREAD_SOLVED_DAYS"
 # A whole message that is one of these words (any case, trailing punctuation ignored) opts out / in again.
 LOFTE_SMS_STOP_WORDS = env_list("LOFTE_SMS_STOP_WORDS", ["STOP", "STOPP", "AVSLUTA", "AVREGISTRERA", "LOPETA"])
 LOFTE_SMS_START_WORDS = env_list("LOFTE_SMS_START_WORDS", ["START", "STARTA", "ALOITA"])
-if LOFTE_SMS_PROVIDER:
-    LOFTE_TRANSPORTS["sms"] = "lofte.channels.sms.transport.SmsTransport"
+# The SMS transport is always installed: whether SMS goes out, and through which provider, is the SMS settings
+# page's once an admin saved it (/configure/sms/), else LOFTE_SMS_PROVIDER's (lofte.channels.sms.config).
+LOFTE_TRANSPORTS["sms"] = "lofte.channels.sms.transport.SmsTransport"

@@ -45,7 +45,7 @@ from lofte.webform import tokens
 pytestmark = pytest.mark.django_db
 
 SITE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HX = {"HX-Request": "true"}
@@ -91,6 +91,7 @@ NOT_PAGES = {
     "cases:unlink": "POST, answers the case body",
     "cases:forward": "POST, answers the case body",
     "cases:reply_preview": "POST, a fragment of sanitised HTML for HTMX (tested in lofte/channels/tests)",
+    "cases:mentions": "JSON for the note box's @ list (tested in lofte/cases/tests/test_mentions.py)",
     "configure:case_type_remove": "POST, redirects to the case types",
     "configure:mailbox_test": "POST, answers the mailbox page (tested in lofte/configure/tests)",
     "routing:triage": "POST, redirects to the routing page",
@@ -102,6 +103,7 @@ NOT_PAGES = {
     "teams:agent_reactivate": "POST, redirects (or the agent page with the error)",
     "teams:agent_invite": "POST, redirects (or the agent page with the error)",
     "teams:ack_template_delete": "POST, redirects to the templates",
+    "teams:notice_reset": "POST, redirects to the notice's page",
     "teams:webhook_rotate": "POST, answers the source's page with the new secret",
 }
 
@@ -300,6 +302,8 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("configure:mailbox_new", []),
         ("configure:mailbox", [mailbox.pk]),
         ("configure:mailbox_preview", [mailbox.pk]),
+        ("configure:sms", []),
+        ("configure:sms_preview", []),
         ("routing:home", []),
         ("routing:status", []),
         ("routing:team", [world.case.team_id]),
@@ -307,6 +311,12 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
     ):
         walk.visit(admin, reverse(name, args=args), who=who)
     walk.visit(admin, reverse("configure:calendar_new"), method="post", data={"name": ""}, status=422, who=who)
+    for name, data, status in (  # the SMS settings page's actions answer the page (the test: a number that is none)
+        ("configure:sms_webhooks", {}, 200),
+        ("configure:sms_token", {}, 200),
+        ("configure:sms_test", {"to": "12"}, 422),
+    ):
+        walk.visit(admin, reverse(name), method="post", data=data, status=status, who=who)
     from lofte.cases.models import AcknowledgementTemplate
     from lofte.channels.webhooks.models import WebhookSource
 
@@ -323,6 +333,8 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("teams:webhooks", []),
         ("teams:webhook_new", []),
         ("teams:webhook", [source.pk]),
+        ("teams:notices", []),
+        ("teams:notice", ["breach", "sv"]),
     ):
         walk.visit(admin, reverse(name, args=args), who=who)
     walk.visit(Client(), reverse("teams:set_password", args=["MQ", "not-a-token"]))

@@ -119,3 +119,64 @@ def test_two_agents_on_one_case(live_server, page: Page, browser: Browser):
         other.close()
     # both replies went, each once
     assert Message.objects.filter(case=case, direction="out", author__in=[agent, colleague]).count() == 3
+
+
+def test_an_image_in_the_reply_box(live_server, page: Page, tmp_path):
+    """The Image button and the formatting tools write Markdown; the preview shows the chosen file; the reply
+    goes with the image, and the timeline shows it where the text put it."""
+    from lofte.cases.models import Attachment
+    from lofte.core.tests.samples import png
+
+    _team, agent, _admin, _customer, case = world()
+    picture = tmp_path / "Skärmbild 1.png"
+    picture.write_bytes(png())
+    log_in(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    body = page.locator("#reply-body")
+    body.fill("Hej!\n")
+    body.press("End")
+    page.locator('[data-md="bold"]').click()
+    page.keyboard.type("viktigt")
+    page.keyboard.press("End")
+    page.keyboard.type("\n")
+    page.locator("#reply-image-pick").set_input_files(str(picture))
+    assert body.input_value() == "Hej!\n**viktigt**\n![Skarmbild-1.png](cid:Skarmbild-1.png)\n"
+    assert page.evaluate("document.getElementById('reply-attachments').files[0].name") == "Skarmbild-1.png"
+    page.locator("[data-preview]").click()
+    image = page.locator("#reply-preview img")
+    expect(image).to_have_attribute("src", __import__("re").compile(r"^blob:"))
+    expect(page.locator("#reply-preview strong")).to_have_text("viktigt")
+    page.get_by_role("button", name="Send reply").click()
+    assert _wait(lambda: Attachment.objects.filter(filename="Skarmbild-1.png").exists())
+    stored = Attachment.objects.get(filename="Skarmbild-1.png")
+    assert stored.content_id
+    expect(page.locator(f'.timeline .body img[src$="/attachments/{stored.pk}?inline=1"]')).to_be_visible()
+    assert page.evaluate(
+        "Array.from(document.querySelectorAll('.timeline .body img')).every(i => i.complete && i.naturalWidth > 0)"
+    )
+
+
+def test_mentions_are_offered_in_the_note_box(live_server, page: Page):
+    """@ and a letter or two list the colleagues who may see the case; the keyboard picks one; the note tells them."""
+    from lofte.accounts.tests.factories import AgentFactory
+    from lofte.notifications.models import Notification
+
+    team, agent, _admin, _customer, case = world()
+    sara = AgentFactory(email="sara@example.se", name="Sara Lind", teams=[team], password=PASSWORD)
+    AgentFactory(email="sam@example.se", name="Sam Annan", password=PASSWORD)  # in no team of the case
+    log_in(page, live_server.url, agent.email)
+    page.goto(f"{live_server.url}/cases/{case.reference}/")
+    note = page.locator("#note-body")
+    note.click()
+    page.keyboard.type("Kan du titta, @sa")
+    options = page.locator("#mention-list li")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Sara Lind")
+    expect(note).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Enter")
+    expect(note).to_have_value("Kan du titta, @sara ")
+    expect(page.locator("#mention-list")).to_be_hidden()
+    page.keyboard.type("tack!")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator(".timeline")).to_contain_text("Kan du titta, @sara tack!")
+    assert _wait(lambda: Notification.objects.filter(agent=sara, kind="mention").exists())

@@ -40,9 +40,10 @@ from lofte.callbacks.models import (
     Source,
 )
 from lofte.callbacks.selectors import FreeSlot, callback_slots, capacity_for, is_slot_start
+from lofte.cases import notices
 from lofte.cases.acknowledgements import acknowledge_case
 from lofte.cases.intake import Contact, intake_receive
-from lofte.cases.models import Case, Channel, Message
+from lofte.cases.models import Case, Channel, Message, NoticeKind
 from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.cases.timeline import case_event_add
 from lofte.core import clock
@@ -51,6 +52,7 @@ from lofte.customers.identities import format_phone, language_for_phone, normali
 from lofte.customers.models import Customer, IdentityKind, Proof
 from lofte.customers.services import Identifier
 from lofte.outbox.services import AutomaticLimitReached
+from lofte.outbox.transports import channel_on
 from lofte.promises import services as promises
 from lofte.promises.business_time import Schedule, add_business_time, business_time_between, next_open
 from lofte.promises.calendars import schedule_for
@@ -108,48 +110,58 @@ def _time(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def confirmation_text(*, customer: Customer, case: Case | None, start: datetime, end: datetime, zone: str) -> str:
-    """ "We will call you on Tuesday 26 November between 10:00 and 10:15 from 08-123 456 78." """
+    """ "We will call you on Tuesday 26 November between 10:00 and 10:15 from 08-123 456 78.": the admins' text
+    for the customer's language, else the built-in one (lofte.cases.notices)."""
+
     tz = _zone(customer, zone)
-    with translation.override(_language(customer, case)):
-        return _("We will call you on %(day)s between %(start)s and %(end)s from %(number)s.") % {
+    language = _language(customer, case)
+    with translation.override(language):
+        values = {
             "day": _day(start, tz),
             "start": _time(start, tz),
             "end": _time(end, tz),
             "number": settings.LOFTE_CALLBACK_FROM_NUMBER,
+            "reference": case.reference if case else "",
+            "customer_name": customer.name or _("customer"),
         }
+    return notices.notice_text(kind=NoticeKind.CALLBACK_CONFIRMATION, language=language, values=values)
 
 
 def retry_text(*, callback: Callback, tried_at: datetime, start: datetime, end: datetime, zone: str) -> str:
-    tz = _zone(callback.case.customer, zone)
-    with translation.override(_language(callback.case.customer, callback.case)):
-        return _(
-            "We tried to call you at %(tried)s but could not reach you. "
-            "We will try again on %(day)s between %(start)s and %(end)s from %(number)s."
-        ) % {
+    """The next try after a missed call, in the customer's language and time zone (lofte.cases.notices)."""
+
+    customer = callback.case.customer
+    tz = _zone(customer, zone)
+    language = _language(customer, callback.case)
+    with translation.override(language):
+        values = {
             "tried": _time(tried_at, tz),
             "day": _day(start, tz),
             "start": _time(start, tz),
             "end": _time(end, tz),
             "number": settings.LOFTE_CALLBACK_FROM_NUMBER,
+            "reference": callback.case.reference,
+            "customer_name": customer.name or _("customer"),
         }
+    return notices.notice_text(kind=NoticeKind.CALLBACK_RETRY, language=language, values=values)
 
 
 def gave_up_text(*, callback: Callback, tried_at: datetime, zone: str, wrong_number: bool) -> str:
-    tz = _zone(callback.case.customer, zone)
-    with translation.override(_language(callback.case.customer, callback.case)):
-        if wrong_number:
-            return _(
-                "We tried to call you at %(tried)s, but the number %(phone)s did not reach you. "
-                "We are sorry. Your case %(reference)s stays open: reply to this message or request a new call."
-            ) % {
-                "tried": _time(tried_at, tz),
-                "phone": format_phone(callback.phone),
-                "reference": callback.case.reference,
-            }
-        return _(
-            "We tried to call you %(count)d times, the last time at %(tried)s, but could not reach you. "
-            "We are sorry. Your case %(reference)s stays open: reply to this message or request a new call."
-        ) % {"count": callback.attempts, "tried": _time(tried_at, tz), "reference": callback.case.reference}
+    """No more tries: the number was wrong, or every try went unanswered (lofte.cases.notices)."""
+
+    customer = callback.case.customer
+    tz = _zone(customer, zone)
+    language = _language(customer, callback.case)
+    with translation.override(language):
+        values = {
+            "tried": _time(tried_at, tz),
+            "phone": format_phone(callback.phone),
+            "count": str(callback.attempts),
+            "reference": callback.case.reference,
+            "customer_name": customer.name or _("customer"),
+        }
+    kind = NoticeKind.CALLBACK_WRONG_NUMBER if wrong_number else NoticeKind.CALLBACK_GAVE_UP
+    return notices.notice_text(kind=kind, language=language, values=values)
 
 
 # --- sending to the customer -----------------------------------------------------------
@@ -158,14 +170,14 @@ def gave_up_text(*, callback: Callback, tried_at: datetime, zone: str, wrong_num
 def _tell_customer(*, case: Case, phone: str, text: str, now: datetime, sms_ok: bool = True) -> Message | None:
     """By SMS to the callback number when an SMS transport is configured, else by email to the customer's
     address; an outbound automatic message on the timeline. None when there is no way (or the hourly limit)."""
-    if sms_ok and Channel.SMS in settings.LOFTE_TRANSPORTS:
+    if sms_ok and channel_on(Channel.SMS):
         channel, to = Channel.SMS, phone
     else:
         emails = sorted(
             (i for i in case.customer.identities.all() if i.kind == IdentityKind.EMAIL),
             key=lambda i: (not i.is_primary, i.pk),
         )
-        if not emails or Channel.EMAIL not in settings.LOFTE_TRANSPORTS:
+        if not emails or not channel_on(Channel.EMAIL):
             return None
         channel, to = Channel.EMAIL, emails[0].value
     try:

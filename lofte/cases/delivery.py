@@ -8,6 +8,7 @@ their number (a contact that left only a number).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
@@ -18,10 +19,12 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from lofte.cases.models import Case, Channel, Message
+from lofte.cases import notices
+from lofte.cases.models import Case, Channel, Message, NoticeKind
 from lofte.core.errors import ValidationFailed
-from lofte.core.markdown import markdown_html
+from lofte.core.markdown import images_as_text, markdown_html
 from lofte.customers.models import CustomerIdentity, IdentityKind
+from lofte.outbox.transports import channel_on
 
 # channel of the case -> transports to try, in order
 ROUTES: dict[str, list[str]] = {
@@ -45,7 +48,7 @@ class Route:
 def reply_route(*, case: Case, identities: list[CustomerIdentity]) -> Route:
     """The transport and address for a reply on this case, or a clear error when there is none."""
     for channel in ROUTES.get(case.channel, [Channel.EMAIL]):
-        if channel not in settings.LOFTE_TRANSPORTS:
+        if not channel_on(channel):
             continue
         kind = IDENTITY_FOR.get(channel)
         candidates = [i for i in identities if i.kind == kind]
@@ -75,8 +78,11 @@ def new_message_id() -> str:
     return make_msgid(domain=settings.LOFTE_MESSAGE_ID_DOMAIN)
 
 
-def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, Any]:
-    """Subject with the case reference, threading headers from the messages before it."""
+def email_payload(
+    *, case: Case, text: str, thread: list[Message], images: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Subject with the case reference, threading headers from the messages before it; `images` maps the names
+    of the files the text shows as images to their parts' `cid:` (lofte.cases.inline_images)."""
     # only Message-IDs of email ("<...>"): other channels' ids (SMS, webhooks) are no email headers
     emails = [m for m in thread if m.external_id.startswith("<") and m.external_id.endswith(">")]
     ids = [m.external_id for m in emails][-10:]
@@ -91,17 +97,11 @@ def email_payload(*, case: Case, text: str, thread: list[Message]) -> dict[str, 
     )
     return {
         "subject": reply_subject(case),
-        "text": text,
-        "html": text_to_html(text),
+        "text": images_as_text(text) if images else text,
+        "html": markdown_html(text, images=images),
         "from": from_email,
         "headers": headers,
     }
-
-
-def text_to_html(text: str) -> str:
-    """The HTML alternative of a reply: its Markdown (lists, links, emphasis, quotes), links clickable, the rest
-    escaped and sanitised (lofte.core.markdown)."""
-    return markdown_html(text)
 
 
 def customer_zone(case: Case) -> ZoneInfo:
@@ -135,12 +135,17 @@ def customer_language(case: Case) -> str:
 
 
 def breach_notice_text(*, case: Case, when: datetime) -> str:
-    """The honest message after a broken promise, in the customer's language and time zone."""
-    with translation.override(customer_language(case)):
-        return _(
-            "We have not managed to answer by the time we promised, and we are sorry. "
-            "You will hear from us by %(when)s."
-        ) % {"when": _local_when(case, when)}
+    """The honest message after a broken promise, in the customer's language and time zone: the admins' text for
+    that language, else the built-in one (lofte.cases.notices)."""
+
+    language = customer_language(case)
+    with translation.override(language):
+        values = {
+            "reference": case.reference,
+            "customer_name": case.customer.name or _("customer"),
+            "when": _local_when(case, when),
+        }
+    return notices.notice_text(kind=NoticeKind.BREACH, language=language, values=values)
 
 
 def customer_time_text(*, case: Case, when: datetime) -> str:

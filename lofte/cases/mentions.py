@@ -70,6 +70,34 @@ def mentioned_agents(*, case: Case, body: str, author: Agent | None) -> list[Age
     return sorted(chosen.values(), key=lambda a: a.pk)
 
 
+MAX_CANDIDATES = 8
+
+
+def mention_candidates(*, case: Case, query: str, author: Agent) -> list[dict[str, str]]:
+    """Whom the note box offers after "@" + `query`: the agents who may see `case` (the author left out) and their
+    teams, whose name, first name or email name begins with the query; each with the handle to write (the email
+    name, which names one agent; a team's name as a slug) and a label. At most MAX_CANDIDATES, agents first."""
+    q = query.strip().lstrip("@").lower()[:60]
+    seers = list(
+        Agent.objects.filter(access.agents_who_see_q(team_id=case.team_id, assignee_id=case.assignee_id))
+        .exclude(pk=author.pk)
+        .distinct()
+        .order_by("name", "email")
+    )
+    found: list[dict[str, str]] = []
+    for agent in seers:
+        handle = agent.email.split("@", 1)[0].lower()
+        words = [handle, *(agent.name or "").lower().split(), (agent.name or "").lower().replace(" ", "")]
+        if not q or any(w.startswith(q) for w in words if w):
+            found.append({"handle": handle, "label": agent.display_name, "kind": "agent"})
+    teams = Team.objects.filter(agents__in=[a.pk for a in seers] + [author.pk]).distinct().order_by("name")
+    for team in teams:
+        handle = slugify(team.name)
+        if handle and (not q or handle.startswith(q) or team.name.lower().startswith(q)):
+            found.append({"handle": handle, "label": team.name, "kind": "team"})
+    return found[:MAX_CANDIDATES]
+
+
 def mentions_notify(*, case: Case, note: Note, author: Agent | None) -> list[Agent]:
     """Tell each agent the note mentions (in their own language); answers who was told."""
     agents = mentioned_agents(case=case, body=note.body, author=author)

@@ -525,3 +525,41 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_case_id} {self.kind} {self.to_case_id}"
+
+
+class NoticeKind(models.TextChoices):
+    """The notices Lofte sends customers by itself (lofte.cases.notices: their placeholders and built-in texts)."""
+
+    BREACH = "breach", _("Broken promise: a new time")
+    CALLBACK_CONFIRMATION = "callback_confirmation", _("Callback booked")
+    CALLBACK_RETRY = "callback_retry", _("Callback missed: we try again")
+    CALLBACK_WRONG_NUMBER = "callback_wrong_number", _("Callback given up: wrong number")
+    CALLBACK_GAVE_UP = "callback_gave_up", _("Callback given up: no answer")
+
+
+class NoticeTemplate(models.Model):
+    """An admin's own text for one notice in one language, sent instead of Lofte's built-in text (deleting it
+    brings the built-in text back). One for every case type: the breach notice's per-type settings (whether it
+    is sent, how many hours the new time is) are on the case type. Placeholders: lofte.cases.notices.NOTICES."""
+
+    kind = models.CharField(_("notice"), max_length=32, choices=NoticeKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["kind", "language"]
+        verbose_name = _("notice template")
+        verbose_name_plural = _("notice templates")
+        constraints = [models.UniqueConstraint(fields=["kind", "language"], name="notice_template_kind_language")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.language})"

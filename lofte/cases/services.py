@@ -32,6 +32,7 @@ from lofte.cases.delivery import (
     new_message_id,
     reply_route,
 )
+from lofte.cases.inline_images import inline_images
 from lofte.cases.mentions import mentions_notify
 from lofte.cases.models import (
     Attachment,
@@ -50,6 +51,7 @@ from lofte.cases.models import (
 )
 from lofte.cases.numbering import reference_next
 from lofte.cases.opened import case_opened
+from lofte.cases.own_addresses import own_address
 from lofte.cases.search import search_case_opened, search_text_add
 from lofte.cases.timeline import (
     case_event,
@@ -425,9 +427,10 @@ def _send_outbound(
     An automatic message (no author) is marked so: the email carries Auto-Submitted, and the outbox
     refuses it when the address has had its hourly share (AutomaticLimitReached)."""
     route = route or reply_route(case=case, identities=list(case.customer.identities.all()))
+    attachments, images = inline_images(body=body, attachments=attachments, email=route.channel == Channel.EMAIL)
     thread = list(case.messages.order_by("created_at", "id").only("external_id", "direction"))
     if route.channel == Channel.EMAIL:
-        payload = email_payload(case=case, text=body, thread=thread)
+        payload = email_payload(case=case, text=body, thread=thread, images=images)
         external_id = new_message_id()
         if cc:
             payload["cc"] = list(cc)
@@ -590,6 +593,11 @@ def case_forward(*, case: Case, author: Agent, to: str, note: str = "", cc: Sequ
     if len(addresses) != 1:
         raise ValidationFailed(_("Give the one address to forward the case to."), field="to")
     address, cc = addresses[0], email_copies(cc, field="cc")
+    if own := own_address([address, *cc]):
+        raise ValidationFailed(
+            _("%(address)s is one of Lofte's own addresses: forward the case to someone outside.") % {"address": own},
+            field="to" if own == address else "cc",
+        )
     _lock(case)
     if case.customer.identities.filter(kind="email", value__iexact=address).exists():
         raise ValidationFailed(_("That is the customer's address: write a reply instead."), field="to")
@@ -692,20 +700,27 @@ def _person(agent: Agent | None) -> dict[str, Any] | None:
     return {"id": agent.pk, "name": agent.display_name} if agent else None
 
 
-@transaction.atomic
 def case_assign(*, case: Case, actor: Agent | None, assignee: Agent | None, locked: bool = False) -> Case:
     """Give the case to an agent (None: unassigned). `locked`: the caller already holds the case's row lock in
-    this transaction and read its assignee, team and status under it (routing), so it is not read again."""
+    this transaction and read its assignee, team and status under it (routing), so it is not read again, and the
+    caller's transaction is this write's (no savepoint of its own: it costs two round trips per routed case)."""
     if assignee is not None and not assignee.is_active:
         raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
-    if not locked:
+    if locked:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("case_assign(locked=True) runs in the transaction that holds the case's lock.")
+        return _assigned(case, actor=actor, assignee=assignee)
+    with transaction.atomic():
         _lock(case)
+        return _assigned(case, actor=actor, assignee=assignee)
+
+
+def _assigned(case: Case, *, actor: Agent | None, assignee: Agent | None) -> Case:
+    """case_assign's writes, under the case's lock: the event, the case, its pending promises' new owner."""
     if assignee == case.assignee:
         return case
     now = clock.now()
-    case_events_add(
-        [change_event(case, EventKind.ASSIGNED, _person(case.assignee), _person(assignee), actor=actor, now=now)]
-    )
+    insert(change_event(case, EventKind.ASSIGNED, _person(case.assignee), _person(assignee), actor=actor, now=now))
     case.assignee = assignee
     _touch(case, now, "assignee")
     promises.promises_case_reassigned(case=case)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<str:reference>/reply", views.case_reply, name="reply"),
     path("cases/<str:reference>/macro", views.case_macro, name="macro"),
     path("cases/<str:reference>/note", views.case_note, name="note"),
+    path("cases/<str:reference>/mentions", views.case_mention_candidates, name="mentions"),
     path("cases/<str:reference>/promise", views.case_promise, name="promise"),
     path("cases/<str:reference>/status", views.case_status, name="status"),
     path("cases/<str:reference>/assign", views.case_assign, name="assign"),

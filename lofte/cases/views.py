@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.accounts.selectors import agent_list_active, team_get, team_list
-from lofte.cases import bulk, macros, merge, saved_views, selectors, services, transitions
+from lofte.cases import bulk, macros, mentions, merge, saved_views, selectors, services, transitions
 from lofte.cases.attachments import previewable
 from lofte.cases.delivery import follow_up_sentence
 from lofte.cases.forms import (
@@ -121,6 +122,18 @@ def _list_context(agent: Agent, params: QueryDict) -> dict[str, Any]:
     }
 
 
+INBOX_QUERY = "lofte_inbox_view"
+MAX_VIEW_QUERY = 1000
+
+
+def _view_query(params: QueryDict) -> str:
+    """The inbox's filters without the page and the open case."""
+    query = params.copy()
+    for key in ("cursor", "open"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
 def _pane(request: HttpRequest, reference: str) -> str:
     """The case the inbox's third pane shows (`?open=`, so that a reload or a shared link opens it again)."""
     if not reference:
@@ -143,6 +156,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/partials/_case_list.html", context)
     context.update(_filter_options())
     context["pane"] = _pane(request, request.GET.get("open", ""))
+
     # the views' counts come with the sidebar's own first request (hx-trigger load): the list is not kept waiting
     context.update(
         view_counts=selectors.view_links(),
@@ -151,7 +165,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         saved=_saved_rows(_agent(request), counted=False),
         share_teams=access.managed_teams(_agent(request), context["teams"]),  # of the teams the filters read
     )
-    return render(request, "cases/inbox.html", context, status=422 if error else 200)
+    response = render(request, "cases/inbox.html", context, status=422 if error else 200)
+    query = _view_query(request.GET)
+    if not error and request.COOKIES.get(INBOX_QUERY) != query and len(query) <= MAX_VIEW_QUERY:
+        # where "send and next" on a case's own page goes on (a cookie: no write to the database per listing)
+        response.set_cookie(INBOX_QUERY, query, samesite="Lax", httponly=True, secure=request.is_secure())
+    return response
 
 
 # the bulk form's own fields; the rest of what it sends are the inbox's filters (hx-include), to list again
@@ -486,7 +505,15 @@ def _uploads(request: HttpRequest) -> list[AttachmentInput]:
 @login_required
 @require_POST
 def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
+    sent: list[str] = []  # the next case to open after sending ("send and next"), once the reply went
+
     def perform(case: Case, form: ReplyForm) -> str:
+        following = _next_in_view(request, case)
+        done = _reply(case, form)
+        sent.append(following)
+        return done
+
+    def _reply(case: Case, form: ReplyForm) -> str:
         seen = request.POST.get("seen", "")
         if seen.isdigit() and selectors.case_newer_message(case=case, seen=int(seen), agent=_agent(request)):
             # the page comes back with the new message in the timeline and the reply kept; sending again sends
@@ -528,7 +555,36 @@ def case_reply(request: HttpRequest, reference: str) -> HttpResponse:
         )
         return _("Reply sent.")
 
-    return _act(request, reference, ReplyForm, perform, form_key="reply_form")
+    response = _act(request, reference, ReplyForm, perform, form_key="reply_form")
+    if sent and sent[0] and response.status_code in (200, 302):
+        messages.success(
+            request, _("Reply sent on %(reference)s. This is the next case in your view.") % {"reference": reference}
+        )
+        url = reverse("cases:detail", args=[sent[0]])
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    return response
+
+
+def _next_in_view(request: HttpRequest, case: Case) -> str:
+    """Send and next (an agent's setting) on the case's own page: the case after this one in the inbox view the
+    agent last opened, as the list stood before the reply ("" when the setting is off, the reply comes from the
+    inbox's own pane, which opens the next row itself, or the view has no other case)."""
+    agent = _agent(request)
+    current = request.headers.get("HX-Current-URL", "")
+    if not agent.send_and_next or urlsplit(current).path == reverse("cases:inbox"):
+        return ""
+    query = QueryDict(request.COOKIES.get(INBOX_QUERY, "")[:MAX_VIEW_QUERY])
+    try:
+        page = selectors.case_list_for_agent(agent=agent, filters=filters_from(query), cursor=None, limit=50)
+    except ValidationFailed:
+        return ""
+    refs = [c.reference for c in page.items]
+    after = refs[refs.index(case.reference) + 1 :] if case.reference in refs else refs
+    return next((r for r in after if r != case.reference), "")
 
 
 @login_required
@@ -554,6 +610,21 @@ def case_note(request: HttpRequest, reference: str) -> HttpResponse:
         return _("Note added.")
 
     return _act(request, reference, NoteForm, perform, form_key="note_form")
+
+
+@login_required
+@require_GET
+@never_cache
+def case_mention_candidates(request: HttpRequest, reference: str) -> HttpResponse:
+    """Whom the note box offers after "@" (JSON: handle, label, kind): only colleagues who may see the case."""
+    case = _get_case(request, reference)
+    agent = _agent(request)
+    try:
+        access.require(agent, access.Perm.CASE_WORK)
+    except PermissionDenied as exc:
+        return JsonResponse({"detail": exc.message}, status=403)
+    found = mentions.mention_candidates(case=case, query=request.GET.get("q", ""), author=agent)
+    return JsonResponse({"candidates": found})
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lofte.configure import views
+from lofte.configure import sms_views, views
 
 app_name = "configure"
 
@@ -24,4 +24,9 @@ urlpatterns = [
     path("configure/mailboxes/<int:mailbox_id>/", views.mailbox_edit, name="mailbox"),
     path("configure/mailboxes/<int:mailbox_id>/preview", views.mailbox_preview_view, name="mailbox_preview"),
     path("configure/mailboxes/<int:mailbox_id>/test", views.mailbox_test, name="mailbox_test"),
+    path("configure/sms/", sms_views.sms_settings, name="sms"),
+    path("configure/sms/preview", sms_views.sms_preview, name="sms_preview"),
+    path("configure/sms/webhooks", sms_views.sms_webhooks, name="sms_webhooks"),
+    path("configure/sms/token", sms_views.sms_token, name="sms_token"),
+    path("configure/sms/test", sms_views.sms_test, name="sms_test"),
 ]

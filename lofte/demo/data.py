@@ -55,6 +55,7 @@ from lofte.core import clock
 from lofte.customers.models import Customer, Tier
 from lofte.customers.services import customer_create, organisation_get_or_create
 from lofte.outbox.models import OutboxMessage, OutboxState
+from lofte.outbox.transports import channel_on
 from lofte.promises import eta as etas
 from lofte.promises import services as promises
 from lofte.promises.calendars import calendar_create, schedule_for
@@ -409,9 +410,7 @@ def _desk() -> _Desk:
         team.pk: [a for a in agents.values() if a.role in (Role.AGENT, Role.TEAM_LEAD) and team in a.teams.all()]
         for team in teams.values()
     }
-    return _Desk(
-        teams=teams, agents=agents, case_types=case_types, sms="sms" in settings.LOFTE_TRANSPORTS, workers=workers
-    )
+    return _Desk(teams=teams, agents=agents, case_types=case_types, sms=channel_on("sms"), workers=workers)
 
 
 MACROS = [

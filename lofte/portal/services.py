@@ -46,6 +46,7 @@ from lofte.customers.identities import normalise
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind, Proof
 from lofte.customers.services import identity_prove
 from lofte.outbox.services import outbox_enqueue
+from lofte.outbox.transports import channel_on
 from lofte.portal import selectors
 from lofte.portal.models import PortalToken
 
@@ -125,7 +126,7 @@ def _route(identity: CustomerIdentity) -> tuple[str, CustomerIdentity] | None:
     proven email address (the link then proves that one)."""
     if identity.kind == IdentityKind.EMAIL:
         return "email", identity
-    if "sms" in settings.LOFTE_TRANSPORTS:
+    if channel_on("sms"):
         return "sms", identity
     emails = [i for i in identity.customer.identities.all() if i.kind == IdentityKind.EMAIL and i.is_proven]
     emails.sort(key=lambda i: (not i.is_primary, i.value))

@@ -26,7 +26,7 @@ from lofte.cases.models import ACTIVE_STATUSES, Case
 from lofte.cases.services import case_create
 from lofte.customers.services import customer_create
 from lofte.routing.models import AgentStatus, Availability, RoutingMode, TeamRouting
-from lofte.routing.services import ASSIGNED, route_case
+from lofte.routing.services import ASSIGNED, route_case, route_queue
 
 CHANNELS = ("email", "web", "chat", "sms", "phone")
 # each run's database has a name of its own, also within one process: a process remembers which databases have
@@ -95,8 +95,16 @@ def seed(*, agents: int, cases: int, capacity: int) -> tuple[Team, list[int]]:
 
 
 def run(
-    *, agents: int, cases: int, concurrency: int = 1, capacity: int | None = None, progress: Callable[[str], None]
+    *,
+    agents: int,
+    cases: int,
+    concurrency: int = 1,
+    capacity: int | None = None,
+    batch: int = 1,
+    progress: Callable[[str], None],
 ) -> dict[str, Any]:
+    """Route the cases; `batch` 1: each with route_case, in a transaction of its own, as every new case is routed;
+    more: `batch` at a time with route_queue, as the periodic sweep routes a team's waiting cases."""
     capacity = capacity if capacity is not None else math.ceil(cases / agents / len(CHANNELS)) + 1
     with own_database("benchrouting") as name:
         progress(f"database: {connection.vendor} {name}")
@@ -104,9 +112,10 @@ def run(
         team, ids = seed(agents=agents, cases=cases, capacity=capacity)
         progress(f"seeded {agents} agents and {cases} cases in {time.perf_counter() - start:.1f} s")
         TeamRouting.objects.create(team=team, mode=RoutingMode.LEAST_LOADED)
-        if connection.vendor == "sqlite":  # as the hourly database.analyze job keeps a Lofte database
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # planner statistics, as a Lofte database has them: SQLite's from the hourly database.analyze job,
+        # PostgreSQL's from autovacuum (which would analyze the freshly seeded tables within its next minute)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         # the new cases, read in one query as a router reads its queue (each assigner routes the ones it takes)
         cases_by_id = Case.objects.in_bulk(ids)
         connections.close_all()  # the assigners open their own
@@ -119,12 +128,16 @@ def run(
             try:
                 while True:
                     with lock:
-                        i = next(queue)
+                        i = next(queue) * batch
                     if i >= len(ids):
                         return
-                    if route_case(cases_by_id[ids[i]]).outcome == ASSIGNED:
-                        with lock:
-                            assigned.append(ids[i])
+                    if batch == 1:
+                        routed = [route_case(cases_by_id[ids[i]])]
+                    else:
+                        routed = route_queue(team_id=team.pk, cases=[cases_by_id[pk] for pk in ids[i : i + batch]])
+                    mine = [r.case.pk for r in routed if r.outcome == ASSIGNED]
+                    with lock:
+                        assigned.extend(mine)
             except BaseException as exc:  # reported below
                 errors.append(exc)
             finally:
@@ -146,6 +159,7 @@ def run(
         return {
             "agents": agents,
             "cases": cases,
+            "batch": batch,
             "assignments_per_s": round(len(assigned) / seconds, 1) if seconds else 0.0,
             **load_figures(team=team, capacity=capacity),
         }
@@ -172,7 +186,8 @@ def format_table(result: dict[str, Any]) -> str:
     capped = "ok" if result["max_over_capacity"] == 0 else "EXCEEDED"
     return "\n".join(
         [
-            f"{result['agents']} agents, {result['cases']} cases (least loaded)",
+            f"{result['agents']} agents, {result['cases']} cases (least loaded)"
+            + (f", routed {result['batch']} at a time from the queue" if result.get("batch", 1) > 1 else ""),
             f"assignments per second: {result['assignments_per_s']:,.1f} (target >= 200 with 50 agents: {target})",
             f"load spread (standard deviation of open cases per agent): {result['load_stddev']}",
             f"most over any agent's capacity: {result['max_over_capacity']} ({capped})",

@@ -121,6 +121,17 @@ class AckTemplateForm(forms.Form):
     )
 
 
+class NoticeTemplateForm(forms.Form):
+    # not required: an empty text is refused by the service, with what to do instead
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        strip=False,
+        required=False,
+        help_text=_("Placeholders in braces are filled in for each customer; write {{ and }} for a literal brace."),
+    )
+
+
 # --- webhook sources ---------------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Writes of the settings pages that reach across apps: an agent and their invitation together, deleting a team
-(which asks the cases), and acknowledgement templates. Agents' and teams' own writes are lofte.accounts.staff."""
+(which asks the cases), acknowledgement templates, and the texts of the notices (whose SMS length is counted here,
+above both the cases and the SMS channel). Agents' and teams' own writes are lofte.accounts.staff."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from django.utils.translation import ngettext
 
 from lofte.accounts import access, staff
 from lofte.accounts.models import Agent, Team
+from lofte.cases import notices
 from lofte.cases.acknowledgements import template_check
-from lofte.cases.models import ACTIVE_STATUSES, AcknowledgementTemplate, Case, CaseType
+from lofte.cases.models import ACTIVE_STATUSES, AcknowledgementTemplate, Case, CaseType, NoticeTemplate
+from lofte.channels.sms.segments import Segments, segments
+from lofte.core import clock
 from lofte.core.errors import ValidationFailed
 from lofte.teams.invitations import invitation_send
 
@@ -172,3 +176,60 @@ def ack_template_delete(*, actor: Agent, template: AcknowledgementTemplate) -> N
     """Delete a template: the cases it was for get the default one (or the built-in text) from now on."""
     access.require(actor, access.Perm.CONFIGURE)
     template.delete()
+
+
+# --- notice templates ----------------------------------------------------------------------------------------
+
+
+def notice_sms_count(*, kind: str, text: str) -> Segments | None:
+    """How many SMS a notice's filled text is, for a notice that may go by SMS (None: it goes by email only)."""
+    return segments(text) if notices.NOTICES[kind].by_sms else None
+
+
+def notice_sms_problem(count: Segments | None) -> str:
+    """Why a notice's text is too long for the SMS Lofte sends (empty when it is not)."""
+    if count is None or count.segments <= settings.LOFTE_SMS_MAX_SEGMENTS:
+        return ""
+    return _(
+        "With the sample values the text is %(n)d SMS long (%(encoding)s); Lofte sends at most %(max)d. Shorten it."
+    ) % {"n": count.segments, "encoding": count.encoding, "max": settings.LOFTE_SMS_MAX_SEGMENTS}
+
+
+@transaction.atomic
+def notice_template_save(*, actor: Agent, kind: str, language: str, body: str) -> NoticeTemplate | None:
+    """The admins' text for a notice in a language (it replaces the one before). Only the notice's placeholders,
+    and for a notice that may go by SMS, no more SMS than Lofte sends. A text that is the built-in one is no text of
+    the admins': any they had is deleted and None returned, so the notice keeps following the translation."""
+    access.require(actor, access.Perm.CONFIGURE)
+    notices.notice_get(kind)
+    notices.language_check(language)
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationFailed(_("Write the text of the notice, or reset it to the built-in text."), field="body")
+    text = notices.preview(kind=kind, body=body, language=language, now=clock.now())  # names a bad placeholder
+    if problem := notice_sms_problem(notice_sms_count(kind=kind, text=text)):
+        raise ValidationFailed(problem, field="body")
+    if body == notices.default_text(kind, language):
+        NoticeTemplate.objects.filter(kind=kind, language=language).delete()
+        return None
+    values = {"body": body, "updated_at": timezone.now(), "updated_by": actor}
+    try:
+        with transaction.atomic():
+            template, _created = NoticeTemplate.objects.update_or_create(kind=kind, language=language, defaults=values)
+    except IntegrityError:  # another admin wrote the first text a moment ago: this one replaces it, as if later
+        template = NoticeTemplate.objects.get(kind=kind, language=language)
+        for name, value in values.items():
+            setattr(template, name, value)
+        template.save(update_fields=list(values))
+    return template
+
+
+@transaction.atomic
+def notice_template_reset(*, actor: Agent, kind: str, language: str) -> bool:
+    """Delete the admins' text for a notice in a language: the built-in text is sent again. False when there was
+    none."""
+    access.require(actor, access.Perm.CONFIGURE)
+    notices.notice_get(kind)
+    notices.language_check(language)
+    deleted, _counts = NoticeTemplate.objects.filter(kind=kind, language=language).delete()
+    return deleted > 0

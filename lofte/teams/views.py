@@ -1,5 +1,5 @@
-"""Settings pages for team leads and admins: teams and their members, agents and roles, acknowledgement templates
-and webhook sources, and the page where an agent chooses their password.
+"""Settings pages for team leads and admins: teams and their members, agents and roles, acknowledgement templates,
+the texts of the notices Lofte sends customers, webhook sources, and the page where an agent chooses their password.
 
 A team's settings and members are its leads' and the admins' (lofte.accounts.access.require_team); everything
 else here is an admin's (Perm.CONFIGURE): everyone else gets 403 with the reason, before anything is looked up.
@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts import access, staff
@@ -33,13 +34,13 @@ from lofte.accounts.models import Agent, Team
 from lofte.accounts.services import team_update
 from lofte.callbacks.models import CallbackCapacity
 from lofte.callbacks.services import callback_capacity_set
-from lofte.cases import acknowledgements
-from lofte.cases.models import AcknowledgementTemplate
+from lofte.cases import acknowledgements, notices
+from lofte.cases.models import AcknowledgementTemplate, NoticeKind
 from lofte.channels.webhooks import settings_services as webhooks
 from lofte.channels.webhooks.models import WebhookSource
 from lofte.channels.webhooks.services import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from lofte.core import clock
-from lofte.core.errors import DomainError, PermissionDenied, ValidationFailed
+from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.promises.calendars import team_calendar_set
 from lofte.promises.selectors import team_calendar
@@ -48,6 +49,7 @@ from lofte.teams.forms import (
     AckTemplateForm,
     AgentForm,
     MemberAddForm,
+    NoticeTemplateForm,
     TeamNameForm,
     TeamSettingsForm,
     WebhookSourceForm,
@@ -507,6 +509,136 @@ def ack_delete(request: HttpRequest, template_id: int) -> HttpResponse:
     services.ack_template_delete(actor=_agent(request), template=template)
     messages.success(request, _("The acknowledgement template is deleted."))
     return redirect("teams:ack_templates")
+
+
+# --- notice templates --------------------------------------------------------------------------------------------
+
+# when each notice is sent, for the admin choosing which to change
+NOTICE_HELP = {
+    NoticeKind.BREACH: gettext_lazy(
+        "Sent when a promise to the customer is broken, on the case types that send it, with one new time."
+    ),
+    NoticeKind.CALLBACK_CONFIRMATION: gettext_lazy("Sent when a callback is booked: the day and time we call."),
+    NoticeKind.CALLBACK_RETRY: gettext_lazy("Sent after a missed call when there are tries left: when we try again."),
+    NoticeKind.CALLBACK_WRONG_NUMBER: gettext_lazy(
+        "Sent by email (never by SMS) when the number was wrong; the case stays open."
+    ),
+    NoticeKind.CALLBACK_GAVE_UP: gettext_lazy("Sent after the last unanswered try; the case stays open."),
+}
+
+
+def _notice_or_404(kind: str, language: str) -> None:
+    try:
+        notices.notice_get(kind)
+        notices.language_check(language)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@admin_only
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    """Every notice in every language: Lofte's built-in text, or the admins' own (one query)."""
+    items = notices.notice_items()
+    rows = [
+        {
+            "kind": kind,
+            "label": NoticeKind(kind).label,
+            "help": NOTICE_HELP[NoticeKind(kind)],
+            "by_sms": notices.NOTICES[kind].by_sms,
+            "cells": [item for item in items if item.kind == kind],
+        }
+        for kind in notices.NOTICES
+    ]
+    return render(request, "teams/notice_list.html", {"rows": rows, "languages": settings.LANGUAGES})
+
+
+def _notice_preview(kind: str, language: str, form: NoticeTemplateForm) -> dict[str, Any]:
+    """The text (the built-in one when empty) filled with sample values and, for a notice that may go by SMS, how
+    many SMS it is; or what is wrong with it. Nothing is saved."""
+    body = form.data.get("body", "") if form.is_bound else form.initial.get("body", "")
+    body = (body or "").replace("\r\n", "\n").strip()
+    try:
+        text = notices.preview(kind=kind, body=body, language=language, now=clock.now())
+    except ValidationFailed as exc:
+        return {"preview": "", "preview_problems": [exc.message]}
+    count = services.notice_sms_count(kind=kind, text=text)
+    problem = services.notice_sms_problem(count)
+    sms = (
+        ngettext(
+            "With the sample values: %(characters)d characters, %(n)d SMS (%(encoding)s); Lofte sends at most %(max)d.",
+            "With the sample values: %(characters)d characters, %(n)d SMS (%(encoding)s); Lofte sends at most %(max)d.",
+            count.segments,
+        )
+        % {
+            "characters": count.characters,
+            "n": count.segments,
+            "encoding": count.encoding,
+            "max": settings.LOFTE_SMS_MAX_SEGMENTS,
+        }
+        if count is not None
+        else ""
+    )
+    return {
+        "preview": text,
+        "preview_problems": [problem] if problem else [],
+        "preview_default": not body,
+        "sms_count": sms,
+    }
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def notice_edit(request: HttpRequest, kind: str, language: str) -> HttpResponse:
+    """One notice in one language: the text customers get (the admins' own or Lofte's built-in one), the built-in
+    text beside it, a preview with sample values ("Preview", and with JavaScript each pause in typing), save and
+    reset to the built-in text."""
+    _notice_or_404(kind, language)
+    template = notices.notice_template_get(kind, language)
+    item = notices.notice_item(kind, language, template)
+    status = 200
+    if request.method == "POST":
+        form = NoticeTemplateForm(request.POST)
+        if "preview" not in request.POST and form.is_valid():
+            try:
+                saved = services.notice_template_save(
+                    actor=_agent(request), kind=kind, language=language, body=form.cleaned_data["body"]
+                )
+            except ValidationFailed as exc:
+                apply_error(form, exc)
+            else:
+                if saved is None:
+                    messages.success(request, _("That is the built-in text: customers get it, as it is translated."))
+                else:
+                    messages.success(request, _("The notice's text is saved."))
+                return redirect("teams:notice", kind=kind, language=language)
+        if "preview" not in request.POST:
+            status = 422
+    else:
+        form = NoticeTemplateForm(initial={"body": item.override if item.override is not None else item.default})
+    context = {
+        "item": item,
+        "help": NOTICE_HELP[NoticeKind(kind)],
+        "form": form,
+        "placeholders": ["{" + name + "}" for name in item.placeholders],
+        "languages": [(code, name) for code, name in settings.LANGUAGES if code != language],
+        **_notice_preview(kind, language, form),
+    }
+    if is_htmx(request) and "preview" in request.POST:
+        return render(request, "teams/partials/_notice_preview.html", context)
+    return render(request, "teams/notice_edit.html", context, status=status)
+
+
+@admin_only
+@require_POST
+def notice_reset(request: HttpRequest, kind: str, language: str) -> HttpResponse:
+    """Delete the admins' text: customers in that language get the built-in text again."""
+    _notice_or_404(kind, language)
+    if services.notice_template_reset(actor=_agent(request), kind=kind, language=language):
+        messages.success(request, _("The notice is back to the built-in text."))
+    else:
+        messages.info(request, _("The notice already uses the built-in text."))
+    return redirect("teams:notice", kind=kind, language=language)
 
 
 # --- webhook sources ---------------------------------------------------------------------------------------------

@@ -482,6 +482,13 @@ PAGES: list[Row] = [
         objects=CASES,
         body="form",
     ),
+    Row(  # whom the note box offers after "@": only to those who may add a note
+        "GET",
+        "/cases/<str:reference>/mentions",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/mentions?q=a",
+        objects=CASES,
+    ),
     Row("GET", "/customers/", STAFF_ANY, lambda w, o: "/customers/"),
     Row(
         "GET",
@@ -1439,6 +1446,80 @@ PAGES += [
 API += []
 
 
+# --- SMS provider settings (L09) ---
+# The SMS provider, sender, secrets and webhook addresses (lofte.configure.sms_views, lofte.channels.sms.api): an
+# admin's (CONFIGURE); everyone else 403 before anything is read. The test SMS is asked for a number that is none:
+# the admin's answer is the error beside the field (422) and nothing is sent (the sending itself is tested in
+# lofte/configure/tests/test_sms.py and lofte/channels/tests/test_sms_settings_api.py).
+_SMS_FORM = {"provider": "console", "sender": "Lofte", "allowed_ips": "192.0.2.0/24"}
+
+PAGES += [
+    Row("GET", "/configure/sms/", CONFIGURE, lambda w, o: "/configure/sms/"),
+    Row(
+        "POST",
+        "/configure/sms/",
+        CONFIGURE,
+        lambda w, o: "/configure/sms/",
+        lambda w, o: _SMS_FORM,
+        ok=302,
+        writes=("lofte_channels.SmsSettings",),
+        body="form",
+    ),
+    Row("GET", "/configure/sms/preview", CONFIGURE, lambda w, o: "/configure/sms/preview"),
+    Row(  # what the form's values would do: never saves
+        "POST",
+        "/configure/sms/preview",
+        CONFIGURE,
+        lambda w, o: "/configure/sms/preview",
+        lambda w, o: _SMS_FORM,
+        body="form",
+    ),
+    Row(  # the webhook addresses with the token in them: reads only
+        "POST",
+        "/configure/sms/webhooks",
+        CONFIGURE,
+        lambda w, o: "/configure/sms/webhooks",
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/configure/sms/token",
+        CONFIGURE,
+        lambda w, o: "/configure/sms/token",
+        writes=("lofte_channels.SmsSettings",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/configure/sms/test",
+        CONFIGURE,
+        lambda w, o: "/configure/sms/test",
+        lambda w, o: {"to": "12"},
+        ok=422,
+        body="form",
+    ),
+]
+API += [
+    Row("GET", f"{V1}/settings/sms", CONFIGURE, lambda w, o: f"{V1}/settings/sms"),
+    Row(
+        "PUT",
+        f"{V1}/settings/sms",
+        CONFIGURE,
+        lambda w, o: f"{V1}/settings/sms",
+        lambda w, o: {"provider": "console", "sender": "Lofte", "allowed_ips": ["192.0.2.0/24"]},
+        writes=("lofte_channels.SmsSettings",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/settings/sms/test",
+        CONFIGURE,
+        lambda w, o: f"{V1}/settings/sms/test",
+        lambda w, o: {"to": "12"},
+        ok=422,
+    ),
+]
+
+
 # --- routing, agent status and capacity (L09) ---
 # The agent of a team (objects A, B): agent_a, agent_b. Their capacity and skills: the team's leads and admins.
 def _team_agent(w: World, o: str) -> int:
@@ -1549,6 +1630,68 @@ API += [
         lambda w, o: f"{V1}/routing/settings",
         lambda w, o: {"triage_team": w.team_b.pk},
         writes=("routing.RoutingSettings",),
+    ),
+]
+
+# --- notice templates (L09) ---
+# The texts of the notices Lofte sends customers (lofte.cases.notices): an admin's (CONFIGURE); everyone else 403
+# before anything is looked up. The reset rows make the text they delete (inside the test's savepoint), so a refused
+# request lists cases.NoticeTemplate in `logs`: the row made before the request is the only change there.
+
+
+def _notice_text(w: World) -> str:
+    """An admin text for the breach notice in Finnish, to reset or remove."""
+    from lofte.cases.models import NoticeTemplate
+
+    NoticeTemplate.objects.get_or_create(kind="breach", language="fi", defaults={"body": "Anteeksi {when}"})
+    return "breach/fi"
+
+
+PAGES += [
+    Row("GET", "/templates/notices/", CONFIGURE, lambda w, o: "/templates/notices/"),
+    Row(
+        "GET",
+        "/templates/notices/<slug:kind>/<slug:language>/",
+        CONFIGURE,
+        lambda w, o: "/templates/notices/breach/sv/",
+    ),
+    Row(
+        "POST",
+        "/templates/notices/<slug:kind>/<slug:language>/",
+        CONFIGURE,
+        lambda w, o: "/templates/notices/breach/sv/",
+        lambda w, o: {"body": "Förlåt {customer_name}, svar senast {when}."},
+        ok=302,
+        writes=("cases.NoticeTemplate",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/templates/notices/<slug:kind>/<slug:language>/reset",
+        CONFIGURE,
+        lambda w, o: f"/templates/notices/{_notice_text(w)}/reset",
+        ok=302,
+        logs=("cases.NoticeTemplate",),
+        body="form",
+    ),
+]
+API += [
+    Row("GET", f"{V1}/settings/notices", CONFIGURE, lambda w, o: f"{V1}/settings/notices"),
+    Row(
+        "PUT",
+        f"{V1}/settings/notices/{{kind}}/{{language}}",
+        CONFIGURE,
+        lambda w, o: f"{V1}/settings/notices/callback_retry/da",
+        lambda w, o: {"body": "Vi ringer igen {day} {start}-{end}."},
+        writes=("cases.NoticeTemplate",),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/settings/notices/{{kind}}/{{language}}",
+        CONFIGURE,
+        lambda w, o: f"{V1}/settings/notices/{_notice_text(w)}",
+        ok=204,
+        logs=("cases.NoticeTemplate",),
     ),
 ]
 

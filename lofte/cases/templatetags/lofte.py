@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django import template
 from django.db.models import Choices
+from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from lofte.cases.attachments import is_image
 from lofte.cases.models import Channel, Message, Priority, Status
 from lofte.core import clock
+from lofte.core.markdown import markdown_html
 from lofte.customers.identities import format_phone
 from lofte.promises.models import PromiseKind, PromiseState
 from lofte.promises.templatetags.promise_dates import promise_when
@@ -265,3 +267,20 @@ def _promise_row(p: Any) -> SafeString:
 def promise_rows(promises: Iterable[Any]) -> SafeString:
     """The board's rows: `<tr>` per promise, with its case (or what else it is about), kind, due time and owner."""
     return mark_safe("".join(_promise_row(p) for p in promises))  # noqa: S308 - each row is format_html's
+
+
+@register.simple_tag
+def message_text(message: Message, url_name: str, reference: str) -> SafeString:
+    """A message's text for the timeline: as written (line breaks kept), or, for a reply that shows its files as
+    images (lofte.cases.inline_images), its Markdown with each image read from the file (`url_name`: the case
+    page's or the portal's address of an attachment)."""
+    text = message.body_text
+    if message.direction != "out" or ("](cid:" not in text and "](<cid:" not in text):
+        return linebreaksbr(text, autoescape=True)
+    suffix = "?inline=1" if url_name == "cases:attachment" else ""
+    images = {
+        a.filename: reverse(url_name, args=[reference, a.pk]) + suffix
+        for a in message.attachments.all()
+        if is_image(a.content_type)
+    }
+    return mark_safe(markdown_html(text, images=images))  # noqa: S308 (sanitised by nh3 in markdown_html)

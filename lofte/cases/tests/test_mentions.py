@@ -4,6 +4,7 @@ their settings say so; never the author, never an agent of another team."""
 from __future__ import annotations
 
 import pytest
+from django.utils.text import slugify
 
 from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory, TeamFactory
@@ -53,3 +54,41 @@ def test_an_ambiguous_first_name_mentions_nobody(case, agent, team):
     AgentFactory(email="a2@example.se", name="Kim Al", teams=[team])
     assert mentioned_agents(case=case, body="@kim", author=agent) == []
     assert [a.email for a in mentioned_agents(case=case, body="@kim.al", author=agent)] == ["a2@example.se"]
+
+
+class TestCandidates:
+    """What the note box offers after "@": colleagues who may see the case, never others, never the author."""
+
+    def url(self, case) -> str:  # type: ignore[no-untyped-def]
+        from django.urls import reverse
+
+        return reverse("cases:mentions", args=[case.reference])
+
+    def test_only_those_who_may_see_the_case(self, client, case, agent, team):  # type: ignore[no-untyped-def]
+        from lofte.accounts.models import Agent, Team
+
+        sara = Agent.objects.create_user(email="sara@lofte.example", password="x", name="Sara Lind")
+        team.agents.add(sara)
+        other_team = Team.objects.create(name="Elsewhere")
+        stranger = Agent.objects.create_user(email="sam@lofte.example", password="x", name="Sam Secret")
+        other_team.agents.add(stranger)
+        client.force_login(agent)
+        found = client.get(self.url(case), {"q": "s"}).json()["candidates"]
+        assert {"handle": "sara", "label": "Sara Lind", "kind": "agent"} in found
+        assert all(c["handle"] != "sam" for c in found)  # another team's agent is never named
+        assert all(c["label"] != "Elsewhere" for c in found)
+        assert all(c["handle"] != agent.email.split("@")[0] for c in client.get(self.url(case)).json()["candidates"])
+        by_last_name = client.get(self.url(case), {"q": "lin"}).json()["candidates"]
+        assert [c["handle"] for c in by_last_name] == ["sara"]
+        teams = client.get(self.url(case), {"q": team.name[:3]}).json()["candidates"]
+        assert {"handle": slugify(team.name), "label": team.name, "kind": "team"} in teams
+
+    def test_a_case_the_agent_may_not_see_answers_404(self, client, case):  # type: ignore[no-untyped-def]
+        from lofte.accounts.models import Agent, Team
+
+        outsider = Agent.objects.create_user(email="olle@lofte.example", password="x", name="Olle")
+        Team.objects.create(name="Other").agents.add(outsider)
+        client.force_login(outsider)
+        assert client.get(self.url(case), {"q": "s"}).status_code == 404
+        client.logout()
+        assert client.get(self.url(case), {"q": "s"}).status_code == 302

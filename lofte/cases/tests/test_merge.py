@@ -380,3 +380,59 @@ class TestWorkspace:
         agent.refresh_from_db()
         assert agent.send_and_next is True
         assert b'data-send-next="1"' in client.get(reverse("cases:inbox")).content
+
+
+class TestSendAndNextOnTheCasePage:
+    """On a case's own page, "send and next" opens the case after it in the view the agent last listed."""
+
+    def test_the_next_case_of_the_last_view_opens(self, agent, team, customer):
+        first, second, third = (opened(customer, team, minutes=i) for i in range(3))
+        agent.send_and_next = True
+        agent.save(update_fields=["send_and_next"])
+        client = Client()
+        client.force_login(agent)
+        assert client.get(reverse("cases:inbox"), {"view": "all", "sort": "created_at"}).status_code == 200
+        response = client.post(
+            reverse("cases:reply", args=[second.reference]),
+            {"body": "Klart.", "status": "waiting_on_customer"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_CURRENT_URL=f"http://testserver/cases/{second.reference}/",
+        )
+        assert response.status_code == 204
+        assert response["HX-Redirect"] == reverse("cases:detail", args=[third.reference])
+        assert Message.objects.filter(case=second, direction="out").count() == 1
+        page = client.get(response["HX-Redirect"]).content.decode()
+        assert f"Reply sent on {second.reference}. This is the next case in your view." in page
+        # without JavaScript: a redirect; the last case of the view has none after it, so it stays
+        response = client.post(reverse("cases:reply", args=[third.reference]), {"body": "Klart."})
+        assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[third.reference])
+        assert first  # listed before: never chosen after the second
+
+    def test_off_or_in_the_inbox_pane_nothing_moves(self, agent, team, customer):
+        case, other = opened(customer, team), opened(customer, team)
+        client = Client()
+        client.force_login(agent)
+        client.get(reverse("cases:inbox"), {"view": "all"})
+        response = client.post(reverse("cases:reply", args=[case.reference]), {"body": "Av."})
+        assert response["Location"] == reverse("cases:detail", args=[case.reference])  # the setting is off
+        agent.send_and_next = True
+        agent.save(update_fields=["send_and_next"])
+        response = client.post(
+            reverse("cases:reply", args=[case.reference]),
+            {"body": "I rutan."},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_CURRENT_URL="http://testserver/inbox/?view=all&open=" + case.reference,
+        )
+        assert response.status_code == 200 and "HX-Redirect" not in response  # the pane's own script moves on
+        assert other
+
+    def test_a_refused_reply_stays_with_its_text(self, agent, team, customer):
+        case, _other = opened(customer, team), opened(customer, team)
+        agent.send_and_next = True
+        agent.save(update_fields=["send_and_next"])
+        client = Client()
+        client.force_login(agent)
+        client.get(reverse("cases:inbox"), {"view": "all"})
+        response = client.post(reverse("cases:reply", args=[case.reference]), {"body": "![x](cid:saknas.png)"})
+        assert response.status_code == 422
+        assert "![x](cid:saknas.png)</textarea>" in response.content.decode()

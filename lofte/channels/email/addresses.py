@@ -30,6 +30,11 @@ def own_addresses() -> dict[str, Mailbox | None]:
     return addresses
 
 
+def own_address_names() -> list[str]:
+    """Lofte's addresses (lower-case): what lofte.cases.own_addresses asks before a forward or a copy."""
+    return list(own_addresses())
+
+
 def own_addresses_clear() -> None:
     global _own
     _own = (0.0, {})

@@ -1,7 +1,8 @@
 """Outbound email through Django's email backend (SMTP in production).
 
 A reply is multipart/alternative (text and sanitised HTML) with its files
-attached, sent from the address the customer wrote to. When that address is a
+attached (an image its HTML shows travels inline, in a multipart/related with
+the HTML), sent from the address the customer wrote to. When that address is a
 mailbox with SMTP settings of its own, it goes out through that server;
 otherwise through the global mailer. Automatic messages carry
 `Auto-Submitted: auto-replied` and are never sent to Lofte's own addresses.
@@ -13,8 +14,10 @@ the content refused) is final: the row is dead at once. Everything else
 
 from __future__ import annotations
 
+import email.message
 import smtplib
 from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -70,10 +73,43 @@ def _smtp_backend(mailbox: Mailbox) -> SmtpBackend:
     )
 
 
-def _attach_files(message: EmailMultiAlternatives, ids: list[int]) -> None:
+class _Email(EmailMultiAlternatives):
+    """A reply whose HTML shows some of its files as images: those go into a multipart/related with the HTML
+    part (each with its Content-ID, inline), the others are attached as usual."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.related: list[tuple[bytes, str, str, str]] = []  # content, type, Content-ID, file name
+
+    def _add_bodies(self, msg: email.message.EmailMessage) -> None:
+        super()._add_bodies(msg)  # type: ignore[misc]  # Django's own step (not in the stubs)
+        if not self.related:
+            return
+        html = msg.get_body(preferencelist=("html",))
+        if html is None:
+            return
+        for content, mimetype, content_id, filename in self.related:
+            maintype, subtype = mimetype.split("/", 1)
+            html.add_related(
+                content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{content_id}>",
+                filename=filename,
+                disposition="inline",
+            )
+
+
+def _attach_files(message: _Email, ids: list[int], html: str) -> None:
+    """The files of the reply: an image its HTML shows (`cid:` its Content-ID) inline, the rest attached."""
     for attachment in Attachment.objects.filter(pk__in=ids).order_by("id"):
         with attachment.file.open("rb") as handle:
-            message.attach(attachment.filename, handle.read(), attachment.content_type)
+            content = handle.read()
+        content_type = attachment.content_type if "/" in attachment.content_type else "application/octet-stream"
+        if attachment.content_id and f'"cid:{attachment.content_id}"' in html:
+            message.related.append((content, content_type, attachment.content_id, attachment.filename))
+        else:
+            message.attach(attachment.filename, content, content_type)
 
 
 class EmailTransport:
@@ -100,7 +136,7 @@ class EmailTransport:
         cc, bcc = list(payload.get("cc") or []), list(payload.get("bcc") or [])
         for copy in (*cc, *bcc):
             _check_address(copy)
-        message = EmailMultiAlternatives(
+        message = _Email(
             subject=payload.get("subject", ""),
             body=payload.get("text", ""),
             from_email=from_email,
@@ -110,10 +146,11 @@ class EmailTransport:
             reply_to=[reply_to] if isinstance(reply_to, str) else reply_to,
             headers=headers,
         )
-        if html := payload.get("html"):
-            message.attach_alternative(HTML_DOCUMENT % sanitise_html(html), "text/html")
+        html = sanitise_html(payload.get("html") or "")
+        if html:
+            message.attach_alternative(HTML_DOCUMENT % html, "text/html")
         if ids := payload.get("attachments"):
-            _attach_files(message, ids)
+            _attach_files(message, ids, html)
         try:
             if mailbox is not None and mailbox.smtp_host:
                 _smtp_backend(mailbox).send_messages([message])

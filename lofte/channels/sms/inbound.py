@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, Channel, Message
+from lofte.channels.sms.config import sms_config, sms_transport_installed
 from lofte.channels.sms.models import InboundSms, InboundSmsOutcome
 from lofte.channels.sms.providers.base import InboundSmsData
 from lofte.channels.sms.services import sms_opt_in, sms_opt_out
@@ -142,7 +143,7 @@ def _language(phone: str) -> str:
 
 def _confirm(phone: str, *, opted_out: bool) -> None:
     """One SMS saying what happened, in the customer's language, when SMS can be sent at all."""
-    if "sms" not in settings.LOFTE_TRANSPORTS:
+    if not sms_transport_installed() or not sms_config().on:
         return
     with translation.override(_language(phone)):
         if opted_out:

@@ -4,11 +4,14 @@ An `InboundSms` is one text message received from a provider, unique by the
 provider's id, so a provider that retries its webhook files it once. An
 `SmsDelivery` is the latest delivery report for one SMS Lofte sent. An
 `SmsOptOut` is a number that sent STOP: nothing more is sent to it by SMS
-until it sends START.
+until it sends START. `SmsSettings` is the provider and its secrets as an
+admin set them on the settings page (one row); lofte/channels/sms/config.py
+is the one place that reads it.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from lofte.cases.models import Case, Message
 from lofte.outbox.models import OutboxMessage
 
-__all__ = ["DeliveryStatus", "InboundSms", "InboundSmsOutcome", "SmsDelivery", "SmsOptOut"]
+__all__ = [
+    "DeliveryStatus",
+    "InboundSms",
+    "InboundSmsOutcome",
+    "SmsDelivery",
+    "SmsOptOut",
+    "SmsProviderChoice",
+    "SmsSettings",
+]
 
 
 class SmsOptOut(models.Model):
@@ -112,3 +123,48 @@ class SmsDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} ({self.status})"
+
+
+class SmsProviderChoice(models.TextChoices):
+    NONE = "none", _("None: Lofte sends and receives no SMS")
+    CONSOLE = "console", _("Console: each SMS is written to a file, nothing leaves the machine")
+    ELKS = "46elks", _("46elks")
+
+
+class SmsSettings(models.Model):
+    """The SMS provider, the sender and the secrets, as an admin saved them on the settings page: one row (pk 1).
+
+    While there is no row, the environment's LOFTE_SMS_* settings apply; once saved, the row does. Read it only
+    through lofte.channels.sms.config.sms_config(). The password and the webhook token are never shown again.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    provider = models.CharField(
+        _("provider"), max_length=16, choices=SmsProviderChoice.choices, default=SmsProviderChoice.NONE
+    )
+    sender = models.CharField(
+        _("sender"), max_length=16, blank=True, help_text=_("A number in E.164 or a name of at most 11 characters.")
+    )
+    elks_username = models.CharField(_("46elks API username"), max_length=255, blank=True)
+    elks_password = models.CharField(_("46elks API password"), max_length=255, blank=True)
+    webhook_token = models.CharField(_("webhook token"), max_length=128, blank=True)
+    allowed_ips = models.JSONField(
+        _("allowed addresses"), default=list, blank=True, help_text=_("Addresses or networks webhooks may come from.")
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("SMS settings")
+        verbose_name_plural = _("SMS settings")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="sms_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "SMS settings"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from lofte.channels.sms.config import SmsConfig, sms_config
+from lofte.channels.sms.config import webhook_url as config_webhook_url
 from lofte.channels.sms.providers import PROVIDERS, get_provider
 from lofte.channels.sms.segments import segments
 from lofte.channels.sms.selectors import sms_opted_out
@@ -23,24 +25,23 @@ from lofte.outbox.transports import PermanentFailure
 OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 
 
-def webhook_url(provider: str, *, receipt: bool = False) -> str:
+def webhook_url(provider: str, *, receipt: bool = False, config: SmsConfig | None = None) -> str:
     """The URL the provider posts to (with the secret token), or "" when webhooks are off (no token)."""
-    token = settings.LOFTE_SMS_WEBHOOK_TOKEN
-    if not token:
-        return ""
-    base = settings.LOFTE_BASE_URL.rstrip("/")
-    return f"{base}/api/v1/inbound/sms/{provider}/{token}" + ("/receipt" if receipt else "")
+    return config_webhook_url(config if config is not None else sms_config(), provider=provider, receipt=receipt)
 
 
-def receipt_url(provider: str, row_id: int) -> str:
-    url = webhook_url(provider, receipt=True)
+def receipt_url(provider: str, row_id: int, *, config: SmsConfig | None = None) -> str:
+    url = webhook_url(provider, receipt=True, config=config)
     return f"{url}?outbox={row_id}" if url else ""
 
 
 class SmsTransport:
     def send(self, row: OutboxMessage) -> str:
-        provider = get_provider()
+        config = sms_config()
+        provider = get_provider(config=config)
         if provider is None:
+            if config.saved:
+                raise PermanentFailure("SMS is off: no provider is chosen on the SMS settings page (/configure/sms/).")
             raise PermanentFailure(
                 f"No SMS provider is configured (LOFTE_SMS_PROVIDER is {settings.LOFTE_SMS_PROVIDER!r}; "
                 f"it is one of {', '.join(PROVIDERS)} or none)."
@@ -62,4 +63,4 @@ class SmsTransport:
                 f"The text is {count.segments} SMS long ({count.encoding}); at most "
                 f"{settings.LOFTE_SMS_MAX_SEGMENTS} are sent (LOFTE_SMS_MAX_SEGMENTS)."
             )
-        return provider.send(to, text, callback_url=receipt_url(provider.name, row.pk))
+        return provider.send(to, text, callback_url=receipt_url(provider.name, row.pk, config=config))

@@ -149,3 +149,26 @@ def test_the_api_refuses_a_reply_after_a_message_it_had_not_seen(case, agent):
     newest = Message.objects.filter(case=case).latest("id").pk
     response = api.post(f"/cases/{case.reference}/replies", {"body": "Svar", "seen_message": newest, "cc": ["a@b.se"]})
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("to", "cc", "field"),
+    [
+        ("support@lofte.example", "", "to"),
+        ("Leverantor@example.se", "SUPPORT@lofte.example", "cc"),
+        ("fakt@team.example", "", "to"),
+    ],
+)
+def test_a_forward_never_goes_to_loftes_own_addresses(case, agent, team, to, cc, field):
+    from lofte.channels.models import Mailbox
+
+    Mailbox.objects.create(name="support", address="support@lofte.example")
+    team.email = "FAKT@team.example"
+    team.save(update_fields=["email"])
+    from lofte.channels.email.addresses import own_addresses_clear
+
+    own_addresses_clear()
+    with pytest.raises(ValidationFailed, match="is one of Lofte's own addresses") as error:
+        case_forward(case=case, author=agent, to=to, cc=[cc] if cc else [])
+    assert error.value.field == field
+    assert not Message.objects.filter(case=case, direction="out").exists()

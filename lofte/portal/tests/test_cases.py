@@ -343,3 +343,24 @@ class TestCloseAndReopen:
         response = portal.post(reverse("portal:reopen", args=[case.reference]))
         assert response.status_code == 422
         assert "Only a solved case can be reopened." in response.content.decode()
+
+
+def test_an_image_in_a_reply_shows_from_the_portals_own_file_address(portal, customer, team, agent):
+    from lofte.cases.models import Attachment
+    from lofte.cases.services import AttachmentInput, case_reply
+    from lofte.core.tests.samples import png
+
+    case = cases.case_create(customer=customer, subject="Login", body="It fails", channel="email", team=team)
+    case_reply(
+        case=case,
+        author=agent,
+        body="Press **here**: ![the button](cid:knapp.png)",
+        attachments=[AttachmentInput(filename="knapp.png", content_type="image/png", content=png())],
+    )
+    image = Attachment.objects.get(filename="knapp.png")
+    page = portal.get(reverse("portal:case", args=[case.reference])).content.decode()
+    src = reverse("portal:attachment", args=[case.reference, image.pk])
+    assert f'<p>Press <strong>here</strong>: <img src="{src}" alt="the button"></p>' in page
+    assert "cid:" not in page
+    response = portal.get(src)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"

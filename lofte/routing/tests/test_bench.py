@@ -32,8 +32,8 @@ def leftovers() -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("concurrency", "capacity"), [(1, None), (4, 2)])
-def test_bench_routing_routes_in_a_database_of_its_own(concurrency, capacity):
+@pytest.mark.parametrize(("concurrency", "capacity", "batch"), [(1, None, 1), (4, 2, 1), (3, 2, 7)])
+def test_bench_routing_routes_in_a_database_of_its_own(concurrency, capacity, batch):
     # given: the user's (here: the test) database with one agent and one case (on PostgreSQL, a case also makes
     # the year's number sequence there, which the tests' conftest sets back after each test)
     name = connection.settings_dict["NAME"]
@@ -52,6 +52,8 @@ def test_bench_routing_routes_in_a_database_of_its_own(concurrency, capacity):
         "90",
         "--concurrency",
         str(concurrency),
+        "--batch",
+        str(batch),
         *extra,
         "--json",
         stdout=stdout,
@@ -62,8 +64,8 @@ def test_bench_routing_routes_in_a_database_of_its_own(concurrency, capacity):
     output = stdout.getvalue().strip()
     assert "\n" not in output
     result = json.loads(output)
-    assert set(result) == {"agents", "cases", "assignments_per_s", "max_over_capacity", "load_stddev"}
-    assert (result["agents"], result["cases"], result["max_over_capacity"]) == (6, 90, 0)
+    assert set(result) == {"agents", "cases", "batch", "assignments_per_s", "max_over_capacity", "load_stddev"}
+    assert (result["agents"], result["cases"], result["batch"], result["max_over_capacity"]) == (6, 90, batch, 0)
     assert result["assignments_per_s"] > 0
     # room for every case (15 each), or 2 per channel, 10 per agent (60 assigned): either way an even spread
     assert result["load_stddev"] == 0.0
@@ -85,4 +87,7 @@ def test_format_table_reports_the_figures_and_the_targets():
     assert "assignments per second: 250.0 (target >= 200 with 50 agents: ok)" in table
     assert "most over any agent's capacity: 0 (ok)" in table
     assert "MISSED" in format_table(result | {"assignments_per_s": 150.0})
+    assert "50 agents, 2000 cases (least loaded), routed 50 at a time from the queue" in format_table(
+        result | {"batch": 50}
+    )
     assert "1 (EXCEEDED)" in format_table(result | {"max_over_capacity": 1})

@@ -65,7 +65,7 @@ def form_data(**overrides):
 def site_policy(frame_ancestors: str) -> str:
     """The site's whole Content-Security-Policy (config/settings.py), ending in this frame-ancestors directive."""
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
         f"object-src 'none'; base-uri 'self'; form-action 'self'; {frame_ancestors}"
     )
 

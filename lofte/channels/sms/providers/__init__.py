@@ -1,30 +1,41 @@
-"""SMS providers, chosen by settings.LOFTE_SMS_PROVIDER: "console" (the default, writes files), "46elks", or
-"none" / "" (no SMS)."""
+"""SMS providers, chosen on the SMS settings page, else by settings.LOFTE_SMS_PROVIDER (lofte.channels.sms.config):
+"console" (the default, writes files), "46elks", or "none" / "" (no SMS)."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Callable
 
+from lofte.channels.sms.config import OFF, SmsConfig, sms_config
 from lofte.channels.sms.providers.base import InboundSmsData, Receipt, SmsDeferred, SmsProvider
 from lofte.channels.sms.providers.console import ConsoleProvider
 from lofte.channels.sms.providers.elks import ElksProvider
 
-__all__ = ["PROVIDERS", "InboundSmsData", "Receipt", "SmsDeferred", "SmsProvider", "configured", "get_provider"]
+__all__ = [
+    "OFF",
+    "PROVIDERS",
+    "InboundSmsData",
+    "Receipt",
+    "SmsDeferred",
+    "SmsProvider",
+    "configured",
+    "get_provider",
+]
 
-PROVIDERS: dict[str, type[SmsProvider]] = {ConsoleProvider.name: ConsoleProvider, ElksProvider.name: ElksProvider}
+PROVIDERS: dict[str, Callable[[SmsConfig], SmsProvider]] = {
+    ConsoleProvider.name: ConsoleProvider,
+    ElksProvider.name: ElksProvider,
+}
 
 
-OFF = ("", "none")
-
-
-def configured() -> str:
+def configured(config: SmsConfig | None = None) -> str:
     """The configured provider's name, or "" when SMS is off ("none" or empty)."""
-    name = str(settings.LOFTE_SMS_PROVIDER or "").strip().lower()
-    return "" if name in OFF else name
+    return (config if config is not None else sms_config()).provider
 
 
-def get_provider(name: str | None = None) -> SmsProvider | None:
-    """The provider by name (default: the configured one), or None when there is none by that name."""
-    name = configured() if name is None else name
+def get_provider(name: str | None = None, *, config: SmsConfig | None = None) -> SmsProvider | None:
+    """The provider by name (default: the configured one), made with the settings in effect (or `config`), or None
+    when there is none by that name."""
+    config = config if config is not None else sms_config()
+    name = config.provider if name is None else name
     cls = PROVIDERS.get(name)
-    return cls() if cls is not None else None
+    return cls(config) if cls is not None else None

@@ -8,6 +8,10 @@
 A provider raises PermanentFailure when the message can never go (the
 provider refused it: a 4xx answer) and SmsDeferred when it may go later (5xx,
 a timeout, the network); the outbox retries the second kind.
+
+A provider is made with the settings in effect (lofte.channels.sms.config:
+the settings page's, else the environment's), read when it is made: one
+provider object per send or webhook, so a saved change holds for the next.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from lofte.channels.sms.config import SmsConfig, sms_config
 from lofte.core.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,7 @@ class Receipt:
 
 class SmsProvider(Protocol):
     name: str
+    config: SmsConfig
 
     def send(self, to: str, text: str, *, callback_url: str) -> str: ...
 
@@ -67,9 +72,11 @@ class SmsProvider(Protocol):
     def parse_receipt(self, request: HttpRequest) -> Receipt: ...
 
 
-def client_ip_allowed(remote_addr: str) -> bool:
-    """True when LOFTE_SMS_ALLOWED_IPS is empty or holds the address (or a network around it)."""
-    allowed = settings.LOFTE_SMS_ALLOWED_IPS
+def client_ip_allowed(remote_addr: str, allowed: tuple[str, ...] | list[str] | None = None) -> bool:
+    """True when the allowed addresses (default: the settings in effect) are none or hold the address (or a
+    network around it)."""
+    if allowed is None:
+        allowed = sms_config().allowed_ips
     if not allowed:
         return True
     try:
@@ -81,11 +88,18 @@ def client_ip_allowed(remote_addr: str) -> bool:
             if address in ipaddress.ip_network(entry.strip(), strict=False):
                 return True
         except ValueError:
-            logger.warning("LOFTE_SMS_ALLOWED_IPS: %r is not an address or network; ignored", entry)
+            logger.warning("SMS allowed addresses: %r is not an address or network; ignored", entry)
     return False
 
 
-class TokenWebhooks:
+class Configured:
+    """A provider made with the settings in effect (or the ones given, e.g. by the settings page's test)."""
+
+    def __init__(self, config: SmsConfig | None = None) -> None:
+        self.config = config if config is not None else sms_config()
+
+
+class TokenWebhooks(Configured):
     """Webhooks authenticated by a secret token in the URL path, and optionally by the caller's address.
 
     For providers that sign nothing (46elks): the token is only in the URLs
@@ -94,12 +108,12 @@ class TokenWebhooks:
 
     def check(self, request: HttpRequest, *, token: str) -> str:
         """ "" when the request may be believed, else a reason code."""
-        expected = settings.LOFTE_SMS_WEBHOOK_TOKEN
+        expected = self.config.webhook_token
         if not expected:
             return "webhooks_disabled"
         if not secrets.compare_digest(token.encode(), expected.encode()):
             return "bad_token"
-        if not client_ip_allowed(request.META.get("REMOTE_ADDR", "")):
+        if not client_ip_allowed(request.META.get("REMOTE_ADDR", ""), self.config.allowed_ips):
             return "ip_not_allowed"
         return ""
 

@@ -1,4 +1,5 @@
-"""The development and test provider: each SMS is one JSON line in LOFTE_SMS_FILE_PATH/<date>.jsonl.
+"""The development and test provider: each SMS is one JSON line in LOFTE_SMS_FILE_PATH/<date>.jsonl (the sender
+is the one in effect: the settings page's, else LOFTE_SMS_FROM).
 
 Its webhooks take the same form fields as 46elks (from, to, message, id,
 created; and id, status, delivered for receipts), so a developer can post an
@@ -10,8 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-
-from django.conf import settings
 
 from lofte.channels.sms.providers.base import (
     TokenWebhooks,
@@ -29,12 +28,12 @@ class ConsoleProvider(ElksWebhookFormat, TokenWebhooks):
         line = {
             "id": provider_id,
             "at": now.isoformat(),
-            "from": settings.LOFTE_SMS_FROM,
+            "from": self.config.sender,
             "to": to,
             "message": text,
             "callback_url": callback_url,
         }
-        directory = Path(settings.LOFTE_SMS_FILE_PATH)
+        directory = Path(self.config.file_path)
         directory.mkdir(parents=True, exist_ok=True)
         with (directory / f"{now.date().isoformat()}.jsonl").open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")

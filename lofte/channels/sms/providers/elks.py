@@ -1,7 +1,8 @@
 """46elks (https://46elks.se/docs), a Nordic SMS provider.
 
 Sending: POST {LOFTE_SMS_46ELKS_URL}/sms with HTTP basic auth (the API
-username and password) and the form fields from, to, message and
+username and password, from the SMS settings page or the environment:
+lofte.channels.sms.config) and the form fields from, to, message and
 whendelivered (Lofte's receipt URL); the answer is JSON with the message's
 "id". Inbound SMS and delivery reports arrive as form posts (from, to,
 message, id, created; id, status, delivered). 46elks signs nothing: its
@@ -21,7 +22,6 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from lofte.channels.sms.providers.base import (
@@ -66,12 +66,13 @@ class ElksProvider(ElksWebhookFormat, TokenWebhooks):
     name = "46elks"
 
     def _request(self, data: dict[str, str]) -> urllib.request.Request:
-        base = settings.LOFTE_SMS_46ELKS_URL.rstrip("/")
+        base = self.config.elks_url.rstrip("/")
         if urlsplit(base).scheme not in ("http", "https"):
             raise PermanentFailure(f"LOFTE_SMS_46ELKS_URL must be an http(s) URL, not {base!r}.")
-        username, password = settings.LOFTE_SMS_46ELKS_USERNAME, settings.LOFTE_SMS_46ELKS_PASSWORD
+        username, password = self.config.elks_username, self.config.elks_password
         if not username or not password:
-            raise PermanentFailure("LOFTE_SMS_46ELKS_USERNAME and LOFTE_SMS_46ELKS_PASSWORD must be set to send SMS.")
+            where = self.config.where("LOFTE_SMS_46ELKS_USERNAME and LOFTE_SMS_46ELKS_PASSWORD")
+            raise PermanentFailure(f"The 46elks API username and password must be set to send SMS ({where}).")
         credentials = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         return urllib.request.Request(  # noqa: S310 (the scheme is checked above)
             f"{base}/sms",
@@ -85,15 +86,16 @@ class ElksProvider(ElksWebhookFormat, TokenWebhooks):
         )
 
     def send(self, to: str, text: str, *, callback_url: str) -> str:
-        sender = settings.LOFTE_SMS_FROM
+        sender = self.config.sender
         if not sender:
-            raise PermanentFailure("LOFTE_SMS_FROM (the sender number or name) must be set to send SMS.")
+            where = self.config.where("LOFTE_SMS_FROM")
+            raise PermanentFailure(f"The sender (a number or a name) must be set to send SMS ({where}).")
         data = {"from": sender, "to": to, "message": text}
         if callback_url:
             data["whendelivered"] = callback_url
         request = self._request(data)
         try:
-            with urllib.request.urlopen(request, timeout=settings.LOFTE_SMS_TIMEOUT_SECONDS) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.config.timeout_seconds) as response:  # noqa: S310
                 body = response.read()
         except urllib.error.HTTPError as exc:
             answer = exc.read()[:500].decode("utf-8", errors="replace").strip()

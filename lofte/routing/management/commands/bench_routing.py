@@ -41,6 +41,13 @@ class Command(BaseCommand):
             default=None,
             help="Open cases per channel per agent (default: enough for every case, plus one).",
         )
+        parser.add_argument(
+            "--batch",
+            type=_positive,
+            default=1,
+            help="Cases routed per transaction (default 1: each on its own, as every new case is routed; more: "
+            "from the team's queue, as the periodic sweep routes waiting cases).",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object and nothing else on stdout.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -50,6 +57,7 @@ class Command(BaseCommand):
                 cases=options["cases"],
                 concurrency=options["concurrency"],
                 capacity=options["capacity"],
+                batch=options["batch"],
                 progress=lambda text: self.stderr.write(text, style_func=lambda t: t),
             )
         except RuntimeError as exc:
