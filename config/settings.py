@@ -174,7 +174,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and any(_pg
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(o for o in _pg_options if o)
 # PostgreSQL: server-side parameters, so psycopg prepares a statement run often (prepare_threshold) and the server
 # plans it once: per routed case 2.5 ms of client CPU instead of 3.4 and 1.75 ms of the server's instead of 2.7
-# (measured with bench_routing: 172 assignments/s without, 236 with, median of three). Needs a direct connection
+# (measured with bench_routing: a median of 172 assignments/s without, 216 with). Needs a direct connection
 # or psycopg's pool, as configured here (not PgBouncer in transaction mode: LOFTE_PG_SERVER_SIDE_BINDING=0 there).
 PG_SERVER_SIDE_BINDING = os.environ.get("LOFTE_PG_SERVER_SIDE_BINDING", "1").strip().lower() in {"1", "on", "true"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and PG_SERVER_SIDE_BINDING:
