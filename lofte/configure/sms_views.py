@@ -24,12 +24,12 @@ from lofte.accounts.decorators import admin_only
 from lofte.accounts.models import Agent
 from lofte.channels.sms.config import SmsConfig, masked, webhook_url
 from lofte.channels.sms.models import SmsProviderChoice
-from lofte.channels.sms.probe import TooManyTests, probe_text, sms_test_send
+from lofte.channels.sms.probe import probe_text, sms_test_send
 from lofte.channels.sms.segments import segments
 from lofte.channels.sms.selectors import SmsSettingsStatus, sms_settings_status
 from lofte.channels.sms.settings_services import sms_settings_preview, sms_settings_save, sms_webhook_token_new
 from lofte.configure.sms_forms import SmsSettingsForm, SmsTestForm, apply_error
-from lofte.core.errors import ValidationFailed
+from lofte.core.errors import RateLimited, ValidationFailed
 from lofte.core.htmx import is_htmx
 
 
@@ -191,7 +191,7 @@ def sms_test(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             apply_error(test_form, exc)
             code = 422
-        except TooManyTests as exc:
+        except RateLimited as exc:
             limited, code, retry_after = exc.message, 429, exc.retry_after
     else:
         code = 422

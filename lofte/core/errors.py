@@ -23,6 +23,19 @@ class DomainError(Exception):
             self.code = code
 
 
+class RateLimited(DomainError):
+    """Too many of something in a window: try again in `retry_after` seconds (the API answers 429 with
+    Retry-After)."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str | Promise, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class NotFound(DomainError):
     """The thing does not exist, or the actor may not see it (indistinguishable on purpose)."""
 

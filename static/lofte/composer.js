@@ -11,10 +11,10 @@
 
   function replaceSelection(area, before, after, placeholder) {
     var start = area.selectionStart, end = area.selectionEnd;
-    var chosen = area.value.slice(start, end) || placeholder;
-    area.setRangeText(before + chosen + after, start, end, "end");
-    if (!area.value.slice(start, end).length || chosen === placeholder) {
-      area.setSelectionRange(start + before.length, start + before.length + chosen.length);
+    var chosen = area.value.slice(start, end);
+    area.setRangeText(before + (chosen || placeholder) + after, start, end, "end");
+    if (!chosen) {  // nothing was selected: the placeholder is, so typing replaces it
+      area.setSelectionRange(start + before.length, start + before.length + placeholder.length);
     }
     area.focus();
     area.dispatchEvent(new Event("input", { bubbles: true }));

@@ -406,7 +406,7 @@ class TestSendAndNextOnTheCasePage:
         # without JavaScript: a redirect; the last case of the view has none after it, so it stays
         response = client.post(reverse("cases:reply", args=[third.reference]), {"body": "Klart."})
         assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[third.reference])
-        assert first  # listed before: never chosen after the second
+        assert not Message.objects.filter(case=first, direction="out").exists()
 
     def test_off_or_in_the_inbox_pane_nothing_moves(self, agent, team, customer):
         case, other = opened(customer, team), opened(customer, team)
@@ -424,7 +424,8 @@ class TestSendAndNextOnTheCasePage:
             HTTP_HX_CURRENT_URL="http://testserver/inbox/?view=all&open=" + case.reference,
         )
         assert response.status_code == 200 and "HX-Redirect" not in response  # the pane's own script moves on
-        assert other
+        assert Message.objects.filter(case=case, direction="out").count() == 2
+        assert not Message.objects.filter(case=other, direction="out").exists()
 
     def test_a_refused_reply_stays_with_its_text(self, agent, team, customer):
         case, _other = opened(customer, team), opened(customer, team)

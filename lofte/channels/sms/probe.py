@@ -25,7 +25,7 @@ from lofte.accounts.models import Agent
 from lofte.channels.sms.config import SmsConfig, sms_config
 from lofte.channels.sms.providers import SmsDeferred, get_provider
 from lofte.channels.sms.selectors import sms_opted_out
-from lofte.core.errors import DomainError
+from lofte.core.errors import RateLimited
 from lofte.core.ratelimit import ratelimit_hit
 from lofte.customers.identities import normalise_phone
 from lofte.outbox.transports import PermanentFailure
@@ -42,18 +42,6 @@ OPTED_OUT = "opted_out"
 REFUSED = "refused"  # the provider said no (or a setting it needs is missing): sending again will not help
 FAILED = "failed"  # the provider could not take it now (5xx, the network, a file that could not be written)
 TIMED_OUT = "timeout"
-
-
-class TooManyTests(DomainError):
-    """The admin sent TEST_LIMIT tests within TEST_WINDOW."""
-
-    code = "rate_limited"
-    status = 429
-
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 @dataclass(frozen=True)
@@ -89,7 +77,7 @@ def _timed_out(exc: BaseException) -> bool:
 
 
 def sms_test_send(*, actor: Agent, to: str) -> SmsTestResult:
-    """Send one test SMS to `to` now (ValidationFailed for a number that is not one; TooManyTests over the limit)."""
+    """Send one test SMS to `to` now (ValidationFailed for a number that is not one; RateLimited over the limit)."""
     access.require(actor, access.Perm.CONFIGURE)
     number = normalise_phone((to or "").strip(), field="to")
     config = sms_config()
@@ -106,7 +94,7 @@ def sms_test_send(*, actor: Agent, to: str) -> SmsTestResult:
         )
     hit = ratelimit_hit(f"configure:sms-test:{actor.pk}", limit=TEST_LIMIT, window=TEST_WINDOW)
     if not hit.allowed:
-        raise TooManyTests(
+        raise RateLimited(
             _("Too many test messages; try again in %(seconds)s seconds.") % {"seconds": hit.retry_after},
             retry_after=hit.retry_after,
         )
