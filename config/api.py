@@ -30,6 +30,7 @@ from lofte.channels.webhooks.api import router as webhooks_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.core.schemas import ErrorOut
 from lofte.customers.api import router as customers_router
+from lofte.kb.api import router as kb_router
 from lofte.promises.api import router as promises_router
 from lofte.routing.api import router as routing_router
 from lofte.teams.api import router as teams_router
@@ -188,6 +189,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", sms_router),
     ("/", routing_router),
     ("/", teams_router),
+    ("/", kb_router),
 ]
 
 

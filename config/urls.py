@@ -30,10 +30,12 @@ urlpatterns = [
     path("", include("lofte.promises.urls")),
     path("", include("lofte.webform.urls")),
     path("portal/", include("lofte.portal.urls")),
+    path("help/", include("lofte.helpcentre.urls")),
     path("", include("lofte.callbacks.urls")),
     path("", include("lofte.teams.urls")),
     path("", include("lofte.configure.urls")),
     path("", include("lofte.routing.urls")),
+    path("", include("lofte.kb.urls")),
     path("", include("lofte.channels.urls")),
 ]
 

@@ -105,6 +105,17 @@ NOT_PAGES = {
     "teams:ack_template_delete": "POST, redirects to the templates",
     "teams:notice_reset": "POST, redirects to the notice's page",
     "teams:webhook_rotate": "POST, answers the source's page with the new secret",
+    "kb:search_json": "JSON for agents (tested in lofte/kb/tests/test_views.py)",
+    "kb:text_json": "JSON for agents (tested in lofte/kb/tests/test_views.py)",
+    "kb:unpublish": "POST, redirects to the editor",
+    "kb:review_publish": "POST, redirects to the review queue",
+    "kb:review_return": "POST, redirects to the review queue",
+    "kb:file_add": "POST, redirects to the editor",
+    "kb:file_delete": "POST, redirects to the editor",
+    "kb:file": "a file (an image in place, anything else a download; tested in lofte/kb/tests/test_files.py)",
+    "helpcentre:root": "a redirect to the reader's language",
+    "helpcentre:sitemap": "XML",
+    "helpcentre:file": "a file (an image in place, anything else a download; tested in lofte/kb/tests/test_files.py)",
 }
 
 
@@ -340,6 +351,55 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
     walk.visit(Client(), reverse("teams:set_password", args=["MQ", "not-a-token"]))
 
 
+def kb_pages(walk: Walk, admin: Client, world: World) -> None:
+    """The knowledge base's pages (agents) and the help centre (everyone)."""
+    from lofte.kb import services as kb
+    from lofte.kb.tests.factories import article, embedded
+
+    who = "as an admin"
+    shown = article("Hur byter jag betalningsdag?", "Välj den **1:a** eller den 25:e.")
+    kb.translation_add(actor=None, article=shown.article, language="en", title="Payment day", body="The 1st.")
+    waiting = kb.revision_submit(
+        actor=None, revision=kb.translation_save(actor=None, translation=shown, title="Betalningsdag", body="Ny.")
+    )
+    embedded()
+    section = shown.article.section
+    for name, args in (
+        ("kb:list", []),
+        ("kb:new", []),
+        ("kb:review", []),
+        ("kb:reports", []),
+        ("kb:categories", []),
+        ("kb:category_new", []),
+        ("kb:category", [section.category_id]),
+        ("kb:section_new", [section.category_id]),
+        ("kb:section", [section.pk]),
+        ("kb:settings", [shown.article_id]),
+        ("kb:translate", [shown.article_id]),
+        ("kb:translation", [shown.article_id, "sv"]),
+        ("kb:edit", [shown.article_id, "sv"]),
+        ("kb:history", [shown.article_id, "sv"]),
+        ("kb:diff", [shown.article_id, "sv", waiting.number]),
+    ):
+        walk.visit(admin, reverse(name, args=args), who=who)
+    walk.visit(admin, reverse("kb:new"), method="post", data={"title": ""}, status=422, who=who)
+    walk.visit(admin, reverse("kb:preview"), method="post", data={"body": "**Hej**"}, who=who)
+    walk.visit(admin, reverse("cases:kb_pick", args=[world.case.reference]), data={"q": "betalningsdag"}, who=who)
+    public = Client()
+    for url, status in (
+        (reverse("helpcentre:home", args=["sv"]), 200),
+        (reverse("helpcentre:category", args=["sv", section.category.slug]), 200),
+        (reverse("helpcentre:article", args=["sv", shown.slug]), 200),
+        (reverse("helpcentre:search", args=["sv"]) + "?q=betalningsdag", 200),
+        (reverse("helpcentre:search", args=["fi"]) + "?q=%3F%21", 200),
+        (reverse("helpcentre:article", args=["sv", "no-such-article"]), 404),
+    ):
+        walk.visit(public, url, status=status)
+    vote = reverse("helpcentre:vote", args=["sv", shown.slug])
+    walk.visit(public, vote, method="post", data={"helpful": "maybe"}, status=422)
+    walk.visit(public, reverse("webform:suggestions"), data={"subject": "betalningsdag", "lang": "sv"})
+
+
 def agent_pages(walk: Walk, client: Client, world: World, who: str) -> None:
     case = world.case
     detail = reverse("cases:detail", args=[case.reference])
@@ -407,6 +467,7 @@ def test_every_page_has_the_policy_and_nothing_it_forbids(world, customer, setti
 
     # the settings pages (admins) and routing (leads, admins; every agent's own status)
     settings_pages(walk, admin, world)
+    kb_pages(walk, admin, world)
     agent = Client()
     agent.force_login(world.agent)
     walk.visit(agent, reverse("routing:status"), who="as an agent")

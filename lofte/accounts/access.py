@@ -51,12 +51,16 @@ class Perm(StrEnum):
     BOARD_VIEW = "board.view"  # the promise board and kept rates (scoped to what the reader sees)
     TEAM_SETTINGS = "team.settings"  # a team's own settings (see can_manage_team for which teams)
     CONFIGURE = "configure"  # the admin site: channels, case types, policies, calendars, agents, teams
+    KB_WRITE = "kb.write"  # write and change knowledge-base articles (publish where the category needs no review)
+    KB_PUBLISH = "kb.publish"  # review and publish in every category; categories and sections
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.TEAM_LEAD: frozenset({Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.TEAM_SETTINGS}),
-    Role.AGENT: frozenset({Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW}),
+    Role.TEAM_LEAD: frozenset(
+        {Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.TEAM_SETTINGS, Perm.KB_WRITE, Perm.KB_PUBLISH}
+    ),
+    Role.AGENT: frozenset({Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.KB_WRITE}),
     Role.QA_REVIEWER: frozenset({Perm.BOARD_VIEW}),
 }
 
@@ -68,6 +72,11 @@ _DENIED = {
         "Your role (%(role)s) cannot change team settings: a team's leads and admins can."
     ),
     Perm.CONFIGURE: gettext_lazy("Only admins can change this."),
+    Perm.KB_WRITE: gettext_lazy("Your role (%(role)s) can read the knowledge base but not write in it."),
+    Perm.KB_PUBLISH: gettext_lazy(
+        "Your role (%(role)s) cannot do this: in the knowledge base, team leads and admins review, publish and keep "
+        "the categories."
+    ),
 }
 
 

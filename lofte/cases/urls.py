@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<str:reference>/macro", views.case_macro, name="macro"),
     path("cases/<str:reference>/note", views.case_note, name="note"),
     path("cases/<str:reference>/mentions", views.case_mention_candidates, name="mentions"),
+    path("cases/<str:reference>/kb", views.case_kb_pick, name="kb_pick"),
     path("cases/<str:reference>/promise", views.case_promise, name="promise"),
     path("cases/<str:reference>/status", views.case_status, name="status"),
     path("cases/<str:reference>/assign", views.case_assign, name="assign"),

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
@@ -50,12 +51,14 @@ from lofte.cases.services import AttachmentInput
 from lofte.core import clock
 from lofte.core.csp import csp_download, csp_preview
 from lofte.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from lofte.core.htmx import is_htmx
+from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.core.markdown import markdown_html
 from lofte.core.panels import panels_render
 from lofte.customers.models import IdentityKind
 from lofte.customers.selectors import identity_suggestions
 from lofte.customers.services import identifier
+from lofte.kb import queries as kb_queries
+from lofte.kb.search import kb_search
 
 SORT_LABELS = {
     "-updated_at": gettext_lazy("Recently updated"),
@@ -625,6 +628,28 @@ def case_mention_candidates(request: HttpRequest, reference: str) -> HttpRespons
         return JsonResponse({"detail": exc.message}, status=403)
     found = mentions.mention_candidates(case=case, query=request.GET.get("q", ""), author=agent)
     return JsonResponse({"candidates": found})
+
+
+@login_required
+@require_GET
+@never_cache
+def case_kb_pick(request: HttpRequest, reference: str) -> HttpResponse:
+    """Knowledge-base answers for the reply box, in the case's language where they have it: each with its link
+    (public articles only: an internal one is for the agent to read, never to send) and its text."""
+    case = _get_case(request, reference)
+    query = request.GET.get("q", "")
+    context: dict[str, Any] = {"case": case, "query": query, "hits": [], "message": ""}
+    if query.strip():
+        try:
+            found = kb_search(query=query, language=case.language or settings.LANGUAGE_CODE, agent=True, limit=6)
+        except DomainError as exc:
+            context["message"] = exc.message
+        else:
+            context["message"] = found.message
+            context["hits"] = kb_queries.reply_box_hits(found.hits, base_url=settings.LOFTE_BASE_URL)
+    return render_page_or_partial(
+        request, page="cases/kb_pick.html", partial="cases/partials/_kb_results.html", context=context
+    )
 
 
 @login_required

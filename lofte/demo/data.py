@@ -54,6 +54,7 @@ from lofte.cases.models import Case, CaseType, Channel, Direction, Message, Prio
 from lofte.core import clock
 from lofte.customers.models import Customer, Tier
 from lofte.customers.services import customer_create, organisation_get_or_create
+from lofte.demo.kb import seed_kb
 from lofte.outbox.models import OutboxMessage, OutboxState
 from lofte.outbox.transports import channel_on
 from lofte.promises import eta as etas
@@ -963,6 +964,7 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
     history = _history(desk, people, rng, moments)
     first_pass = _today(desk, people, moments)
     _settle(first_pass, now=moments.now)
+    articles = seed_kb()
     cases = Case.objects.count()
     return {
         "teams": len(desk.teams),
@@ -970,4 +972,5 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
         "customers": Customer.objects.count(),
         "cases": cases,
         "today": cases - history,
+        "articles": articles,
     }

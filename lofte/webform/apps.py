@@ -6,3 +6,8 @@ class WebformConfig(AppConfig):
     name = "lofte.webform"
     label = "webform"
     verbose_name = _("Contact form")
+
+    def ready(self) -> None:
+        from lofte.webform import seams
+
+        seams.register()

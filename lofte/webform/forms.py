@@ -86,6 +86,9 @@ class ContactForm(forms.Form):
     )
     attachments = AttachmentsField(label=gettext_lazy("Attachments"), required=False)
     started = forms.CharField(required=False, widget=forms.HiddenInput)
+    # what the customer came from in the help centre (the article's "Write to us", a search without an answer)
+    kb_article = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    kb_search = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
     homepage = forms.CharField(required=False)  # the honeypot: people never see it, bots fill it in
 
     def __init__(self, *args: Any, case_types: list[tuple[CaseType, str]], **kwargs: Any) -> None:
@@ -219,8 +222,29 @@ class ContactForm(forms.Form):
     def had_files(self) -> bool:
         return bool(self.files and any(self.files.getlist("attachments")))
 
-    def submission(self, *, language: str) -> ContactSubmission:
+    def suggest_from(self, url: str) -> None:
+        """Ask for help-centre answers as the customer types the subject and the message (HTMX; nothing without
+        JavaScript)."""
+        for name in ("subject", "message"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": url,
+                    "hx-trigger": "keyup changed delay:600ms, change",
+                    "hx-target": "#contact-suggestions",
+                    "hx-swap": "innerHTML",
+                    "hx-include": "[name=subject],[name=message]",
+                    "hx-sync": "this:replace",
+                }
+            )
+
+    def submission(
+        self, *, language: str, read: tuple[int, ...] = (), searched: tuple[str, ...] = ()
+    ) -> ContactSubmission:
         data = self.cleaned_data
+        if data.get("kb_article"):
+            read = (data["kb_article"], *read)
+        if data.get("kb_search"):
+            searched = (data["kb_search"][:100], *searched)
         return ContactSubmission(
             name=data["name"],
             email=data["email"],
@@ -230,4 +254,6 @@ class ContactForm(forms.Form):
             language=language,
             case_type=data.get("case_type"),
             attachments=tuple(data["attachments"]),
+            read=read,
+            searched=searched,
         )

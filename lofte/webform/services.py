@@ -14,10 +14,13 @@ from django.db import transaction
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseType
 from lofte.cases.services import AttachmentInput
+from lofte.cases.timeline import case_event_add
+from lofte.core import clock
 from lofte.core.choices import Channel
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.models import IdentityKind, Language
 from lofte.customers.services import identifier
+from lofte.kb.queries import public_translations
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ class ContactSubmission:
     language: str
     case_type: CaseType | None = None
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
+    read: Sequence[int] = ()  # help-centre translations read before writing (ids as the browser sent them)
+    searched: Sequence[str] = ()  # help-centre searches made before writing
 
 
 @transaction.atomic
@@ -48,7 +53,7 @@ def contact_submit(*, submission: ContactSubmission) -> Case:
         for kind, value in ((IdentityKind.EMAIL, submission.email), (IdentityKind.PHONE, submission.phone))
         if value
     ]
-    return intake_receive(
+    case = intake_receive(
         contact=Contact(
             channel=Channel.WEB,
             body=submission.message,
@@ -61,12 +66,41 @@ def contact_submit(*, submission: ContactSubmission) -> Case:
             attachments=submission.attachments,
         )
     ).case
+    kb_context_add(case=case, read=submission.read, searched=submission.searched)
+    return case
+
+
+EVENT_KB_CONTEXT = "kb_context"
+
+
+def kb_context_add(*, case: Case, read: Sequence[int], searched: Sequence[str]) -> None:
+    """Put on the case's timeline what the customer read and searched in the help centre before writing. The
+    ids came from the browser: only live translations of public articles are named (a forged id names
+    nothing); the searches are the customer's own words, cut short."""
+    articles = public_translations(list(dict.fromkeys(read)))[:5]
+    searches = [" ".join(s.split())[:100] for s in searched if s and s.strip()][:5]
+    if articles or searches:
+        case_event_add(
+            case=case,
+            kind=EVENT_KB_CONTEXT,
+            now=clock.now(),
+            data={"articles": articles, "searches": searches},
+        )
 
 
 def contact_rate_ip(*, remote_addr: str) -> RateResult:
     """Count one form submission from this address (every POST counts, spam included)."""
     return ratelimit_hit(
         f"contact:ip:{client_key(remote_addr)}", limit=settings.LOFTE_CONTACT_RATE_PER_IP, window=RATE_WINDOW
+    )
+
+
+def contact_rate_suggestions(*, remote_addr: str) -> RateResult:
+    """Count one request for suggestions from this address (the form asks as the customer types)."""
+    return ratelimit_hit(
+        f"contact:suggest:{client_key(remote_addr)}",
+        limit=settings.LOFTE_CONTACT_SUGGESTIONS_PER_IP,
+        window=RATE_WINDOW,
     )
 
 

@@ -45,6 +45,9 @@ from lofte.core.csp import csp_frame_ancestors
 from lofte.core.errors import DomainError
 from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.core.ratelimit import RateResult
+from lofte.kb.queries import public_url
+from lofte.kb.search import kb_search
+from lofte.kb.trail import trail_of
 from lofte.webform import files, services, tokens
 from lofte.webform.forms import ContactForm
 from lofte.webform.selectors import public_case_types
@@ -136,6 +139,7 @@ def _render_form(
     files_dropped: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    form.suggest_from(f"{reverse('webform:suggestions')}?lang={page.language}")
     context = {
         "form": form,
         "page": page,
@@ -235,7 +239,8 @@ def _contact_post(request: HttpRequest, page: Page) -> HttpResponse:
         kept = _kept_form(request.POST, case_types)
         notice = _("That was quick! Please take a moment to check what you wrote, then send again.")
         return _render_form(request, page, kept, notice=notice, files_dropped=form.had_files, status=422)
-    submission = form.submission(language=page.language)
+    trail = trail_of(request)
+    submission = form.submission(language=page.language, read=tuple(trail.translations), searched=tuple(trail.searches))
     address_rate = services.contact_rate_address(address=submission.email or submission.phone)
     if not address_rate.allowed:
         return _too_many(request, page, case_types, address_rate)
@@ -258,12 +263,43 @@ def contact(request: HttpRequest) -> HttpResponse:
         else:
             response = csrf_protect(_contact_post)(request, page)
     else:
-        form = ContactForm(
-            initial={"started": tokens.started_token()}, case_types=public_case_types(language=page.language)
-        )
+        initial: dict[str, Any] = {"started": tokens.started_token(), "kb_search": request.GET.get("q", "")[:100]}
+        if (article := request.GET.get("article", "")).isdigit() and len(article) < 12:
+            initial["kb_article"] = int(article)
+        form = ContactForm(initial=initial, case_types=public_case_types(language=page.language))
         response = _render_form(request, page, form)
     add_never_cache_headers(response)  # the page holds a CSRF token and the time it was shown
     return _frame(response, page)
+
+
+SUGGESTIONS = 3
+SUGGESTION_TEXT = 300  # characters of subject and message searched
+
+
+@require_GET
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """Help-centre answers to what the customer is typing (the contact form asks as they type; the partial)."""
+    page = _page(request)
+    text = f"{request.GET.get('subject', '')[:200]} {request.GET.get('message', '')[:SUGGESTION_TEXT]}".strip()
+    hits: list[dict[str, Any]] = []
+    rate = services.contact_rate_suggestions(remote_addr=request.META.get("REMOTE_ADDR", ""))
+    if len(text) >= 3 and rate.allowed:
+        for hit in kb_search(query=text, language=page.language, limit=SUGGESTIONS).hits:
+            url = public_url(hit.language, hit.slug)
+            if hit.good and url:
+                name = translation.get_language_info(hit.language)["name_translated"]
+                hits.append(
+                    {
+                        "title": hit.title,
+                        "snippet": hit.snippet,
+                        "url": url,
+                        "fallback": hit.fallback,
+                        "language_name": name,
+                    }
+                )
+    response = render(request, "webform/partials/_suggestions.html", {"hits": hits})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

@@ -228,3 +228,23 @@
     if (ev.target.dataset && ev.target.dataset.mentions) { setTimeout(function () { close(ev.target); }, 150); }
   });
 })();
+
+// The knowledge base in the reply box: the picker (an HTMX search above the reply) lists answers in the customer's
+// language; "Insert link" writes [title](address) and "Insert text" the article's Markdown where the cursor is.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("[data-kb-insert]") : null;
+    var area = document.getElementById("reply-body");
+    if (!button || !area) { return; }
+    ev.preventDefault();
+    var item = button.closest("[data-kb-hit]");
+    var text = button.dataset.kbInsert === "link" ? item.dataset.kbLink
+      : (item.querySelector("template[data-kb-text]") || { innerHTML: "" }).content.textContent;
+    var start = area.selectionStart, end = area.selectionEnd;
+    var lead = start > 0 && area.value.charAt(start - 1) !== "\n" && button.dataset.kbInsert === "text" ? "\n\n" : "";
+    area.setRangeText(lead + text, start, end, "end");
+    area.focus();
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})();

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from lofte.callbacks.selectors import callback_slots
+from lofte.core.tests import samples
 from tests.permissions.world import (
     AB,
     ADMIN,
@@ -31,6 +33,7 @@ from tests.permissions.world import (
     ANON,
     CONFIGURES,
     EDITS_CUSTOMERS,
+    LEAD_A,
     MACRO_CHANGERS,
     MACRO_USERS,
     MANAGES_TEAM,
@@ -64,6 +67,8 @@ IDENTITY_CHANGE = "identity change"
 CONFIGURE = "configure"
 ADMIN_SITE = "admin site"
 TEAM_SETTINGS = "team settings"  # a team's own settings: its leads (lead_a for A) and admins; others 403
+KB_WRITE = "kb write"  # write knowledge-base articles: agents, leads, admins (QA reviewers read)
+KB_PUBLISH = "kb publish"  # review, publish anywhere, keep the categories: leads and admins
 
 CASES = (A, B, T)
 CUSTOMERS = (A, B, T, AB, NONE)
@@ -142,6 +147,10 @@ def expected(row: Row, actor: str, obj: str) -> Outcome:
             return allow if actor in EDITS_CUSTOMERS and actor in SEES_ALL_CASES[obj] else forbidden
         case "configure":
             return allow if actor in CONFIGURES else forbidden
+        case "kb write":
+            return allow if actor in WORKS_CASES else forbidden
+        case "kb publish":
+            return allow if actor in {LEAD_A, ADMIN} else forbidden
         case "team settings":  # obj: the team (A or B)
             return allow if actor in MANAGES_TEAM[obj] else forbidden
     raise AssertionError(f"no rule {row.rule!r}")
@@ -1909,6 +1918,229 @@ PAGES += [
 ]
 API += []
 
+
+# --- knowledge base (L10) ---
+# Every signed-in agent reads every article (internal ones too); writing is KB_WRITE, publishing where a category
+# asks for review and keeping the categories KB_PUBLISH (lofte/accounts/access.py).
+
+
+def _kb_section(w: World) -> int:
+    return w.kb_section
+
+
+def _kb_article(w: World) -> int:
+    return w.kb_article
+
+
+PAGES += [
+    Row("GET", "/help/", PUBLIC, lambda w, o: "/help/", ok=302),
+    Row("GET", "/help/sitemap.xml", PUBLIC, lambda w, o: "/help/sitemap.xml"),
+    Row("GET", "/help/files/<int:file_id>/<str:name>", PUBLIC, lambda w, o: "/help/files/999999/x.png", ok=404),
+    Row("GET", "/help/<str:lang>/", PUBLIC, lambda w, o: "/help/sv/"),
+    Row("GET", "/help/<str:lang>/search", PUBLIC, lambda w, o: "/help/sv/search?q=betalningsdag"),
+    Row("GET", "/help/<str:lang>/c/<slug:category>", PUBLIC, lambda w, o: "/help/sv/c/general-cat"),
+    Row("GET", "/help/<str:lang>/a/<slug:slug>", PUBLIC, lambda w, o: f"/help/sv/a/{w.kb_slug}"),
+    Row(
+        "POST",
+        "/help/<str:lang>/a/<slug:slug>/vote",
+        PUBLIC,
+        lambda w, o: f"/help/sv/a/{w.kb_slug}/vote",
+        lambda w, o: {"helpful": "yes"},
+        ok=302,
+        writes=("kb.ArticleVote",),
+        body="form",
+    ),
+    Row("GET", "/contact/suggestions", PUBLIC, lambda w, o: "/contact/suggestions?subject=betalningsdag&lang=sv"),
+]
+
+
+def _kb(w: World, tail: str = "") -> str:
+    return f"/kb/{w.kb_article}/sv/{tail}"
+
+
+_KB_TEXT = {"title": "Ny titel", "body": "Ny text.", "action": "draft"}
+_KB_NAMES = {"name_en": "Other", "position": 3}
+
+PAGES += [
+    Row("GET", "/kb/", STAFF_ANY, lambda w, o: "/kb/"),
+    Row("GET", "/kb/categories", STAFF_ANY, lambda w, o: "/kb/categories"),
+    Row("GET", "/kb/search.json", STAFF_ANY, lambda w, o: "/kb/search.json?q=betalningsdag&language=sv"),
+    Row("GET", "/kb/<int:article_id>/<slug:language>/", STAFF_ANY, lambda w, o: _kb(w)),
+    Row("GET", "/kb/<int:article_id>/<slug:language>/history", STAFF_ANY, lambda w, o: _kb(w, "history")),
+    Row(
+        "GET", "/kb/<int:article_id>/<slug:language>/history/<int:number>", STAFF_ANY, lambda w, o: _kb(w, "history/2")
+    ),
+    Row("GET", "/kb/<int:article_id>/<slug:language>/text.json", STAFF_ANY, lambda w, o: _kb(w, "text.json")),
+    Row("GET", "/kb/new", KB_WRITE, lambda w, o: "/kb/new"),
+    Row(
+        "POST",
+        "/kb/new",
+        KB_WRITE,
+        lambda w, o: "/kb/new",
+        lambda w, o: _KB_TEXT | {"section": w.kb_section, "language": "sv", "visibility": "public"},
+        ok=302,
+        writes=("kb.Article", "kb.ArticleTranslation", "kb.ArticleRevision"),
+        body="form",
+    ),
+    Row("POST", "/kb/preview", KB_WRITE, lambda w, o: "/kb/preview", lambda w, o: {"body": "**Hej**"}, body="form"),
+    Row("GET", "/kb/<int:article_id>/<slug:language>/edit", KB_WRITE, lambda w, o: _kb(w, "edit")),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/<slug:language>/edit",
+        KB_WRITE,
+        lambda w, o: _kb(w, "edit"),
+        lambda w, o: _KB_TEXT | {"slug": w.kb_slug},
+        ok=302,
+        writes=("kb.ArticleRevision",),
+        body="form",
+    ),
+    Row("GET", "/kb/<int:article_id>/translate", KB_WRITE, lambda w, o: f"/kb/{w.kb_article}/translate?language=fi"),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/translate",
+        KB_WRITE,
+        lambda w, o: f"/kb/{w.kb_article}/translate?language=fi",
+        lambda w, o: _KB_TEXT | {"language": "fi"},
+        ok=302,
+        writes=("kb.ArticleTranslation", "kb.ArticleRevision"),
+        body="form",
+    ),
+    Row("GET", "/kb/<int:article_id>/settings", KB_WRITE, lambda w, o: f"/kb/{w.kb_article}/settings"),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/settings",
+        KB_WRITE,
+        lambda w, o: f"/kb/{w.kb_article}/settings",
+        lambda w, o: {"section": w.kb_section, "visibility": "internal", "fallback_language": "sv"},
+        ok=302,
+        writes=("kb.Article",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/<slug:language>/unpublish",
+        KB_WRITE,
+        lambda w, o: _kb(w, "unpublish"),
+        ok=302,
+        writes=("kb.ArticleTranslation",),
+        body="form",
+    ),
+    Row("GET", "/kb/reports", KB_WRITE, lambda w, o: "/kb/reports"),
+    Row("GET", "/kb/review", KB_PUBLISH, lambda w, o: "/kb/review"),
+    Row(
+        "POST",
+        "/kb/review/<int:revision_id>/publish",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/review/{w.kb_revision}/publish",
+        ok=302,
+        writes=("kb.ArticleRevision", "kb.ArticleTranslation"),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/kb/review/<int:revision_id>/return",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/review/{w.kb_revision}/return",
+        lambda w, o: {"note": "Skriv kortare."},
+        ok=302,
+        writes=("kb.ArticleRevision",),
+        body="form",
+    ),
+    Row("GET", "/kb/categories/new", KB_PUBLISH, lambda w, o: "/kb/categories/new"),
+    Row(
+        "POST",
+        "/kb/categories/new",
+        KB_PUBLISH,
+        lambda w, o: "/kb/categories/new",
+        lambda w, o: _KB_NAMES | {"slug": "other"},
+        ok=302,
+        writes=("kb.Category",),
+        body="form",
+    ),
+    Row("GET", "/kb/categories/<int:category_id>/", KB_PUBLISH, lambda w, o: f"/kb/categories/{w.kb_category}/"),
+    Row(
+        "POST",
+        "/kb/categories/<int:category_id>/",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/categories/{w.kb_category}/",
+        lambda w, o: _KB_NAMES | {"slug": "renamed"},
+        ok=302,
+        writes=("kb.Category",),
+        body="form",
+    ),
+    Row(
+        "GET",
+        "/kb/categories/<int:category_id>/sections/new",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/categories/{w.kb_category}/sections/new",
+    ),
+    Row(
+        "POST",
+        "/kb/categories/<int:category_id>/sections/new",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/categories/{w.kb_category}/sections/new",
+        lambda w, o: _KB_NAMES | {"slug": "more"},
+        ok=302,
+        writes=("kb.Section",),
+        body="form",
+    ),
+    Row("GET", "/kb/sections/<int:section_id>/", KB_PUBLISH, lambda w, o: f"/kb/sections/{w.kb_section}/"),
+    Row(
+        "POST",
+        "/kb/sections/<int:section_id>/",
+        KB_PUBLISH,
+        lambda w, o: f"/kb/sections/{w.kb_section}/",
+        lambda w, o: _KB_NAMES | {"slug": "renamed"},
+        ok=302,
+        writes=("kb.Section",),
+        body="form",
+    ),
+    Row("GET", "/kb/files/<int:file_id>/<str:name>", STAFF_ANY, lambda w, o: f"/kb/files/{w.kb_file}/a.png"),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/files",
+        KB_WRITE,
+        lambda w, o: f"/kb/{w.kb_article}/files",
+        lambda w, o: {"file": SimpleUploadedFile("b.png", samples.png())},
+        ok=302,
+        writes=("kb.ArticleFile",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/kb/<int:article_id>/files/<int:file_id>/delete",
+        KB_WRITE,
+        lambda w, o: f"/kb/{w.kb_article}/files/{w.kb_file}/delete",
+        ok=302,
+        writes=("kb.ArticleFile",),
+        body="form",
+    ),
+    Row("GET", "/cases/<str:reference>/kb", CASE_READ, lambda w, o: f"/cases/{ref(w, o)}/kb?q=faktura", objects=CASES),
+]
+
+API += [
+    Row("GET", f"{V1}/kb/search", STAFF_ANY, lambda w, o: f"{V1}/kb/search?q=faktura&language=sv"),
+    Row("GET", f"{V1}/kb/articles", STAFF_ANY, lambda w, o: f"{V1}/kb/articles"),
+    Row("GET", f"{V1}/kb/articles/{{article_id}}", STAFF_ANY, lambda w, o: f"{V1}/kb/articles/{_kb_article(w)}"),
+    Row(
+        "POST",
+        f"{V1}/kb/articles",
+        KB_WRITE,
+        lambda w, o: f"{V1}/kb/articles",
+        lambda w, o: {"section": _kb_section(w), "language": "sv", "title": "Ny artikel", "body": "Text."},
+        ok=201,
+        writes=("kb.Article",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/kb/articles/{{article_id}}/votes",
+        STAFF_ANY,
+        lambda w, o: f"{V1}/kb/articles/{_kb_article(w)}/votes",
+        lambda w, o: {"language": "sv", "helpful": True},
+        ok=204,
+        writes=("kb.ArticleVote",),
+    ),
+]
 
 ROWS: list[Row] = PAGES + API
 

@@ -57,6 +57,15 @@ TABLES = (
     "routing.Skill",
     "routing.TeamRouting",
     "routing.RoutingSettings",
+    "kb.Category",
+    "kb.Section",
+    "kb.Article",
+    "kb.ArticleTranslation",
+    "kb.ArticleRevision",
+    "kb.SlugRedirect",
+    "kb.ArticleVote",
+    "kb.ArticleFile",
+    "kb.SearchLog",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

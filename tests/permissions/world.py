@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -24,8 +25,12 @@ from lofte.cases.models import AcknowledgementTemplate, Attachment, Case, Macro,
 from lofte.cases.services import AttachmentInput, case_add_inbound, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
+from lofte.core.tests import samples
 from lofte.customers.models import Customer, IdentityKind, IdentitySuggestion
 from lofte.customers.services import customer_create
+from lofte.kb import services as kb_services
+from lofte.kb.files import article_file_add
+from lofte.kb.tests import factories as kb_factories
 from lofte.notifications.models import Notification
 from lofte.promises.calendars import calendar_create
 from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState, SlaPolicy
@@ -110,6 +115,12 @@ class World:
     macros: dict[str, Macro] = field(default_factory=dict)  # agent_a's own (P), team A's, team B's, everyone's (E)
     saved_views: dict[str, SavedView] = field(default_factory=dict)  # actor -> a saved view of their own
     twins: dict[str, Case] = field(default_factory=dict)  # another case of each case's customer and team
+    kb_article: int = 0  # a published public knowledge-base article (Swedish)
+    kb_slug: str = ""
+    kb_section: int = 0
+    kb_category: int = 0
+    kb_revision: int = 0  # a revision of that article's translation, waiting for review
+    kb_file: int = 0  # an image of that article, "a.png"
 
     @property
     def teams(self) -> dict[str, Team]:
@@ -297,6 +308,13 @@ def build_world() -> World:
         actor: SavedView.objects.create(name=f"{actor}'s view", query="view=all", owner=agent)
         for actor, agent in agents.items()
     }
+    kb = kb_factories.article("Hur byter jag betalningsdag?", "Välj den 1:a eller den 25:e varje månad.")
+    kb_waiting = kb_services.revision_submit(
+        actor=None,
+        revision=kb_services.translation_save(
+            actor=None, translation=kb, title="Hur byter jag betalningsdag?", body="Välj den 1:a, 15:e eller 25:e."
+        ),
+    )
     return World(
         team_a=team_a,
         team_b=team_b,
@@ -324,4 +342,10 @@ def build_world() -> World:
         stale_notification=stale,
         macros=macros,
         saved_views=saved_views,
+        kb_article=kb.article_id,
+        kb_slug=kb.slug,
+        kb_section=kb.article.section_id,
+        kb_category=kb.article.section.category_id,
+        kb_revision=kb_waiting.pk,
+        kb_file=article_file_add(actor=None, article=kb.article, upload=SimpleUploadedFile("a.png", samples.png())).pk,
     )

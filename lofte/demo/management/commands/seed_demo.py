@@ -29,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {counts['teams']} teams, {counts['agents']} agents, "
-                f"{counts['customers']} customers, {counts['cases']} cases ({counts['today']} of them today). "
+                f"{counts['customers']} customers, {counts['cases']} cases ({counts['today']} of them today), "
+                f"{counts['articles']} help-centre articles. "
                 f"Log in as {DEMO_LOGIN} / {DEMO_PASSWORD} (team lead), admin@demo.lofte.se (admin) or "
                 f"{QA_LOGIN} (QA reviewer), with the same password."
             )
