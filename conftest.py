@@ -85,6 +85,19 @@ def _media_root(tmp_path_factory):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():  # type: ignore[no-untyped-def]
+    """Passwords in tests are hashed with MD5: the production hasher (PBKDF2, a million rounds) takes half a
+    second a password on these machines, and the factories give every agent one. A test of hashing itself
+    sets its own hasher."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+    get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():  # type: ignore[no-untyped-def]
     """Each test starts without cached SLA policies (ids are reused after a rollback)."""

@@ -394,6 +394,8 @@ LOFTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("LOFTE_MAX_ATTACHMENT_BYTES", st
 # reverse proxy in front must set it to the client's address (not its own), or every visitor shares one limit.
 LOFTE_CONTACT_RATE_PER_IP = int(os.environ.get("LOFTE_CONTACT_RATE_PER_IP", "10"))
 LOFTE_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("LOFTE_CONTACT_RATE_PER_ADDRESS", "5"))
+# Knowledge-base search: the threads that embed a query or a passage (0: one per core).
+LOFTE_EMBED_THREADS = int(os.environ.get("LOFTE_EMBED_THREADS", "0"))
 # The contact form's help-centre suggestions, asked as the customer types (per client address and hour).
 LOFTE_CONTACT_SUGGESTIONS_PER_IP = int(os.environ.get("LOFTE_CONTACT_SUGGESTIONS_PER_IP", "300"))
 # A form sent sooner than this after it was shown is asked to be sent again (bots are fast).
