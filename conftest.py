@@ -94,8 +94,8 @@ def _fast_password_hashing():  # type: ignore[no-untyped-def]
     from django.contrib.auth.hashers import get_hashers, get_hashers_by_algorithm
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    get_hashers.cache_clear()
-    get_hashers_by_algorithm.cache_clear()
+    get_hashers.cache_clear()  # type: ignore[attr-defined]
+    get_hashers_by_algorithm.cache_clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
