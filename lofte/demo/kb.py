@@ -3,10 +3,26 @@ knowledge base's services and published (their embeddings are computed by the wo
 
 from __future__ import annotations
 
+import re
+
 from lofte.kb import services
 from lofte.kb.models import Article, Category
 
 DEFAULT_LANGUAGE_ORDER = ("sv", "en", "fi", "da", "nb")
+_BLOCK_START = re.compile(r"^\s*(#{1,6}\s|[-*+]\s|\d+[.)]\s|>)")
+
+
+def unwrapped(body: str) -> str:
+    """The Markdown with the lines of each paragraph joined (the content file wraps them for reading; a line
+    break in an article is a break on the page)."""
+    out: list[str] = []
+    for line in body.strip().splitlines():
+        previous = out[-1] if out else ""
+        if line.strip() and previous.strip() and not _BLOCK_START.match(line) and not previous.lstrip().startswith("#"):
+            out[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def seed_kb() -> int:
@@ -39,7 +55,7 @@ def seed_kb() -> int:
             section=sections[(spec["category"], spec["section"])],
             language=first,
             title=translations[first]["title"],
-            body=translations[first]["body"],
+            body=unwrapped(translations[first]["body"]),
             visibility=spec.get("visibility", "public"),
             publish=True,
         )
@@ -50,7 +66,7 @@ def seed_kb() -> int:
                 article=article,
                 language=language,
                 title=translations[language]["title"],
-                body=translations[language]["body"],
+                body=unwrapped(translations[language]["body"]),
                 publish=True,
             )
         fallback = spec.get("fallback_language", first)

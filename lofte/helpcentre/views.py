@@ -39,6 +39,7 @@ from lofte.kb.models import ArticleFile, ArticleTranslation, Channel
 from lofte.kb.search import MAX_QUERY, kb_search
 from lofte.kb.trail import trail_keep, trail_of
 
+WEAKER = 3  # results shown under "may be related" when none answers the question
 VOTE_LIMIT = 30
 VOTE_WINDOW = timedelta(hours=1)
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -267,7 +268,8 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
             context["error"] = error.message
             status = 400
     if result is not None:
-        hits = [{"hit": h, "note": in_language_note(h.language, lang) if h.fallback else ""} for h in result.hits]
+        shown = [h for h in result.hits if h.good] if result.good else result.hits[:WEAKER]
+        hits = [{"hit": h, "note": in_language_note(h.language, lang) if h.fallback else ""} for h in shown]
         context.update(
             searched=True,
             hits=hits,
@@ -277,7 +279,7 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
         context["onward"] = _onward(lang, query=query)
         if not result.message:
             services.search_logged(
-                query=query, language=lang, channel=Channel.HELP_CENTRE, found=len(result.hits), good=result.good
+                query=query, language=lang, channel=Channel.HELP_CENTRE, found=len(shown), good=result.good
             )
     response = render(request, "helpcentre/search.html", context, status=status)
     if result is not None and not result.message:

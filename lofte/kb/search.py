@@ -15,8 +15,9 @@ fusion at every weight tried (MRR 0.895 against 0.888, recall@1 0.837 against 0.
 Results are articles, each shown in the reader's language when it has a live translation there; otherwise in
 the language that matched, marked `fallback` so the page can say so.
 
-A result is *good* when the lexical search found it, or its best passage is at least GOOD_COSINE close: below
-that, the reader is offered the ways to a person first.
+A result is *good* (worth showing as an answer) when it scores at least RELATIVE_FLOOR of the best result and the
+lexical search found it or its best passage is at least GOOD_COSINE close; when none is, the reader is offered the
+ways to a person first.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CANDIDATES = 50
 LEXICAL_WEIGHT = 0.3
 DENSE_WEIGHT = 0.7
 GOOD_COSINE = 0.82
+RELATIVE_FLOOR = 0.6  # a good result scores at least this share of the best one
 SNIPPET = 200
 
 
@@ -149,6 +151,7 @@ def _hits(
     for row in rows:
         by_article.setdefault(row[1], {})[row[2]] = row
     hits = []
+    best = ranked[order[0]]
     for article_id in order:
         translations = by_article.get(article_id, {})
         row = translations.get(language)
@@ -157,11 +160,10 @@ def _hits(
             if not matched:
                 continue
             row = matched[0]
-        good = (
-            article_id in lexical_articles
-            if mode == "lexical"
-            else (article_id in lexical_articles or best_cosine.get(article_id, 0.0) >= GOOD_COSINE)
+        near = article_id in lexical_articles or (
+            mode != "lexical" and best_cosine.get(article_id, 0.0) >= GOOD_COSINE
         )
+        good = near and ranked[article_id] >= RELATIVE_FLOOR * best
         hits.append(
             Hit(
                 article_id=article_id,
