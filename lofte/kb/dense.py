@@ -99,6 +99,10 @@ def _query_vector(text: str) -> bytes:
     return np.asarray(_e5().query(text), dtype=np.float32).reshape(DIM).tobytes()
 
 
+def query_cache_clear() -> None:
+    _query_vector.cache_clear()
+
+
 def embed_query(text: str) -> np.ndarray:
     """(DIM,) float32, L2-normalised."""
     return np.frombuffer(_query_vector(text), dtype=np.float32)
@@ -174,16 +178,17 @@ class _Matrix:
 _matrix = _Matrix()
 
 
-def _current_version() -> int:
+def index_version() -> int:
+    """The index's version now (one primary-key read)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT version FROM {KbIndexState._meta.db_table} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-def matrix_fresh() -> _Matrix:
-    """The process's matrix, read again if the index moved on since it was read."""
-    version = _current_version()
+def matrix_fresh(version: int | None = None) -> _Matrix:
+    """The process's matrix, read again if the index moved on since it was read (`version`: as just read)."""
+    version = index_version() if version is None else version
     if version != _matrix.version:
         with _matrix.lock:
             if version != _matrix.version:
@@ -191,9 +196,11 @@ def matrix_fresh() -> _Matrix:
     return _matrix
 
 
-def dense_search(vector: np.ndarray, *, public_only: bool, limit: int = 50) -> list[DenseHit]:
+def dense_search(
+    vector: np.ndarray, *, public_only: bool, limit: int = 50, version: int | None = None
+) -> list[DenseHit]:
     """The translations whose best passage is closest to `vector`, best first."""
-    m = matrix_fresh()
+    m = matrix_fresh(version)
     if not len(m.translations):
         return []
     scores = m.vectors @ vector

@@ -23,6 +23,7 @@ ways to a person first.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 from lofte.core.errors import ValidationFailed
 from lofte.core.validation import check_language
 from lofte.kb import analysis
-from lofte.kb.dense import dense_search, embed_query, plain
+from lofte.kb.dense import dense_search, embed_query, index_version, plain
 from lofte.kb.lexical import lexical_search
 from lofte.kb.models import ArticleTranslation, Visibility
 
@@ -45,6 +46,7 @@ DENSE_WEIGHT = 0.7
 GOOD_COSINE = 0.82
 RELATIVE_FLOOR = 0.6  # a good result scores at least this share of the best one
 SNIPPET = 200
+_embedder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-embed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +101,15 @@ def kb_search(*, query: str, language: str, agent: bool = False, limit: int = 10
         result.message = _("Type a few words to search for.")
         return result
     public_only = not agent
+    # the query's embedding (the engine lets go of the interpreter) is made while the database finds the words
+    vector = _embedder.submit(embed_query, query) if mode in ("fused", "dense") else None
+    version = index_version()
     ranked: dict[int, float] = {}
     matched_by: dict[int, int] = {}  # translation id of the best match per article
     lexical_articles: set[int] = set()
     best_cosine: dict[int, float] = {}
     if mode in ("fused", "lexical"):
-        lexical = lexical_search(terms, prefix=prefix, public_only=public_only, limit=CANDIDATES)
+        lexical = lexical_search(terms, prefix=prefix, public_only=public_only, limit=CANDIDATES, version=version)
         top = lexical[0].score if lexical else 1.0
         for hit in lexical:
             if hit.article_id in lexical_articles:
@@ -112,8 +117,8 @@ def kb_search(*, query: str, language: str, agent: bool = False, limit: int = 10
             lexical_articles.add(hit.article_id)
             ranked[hit.article_id] = LEXICAL_WEIGHT * hit.score / top
             matched_by.setdefault(hit.article_id, hit.translation_id)
-    if mode in ("fused", "dense"):
-        dense = dense_search(embed_query(query), public_only=public_only, limit=CANDIDATES)
+    if vector is not None:
+        dense = dense_search(vector.result(), public_only=public_only, limit=CANDIDATES, version=version)
         if dense:
             high, low = dense[0].score, dense[-1].score
             spread = high - low
@@ -160,9 +165,7 @@ def _hits(
             if not matched:
                 continue
             row = matched[0]
-        near = article_id in lexical_articles or (
-            mode != "lexical" and best_cosine.get(article_id, 0.0) >= GOOD_COSINE
-        )
+        near = article_id in lexical_articles or (mode != "lexical" and best_cosine.get(article_id, 0.0) >= GOOD_COSINE)
         good = near and ranked[article_id] >= RELATIVE_FLOOR * best
         hits.append(
             Hit(
