@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import global_settings
 from django.db import connection
 from playwright.sync_api import Page, expect
 
@@ -62,8 +62,11 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def asgi_server(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """config.asgi:application under uvicorn, on the test database (HTTP and websockets, static files)."""
+def asgi_server(transactional_db, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """config.asgi:application under uvicorn, on the test database (HTTP and websockets, static files). The
+    agents the test makes get their passwords hashed as the server's own settings expect (the tests' MD5 is
+    not among them)."""
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     port = _free_port()
     env = {
         **os.environ,
