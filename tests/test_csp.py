@@ -105,8 +105,6 @@ NOT_PAGES = {
     "teams:ack_template_delete": "POST, redirects to the templates",
     "teams:notice_reset": "POST, redirects to the notice's page",
     "teams:webhook_rotate": "POST, answers the source's page with the new secret",
-    "kb:search_json": "JSON for agents (tested in lofte/kb/tests/test_views.py)",
-    "kb:text_json": "JSON for agents (tested in lofte/kb/tests/test_views.py)",
     "kb:unpublish": "POST, redirects to the editor",
     "kb:review_publish": "POST, redirects to the review queue",
     "kb:review_return": "POST, redirects to the review queue",

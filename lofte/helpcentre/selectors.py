@@ -8,26 +8,17 @@ language, else any) is chosen in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from lofte.kb.models import ArticleFile, ArticleTranslation, Category, Section, SlugRedirect, Visibility
+from lofte.kb.selectors import files_by_name
+from lofte.kb.services import category_name
 
 MOST_READ = 10
-
-
-def help_languages() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
-
-
-def local_name(names: Mapping[str, str] | None, language: str, default: str) -> str:
-    """The name in `language`, else the first one given, else `default`."""
-    names = names or {}
-    return names.get(language) or next(iter(names.values()), default)
 
 
 def _live() -> QuerySet[ArticleTranslation]:
@@ -85,9 +76,9 @@ def categories_for(language: str) -> list[CategoryItem]:
     return [
         CategoryItem(
             category=c,
-            name=local_name(c.names, language, c.slug),
+            name=category_name(c, language),
             description=(c.descriptions or {}).get(language, ""),
-            sections=[SectionItem(s, local_name(s.names, language, s.slug)) for s in c.sections.all()],
+            sections=[SectionItem(s, category_name(s, language)) for s in c.sections.all()],
         )
         for c in categories
     ]
@@ -120,9 +111,7 @@ def category_page(slug: str, language: str) -> CategoryPage | None:
     category = Category.objects.filter(slug=slug).first()
     if category is None:
         return None
-    sections = [
-        SectionItem(s, local_name(s.names, language, s.slug)) for s in category.sections.order_by("position", "slug")
-    ]
+    sections = [SectionItem(s, category_name(s, language)) for s in category.sections.order_by("position", "slug")]
     rows = (
         _live()
         .filter(article__section__category=category)
@@ -135,7 +124,7 @@ def category_page(slug: str, language: str) -> CategoryPage | None:
         by_section.setdefault(row.article.section_id, []).append(row)
     for item in sections:
         item.entries = _choose(by_section.get(item.section.pk, []), language)
-    name = local_name(category.names, language, category.slug)
+    name = category_name(category, language)
     description = (category.descriptions or {}).get(language, "")
     return CategoryPage(CategoryItem(category, name, description, sections))
 
@@ -207,9 +196,7 @@ def article_extras(translation: ArticleTranslation, language: str) -> ArticleExt
         .only("pk", "article_id", "language", "slug", "title", "article__fallback_language")
         .order_by("article__position", "article_id", "language")
     )
-    files: dict[str, ArticleFile] = {}
-    if "file:" in translation.body:
-        files = {f.name: f for f in ArticleFile.objects.filter(article_id=translation.article_id)}
+    files = files_by_name(translation.article_id) if "file:" in translation.body else {}
     return ArticleExtras(siblings=siblings, related=_choose(related_rows, language), files=files)
 
 

@@ -32,6 +32,7 @@ from lofte.core.errors import ValidationFailed
 from lofte.core.htmx import is_htmx
 from lofte.core.markdown import markdown_html
 from lofte.core.ratelimit import client_key, ratelimit_hit
+from lofte.core.validation import language_codes
 from lofte.helpcentre import selectors
 from lofte.kb import services
 from lofte.kb.files import file_response, markdown_with_files
@@ -42,7 +43,6 @@ from lofte.kb.trail import trail_keep, trail_of
 WEAKER = 3  # results shown under "may be related" when none answers the question
 VOTE_LIMIT = 30
 VOTE_WINDOW = timedelta(hours=1)
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 View = Callable[..., HttpResponse]
 
@@ -52,7 +52,7 @@ def in_language(view: View) -> View:
 
     @wraps(view)
     def wrapper(request: HttpRequest, lang: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        if lang not in selectors.help_languages():
+        if lang not in language_codes():
             raise Http404
         with translation.override(lang):
             response = view(request, lang, *args, **kwargs)
@@ -91,7 +91,7 @@ def _languages(current: str) -> list[dict[str, Any]]:
             "url": reverse("helpcentre:home", args=[code]),
             "current": code == current,
         }
-        for code in selectors.help_languages()
+        for code in language_codes()
     ]
 
 
@@ -119,7 +119,7 @@ def _context(lang: str, **extra: Any) -> dict[str, Any]:
 def pick_language(request: HttpRequest) -> HttpResponse:
     """/help/: to the help centre in the reader's language (the browser's, else the site's default)."""
     wanted = translation.get_language_from_request(request)
-    languages = selectors.help_languages()
+    languages = language_codes()
     lang = wanted if wanted in languages else settings.LANGUAGE_CODE
     return redirect("helpcentre:home", lang)
 
@@ -177,9 +177,9 @@ def article(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
         page_language_name=language_name(lang),
         body=_body_html(shown.body, extras.files),
         category=category,
-        category_name=selectors.local_name(category.names, lang, category.slug),
+        category_name=services.category_name(category, lang),
         section=section,
-        section_name=selectors.local_name(section.names, lang, section.slug),
+        section_name=services.category_name(section, lang),
         related=_entries(extras.related, lang),
         others=[
             {"t": s, "name": translation.get_language_info(s.language)["name_local"], "url": _article_url(s)}
@@ -301,7 +301,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
         return request.build_absolute_uri(reverse(name, args=args))
 
     urls: list[dict[str, Any]] = []
-    for lang in selectors.help_languages():
+    for lang in language_codes():
         urls.append({"loc": absolute("helpcentre:home", lang), "alternates": []})
         urls.extend({"loc": absolute("helpcentre:category", lang, s), "alternates": []} for s in category_slugs)
     for siblings in by_article.values():

@@ -22,7 +22,6 @@ import re
 import unicodedata
 
 import Stemmer  # PyStemmer
-import wordfreq
 
 LANGUAGES = ("sv", "da", "nb", "fi", "en")
 _SNOWBALL = {"sv": "swedish", "da": "danish", "nb": "norwegian", "fi": "finnish", "en": "english"}
@@ -67,6 +66,8 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 @functools.cache
 def stop_words(language: str) -> frozenset[str]:
     """The language's most frequent words, folded."""
+    import wordfreq  # here, not at import: loading it takes half a second every process would pay at start
+
     top = wordfreq.top_n_list(_WORDFREQ[language_or_default(language)], STOP_WORDS_PER_LANGUAGE)
     return frozenset(fold(w) for w in top)
 
@@ -76,6 +77,8 @@ def _vocabulary(language: str) -> dict[str, float]:
     """Folded word -> Zipf frequency, for the language's commonest words (loaded once per process)."""
     lang = _WORDFREQ[language_or_default(language)]
     table: dict[str, float] = {}
+    import wordfreq
+
     for word, frequency in wordfreq.get_frequency_dict(lang, wordlist="best").items():
         if frequency < MIN_FREQUENCY:
             continue

@@ -24,12 +24,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
 from lofte.kb.models import KbChunk, KbIndexState
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DIM = 384
 CHUNK_WORDS = 120
@@ -80,6 +83,8 @@ _passage_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
 def embed_passages(texts: Sequence[str]) -> np.ndarray:
     """(n, DIM) float32, L2-normalised."""
+    import numpy as np
+
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     missing = [i for i, text in enumerate(texts) if text not in _passage_cache]
     if missing:
@@ -96,6 +101,8 @@ def embed_passages(texts: Sequence[str]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=256)  # the contact form asks again as the customer types on
 def _query_vector(text: str) -> bytes:
+    import numpy as np
+
     return np.asarray(_e5().query(text), dtype=np.float32).reshape(DIM).tobytes()
 
 
@@ -105,6 +112,8 @@ def query_cache_clear() -> None:
 
 def embed_query(text: str) -> np.ndarray:
     """(DIM,) float32, L2-normalised."""
+    import numpy as np
+
     return np.frombuffer(_query_vector(text), dtype=np.float32)
 
 
@@ -151,14 +160,16 @@ class _Matrix:
 
     def __init__(self) -> None:
         self.version = -1
-        self.vectors = np.zeros((0, DIM), dtype=np.float32)
-        self.translations = np.zeros(0, dtype=np.int64)
-        self.articles = np.zeros(0, dtype=np.int64)
-        self.public = np.zeros(0, dtype=bool)
+        self.vectors: np.ndarray | None = None  # read on the first search (numpy is loaded then, not at start)
+        self.translations: list[int] = []
+        self.articles: list[int] = []
+        self.public: np.ndarray | None = None
         self.languages: list[str] = []
         self.lock = threading.Lock()
 
     def load(self, version: int) -> None:
+        import numpy as np
+
         rows = list(
             KbChunk.objects.filter(embedding__isnull=False)
             .order_by("pk")
@@ -168,8 +179,8 @@ class _Matrix:
         for i, row in enumerate(rows):
             vectors[i] = np.frombuffer(bytes(row[4] or b""), dtype=np.float32)
         self.vectors = vectors
-        self.translations = np.array([r[0] for r in rows], dtype=np.int64)
-        self.articles = np.array([r[1] for r in rows], dtype=np.int64)
+        self.translations = [r[0] for r in rows]
+        self.articles = [r[1] for r in rows]
         self.languages = [r[2] for r in rows]
         self.public = np.array([r[3] for r in rows], dtype=bool)
         self.version = version
@@ -200,8 +211,10 @@ def dense_search(
     vector: np.ndarray, *, public_only: bool, limit: int = 50, version: int | None = None
 ) -> list[DenseHit]:
     """The translations whose best passage is closest to `vector`, best first."""
+    import numpy as np
+
     m = matrix_fresh(version)
-    if not len(m.translations):
+    if m.vectors is None or m.public is None or not m.translations:
         return []
     scores = m.vectors @ vector
     if public_only:

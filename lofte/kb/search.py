@@ -22,7 +22,6 @@ ways to a person first.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -69,7 +68,6 @@ class SearchResult:
     language: str
     hits: list[Hit] = field(default_factory=list)
     message: str = ""  # why there is nothing to search for, when there is not
-    took_ms: float = 0.0
 
     @property
     def good(self) -> bool:
@@ -91,7 +89,6 @@ def query_checked(query: str) -> str:
 def kb_search(*, query: str, language: str, agent: bool = False, limit: int = 10, mode: Mode = "fused") -> SearchResult:
     """Articles answering `query`, best first. `agent`: internal articles too. `language`: the reader's; an
     unknown one is refused by name. A query of no words (punctuation only) finds nothing and says why."""
-    started = time.perf_counter()
     query = query_checked(query)
     language = check_language(language, blank_ok=False)
     result = SearchResult(query=query, language=language)
@@ -130,8 +127,7 @@ def kb_search(*, query: str, language: str, agent: bool = False, limit: int = 10
                 ranked[near.article_id] = ranked.get(near.article_id, 0.0) + DENSE_WEIGHT * share
                 matched_by.setdefault(near.article_id, near.translation_id)
     order = sorted(ranked, key=lambda a: (-ranked[a], a))[:limit]
-    result.hits = _hits(order, ranked, matched_by, lexical_articles, best_cosine, language, mode)
-    result.took_ms = (time.perf_counter() - started) * 1000
+    result.hits = _hits(order, ranked, matched_by, lexical_articles, best_cosine, language)
     return result
 
 
@@ -142,7 +138,6 @@ def _hits(
     lexical_articles: set[int],
     best_cosine: dict[int, float],
     language: str,
-    mode: Mode,
 ) -> list[Hit]:
     """Each article in the reader's language when it has a live translation there, else as it matched."""
     if not order:
@@ -165,7 +160,7 @@ def _hits(
             if not matched:
                 continue
             row = matched[0]
-        near = article_id in lexical_articles or (mode != "lexical" and best_cosine.get(article_id, 0.0) >= GOOD_COSINE)
+        near = article_id in lexical_articles or best_cosine.get(article_id, 0.0) >= GOOD_COSINE
         good = near and ranked[article_id] >= RELATIVE_FLOOR * best
         hits.append(
             Hit(

@@ -29,7 +29,6 @@ from lofte.kb.models import (
     RevisionState,
     SearchLog,
     Section,
-    Visibility,
 )
 from lofte.kb.services import category_name
 
@@ -46,11 +45,6 @@ STATE_PUBLISHED = "published"
 STATE_DRAFT = "draft"
 STATE_REVIEW = "review"
 STATES = (STATE_PUBLISHED, STATE_DRAFT, STATE_REVIEW)
-
-
-def public_url(language: str, slug: str) -> str:
-    """The help centre's address of a public translation."""
-    return f"/help/{language}/a/{slug}"
 
 
 def _newest(field_name: str) -> Subquery:
@@ -146,7 +140,7 @@ def article_rows(page: Page[Article], language: str) -> list[dict[str, Any]]:
                 "translations": [{"t": t, "state": translation_state(t)} for t in translations],
                 "updated": max(times) if times else article.created_at,
                 "place": f"{category_name(article.section.category, language)} / "
-                f"{category_name(article.section, language)}",  # type: ignore[arg-type]
+                f"{category_name(article.section, language)}",
             }
         )
     return out
@@ -280,6 +274,7 @@ def report_least_helpful() -> HelpReport:
     helpful, unhelpful = Count("pk", filter=Q(helpful=True)), Count("pk", filter=Q(helpful=False))
     totals = list(ArticleVote.objects.values("article_id", "language").annotate(yes=helpful, no=unhelpful).order_by())
     enough = [t for t in totals if t["yes"] + t["no"] >= MIN_VOTES]
+    fewer = len(totals) - len(enough)
     enough.sort(key=lambda t: (t["yes"] / (t["yes"] + t["no"]), -(t["yes"] + t["no"]), t["article_id"], t["language"]))
     capped = len(enough) > REPORT_CAP
     enough = enough[:REPORT_CAP]
@@ -322,9 +317,7 @@ def report_least_helpful() -> HelpReport:
         )
         for t in enough
     ]
-    return HelpReport(
-        rows=rows, fewer_votes=len(totals) - len([t for t in totals if t["yes"] + t["no"] >= MIN_VOTES]), capped=capped
-    )
+    return HelpReport(rows=rows, fewer_votes=fewer, capped=capped)
 
 
 def latest_comments(limit: int = 20) -> list[ArticleVote]:
@@ -351,10 +344,6 @@ def report_failed_searches(*, now: datetime | None = None) -> FailedSearches:
         .order_by("-count", "-last", "q")[: REPORT_CAP + 1]
     ]
     return FailedSearches(rows=grouped[:REPORT_CAP], capped=len(grouped) > REPORT_CAP, since=since)
-
-
-def visibility_public(article: Article) -> bool:
-    return article.visibility == Visibility.PUBLIC
 
 
 def files_by_name(article_id: int) -> dict[str, ArticleFile]:

@@ -215,8 +215,10 @@ def article_create(
     slug: str = "",
     visibility: str = Visibility.PUBLIC,
     publish: bool = False,
+    review: bool = False,
 ) -> ArticleTranslation:
-    """A new article with its first translation (revision 1), published at once when asked and allowed."""
+    """A new article with its first translation (revision 1), published at once when asked and allowed, or sent
+    for review."""
     _require(actor, Perm.KB_WRITE)
     language = check_language(language, blank_ok=False)
     if visibility not in Visibility.values:
@@ -225,12 +227,19 @@ def article_create(
     article = Article.objects.create(
         section=section, visibility=visibility, fallback_language=language, created_by=actor
     )
-    translation = _translation_create(actor, article, language, title, body, slug, publish)
-    return translation
+    return _translation_create(actor, article, language, title, body, slug, publish=publish, review=review)
 
 
 def _translation_create(
-    actor: Agent | None, article: Article, language: str, title: str, body: str, slug: str, publish: bool
+    actor: Agent | None,
+    article: Article,
+    language: str,
+    title: str,
+    body: str,
+    slug: str,
+    *,
+    publish: bool,
+    review: bool,
 ) -> ArticleTranslation:
     translation = ArticleTranslation(article=article, language=language, title=title, body=body)
     translation.slug = _slug_for(language, slug, title, None)
@@ -248,6 +257,8 @@ def _translation_create(
     if publish:
         revision_publish(actor=actor, revision=revision)
         translation.refresh_from_db()
+    elif review:
+        revision_submit(actor=actor, revision=revision)
     return translation
 
 
@@ -261,6 +272,7 @@ def translation_add(
     body: str,
     slug: str = "",
     publish: bool = False,
+    review: bool = False,
 ) -> ArticleTranslation:
     _require(actor, Perm.KB_WRITE)
     language = check_language(language, blank_ok=False)
@@ -269,7 +281,9 @@ def translation_add(
             _("The article has a %(language)s translation already; change that one instead.") % {"language": language},
             field="language",
         )
-    return _translation_create(actor, article, language, _title(title), _body(body), slug, publish)
+    return _translation_create(
+        actor, article, language, _title(title), _body(body), slug, publish=publish, review=review
+    )
 
 
 @transaction.atomic
@@ -283,11 +297,22 @@ def translation_save(
     note: str = "",
 ) -> ArticleRevision:
     """Save the editor's text as a new draft revision (what is live does not change until it is published). A
-    new slug applies at once; the old one keeps answering with a redirect."""
+    new slug applies at once; the old one keeps answering with a redirect. Saving what the newest draft or
+    waiting revision already says (no new slug, no note) answers that revision and adds none."""
     _require(actor, Perm.KB_WRITE)
     title, body = _title(title), _body(body)
-    if slug is not None and slug.strip() and slug.strip() != translation.slug:
-        slug_rename(actor=actor, translation=translation, slug=slug)
+    renamed = slug is not None and bool(slug.strip()) and slug.strip() != translation.slug
+    newest = translation.revisions.order_by("-number").first()
+    if (
+        not renamed
+        and not note
+        and newest is not None
+        and newest.state in (RevisionState.DRAFT, RevisionState.SUBMITTED)
+        and (newest.title, newest.body) == (title, body)
+    ):
+        return newest
+    if renamed:
+        slug_rename(actor=actor, translation=translation, slug=slug or "")
     return _revision_add(translation, title=title, body=body, author=actor, state=RevisionState.DRAFT, note=note)
 
 
@@ -423,6 +448,7 @@ def search_logged(*, query: str, language: str, channel: str, found: int, good: 
         SearchLog.objects.create(query=query.strip()[:200], language=language, channel=channel, found=found, good=good)
 
 
-def category_name(category: Category, language: str) -> str:
+def category_name(category: Category | Section, language: str) -> str:
+    """A category's or a section's name in `language`, else in English, else the first it has, else its slug."""
     names = category.names or {}
     return names.get(language) or names.get("en") or next(iter(names.values()), category.slug)

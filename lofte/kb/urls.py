@@ -8,7 +8,6 @@ urlpatterns = [
     path("kb/", views.article_list, name="list"),
     path("kb/new", views.article_new, name="new"),
     path("kb/preview", views.preview, name="preview"),
-    path("kb/search.json", views.search_json, name="search_json"),
     path("kb/review", views.review, name="review"),
     path("kb/review/<int:revision_id>/publish", views.review_publish, name="review_publish"),
     path("kb/review/<int:revision_id>/return", views.review_return, name="review_return"),
@@ -28,5 +27,4 @@ urlpatterns = [
     path("kb/<int:article_id>/<slug:language>/unpublish", views.translation_unpublish, name="unpublish"),
     path("kb/<int:article_id>/<slug:language>/history", views.history, name="history"),
     path("kb/<int:article_id>/<slug:language>/history/<int:number>", views.revision_diff, name="diff"),
-    path("kb/<int:article_id>/<slug:language>/text.json", views.text_json, name="text_json"),
 ]

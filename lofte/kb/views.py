@@ -1,5 +1,5 @@
 """The agents' knowledge-base pages: the article list, writing and translating, settings, history with diffs, the
-review queue, categories and sections, the reports, and the two JSON answers the reply box asks.
+review queue, categories and sections, the reports, and the articles' files.
 
 Every signed-in agent reads every article (internal ones too); writing needs Perm.KB_WRITE, reviewing and the
 categories Perm.KB_PUBLISH (the decorators answer 403 with the reason before anything is looked up). Whether an
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -51,8 +51,8 @@ from lofte.kb.forms import (
     SettingsForm,
     TranslationForm,
 )
-from lofte.kb.models import Article, ArticleFile, ArticleTranslation, RevisionState, Visibility
-from lofte.kb.search import kb_search
+from lofte.kb.models import Article, ArticleFile, RevisionState, Visibility
+from lofte.kb.queries import public_url
 
 kb_reader = login_required
 kb_writer = requires(access.Perm.KB_WRITE)
@@ -69,10 +69,7 @@ def _lang() -> str:
     return (get_language() or "en").split("-")[0]
 
 
-def _invalid(request: HttpRequest) -> int:
-    """The status of a form shown again with its errors: 422, as every form of Lofte answers (HTMX swaps it in;
-    a browser shows the page)."""
-    return 422
+INVALID = 422  # a form shown again with its errors, as every form of Lofte answers (HTMX swaps it in)
 
 
 def apply_error(form: forms.Form, exc: ValidationFailed) -> None:
@@ -159,16 +156,18 @@ def translation_view(request: HttpRequest, article_id: int, language: str) -> Ht
     article = translation.article
     newest = selectors.working_copy(translation)
     agent = _agent(request)
+    others = list(article.translations.order_by("language"))
+    files = selectors.files_by_name(article.pk)
     context = {
         "article": article,
         "translation": translation,
         "newest": newest,
-        "live_html": markdown_html(translation.body) if translation.is_published else "",
-        "draft_html": markdown_html(newest.body) if newest and newest.state != RevisionState.PUBLISHED else "",
-        "others": list(article.translations.order_by("language")),
-        "missing": [c for c in _languages() if c not in {t.language for t in article.translations.all()}],
+        "live_html": _article_html(translation.body, files) if translation.is_published else "",
+        "draft_html": _article_html(newest.body, files) if newest and newest.state != RevisionState.PUBLISHED else "",
+        "others": others,
+        "missing": [c for c in _languages() if c not in {t.language for t in others}],
         "can_write": access.can(agent, access.Perm.KB_WRITE),
-        "public_url": selectors.public_url(translation.language, translation.slug)
+        "public_url": public_url(translation.language, translation.slug)
         if article.visibility == Visibility.PUBLIC and translation.is_published
         else "",
         "languages": _languages(),
@@ -196,19 +195,17 @@ def article_new(request: HttpRequest) -> HttpResponse:
             section = form.sections[data["section"]]
             action = _action(request)
             try:
-                with transaction.atomic():
-                    translation = services.article_create(
-                        actor=agent,
-                        section=section,
-                        language=data["language"],
-                        title=data["title"],
-                        body=data["body"],
-                        slug=data["slug"],
-                        visibility=data["visibility"],
-                        publish=action == "publish",
-                    )
-                    if action == "review":
-                        services.revision_submit(actor=agent, revision=translation.revisions.get())
+                translation = services.article_create(
+                    actor=agent,
+                    section=section,
+                    language=data["language"],
+                    title=data["title"],
+                    body=data["body"],
+                    slug=data["slug"],
+                    visibility=data["visibility"],
+                    publish=action == "publish",
+                    review=action == "review",
+                )
             except PermissionDenied as exc:
                 return forbidden(request, exc)
             except ValidationFailed as exc:
@@ -216,7 +213,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _saved_message(action))
                 return redirect("kb:edit", article_id=translation.article_id, language=translation.language)
-        status = _invalid(request)
+        status = INVALID
     else:
         initial = {"language": request.GET.get("language") or _lang()}
         if (wanted := request.GET.get("section", "")).isdigit():
@@ -229,7 +226,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
         "publish_everywhere": all(allowed.values()),
         "may_publish_some": any(allowed.values()),
         "reviewed_sections": [
-            f"{services.category_name(s.category, _lang())} / {services.category_name(s, _lang())}"  # type: ignore[arg-type]
+            f"{services.category_name(s.category, _lang())} / {services.category_name(s, _lang())}"
             for s in sections
             if not allowed[s.pk]
         ],
@@ -259,25 +256,14 @@ def translation_edit(request: HttpRequest, article_id: int, language: str) -> Ht
             action = _action(request)
             try:
                 with transaction.atomic():
-                    revision = newest
-                    unchanged = (
-                        newest is not None
-                        and newest.state in (RevisionState.DRAFT, RevisionState.SUBMITTED)
-                        and " ".join(data["title"].split()) == newest.title
-                        and data["body"].replace("\r\n", "\n").strip() == newest.body
-                        and (not data["slug"].strip() or data["slug"].strip() == translation.slug)
-                        and not data["note"]
+                    revision = services.translation_save(
+                        actor=agent,
+                        translation=translation,
+                        title=data["title"],
+                        body=data["body"],
+                        slug=data["slug"],
+                        note=data["note"],
                     )
-                    if not unchanged:
-                        revision = services.translation_save(
-                            actor=agent,
-                            translation=translation,
-                            title=data["title"],
-                            body=data["body"],
-                            slug=data["slug"],
-                            note=data["note"],
-                        )
-                    assert revision is not None
                     if action == "publish":
                         services.revision_publish(actor=agent, revision=revision)
                     elif action == "review" and revision.state != RevisionState.SUBMITTED:
@@ -289,7 +275,7 @@ def translation_edit(request: HttpRequest, article_id: int, language: str) -> Ht
             else:
                 messages.success(request, _saved_message(action))
                 return redirect("kb:edit", article_id=article_id, language=language)
-        status = _invalid(request)
+        status = INVALID
     else:
         form = EditForm(
             initial={
@@ -305,7 +291,7 @@ def translation_edit(request: HttpRequest, article_id: int, language: str) -> Ht
         "newest": newest,
         "may_publish": services.may_publish(agent, translation.article.section.category),
         "languages": _languages(),
-        "public_url": selectors.public_url(translation.language, translation.slug),
+        "public_url": public_url(translation.language, translation.slug),
         "files": selectors.article_files(translation.article),
     }
     return _render(request, "kb/translation_edit.html", context, status=status)
@@ -351,18 +337,16 @@ def translation_new(request: HttpRequest, article_id: int) -> HttpResponse:
             data = form.cleaned_data
             action = _action(request)
             try:
-                with transaction.atomic():
-                    translation = services.translation_add(
-                        actor=agent,
-                        article=article,
-                        language=language,
-                        title=data["title"],
-                        body=data["body"],
-                        slug=data["slug"],
-                        publish=action == "publish",
-                    )
-                    if action == "review":
-                        services.revision_submit(actor=agent, revision=translation.revisions.get())
+                services.translation_add(
+                    actor=agent,
+                    article=article,
+                    language=language,
+                    title=data["title"],
+                    body=data["body"],
+                    slug=data["slug"],
+                    publish=action == "publish",
+                    review=action == "review",
+                )
             except PermissionDenied as exc:
                 return forbidden(request, exc)
             except ValidationFailed as exc:
@@ -370,7 +354,7 @@ def translation_new(request: HttpRequest, article_id: int) -> HttpResponse:
             else:
                 messages.success(request, _saved_message(action))
                 return redirect("kb:edit", article_id=article.pk, language=language)
-        status = _invalid(request)
+        status = INVALID
     context = {
         "form": form,
         "article": article,
@@ -418,7 +402,7 @@ def article_settings(request: HttpRequest, article_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The article's settings are saved."))
                 return redirect("kb:settings", article_id=article.pk)
-        status = _invalid(request)
+        status = INVALID
     else:
         form = SettingsForm(
             initial={
@@ -446,12 +430,12 @@ def preview(request: HttpRequest) -> HttpResponse:
             "length": f"{len(body):,}",
         }
         return _render(request, "kb/partials/_preview.html", {"error": text}, status=422)
-    html = markdown_html(markdown_with_files(body, files_of, _agent_file_url))
-    return _render(request, "kb/partials/_preview.html", {"html": html})
+    return _render(request, "kb/partials/_preview.html", {"html": _article_html(body, files_of)})
 
 
-def _agent_file_url(found: ArticleFile) -> str:
-    return reverse("kb:file", args=[found.pk, found.name])
+def _article_html(body: str, files: dict[str, ArticleFile]) -> str:
+    """An article's Markdown as HTML, its files shown from the agents' own address (drafts' and internal ones')."""
+    return markdown_html(markdown_with_files(body, files, lambda f: reverse("kb:file", args=[f.pk, f.name])))
 
 
 # --- files --------------------------------------------------------------------------------------------------------
@@ -586,7 +570,7 @@ def review_publish(request: HttpRequest, revision_id: int) -> HttpResponse:
     if revision.state != RevisionState.SUBMITTED:
         return _review_page(
             request,
-            status=_invalid(request) if is_htmx(request) else 409,
+            status=INVALID if is_htmx(request) else 409,
             error_for=revision.pk,
             error=_("This revision is no longer waiting for review."),
         )
@@ -609,7 +593,7 @@ def review_return(request: HttpRequest, revision_id: int) -> HttpResponse:
     except PermissionDenied as exc:
         return forbidden(request, exc)
     except ValidationFailed as exc:
-        return _review_page(request, status=422 if is_htmx(request) else 200, error_for=revision.pk, error=exc.message)
+        return _review_page(request, status=INVALID, error_for=revision.pk, error=exc.message)
     messages.success(request, _("Sent back to its author with your note."))
     return redirect("kb:review")
 
@@ -625,8 +609,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     for c in categories:
         c.name = services.category_name(c, language)  # type: ignore[attr-defined]
         c.section_rows = [  # type: ignore[attr-defined]
-            {"pk": s.pk, "slug": s.slug, "name": services.category_name(s, language)}  # type: ignore[arg-type]
-            for s in c.sections.all()
+            {"pk": s.pk, "slug": s.slug, "name": services.category_name(s, language)} for s in c.sections.all()
         ]
     context = {"categories": categories, "can_publish": access.can(_agent(request), access.Perm.KB_PUBLISH)}
     return _render(request, "kb/category_list.html", context)
@@ -656,7 +639,7 @@ def _category_form(request: HttpRequest, category_id: int | None) -> HttpRespons
             else:
                 messages.success(request, _("The category is saved."))
                 return redirect("kb:categories")
-        status = _invalid(request)
+        status = INVALID
     else:
         form = CategoryForm(initial=CategoryForm.initial_of(category) if category else None)
     return _render(request, "kb/category_edit.html", {"form": form, "category": category}, status=status)
@@ -698,7 +681,7 @@ def _section_form(request: HttpRequest, *, category_id: int | None, section_id: 
             else:
                 messages.success(request, _("The section is saved."))
                 return redirect("kb:categories")
-        status = _invalid(request)
+        status = INVALID
     else:
         form = SectionForm(initial=SectionForm.initial_of(section) if section else None)
     context = {
@@ -738,58 +721,3 @@ def reports(request: HttpRequest) -> HttpResponse:
         "languages": _languages(),
     }
     return _render(request, "kb/reports.html", context)
-
-
-# --- JSON for the reply box ---------------------------------------------------------------------------------------
-
-
-@kb_reader
-@require_GET
-def search_json(request: HttpRequest) -> HttpResponse:
-    """Articles for the reply box: internal ones too (marked), each with its public address when it has one."""
-    try:
-        result = kb_search(
-            query=request.GET.get("q", ""), language=request.GET.get("language") or _lang(), agent=True, limit=8
-        )
-    except ValidationFailed as exc:
-        return JsonResponse({"message": exc.message, "field": exc.field}, status=422)
-    hits = [
-        {
-            "article_id": h.article_id,
-            "language": h.language,
-            "title": h.title,
-            "url": selectors.public_url(h.language, h.slug) if h.public else None,
-            "internal": not h.public,
-            "fallback": h.fallback,
-            "snippet": h.snippet,
-        }
-        for h in result.hits
-    ]
-    return JsonResponse({"hits": hits, "message": result.message})
-
-
-@kb_reader
-@require_GET
-def text_json(request: HttpRequest, article_id: int, language: str) -> HttpResponse:
-    """The live text of an article in `language`, else in its fallback language, for the reply box."""
-    article = selectors.article_get(article_id=article_id)
-    live = {t.language: t for t in article.translations.filter(published_at__isnull=False)}
-    translation: ArticleTranslation | None = live.get(language) or live.get(article.fallback_language)
-    if translation is None:
-        return JsonResponse({"message": _("The article has no published text yet.")}, status=404)
-    url = (
-        selectors.public_url(translation.language, translation.slug)
-        if article.visibility == Visibility.PUBLIC
-        else None
-    )
-    return JsonResponse(
-        {
-            "title": translation.title,
-            "body": translation.body,
-            "language": translation.language,
-            "fallback": translation.language != language,
-            "url": url,
-            "internal": article.visibility != Visibility.PUBLIC,
-            "edit_url": reverse("kb:edit", args=[article.pk, translation.language]),
-        }
-    )

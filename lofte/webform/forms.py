@@ -87,7 +87,9 @@ class ContactForm(forms.Form):
     attachments = AttachmentsField(label=gettext_lazy("Attachments"), required=False)
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     # what the customer came from in the help centre (the article's "Write to us", a search without an answer)
-    kb_article = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # (text, not a number field: a hidden field the customer cannot see must never stop their message; anything
+    # but an id is ignored)
+    kb_article = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     kb_search = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
     homepage = forms.CharField(required=False)  # the honeypot: people never see it, bots fill it in
 
@@ -241,8 +243,8 @@ class ContactForm(forms.Form):
         self, *, language: str, read: tuple[int, ...] = (), searched: tuple[str, ...] = ()
     ) -> ContactSubmission:
         data = self.cleaned_data
-        if data.get("kb_article"):
-            read = (data["kb_article"], *read)
+        if (article := data.get("kb_article", "")).isdigit() and len(article) < 12:
+            read = (int(article), *read)
         if data.get("kb_search"):
             searched = (data["kb_search"][:100], *searched)
         return ContactSubmission(

@@ -1964,13 +1964,11 @@ _KB_NAMES = {"name_en": "Other", "position": 3}
 PAGES += [
     Row("GET", "/kb/", STAFF_ANY, lambda w, o: "/kb/"),
     Row("GET", "/kb/categories", STAFF_ANY, lambda w, o: "/kb/categories"),
-    Row("GET", "/kb/search.json", STAFF_ANY, lambda w, o: "/kb/search.json?q=betalningsdag&language=sv"),
     Row("GET", "/kb/<int:article_id>/<slug:language>/", STAFF_ANY, lambda w, o: _kb(w)),
     Row("GET", "/kb/<int:article_id>/<slug:language>/history", STAFF_ANY, lambda w, o: _kb(w, "history")),
     Row(
         "GET", "/kb/<int:article_id>/<slug:language>/history/<int:number>", STAFF_ANY, lambda w, o: _kb(w, "history/2")
     ),
-    Row("GET", "/kb/<int:article_id>/<slug:language>/text.json", STAFF_ANY, lambda w, o: _kb(w, "text.json")),
     Row("GET", "/kb/new", KB_WRITE, lambda w, o: "/kb/new"),
     Row(
         "POST",

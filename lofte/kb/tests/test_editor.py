@@ -226,7 +226,7 @@ def test_a_lead_sends_a_revision_back_with_a_note_required(client, people, kb):
     services.revision_submit(actor=None, revision=revision)
     login(client, people, "lead")
     missing = client.post(f"/kb/review/{revision.pk}/return", {"note": "  "})
-    assert missing.status_code == 200
+    assert missing.status_code == 422
     assert field_error(missing.content.decode(), "note") == "Say what should change, so the author knows."
     revision.refresh_from_db()
     assert revision.state == RevisionState.SUBMITTED
