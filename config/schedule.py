@@ -9,6 +9,7 @@ from lofte.channels.tasks import poll_mailboxes
 from lofte.channels.webhooks.tasks import prune_webhook_rejections
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
+from lofte.kb.tasks import prune_search_log
 from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
 from lofte.promises.tasks import promise_tick
@@ -26,4 +27,5 @@ JOBS: list[Job] = [
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),
     Job(name="portal.prune", task=prune_portal_tokens, every=timedelta(hours=1)),
     Job(name="webhooks.prune", task=prune_webhook_rejections, every=timedelta(hours=1)),
+    Job(name="kb.search_log_prune", task=prune_search_log, every=timedelta(hours=1)),
 ]

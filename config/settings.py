@@ -396,6 +396,8 @@ LOFTE_CONTACT_RATE_PER_IP = int(os.environ.get("LOFTE_CONTACT_RATE_PER_IP", "10"
 LOFTE_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("LOFTE_CONTACT_RATE_PER_ADDRESS", "5"))
 # Knowledge-base search: the threads that embed a query or a passage (0: one per core).
 LOFTE_EMBED_THREADS = int(os.environ.get("LOFTE_EMBED_THREADS", "0"))
+# Searches in the public help centre, per client address and hour (each embeds the query and is logged).
+LOFTE_HELP_SEARCHES_PER_IP = int(os.environ.get("LOFTE_HELP_SEARCHES_PER_IP", "300"))
 # The contact form's help-centre suggestions, asked as the customer types (per client address and hour).
 LOFTE_CONTACT_SUGGESTIONS_PER_IP = int(os.environ.get("LOFTE_CONTACT_SUGGESTIONS_PER_IP", "300"))
 # A form sent sooner than this after it was shown is asked to be sent again (bots are fast).

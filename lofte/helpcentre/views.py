@@ -33,6 +33,7 @@ from lofte.core.htmx import is_htmx
 from lofte.core.markdown import markdown_html
 from lofte.core.ratelimit import client_key, ratelimit_hit
 from lofte.core.validation import language_codes
+from lofte.core.views import page_not_found
 from lofte.helpcentre import selectors
 from lofte.kb import services
 from lofte.kb.files import file_response, markdown_with_files
@@ -41,6 +42,7 @@ from lofte.kb.search import MAX_QUERY, kb_search
 from lofte.kb.trail import trail_keep, trail_of
 
 WEAKER = 3  # results shown under "may be related" when none answers the question
+SEARCH_WINDOW = timedelta(hours=1)
 VOTE_LIMIT = 30
 VOTE_WINDOW = timedelta(hours=1)
 
@@ -55,7 +57,10 @@ def in_language(view: View) -> View:
         if lang not in language_codes():
             raise Http404
         with translation.override(lang):
-            response = view(request, lang, *args, **kwargs)
+            try:
+                response = view(request, lang, *args, **kwargs)
+            except Http404 as missing:  # the not-found page in the help centre's language too
+                response = page_not_found(request, missing)
         response.headers["Content-Language"] = lang
         return response
 
@@ -261,7 +266,17 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
     context = _context(lang, query=query[:MAX_QUERY], searched=False, hits=[], good=False, message="", error="")
     status = 200
     result = None
+    limit = None
     if query:
+        limit = ratelimit_hit(
+            client_key(request.META.get("REMOTE_ADDR", "")) + ":kbsearch",
+            limit=settings.LOFTE_HELP_SEARCHES_PER_IP,
+            window=SEARCH_WINDOW,
+        )
+    if limit is not None and not limit.allowed:
+        context["error"] = _("You have searched many times in a short time. Please wait a while and try again.")
+        status = 429
+    elif query:
         try:
             result = kb_search(query=query, language=lang, agent=False, limit=20)
         except ValidationFailed as error:
@@ -282,6 +297,8 @@ def search(request: HttpRequest, lang: str) -> HttpResponse:
                 query=query, language=lang, channel=Channel.HELP_CENTRE, found=len(shown), good=result.good
             )
     response = render(request, "helpcentre/search.html", context, status=status)
+    if status == 429 and limit is not None:
+        response.headers["Retry-After"] = str(limit.retry_after)
     if result is not None and not result.message:
         trail_keep(response, trail_of(request).searched(query), secure=request.is_secure())
     return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -441,6 +442,16 @@ def vote_record(*, article: Article, language: str, channel: str, helpful: bool,
     return ArticleVote.objects.create(
         article=article, language=language, channel=channel, helpful=helpful, comment=comment
     )
+
+
+SEARCH_LOG_DAYS = 90  # searches are kept this long (the report reads 30 days; a query may hold personal data)
+
+
+def search_log_prune(*, now: datetime | None = None) -> int:
+    """Forget the searches older than SEARCH_LOG_DAYS; answers how many."""
+    since = (now or timezone.now()) - timedelta(days=SEARCH_LOG_DAYS)
+    deleted, _rows = SearchLog.objects.filter(created_at__lt=since).delete()
+    return deleted
 
 
 def search_logged(*, query: str, language: str, channel: str, found: int, good: bool) -> None:

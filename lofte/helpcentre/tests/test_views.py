@@ -399,3 +399,24 @@ def test_files_of_hidden_articles_or_wrong_names_are_404(client, kb) -> None:  #
 def test_make_article_helper_is_public_by_default(kb) -> None:  # type: ignore[no-untyped-def]
     extra = make_article(kb.section, "Another one")
     assert extra.article.visibility == "public" and extra.published_at is not None
+
+
+def test_the_not_found_page_speaks_the_help_centres_language(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/help/fi/a/no-such-article", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response["Content-Language"] == "fi"
+    assert "Sivua ei löytynyt" in response.content.decode()
+
+
+def test_searches_are_limited_per_client_address(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from lofte.kb.models import SearchLog
+
+    settings.LOFTE_HELP_SEARCHES_PER_IP = 2
+    assert client.get("/help/sv/search", {"q": "faktura"}).status_code == 200
+    assert client.get("/help/sv/search", {"q": "elavtal"}).status_code == 200
+    refused = client.get("/help/sv/search", {"q": "flytt"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Du har sökt många gånger på kort tid. Vänta en stund och försök igen." in refused.content.decode()
+    assert sorted(SearchLog.objects.values_list("query", flat=True)) == ["elavtal", "faktura"]  # nothing for it
+    assert client.get("/help/sv/search").status_code == 200  # the page itself, without a search, is not counted

@@ -154,3 +154,32 @@ def test_a_search_is_three_queries_whatever_the_hits(articles) -> None:  # type:
     with CaptureQueriesContext(connection) as queries:
         kb_search(query="vattenskada faktura router", language="sv")
     assert len(queries) == 4  # the version, the word frequencies, the candidates, the translations shown
+
+
+def test_the_search_log_forgets_after_ninety_days() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lofte.kb.models import Channel, SearchLog
+    from lofte.kb.services import search_log_prune
+
+    now = timezone.now()
+    SearchLog.objects.create(
+        query="old",
+        language="sv",
+        channel=Channel.HELP_CENTRE,
+        found=0,
+        good=False,
+        created_at=now - timedelta(days=91),
+    )
+    SearchLog.objects.create(
+        query="recent",
+        language="sv",
+        channel=Channel.HELP_CENTRE,
+        found=0,
+        good=False,
+        created_at=now - timedelta(days=89),
+    )
+    assert search_log_prune(now=now) == 1
+    assert list(SearchLog.objects.values_list("query", flat=True)) == ["recent"]
