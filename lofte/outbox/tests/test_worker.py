@@ -34,6 +34,7 @@ ACK = "lofte.cases.tasks.acknowledge_cases"
 PORTAL_PRUNE = "lofte.portal.tasks.prune_portal_tokens"
 WEBHOOK_PRUNE = "lofte.channels.webhooks.tasks.prune_webhook_rejections"
 REROUTE = "lofte.routing.tasks.reroute_away_cases"
+SEARCH_LOG_PRUNE = "lofte.kb.tasks.prune_search_log"
 
 
 @pytest.fixture
@@ -73,6 +74,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (WEBHOOK_PRUNE, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
+        (SEARCH_LOG_PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (PORTAL_PRUNE, "SUCCESSFUL"),
@@ -91,9 +93,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "portal.prune",
         "webhooks.prune",
         "routing.reroute_away",
+        "kb.search_log_prune",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (9 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (10 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 
