@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lofte.teams",
     "lofte.configure",
     "lofte.routing",
+    "lofte.triage",
     "lofte.demo",
     "benchmarks",
 ]
@@ -396,6 +397,10 @@ LOFTE_CONTACT_RATE_PER_IP = int(os.environ.get("LOFTE_CONTACT_RATE_PER_IP", "10"
 LOFTE_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("LOFTE_CONTACT_RATE_PER_ADDRESS", "5"))
 # Knowledge-base search: the threads that embed a query or a passage (0: one per core).
 LOFTE_EMBED_THREADS = int(os.environ.get("LOFTE_EMBED_THREADS", "0"))
+# The language of an inbound message is taken as detected (lofte.core.language) at this confidence or above (and
+# well ahead of the next language); below it, and for texts of a few words, the form's, the customer's or the
+# mailbox's language stands.
+LOFTE_LANGUAGE_MIN_CONFIDENCE = float(os.environ.get("LOFTE_LANGUAGE_MIN_CONFIDENCE", "0.5"))
 # Searches in the public help centre, per client address and hour (each embeds the query and is logged).
 LOFTE_HELP_SEARCHES_PER_IP = int(os.environ.get("LOFTE_HELP_SEARCHES_PER_IP", "300"))
 # The contact form's help-centre suggestions, asked as the customer types (per client address and hour).

@@ -58,6 +58,7 @@ def test_bench_email_ingests_in_a_database_of_its_own(case):
     assert result["parse_only_per_s"] > result["ingest_per_s"]
     assert result["query_sample"] == 100
     assert 0 < result["queries_per_message"] < 50
+    assert 0 < result["language_p50_ms"] <= result["language_p95_ms"]
     # every kind of the mix ended as it should: nothing quarantined
     outcomes = result["outcomes"]
     assert {"created", "appended", "auto_reply", "bounce"} <= set(outcomes)
@@ -119,6 +120,8 @@ def test_format_table_reports_the_figures_and_the_target():
         "ingest_p50_ms": 3.1,
         "ingest_p95_ms": 6.0,
         "ingest_ms_by_kind": {"new": 4.0, "reply": 3.0},
+        "language_p50_ms": 0.8,
+        "language_p95_ms": 2.25,
         "queries_per_message": 14.7,
         "queries_max": 17,
         "query_sample": 100,
@@ -134,4 +137,5 @@ def test_format_table_reports_the_figures_and_the_target():
     assert "A: email_ingest (store, parse, file)" in table
     assert "ingest >= parse only / 4: ok (ratio 0.300)" in table
     assert "queries per message: 14.7" in table
+    assert "of which language detection: p50 0.80 ms, p95 2.25 ms" in table
     assert "MISSED (ratio 0.100)" in format_table(result | {"ratio": 0.1})

@@ -281,6 +281,7 @@ def _book(
                 subject=_("Callback request: %(name)s") % {"name": name or format_phone(number)},
                 language=language,
                 language_hint=language_for_phone(number),
+                customers_words=False,  # Lofte wrote the request, in the page's (or the agent's) language
                 sender=number,
                 team=team,
                 actor=actor,
@@ -477,6 +478,7 @@ def call_log(
                 identifiers=[Identifier(kind=IdentityKind.PHONE, value=clean, proof=Proof.MESSAGE, field="number")],
                 subject=subject,
                 language_hint=language_for_phone(clean),
+                customers_words=False,  # the agent's notes of the call
                 sender=clean,
                 team=agent.teams.order_by("name").first(),
                 assignee=agent,

@@ -12,8 +12,11 @@ threads or deduplicates on its own. In one transaction:
 3. **Thread**: onto the case the channel found (an email's Message-ID, a webhook's thread id, the portal's
    case), else the case the contact names by reference when the customer was found by a proven address and
    owns it, else (SMS) the customer's open or recently solved case, else a new case.
-4. **Language**: what the contact says (the form's language, the API's field), else the customer's known
-   language, else the channel's (the mailbox's, the number's country), else LOFTE_CUSTOMER_LANGUAGE.
+4. **Language**: each inbound message's language is detected from its words (lofte.core.language: a language,
+   "other", or "don't know" for a few words or an unclear text) and kept on the message. A new case is in the
+   language the contact states (the API's `language`), else the customer's known language, else the detected
+   one, else the channel's (the form's page, the mailbox's, the number's country), else LOFTE_CUSTOMER_LANGUAGE.
+   A customer without a language takes the first one detected (or stated) from an address they proved.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from lofte.cases.references import reference_in_subject, reference_whole
 from lofte.cases.services import AttachmentInput
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
+from lofte.core.language import UNKNOWN, Detected, language_detect
 from lofte.customers.models import Customer, CustomerIdentity, IdentityKind
 from lofte.customers.services import (
     ContactCustomer,
@@ -57,8 +61,11 @@ class Contact:
     customer: Customer | None = None  # already known (a portal session, an agent posting on a case)
     name: str = ""
     subject: str = ""
-    language: str = ""  # the contact's own: the form's language, the API's `language`
-    language_hint: str = ""  # the channel's: the mailbox's language, the number's country
+    language: str = ""  # the contact's own: the API's `language`
+    language_hint: str = ""  # the channel's: the form's page, the mailbox's language, the number's country
+    # False when the words are not the customer's (an agent's notes of a call, a request Lofte wrote for them):
+    # their language says nothing of the customer's
+    customers_words: bool = True
     sender: str = ""
     source: str = ""  # where external_id is unique: "email", "api", "webhook:<name>", "sms:<provider>"
     external_id: str = ""
@@ -113,7 +120,12 @@ def intake_receive(*, contact: Contact) -> Received:
     if stored_id and not contact.deduplicated and (earlier := _filed(stored_id)) is not None:
         return Received(case=earlier.case, message=earlier, customer=earlier.case.customer, outcome="duplicate")
     now = clock.now()
-    who = _customer(contact, now)
+    detected = (
+        language_detect(f"{contact.subject}\n{contact.visible_text or contact.body}")
+        if contact.customers_words
+        else UNKNOWN
+    )
+    who = _customer(contact, now, detected)
     customer = who.customer
     case = contact.thread or _named_case(contact, who) or _recent_case(contact, who)
     if case is not None:
@@ -129,6 +141,7 @@ def intake_receive(*, contact: Contact) -> Received:
             external_id=stored_id,
             attachments=contact.attachments,
             actor=contact.actor,
+            message_language=detected.language,
         )
         outcome: Outcome = "appended" if message.case_id == case.pk else "created"
         filed_on = message.case
@@ -143,7 +156,7 @@ def intake_receive(*, contact: Contact) -> Received:
             team=contact.team,
             assignee=contact.assignee,
             tags=contact.tags,
-            language=case_language(contact, customer),
+            language=case_language(contact, customer, detected),
             sender=contact.sender,
             body_html=contact.body_html,
             visible_text=contact.visible_text,
@@ -152,6 +165,7 @@ def intake_receive(*, contact: Contact) -> Received:
             actor=contact.actor,
             inbox_address=contact.inbox_address,
             reply_to=_reply_to(customer, who.pending) if who.created and who.pending else "",
+            message_language=detected.language,
         )
         outcome = "created"
     if who.pending:
@@ -167,7 +181,7 @@ def _filed(stored_id: str) -> Message | None:
     )
 
 
-def _customer(contact: Contact, now: datetime) -> ContactCustomer:
+def _customer(contact: Contact, now: datetime, detected: Detected) -> ContactCustomer:
     if contact.customer is not None:
         return ContactCustomer(customer=contact.customer, created=False, matched_by_proof=True)
     if contact.thread is not None:
@@ -177,14 +191,15 @@ def _customer(contact: Contact, now: datetime) -> ContactCustomer:
         return ContactCustomer(customer=contact.thread.customer, created=False, matched_by_proof=False)
     if not contact.identifiers:
         raise ValidationFailed("A contact needs an email address or a phone number.", field="customer")
+    stated = contact.language or (detected.language if detected.known else "")
     who = customer_for_contact(
         identifiers=contact.identifiers,
         name=contact.name,
-        language=contact.language or contact.language_hint,
+        language=stated or contact.language_hint,
         now=now,
     )
-    if who.matched_by_proof and not who.created and contact.language and not who.customer.language:
-        customer_update(customer=who.customer, language=contact.language)
+    if who.matched_by_proof and not who.created and stated and not who.customer.language:
+        customer_update(customer=who.customer, language=stated)
     return who
 
 
@@ -222,10 +237,17 @@ def _recent_case(contact: Contact, who: ContactCustomer) -> Case | None:
     )
 
 
-def case_language(contact: Contact, customer: Customer) -> str:
+def case_language(contact: Contact, customer: Customer, detected: Detected = UNKNOWN) -> str:
     """The language of a new case (see the module's docstring)."""
     known = [code for code, _name in settings.LANGUAGES]
-    for candidate in (contact.language, customer.language, contact.language_hint, settings.LOFTE_CUSTOMER_LANGUAGE):
+    candidates = (
+        contact.language,
+        customer.language,
+        detected.language,
+        contact.language_hint,
+        settings.LOFTE_CUSTOMER_LANGUAGE,
+    )
+    for candidate in candidates:
         if candidate in known:
             return candidate
     return settings.LANGUAGE_CODE

@@ -220,6 +220,14 @@ class Message(models.Model):
     is_automatic = models.BooleanField(
         _("automatic"), default=False, db_default=False, help_text=_("An auto-reply: on the timeline, never answered.")
     )
+    language = models.CharField(
+        _("written in"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("The language detected in an inbound message: a language code, 'other', or empty (not known)."),
+    )
     sender = models.CharField(_("sender"), max_length=254, blank=True)
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
     external_id = models.CharField(

@@ -76,6 +76,11 @@ class MessageOut(Schema):
         description="The customer's new words without quoted history and signature; empty when all the text is new.",
     )
     is_automatic: bool = Field(..., description="An automatic reply (out of office ...): never answered.")
+    language: str = Field(
+        ...,
+        description="Inbound only: the language the message is written in, as detected (sv, da, nb, fi, en), "
+        "'other' for a language Lofte does not write in, or empty when too short or unclear to tell.",
+    )
     sender: str
     recipients: list[str]
     external_id: str

@@ -213,6 +213,7 @@ def case_open(
     follow_up_of: Case | None = None,
     inbox_address: str = "",
     reply_to: str = "",
+    message_language: str = "",
 ) -> tuple[Case, Message]:
     """Open a case with the customer's first message; the timeline starts with `created`. Answers the case
     and that message. (Inbound contacts go through lofte.cases.intake, which finds the customer first.)"""
@@ -252,6 +253,7 @@ def case_open(
             body_text=body,
             body_html=sanitise_html(body_html),
             visible_text=_visible(visible_text, body),
+            language=message_language,
             sender=sender,
             external_id=external_id,
             created_at=now,
@@ -299,6 +301,7 @@ def case_add_inbound(
     attachments: Sequence[AttachmentInput] = (),
     actor: Agent | None = None,
     internal: bool = False,
+    message_language: str = "",
 ) -> Message:
     """A new message from the customer; a case waiting on them, or solved, opens again.
 
@@ -326,6 +329,7 @@ def case_add_inbound(
             actor=actor,
             inbox_address=case.inbox_address,
             reply_to=case.reply_to,
+            message_language=message_language,
         )
     now = clock.now()
     message = Message.objects.create(
@@ -336,6 +340,7 @@ def case_add_inbound(
         body_text=body,
         body_html=sanitise_html(body_html),
         visible_text=_visible(visible_text, body),
+        language=message_language,
         sender=sender,
         external_id=external_id,
         internal=internal,

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lofte.core.errors import ValidationFailed
 from lofte.core.htmx import is_htmx
+from lofte.core.language import language_name
 from lofte.core.markdown import markdown_html
 from lofte.core.ratelimit import client_key, ratelimit_hit
 from lofte.core.validation import language_codes
@@ -65,15 +66,6 @@ def in_language(view: View) -> View:
         return response
 
     return wrapper
-
-
-def language_name(code: str) -> str:
-    """The name of language `code` in the active language, as it reads mid-sentence ("In English", "på
-    svenska")."""
-    name = str(dict(settings.LANGUAGES).get(code, code))
-    if (translation.get_language() or "en") != "en":
-        name = name[:1].lower() + name[1:]
-    return name
 
 
 def in_language_note(code: str, lang: str) -> str:

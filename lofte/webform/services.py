@@ -60,7 +60,7 @@ def contact_submit(*, submission: ContactSubmission) -> Case:
             identifiers=given,
             name=submission.name,
             subject=submission.subject,
-            language=language,
+            language_hint=language,  # the page's language; what the message is written in wins (intake)
             case_type=submission.case_type,
             sender=submission.email or submission.phone,
             attachments=submission.attachments,

@@ -299,6 +299,17 @@ def test_a_call_without_a_case_opens_one_for_the_numbers_customer(agent, custome
     assert logged.kept == []
 
 
+def test_an_agents_notes_of_a_call_say_nothing_of_the_customers_language(agent, now):
+    """A Finnish number, notes in English: the case is Finnish (the number's country), the customer is not set to
+    English, and the notes are not marked as written in a language."""
+    logged = services.call_log(
+        agent=agent, direction="in", number="+358 40 123 4567", outcome="answered",
+        notes="The customer asked why the November invoice is higher than usual and wants a call back.",
+    )  # fmt: skip
+    case = logged.case
+    assert (case.language, case.customer.language, case.messages.get().language) == ("fi", "fi", "")
+
+
 def test_an_answered_outbound_call_keeps_the_pending_callback(booked, agent):
     with clock.at(at(10, 40)):
         logged = services.call_log(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lofte.cases.attachments import is_image
 from lofte.cases.models import Channel, Message, Priority, Status
 from lofte.core import clock
+from lofte.core.language import language_name as core_language_name
 from lofte.core.markdown import markdown_html
 from lofte.customers.identities import format_phone
 from lofte.promises.models import PromiseKind, PromiseState
@@ -69,6 +70,12 @@ def promise_kind_label(value: str) -> str:
 @register.filter
 def promise_state_label(value: str) -> str:
     return _label(PromiseState, value, value or "—")
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language's name as it reads mid-sentence ("Written in Finnish", "Skrivet på finska")."""
+    return core_language_name(code)
 
 
 @register.filter

@@ -821,6 +821,21 @@ class TestMessages:
         assert event.data == {"from": "waiting_on_customer", "to": "open", "reason": "customer_replied"}
 
     @pytest.mark.parametrize(
+        ("text", "language"),
+        [
+            ("Hei, en ole vieläkään saanut laskua marraskuulta.", "fi"),
+            ("Kiitos!", ""),
+            ("Здравствуйте, я всё ещё не получил счёт за ноябрь.", "other"),
+        ],
+    )
+    def test_inbound_says_the_language_it_is_written_in(self, api, case, text, language):
+        response = api.post(f"/cases/{case.reference}/messages", {"body": text})
+        assert response.status_code == 201
+        assert response.json()["language"] == language
+        assert case.messages.order_by("-id").first().language == language
+        assert api.get(f"/cases/{case.reference}").json()["messages"][-1]["language"] == language
+
+    @pytest.mark.parametrize(
         ("body", "field"),
         [
             ({}, "body"),

@@ -62,6 +62,93 @@ class TestLanguage:
         assert (received.case.language, received.customer.language) == ("fi", "fi")
 
 
+class TestWrittenIn:
+    """The language a message is written in: kept on the message, the language of a stranger's case and of a
+    customer who had none, and never above what the customer or the API said."""
+
+    FINNISH = "Hei, en ole saanut laskua marraskuulta. Voitteko lähettää sen uudelleen?"
+
+    def test_a_finnish_mail_to_a_swedish_mailbox_is_answered_in_finnish(self, settings):
+        Mailbox.objects.create(name="kundtjanst", address="kundtjanst@lofte.localhost", language="sv")
+        with clock.at(T0):
+            result = email_ingest(raw=mail("uusi@example.fi", "kundtjanst@lofte.localhost", "Lasku", self.FINNISH))
+        case = Case.objects.get(reference=result.case)
+        assert (case.language, case.customer.language, case.messages.get().language) == ("fi", "fi", "fi")
+        acknowledge_new_cases(now=T0 + timedelta(seconds=10))
+        assert "Kiitos yhteydenotostasi." in OutboxMessage.objects.get().payload["text"]
+
+    def test_a_few_words_keep_the_mailboxs_language(self):
+        Mailbox.objects.create(name="kundservice", address="kundeservice@lofte.localhost", language="da")
+        result = email_ingest(raw=mail("ny@example.dk", "kundeservice@lofte.localhost", "Hej", "Tak!"))
+        case = Case.objects.get(reference=result.case)
+        assert (case.language, case.customer.language, case.messages.get().language) == ("da", "da", "")
+
+    def test_the_customers_known_language_stands(self):
+        customer_create(email="sv@example.se", language="sv")
+        result = email_ingest(raw=mail("sv@example.se", "support@lofte.localhost", "Lasku", self.FINNISH))
+        case = Case.objects.get(reference=result.case)
+        assert (case.language, case.customer.language, case.messages.get().language) == ("sv", "sv", "fi")
+
+    def test_what_the_api_says_stands(self):
+        received = intake_receive(
+            contact=Contact(
+                channel="api",
+                body=self.FINNISH,
+                identifiers=[Identifier(kind="email", value="api@example.fi")],
+                language="en",
+            )
+        )
+        assert (received.case.language, received.message.language) == ("en", "fi")
+
+    def test_a_known_customer_without_a_language_takes_the_one_they_wrote_in(self):
+        customer = customer_create(email="kaisa@example.fi")
+        assert customer.language == ""
+        email_ingest(raw=mail("kaisa@example.fi", "support@lofte.localhost", "Lasku", self.FINNISH))
+        customer.refresh_from_db()
+        assert customer.language == "fi"
+
+    def test_a_claimed_address_does_not_set_a_customers_language(self, customer):
+        """Anyone can type an address into a form: what they write in says nothing about that customer."""
+        customer.language = ""
+        customer.save(update_fields=["language"])
+        claimed = [Identifier(kind="email", value=customer.identities.get(kind="email").value)]
+        intake_receive(contact=Contact(channel="web", body=self.FINNISH, identifiers=claimed, language_hint="sv"))
+        customer.refresh_from_db()
+        assert customer.language == ""
+
+    def test_a_reply_keeps_the_cases_language_and_notes_its_own(self):
+        Mailbox.objects.create(name="kundtjanst", address="kundtjanst@lofte.localhost", language="sv")
+        first = email_ingest(
+            raw=mail(
+                "ny@example.se",
+                "kundtjanst@lofte.localhost",
+                "Fakturan",
+                "Hej, fakturan för november är fel, den är alldeles för hög.",
+            )
+        )
+        case = Case.objects.get(reference=first.case)
+        reply = mail("ny@example.se", "kundtjanst@lofte.localhost", f"Re: Fakturan [{case.reference}]", self.FINNISH)
+        email_ingest(raw=reply)
+        case.refresh_from_db()
+        assert case.language == "sv"
+        assert [m.language for m in case.messages.order_by("id")] == ["sv", "fi"]
+
+    @pytest.mark.parametrize(
+        ("body", "written_in"),
+        [
+            ("x" * 1_000_000, ""),  # a megabyte of one letter: no language, filed as usual
+            ("-- \nKarin Karlsson\n070-123 45 67\nkarin@example.se", ""),  # only a signature
+            ("مرحبا، لم أستلم فاتورة شهر نوفمبر. هل يمكنكم إرسالها مرة أخرى؟", "other"),
+            ("Hej! Jag har inte fått fakturan. Hei! En ole saanut laskua. Hi! I did not get the invoice.", ""),
+        ],
+    )
+    def test_any_text_is_filed_in_the_mailboxs_language_when_its_own_is_not_clear(self, body, written_in):
+        Mailbox.objects.create(name="kundtjanst", address="kundtjanst@lofte.localhost", language="sv")
+        result = email_ingest(raw=mail("ny@example.se", "kundtjanst@lofte.localhost", "", body))
+        case = Case.objects.get(reference=result.case)
+        assert (case.language, case.messages.get().language) == ("sv", written_in)
+
+
 class TestDedupe:
     def test_the_same_external_id_from_one_source_is_a_duplicate_and_from_another_is_not(self):
         def receive(source: str):  # type: ignore[no-untyped-def]

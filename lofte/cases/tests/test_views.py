@@ -391,3 +391,19 @@ def test_a_qa_reviewer_reads_the_case_page_without_any_form_to_change_it(client,
         assert f'action="/cases/{case.reference}/{action}"' not in html, action
     assert 'action="/callbacks/calls"' not in html
     assert "New case" not in client.get("/").content.decode()
+
+
+def test_a_message_in_another_language_than_the_cases_says_so(client, case, agent):
+    from lofte.cases.services import case_add_inbound
+
+    case_add_inbound(case=case, body="Hei, en ole vieläkään saanut laskua.", channel="email", message_language="fi")
+    case_add_inbound(case=case, body="Здравствуйте, счет неверный.", channel="email", message_language="other")
+    case_add_inbound(case=case, body="Hej, fakturan är fortfarande fel.", channel="email", message_language="sv")
+    agent.language = "sv"
+    agent.save(update_fields=["language"])
+    client.force_login(agent)
+    text = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert case.language == "sv"
+    assert text.count('class="badge badge-language"') == 2  # the Swedish message, in the case's language, has none
+    assert "Skrivet på finska" in text and "Skrivet på ett annat språk" in text
+    assert "Automatiska meddelanden i det här ärendet är på svenska." in text

@@ -167,9 +167,27 @@ class TestSubmit:
         assert "k•••@example.se" in text and "karin@example.se" not in text
         assert thanks["Cache-Control"] == "no-store" and thanks["Referrer-Policy"] == "no-referrer"
 
+    @pytest.mark.parametrize(
+        ("message", "written_in", "language"),
+        [
+            ("Hej! Fakturan för mars är för hög, kan ni titta på den?", "sv", "sv"),  # written in Swedish: Swedish
+            ("Hei! Laskuni maaliskuulta on aivan liian suuri.", "fi", "fi"),
+            ("Hej!", "", "da"),  # too short to tell: the page's language
+            ("Guten Tag, meine Rechnung für März ist viel zu hoch.", "other", "da"),  # not a language Lofte writes
+        ],
+    )
+    def test_the_language_written_in_wins_over_the_page(self, client, message, written_in, language):
+        response = client.post(URL + "?lang=da", form_data(message=message))
+        assert response.status_code == 302
+        case = Case.objects.get()
+        assert (case.language, case.customer.language) == (language, language)
+        assert case.messages.get().language == written_in
+
     def test_new_customer_by_phone_in_e164(self, client, invoice_type):
+        danish = "Hej! Min faktura for marts er alt for høj, kan I se på den?"
         response = client.post(
-            URL + "?lang=da", form_data(email="", phone="070-765 43 21", case_type=str(invoice_type.pk))
+            URL + "?lang=da",
+            form_data(email="", phone="070-765 43 21", case_type=str(invoice_type.pk), message=danish),
         )
         assert response.status_code == 302
         case = Case.objects.get()

@@ -1,0 +1,255 @@
+"""A text classifier for customers' messages in five languages, with a confidence and an honest "don't know".
+
+Features are words and parts of words: TF-IDF over word unigrams and bigrams, and over character 2-5-grams
+within words (which catch stems, inflections and compounds in Swedish and Finnish, typos and missing diacritics,
+without a stemmer per language). The model is a linear SVM per label (scikit-learn's LinearSVC), its scores turned
+into probabilities by a sigmoid fitted on held-back folds (CalibratedClassifierCV), so that "0.9" means about nine
+in ten.
+
+Two thresholds come from the training data alone, on a held-back tenth of it:
+- `floor`: below it, "don't know" (nothing is suggested). Chosen so that about FLOOR_REJECTS of the held-back
+  messages that belong to a known label are turned away: a message unlike anything trained on (out of scope)
+  scores lower than that and is turned away too.
+- `apply_at`: at or above it, a suggestion is good enough to apply without asking; the lowest confidence at which
+  the held-back predictions are right at least APPLY_PRECISION of the time (never below the floor).
+
+Labels with fewer than `min_examples` examples are left out of training: they are never suggested.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+FLOOR_REJECTS = 0.05
+APPLY_PRECISION = 0.95
+MIN_EXAMPLES = 5
+HELD_BACK = 0.1
+MAX_CHARS = 2000  # a message's first characters say what it is about; a megabyte costs no more than a page
+
+
+class TooLittleData(ValueError):
+    """Fewer than two labels have enough examples to learn from."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """`label` is "" for "don't know"; `best` is the label the model leans to even then."""
+
+    label: str
+    confidence: float
+    best: str
+
+
+@dataclass
+class Evaluation:
+    """Figures on the held-back part of the training data (or on a test set)."""
+
+    examples: int
+    accuracy: float  # of the label the model leans to, "don't know" or not
+    macro_f1: float
+    answered: float  # share of messages above the floor
+    answered_accuracy: float  # accuracy among those
+    per_label: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "examples": self.examples,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "answered": self.answered,
+            "answered_accuracy": self.answered_accuracy,
+            "per_label": self.per_label,
+        }
+
+
+@dataclass
+class Classifier:
+    """A trained model with its thresholds (see the module's docstring)."""
+
+    pipeline: Any
+    labels: list[str]
+    floor: float
+    apply_at: float
+    left_out: dict[str, int]  # labels with too few examples, and how many they had
+    counts: dict[str, int]
+    held_back: Evaluation | None = None
+    train_seconds: float = 0.0
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        if not texts:
+            return []
+        probabilities = self.pipeline.predict_proba([_prepared(t) for t in texts])
+        classes = list(self.pipeline.classes_)
+        out = []
+        for row in probabilities:
+            best = int(row.argmax())
+            confidence = round(float(row[best]), 4)
+            label = classes[best]
+            out.append(Prediction(label if confidence >= self.floor else "", confidence, label))
+        return out
+
+    def predict_one(self, text: str) -> Prediction:
+        return self.predict([text])[0]
+
+    def dumps(self) -> bytes:
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer, compress=3)
+        return buffer.getvalue()
+
+    @staticmethod
+    def loads(data: bytes) -> Classifier:
+        """A classifier stored by `dumps`. Only ever for bytes this program wrote itself (a pickle: never for bytes
+        from outside)."""
+        import joblib
+
+        loaded = joblib.load(io.BytesIO(data))
+        if not isinstance(loaded, Classifier):
+            raise TypeError("not a stored classifier")
+        return loaded
+
+
+def _prepared(text: str) -> str:
+    return " ".join((text or "")[:MAX_CHARS].split()).lower()
+
+
+def _pipeline(n_examples: int) -> Any:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    word = r"\w+"
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=word)
+    grams = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=2 if n_examples > 2000 else 1, sublinear_tf=True
+    )
+    svm = LinearSVC(C=0.5)
+    return Pipeline(
+        [
+            ("features", FeatureUnion([("words", words), ("grams", grams)])),
+            ("model", CalibratedClassifierCV(svm, method="sigmoid", cv=3)),
+        ]
+    )
+
+
+def _folds(labels: Sequence[str]) -> int:
+    smallest = min(Counter(labels).values())
+    return max(2, min(3, smallest))
+
+
+def train(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    min_examples: int = MIN_EXAMPLES,
+    progress: Callable[[int, str], None] | None = None,
+    seed: int = 7,
+) -> Classifier:
+    """Train on (text, label) pairs; thresholds from a held-back tenth, then the model again on all of it.
+    Raises TooLittleData when fewer than two labels have `min_examples` examples."""
+    say = progress or (lambda _percent, _message: None)
+    started = time.perf_counter()
+    if len(texts) != len(labels):
+        raise ValueError("texts and labels differ in length")
+    counts = Counter(labels)
+    kept = {label for label, n in counts.items() if n >= min_examples}
+    left_out = {label: n for label, n in counts.items() if label not in kept}
+    if len(kept) < 2:
+        raise TooLittleData(
+            f"{len(kept)} label(s) have at least {min_examples} examples; at least two are needed to learn from."
+        )
+    # sorted: the same examples make the same model, in whatever order they were read
+    pairs = sorted((_prepared(t), label) for t, label in zip(texts, labels, strict=True) if label in kept)
+    x = [t for t, _label in pairs]
+    y = [label for _t, label in pairs]
+    say(5, f"{len(x)} examples of {len(kept)} labels")
+
+    from sklearn.model_selection import train_test_split
+
+    floor, apply_at, held = 0.0, 1.0, None
+    held_n = max(len(kept), int(len(x) * HELD_BACK))
+    if len(x) - held_n >= 2 * len(kept):
+        x_fit, x_held, y_fit, y_held = train_test_split(x, y, test_size=held_n, stratify=y, random_state=seed)
+        say(15, "training on nine tenths to choose the thresholds")
+        trial = _fitted(x_fit, y_fit)
+        say(55, "choosing the thresholds on the held-back tenth")
+        floor, apply_at, held = _thresholds(trial, x_held, y_held)
+    say(60, "training on all the examples")
+    pipeline = _fitted(x, y)
+    say(100, "done")
+    return Classifier(
+        pipeline=pipeline,
+        labels=sorted(kept),
+        floor=floor,
+        apply_at=apply_at,
+        left_out=left_out,
+        counts=dict(sorted(counts.items())),
+        held_back=held,
+        train_seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def _fitted(x: list[str], y: list[str]) -> Any:
+    pipeline = _pipeline(len(x))
+    pipeline.set_params(model__cv=_folds(y))
+    pipeline.fit(x, y)
+    return pipeline
+
+
+def _thresholds(pipeline: Any, x: list[str], y: list[str]) -> tuple[float, float, Evaluation]:
+    classes = list(pipeline.classes_)
+    probabilities = pipeline.predict_proba(x)
+    scored = []
+    for row, truth in zip(probabilities, y, strict=True):
+        best = int(row.argmax())
+        scored.append((float(row[best]), classes[best] == truth))
+    # floor: turn away about FLOOR_REJECTS of the held-back messages
+    confidences = sorted(c for c, _ok in scored)
+    floor = confidences[max(0, math.floor(len(confidences) * FLOOR_REJECTS) - 1)] if confidences else 0.0
+    # apply_at: the lowest confidence above which the predictions are right APPLY_PRECISION of the time
+    apply_at = 1.0
+    ordered = sorted(scored, key=lambda s: -s[0])
+    right = 0
+    for n, (confidence, ok) in enumerate(ordered, start=1):
+        right += ok
+        if right / n >= APPLY_PRECISION:
+            apply_at = confidence
+    apply_at = max(apply_at, floor)
+    predicted = [classes[int(row.argmax())] for row in probabilities]
+    return round(floor, 4), round(apply_at, 4), evaluate(predicted, [c for c, _ok in scored], y, floor)
+
+
+def evaluate(predicted: Sequence[str], confidences: Sequence[float], truth: Sequence[str], floor: float) -> Evaluation:
+    """Accuracy and macro-F1 of the labels leaned to; the share answered (at or above `floor`) and their accuracy."""
+    n = len(truth)
+    if not n:
+        return Evaluation(0, 0.0, 0.0, 0.0, 0.0)
+    correct = sum(p == t for p, t in zip(predicted, truth, strict=True))
+    per_label: dict[str, dict[str, float]] = {}
+    f1s = []
+    for label in sorted(set(truth)):
+        tp = sum(p == label and t == label for p, t in zip(predicted, truth, strict=True))
+        fp = sum(p == label and t != label for p, t in zip(predicted, truth, strict=True))
+        fn = sum(p != label and t == label for p, t in zip(predicted, truth, strict=True))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1s.append(f1)
+        per_label[label] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+    answered = [(p, t) for p, c, t in zip(predicted, confidences, truth, strict=True) if c >= floor]
+    return Evaluation(
+        examples=n,
+        accuracy=round(correct / n, 4),
+        macro_f1=round(sum(f1s) / len(f1s), 4),
+        answered=round(len(answered) / n, 4),
+        answered_accuracy=round(sum(p == t for p, t in answered) / len(answered), 4) if answered else 0.0,
+        per_label=per_label,
+    )

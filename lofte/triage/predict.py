@@ -1,0 +1,50 @@
+"""Suggestions from the switched-on models: each field's model is loaded once per process, when first asked, and
+kept until another version of that field is switched on (one query per field and call tells which one is on)."""
+
+from __future__ import annotations
+
+import threading
+
+from lofte.triage.classifier import Classifier, Prediction
+from lofte.triage.models import ModelState, TriageModel
+
+_lock = threading.Lock()
+_loaded: dict[str, tuple[int, Classifier]] = {}  # field -> (model id, its classifier)
+
+
+def classifier_for(model: TriageModel) -> Classifier:
+    """The classifier stored on `model` (a trained one), loaded once per process; the field's model loaded
+    before it is let go."""
+    found = _loaded.get(model.field)
+    if found is None or found[0] != model.pk:
+        with _lock:
+            found = _loaded.get(model.field)
+            if found is None or found[0] != model.pk:
+                data = TriageModel.objects.filter(pk=model.pk).values_list("artifact", flat=True).get()
+                if data is None:
+                    raise ValueError(f"{model} has no trained model")
+                found = (model.pk, Classifier.loads(bytes(data)))
+                _loaded[model.field] = found
+    return found[1]
+
+
+def active_model(field: str) -> TriageModel | None:
+    return (
+        TriageModel.objects.filter(field=field, is_active=True, state=ModelState.READY)
+        .only("pk", "field", "version", "floor", "apply_at")
+        .first()
+    )
+
+
+def predict(field: str, text: str) -> tuple[TriageModel, Prediction] | None:
+    """The switched-on model of `field` and what it says of `text`; None when no model of it is on."""
+    model = active_model(field)
+    if model is None:
+        return None
+    return model, classifier_for(model).predict_one(text)
+
+
+def forget_all() -> None:
+    """Drop every loaded model (tests, benchmarks)."""
+    with _lock:
+        _loaded.clear()

@@ -1,0 +1,85 @@
+"""The classifier: learns labels from few examples in three languages, says "don't know" below its floor, leaves
+out labels with too few examples, and is stored and read back as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from lofte.triage import classifier
+from lofte.triage.classifier import Classifier, TooLittleData, train
+from lofte.triage.tests.data import LABELLED
+
+
+@pytest.fixture(scope="module")
+def trained() -> Classifier:
+    return train([t for t, _l in LABELLED], [label for _t, label in LABELLED])
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("fakturan är för hög igen", "invoice"),
+        ("laskuni on väärin", "invoice"),
+        ("we are moving to a new address", "moving"),
+        ("flyttar till Göteborg i maj", "moving"),
+        ("kan inte logga in, glömt lösenordet", "login"),
+        ("en pääse kirjautumaan", "login"),
+    ],
+)
+def test_it_leans_to_the_right_label_in_each_language(trained, text, label):
+    assert trained.predict_one(text).best == label
+
+
+def test_below_the_floor_it_does_not_know(trained):
+    found = trained.predict_one("Vad tycker ni om vädret i Paris?")
+    assert found.confidence < trained.floor
+    assert found.label == "" and found.best in ("invoice", "moving", "login")
+
+
+def test_the_thresholds_come_from_held_back_examples(trained):
+    assert 0 < trained.floor <= trained.apply_at <= 1
+    assert trained.held_back is not None and trained.held_back.examples == 3  # a tenth, one per label at least
+    assert trained.counts == {"invoice": 12, "login": 12, "moving": 12}
+
+
+def test_a_label_with_too_few_examples_is_never_suggested():
+    texts = [t for t, _l in LABELLED] + ["Jag vill säga upp mitt avtal", "Cancel my contract please"]
+    labels = [label for _t, label in LABELLED] + ["cancel", "cancel"]
+    model = train(texts, labels)
+    assert model.left_out == {"cancel": 2}
+    assert "cancel" not in model.labels
+    assert model.predict_one("Jag vill säga upp mitt avtal").best != "cancel"
+
+
+def test_too_little_data_is_said_plainly():
+    with pytest.raises(TooLittleData, match="at least two are needed"):
+        train(["a b c", "d e f", "g h i"], ["x", "x", "y"])
+
+
+def test_stored_and_read_back_it_answers_the_same(trained):
+    again = Classifier.loads(trained.dumps())
+    for text, _label in LABELLED[:5]:
+        assert again.predict_one(text) == trained.predict_one(text)
+
+
+def test_anything_but_a_stored_classifier_is_refused():
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump({"not": "a model"}, buffer)
+    with pytest.raises(TypeError):
+        Classifier.loads(buffer.getvalue())
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 1_000_000, "🙂" * 100, "\x00\x01"])
+def test_any_text_gets_an_answer(trained, text):
+    found = trained.predict_one(text)
+    assert 0 <= found.confidence <= 1
+
+
+def test_evaluate_counts_the_answered_and_the_right():
+    graded = classifier.evaluate(["a", "b", "a", "b"], [0.9, 0.2, 0.8, 0.9], ["a", "b", "b", "b"], floor=0.5)
+    assert (graded.accuracy, graded.answered, graded.answered_accuracy) == (0.75, 0.75, 0.6667)
+    assert graded.per_label["a"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}

@@ -1,0 +1,112 @@
+"""Training in the background, with progress on the model's row; switching a version on, and an earlier one back;
+a model that cannot be trained says why; one loaded model per field and process."""
+
+from __future__ import annotations
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from lofte.core.errors import ValidationFailed
+from lofte.triage import predict
+from lofte.triage.models import Field, ModelState, Source, TrainingExample, TriageModel
+from lofte.triage.services import (
+    Example,
+    examples_add,
+    model_activate,
+    model_deactivate,
+    model_train,
+    model_train_start,
+)
+from lofte.triage.tasks import triage_train
+from lofte.triage.tests.data import LABELLED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process():
+    predict.forget_all()
+    yield
+    predict.forget_all()
+
+
+def _examples() -> int:
+    return examples_add(field=Field.CASE_TYPE, examples=[Example(t, label, "") for t, label in LABELLED])
+
+
+def test_examples_are_stored_cut_and_empty_ones_skipped():
+    stored = examples_add(
+        field=Field.CASE_TYPE,
+        examples=[Example("x" * 5000, "invoice", "sv"), Example("  ", "invoice"), Example("text", " ")],
+    )
+    assert stored == 1
+    row = TrainingExample.objects.get()
+    assert (len(row.text), row.label, row.language, row.source) == (2000, "invoice", "sv", Source.IMPORT)
+
+
+def test_an_unknown_field_is_refused_by_name():
+    with pytest.raises(ValidationFailed) as exc:
+        examples_add(field="mood", examples=[])
+    assert exc.value.field == "field"
+
+
+def test_training_starts_in_the_background_and_writes_its_result(django_capture_on_commit_callbacks):
+    _examples()
+    with django_capture_on_commit_callbacks(execute=True):
+        model = model_train_start(field=Field.CASE_TYPE)
+    assert (model.version, model.state, model.is_active) == (1, ModelState.TRAINING, False)
+    queued = DBTaskResult.objects.get(task_path__endswith="triage_train")
+    assert queued.args_kwargs["args"] == [model.pk]
+    assert triage_train.call(model.pk) == ModelState.READY
+    model.refresh_from_db()
+    assert (model.state, model.progress, model.examples) == (ModelState.READY, 100, 36)
+    assert model.labels == {"invoice": 12, "login": 12, "moving": 12}
+    assert 0 < model.floor <= model.apply_at <= 1
+    assert {"accuracy", "macro_f1", "answered", "per_label", "train_seconds"} <= set(model.evaluation)
+    assert model.artifact and not model.is_active
+    assert triage_train.call(model.pk) == ModelState.READY  # again: nothing is trained twice
+    assert predict.predict(Field.CASE_TYPE, "fakturan är fel") is None  # not switched on yet
+
+
+def test_one_training_at_a_time_per_field():
+    model_train_start(field=Field.CASE_TYPE)
+    with pytest.raises(ValidationFailed, match="being trained already"):
+        model_train_start(field=Field.CASE_TYPE)
+    assert model_train_start(field=Field.COMPLAINT).version == 1
+
+
+def test_too_little_data_fails_with_the_reason_on_the_row():
+    examples_add(field=Field.COMPLAINT, examples=[Example("Jag är missnöjd", "complaint")])
+    model = model_train(model=model_train_start(field=Field.COMPLAINT, run_now=True))
+    assert model.state == ModelState.FAILED
+    assert "at least two are needed" in model.error
+    with pytest.raises(ValidationFailed, match="Only a trained model"):
+        model_activate(model=model)
+
+
+def test_switching_on_a_version_and_restoring_the_one_before():
+    _examples()
+    first = model_train(model=model_train_start(field=Field.CASE_TYPE, run_now=True))
+    model_activate(model=first)
+    answer = predict.predict(Field.CASE_TYPE, "fakturan är för hög")
+    assert answer is not None and answer[0].pk == first.pk and answer[1].best == "invoice"
+    second = model_train(model=model_train_start(field=Field.CASE_TYPE, run_now=True))
+    model_activate(model=second)
+    assert list(TriageModel.objects.filter(is_active=True)) == [second]
+    assert predict.predict(Field.CASE_TYPE, "fakturan är för hög")[0].pk == second.pk
+    model_activate(model=first)  # restored
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.is_active, second.is_active) == (True, False)
+    model_deactivate(field=Field.CASE_TYPE)
+    assert predict.predict(Field.CASE_TYPE, "fakturan är för hög") is None
+
+
+def test_a_model_is_loaded_once_per_process(django_assert_num_queries):
+    _examples()
+    model = model_activate(model=model_train(model=model_train_start(field=Field.CASE_TYPE, run_now=True)))
+    with django_assert_num_queries(2):  # which model is on, then its bytes
+        predict.predict(Field.CASE_TYPE, "jag har glömt mitt lösenord")
+    with django_assert_num_queries(1):  # which model is on
+        assert predict.predict(Field.CASE_TYPE, "jag har glömt mitt lösenord")[1].best == "login"
+    assert predict._loaded[Field.CASE_TYPE][0] == model.pk
