@@ -117,6 +117,18 @@ def embed_query(text: str) -> np.ndarray:
     return np.frombuffer(_query_vector(text), dtype=np.float32)
 
 
+def embed_queries(texts: Sequence[str]) -> np.ndarray:
+    """(n, DIM) float32, L2-normalised, as queries (e5's "query: "), in batches of EMBED_BATCH; no cache (for
+    what reads many texts once: training a text model)."""
+    import numpy as np
+
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for start in range(0, len(texts), EMBED_BATCH):
+        batch = list(texts[start : start + EMBED_BATCH])
+        out[start : start + len(batch)] = np.asarray(_e5().query(batch), dtype=np.float32).reshape(len(batch), DIM)
+    return out
+
+
 # --- writing ------------------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from lofte.kb import dense
 from lofte.triage.classifier import Classifier, Prediction
 from lofte.triage.models import ModelState, TriageModel
 
@@ -41,7 +42,7 @@ def predict(field: str, text: str) -> tuple[TriageModel, Prediction] | None:
     model = active_model(field)
     if model is None:
         return None
-    return model, classifier_for(model).predict_one(text)
+    return model, classifier_for(model).predict_one(text, embed=dense.embed_queries)
 
 
 def forget_all() -> None:

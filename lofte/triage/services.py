@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from lofte.accounts.models import Agent
 from lofte.core import clock
 from lofte.core.errors import ValidationFailed
+from lofte.kb import dense
 from lofte.triage import classifier
 from lofte.triage.models import Field, ModelState, Source, TrainingExample, TriageModel
 
@@ -98,6 +99,7 @@ def model_train(*, model: TriageModel) -> TriageModel:
             [text for text, _label in rows],
             [label for _text, label in rows],
             progress=lambda percent, note: _progress(model, max(1, percent), note),
+            embed=dense.embed_queries,
         )
     except classifier.TooLittleData as exc:
         return _failed(model, str(exc))

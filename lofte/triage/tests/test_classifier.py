@@ -83,3 +83,17 @@ def test_evaluate_counts_the_answered_and_the_right():
     graded = classifier.evaluate(["a", "b", "a", "b"], [0.9, 0.2, 0.8, 0.9], ["a", "b", "b", "b"], floor=0.5)
     assert (graded.accuracy, graded.answered, graded.answered_accuracy) == (0.75, 0.75, 0.6667)
     assert graded.per_label["a"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}
+
+
+def test_with_embeddings_the_meaning_counts_too():
+    from lofte.kb import dense
+
+    model = train([t for t, _l in LABELLED], [label for _t, label in LABELLED], embed=dense.embed_queries)
+    assert model.meaning is not None
+    with pytest.raises(ValueError, match="pass `embed`"):
+        model.predict_one("fakturan är fel")
+    # no word in common with any example: the meaning carries it
+    assert model.predict_one("Betalningen för december stämmer inte", embed=dense.embed_queries).best == "invoice"
+    again = Classifier.loads(model.dumps())
+    text = "vi ska flytta snart"
+    assert again.predict_one(text, dense.embed_queries) == model.predict_one(text, dense.embed_queries)
