@@ -13,7 +13,10 @@ case-type accuracy from 0.87 to about 0.90, the complaint flag from 0.94 to abou
 the messages that fit no label; the price is one embedding per message (some 15 ms) and, in training, one per
 example.
 
-Two thresholds come from the training data alone, on a held-back tenth of it:
+Embedding is the slow part of training, so the meaning is read for at most MEANING_MAX examples (spread over the
+labels) besides the held-back ones; the words see every example.
+
+Two thresholds come from the training data alone, on a held-back tenth of it (at most MAX_HELD_BACK):
 - `floor`: below it, "don't know" (nothing is suggested). Chosen so that about FLOOR_REJECTS of the held-back
   messages that belong to a known label are turned away: a message unlike anything trained on (out of scope)
   scores lower than that and is turned away too.
@@ -41,6 +44,8 @@ FLOOR_REJECTS = 0.05
 APPLY_PRECISION = 0.95
 MIN_EXAMPLES = 5
 HELD_BACK = 0.1
+MAX_HELD_BACK = 1000  # enough to place the thresholds
+MEANING_MAX = 2000  # examples whose meaning (embedding) is read in training, spread over the labels
 MAX_CHARS = 2000  # a message's first characters say what it is about; a megabyte costs no more than a page
 
 
@@ -160,7 +165,9 @@ def _pipeline(n_examples: int) -> Any:
     return Pipeline(
         [
             ("features", FeatureUnion([("words", words), ("grams", grams)])),
-            ("model", CalibratedClassifierCV(svm, method="sigmoid", cv=3)),
+            # one SVM on all the examples, its sigmoid fitted on the folds' held-back scores: as accurate as three
+            # (0.88 against 0.87 on the project's case types) and half the time to answer (3 ms against 6)
+            ("model", CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)),
         ]
     )
 
@@ -195,30 +202,35 @@ def train(
     # sorted: the same examples make the same model, in whatever order they were read
     triples = sorted((_prepared(t), _cut(t), label) for t, label in zip(texts, labels, strict=True) if label in kept)
     x = [t for t, _raw, _label in triples]
+    raw = [r for _t, r, _label in triples]
     y = [label for _t, _raw, label in triples]
     say(5, f"{len(x)} examples of {len(kept)} labels")
-    vectors = _embedded([raw for _t, raw, _label in triples], embed, say) if embed is not None else None
 
     from sklearn.model_selection import train_test_split
 
     floor, apply_at, held = 0.0, 1.0, None
-    held_n = max(len(kept), int(len(x) * HELD_BACK))
+    held_n = min(MAX_HELD_BACK, max(len(kept), int(len(x) * HELD_BACK)))
+    fit, back = list(range(len(x))), []
     if len(x) - held_n >= 2 * len(kept):
-        fit, back = train_test_split(list(range(len(x))), test_size=held_n, stratify=y, random_state=seed)
+        fit, back = train_test_split(fit, test_size=held_n, stratify=y, random_state=seed)
+    # the meaning is read for a sample of the examples only (embedding is the slow part of training)
+    sample = _spread([y[i] for i in fit], fit, MEANING_MAX) if embed is not None else []
+    vectors = _embedded([raw[i] for i in sample + back], embed, say) if embed is not None else None
+    if back:
         say(50, "training on nine tenths to choose the thresholds")
         trial = _fitted([x[i] for i in fit], [y[i] for i in fit])
-        trial_meaning = _meaning([y[i] for i in fit], vectors[fit]) if vectors is not None else None
+        trial_meaning = _meaning([y[i] for i in sample], vectors[: len(sample)]) if vectors is not None else None
         say(70, "choosing the thresholds on the held-back tenth")
         floor, apply_at, held = _thresholds(
             trial,
             trial_meaning,
             [x[i] for i in back],
             [y[i] for i in back],
-            vectors[back] if vectors is not None else None,
+            vectors[len(sample) :] if vectors is not None else None,
         )
     say(75, "training on all the examples")
     pipeline = _fitted(x, y)
-    meaning = _meaning(y, vectors) if vectors is not None else None
+    meaning = _meaning([y[i] for i in sample + back], vectors) if vectors is not None else None
     say(100, "done")
     return Classifier(
         pipeline=pipeline,
@@ -238,6 +250,28 @@ def _fitted(x: list[str], y: list[str]) -> Any:
     pipeline.set_params(model__cv=_folds(y))
     pipeline.fit(x, y)
     return pipeline
+
+
+def _spread(labels: list[str], indices: list[int], limit: int) -> list[int]:
+    """At most `limit` of `indices`, taking each label's in turn, so that rare labels keep all theirs."""
+    if len(indices) <= limit:
+        return list(indices)
+    by_label: dict[str, list[int]] = {}
+    for label, position in zip(labels, indices, strict=True):
+        by_label.setdefault(label, []).append(position)
+    queues = [iter(v) for _label, v in sorted(by_label.items())]
+    chosen: list[int] = []
+    while len(chosen) < limit and queues:
+        still = []
+        for queue in queues:
+            taken = next(queue, None)
+            if taken is not None:
+                chosen.append(taken)
+                still.append(queue)
+                if len(chosen) == limit:
+                    break
+        queues = still
+    return sorted(chosen)
 
 
 def _embedded(texts: list[str], embed: Embed, say: Callable[[int, str], None]) -> Any:

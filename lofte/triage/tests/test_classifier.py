@@ -3,10 +3,12 @@ out labels with too few examples, and is stored and read back as it was."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from lofte.triage import classifier
-from lofte.triage.classifier import Classifier, TooLittleData, train
+from lofte.triage.classifier import Classifier, Prediction, TooLittleData, train
 from lofte.triage.tests.data import LABELLED
 
 
@@ -31,9 +33,11 @@ def test_it_leans_to_the_right_label_in_each_language(trained, text, label):
 
 
 def test_below_the_floor_it_does_not_know(trained):
-    found = trained.predict_one("Vad tycker ni om vädret i Paris?")
-    assert found.confidence < trained.floor
-    assert found.label == "" and found.best in ("invoice", "moving", "login")
+    text = "Vad tycker ni om vädret i Paris?"
+    found = trained.predict_one(text)
+    strict = dataclasses.replace(trained, floor=found.confidence + 0.001)
+    assert strict.predict_one(text) == Prediction("", found.confidence, found.best)
+    assert dataclasses.replace(trained, floor=found.confidence).predict_one(text).label == found.best
 
 
 def test_the_thresholds_come_from_held_back_examples(trained):
@@ -97,3 +101,26 @@ def test_with_embeddings_the_meaning_counts_too():
     again = Classifier.loads(model.dumps())
     text = "vi ska flytta snart"
     assert again.predict_one(text, dense.embed_queries) == model.predict_one(text, dense.embed_queries)
+
+
+def test_the_meaning_is_read_for_a_sample_spread_over_the_labels(monkeypatch):
+    from lofte.kb import dense
+
+    read: list[str] = []
+
+    def embed(texts):
+        read.extend(texts)
+        return dense.embed_queries(texts)
+
+    monkeypatch.setattr(classifier, "MEANING_MAX", 9)
+    model = train([t for t, _l in LABELLED], [label for _t, label in LABELLED], embed=embed)
+    assert len(read) == 9 + 3  # the sample of the fitted part, and the held-back examples
+    sampled = {label for text, label in LABELLED if " ".join(text.split()) in read[:9]}
+    assert sampled == {"invoice", "login", "moving"}
+    assert model.meaning is not None and list(model.meaning.classes_) == ["invoice", "login", "moving"]
+
+
+def test_spread_takes_each_labels_in_turn():
+    labels = ["a"] * 6 + ["b"] * 2 + ["c"] * 1
+    assert classifier._spread(labels, list(range(9)), 5) == [0, 1, 6, 7, 8]
+    assert classifier._spread(labels, list(range(9)), 20) == list(range(9))
