@@ -36,12 +36,13 @@ def test_below_the_floor_it_does_not_know(trained):
     text = "Vad tycker ni om vädret i Paris?"
     found = trained.predict_one(text)
     strict = dataclasses.replace(trained, floor=found.confidence + 0.001)
-    assert strict.predict_one(text) == Prediction("", found.confidence, found.best)
+    assert strict.predict_one(text) == Prediction("", found.confidence, found.best, found.surety)
+    assert found.surety == found.confidence  # without embeddings, the surety is the confidence
     assert dataclasses.replace(trained, floor=found.confidence).predict_one(text).label == found.best
 
 
 def test_the_thresholds_come_from_held_back_examples(trained):
-    assert 0 < trained.floor <= trained.apply_at <= 1
+    assert trained.floor > 0 and 0 < trained.apply_at <= 1
     assert trained.held_back is not None and trained.held_back.examples == 3  # a tenth, one per label at least
     assert trained.counts == {"invoice": 12, "login": 12, "moving": 12}
 
