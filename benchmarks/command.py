@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+import math
 from argparse import ArgumentParser
 from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+
+
+class InputError(RuntimeError):
+    """A line of an input file that cannot be used, named by file and line (a RuntimeError: `report` shows it as
+    the command's error)."""
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th quantile by the nearest-rank method; 0.0 for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
 def count_arg(value: str) -> int:

@@ -10,7 +10,6 @@ the mean of 1 / the rank of the first relevant result (0 when none is in the fir
 from __future__ import annotations
 
 import json
-import math
 import random
 import statistics
 import time
@@ -25,6 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from benchmarks.command import InputError, percentile
 from benchmarks.database import bench_database
 from lofte.kb import dense
 from lofte.kb.indexing import index_translations
@@ -48,10 +48,6 @@ class EvalQuery:
     query: str
     relevant: tuple[str, ...]
     language: str
-
-
-class InputError(RuntimeError):
-    """A line of an input file that cannot be used, named by file and line."""
 
 
 def _lines(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -169,13 +165,6 @@ def _seed(articles: list[tuple[str, str, str, str | None]], progress: Callable[[
     return pks
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
-
-
 def evaluate(
     *, articles_path: Path, queries_path: Path, ks: tuple[int, ...], progress: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -206,8 +195,8 @@ def evaluate(
             result[mode] = {f"r{k}": round(statistics.fmean(recalls[k]), 4) for k in ks} | {
                 "mrr": round(statistics.fmean(reciprocal), 4)
             }
-        result["search_p95_ms"] = round(_percentile(fused_ms, 0.95), 2)
-        result["search_p50_ms"] = round(_percentile(fused_ms, 0.50), 2)
+        result["search_p95_ms"] = round(percentile(fused_ms, 0.95), 2)
+        result["search_p50_ms"] = round(percentile(fused_ms, 0.50), 2)
     return result
 
 
@@ -299,8 +288,8 @@ def bench(*, articles: int, searches: int, progress: Callable[[str], None]) -> d
                 t0 = time.perf_counter()
                 kb_search(query=text, language="sv" if i % 2 else "en", mode=mode)  # type: ignore[arg-type]
                 took.append((time.perf_counter() - t0) * 1000)
-            figures[f"{mode}_p50_ms"] = round(_percentile(took, 0.5), 2)
-            figures[f"{mode}_p95_ms"] = round(_percentile(took, 0.95), 2)
+            figures[f"{mode}_p50_ms"] = round(percentile(took, 0.5), 2)
+            figures[f"{mode}_p95_ms"] = round(percentile(took, 0.95), 2)
         figures |= _article_pages(rng, searches)
     return figures
 
@@ -325,8 +314,8 @@ def _article_pages(rng: random.Random, count: int) -> dict[str, Any]:
             client.get(f"/help/{language}/a/{slug}")
         queries.append(len(ctx.captured_queries))
     return {
-        "article_page_p50_ms": round(_percentile(took, 0.5), 2),
-        "article_page_p95_ms": round(_percentile(took, 0.95), 2),
+        "article_page_p50_ms": round(percentile(took, 0.5), 2),
+        "article_page_p95_ms": round(percentile(took, 0.95), 2),
         "article_page_queries": max(queries),
     }
 

@@ -20,7 +20,6 @@ it, the figures are also given per language.
 from __future__ import annotations
 
 import csv
-import math
 import resource
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.command import InputError, percentile
 from benchmarks.database import bench_database
 from lofte.triage import predict
 from lofte.triage.classifier import evaluate
@@ -35,10 +35,6 @@ from lofte.triage.models import Field, ModelState
 from lofte.triage.services import Example, examples_add, model_activate, model_train, model_train_start
 
 OOS = "oos"
-
-
-class InputError(RuntimeError):
-    """A row of an input file that cannot be used, named by file and line."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +79,6 @@ def read_rows(path: Path, *, complaint: bool = False, test: bool = False) -> lis
     return rows
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
-
-
 def evaluate_files(
     *, train_path: Path, test_path: Path, complaint: bool = False, progress: Callable[[str], None]
 ) -> dict[str, Any]:
@@ -122,8 +113,8 @@ def evaluate_files(
     }
     result |= _figures(test_rows, answers, trained_labels, model.floor, complaint=complaint)
     result["train_s"] = round(train_s, 2)
-    result["predict_p95_ms"] = round(_percentile(took, 0.95), 2)
-    result["predict_p50_ms"] = round(_percentile(took, 0.50), 2)
+    result["predict_p95_ms"] = round(percentile(took, 0.95), 2)
+    result["predict_p50_ms"] = round(percentile(took, 0.50), 2)
     result["floor"] = model.floor
     result["apply_at"] = model.apply_at
     result["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -142,8 +133,9 @@ def _figures(rows: list[Row], answers: list[Any], trained: set[str], floor: floa
     in_scope = [(r, a) for r, a in zip(rows, answers, strict=True) if r.label != OOS]
     oos = [(r, a) for r, a in zip(rows, answers, strict=True) if r.label == OOS]
     figures: dict[str, Any] = {}
+    graded = None
     if in_scope:
-        graded = evaluate([a.best for _r, a in in_scope], [a.confidence for _r, a in in_scope],
+        graded = evaluate([a.best for _r, a in in_scope], [a.surety for _r, a in in_scope],
                           [r.label for r, _a in in_scope], floor)  # fmt: skip
         figures["accuracy"] = graded.accuracy
         figures["macro_f1"] = graded.macro_f1
@@ -157,14 +149,8 @@ def _figures(rows: list[Row], answers: list[Any], trained: set[str], floor: floa
     else:
         figures["oos_recall"] = figures["in_scope_accuracy"] = None
     if complaint:
-        tp = sum(a.best == "complaint" and r.label == "complaint" for r, a in in_scope)
-        fp = sum(a.best == "complaint" and r.label != "complaint" for r, a in in_scope)
-        fn = sum(a.best != "complaint" and r.label == "complaint" for r, a in in_scope)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        figures["precision"] = round(precision, 4)
-        figures["recall"] = round(recall, 4)
-        figures["f1"] = round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
+        flag = (graded.per_label.get("complaint") if graded else None) or {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+        figures |= {key: flag[key] for key in ("precision", "recall", "f1")}
     unknown = sorted({r.label for r, _a in in_scope} - trained)
     if unknown:
         figures["untrained_test_labels"] = unknown[:20]

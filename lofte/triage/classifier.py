@@ -112,9 +112,6 @@ class Classifier:
         vectors = embed([_cut(t) for t in texts])
         return MEANING_WEIGHT * self.meaning.predict_proba(vectors) + (1 - MEANING_WEIGHT) * words, vectors
 
-    def probabilities(self, texts: Sequence[str], embed: Embed | None = None) -> Any:
-        return self._scores(texts, embed)[0]
-
     def predict(self, texts: Sequence[str], embed: Embed | None = None) -> list[Prediction]:
         if not texts:
             return []
@@ -126,7 +123,8 @@ class Classifier:
         for row, index, surety in zip(probabilities, best, sureties, strict=True):
             confidence = round(float(row[index]), 4)
             label = classes[int(index)]
-            out.append(Prediction(label if surety >= self.floor else "", confidence, label, round(float(surety), 4)))
+            shown = round(float(surety), 4)  # the floor is compared with the surety as reported
+            out.append(Prediction(label if shown >= self.floor else "", confidence, label, shown))
         return out
 
     def predict_one(self, text: str, embed: Embed | None = None) -> Prediction:

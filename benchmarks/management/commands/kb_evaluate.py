@@ -7,10 +7,8 @@ from argparse import ArgumentParser, ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
-
 from benchmarks.command import BenchmarkCommand
-from benchmarks.kb import InputError, evaluate, evaluation_table
+from benchmarks.kb import evaluate, evaluation_table
 
 
 def ks_arg(value: str) -> tuple[int, ...]:
@@ -38,16 +36,13 @@ class Command(BenchmarkCommand):
         self.add_json_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            self.report(
-                lambda: evaluate(
-                    articles_path=options["articles"],
-                    queries_path=options["queries"],
-                    ks=options["k"],
-                    progress=self.progress,
-                ),
-                evaluation_table,
-                as_json=options["json"],
-            )
-        except InputError as exc:
-            raise CommandError(str(exc)) from exc
+        self.report(
+            lambda: evaluate(
+                articles_path=options["articles"],
+                queries_path=options["queries"],
+                ks=options["k"],
+                progress=self.progress,
+            ),
+            evaluation_table,
+            as_json=options["json"],
+        )

@@ -7,10 +7,8 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError
-
 from benchmarks.command import BenchmarkCommand
-from benchmarks.triage import InputError, evaluate_files, evaluation_table
+from benchmarks.triage import evaluate_files, evaluation_table
 
 
 class Command(BenchmarkCommand):
@@ -28,16 +26,13 @@ class Command(BenchmarkCommand):
         self.add_json_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            self.report(
-                lambda: evaluate_files(
-                    train_path=options["train"],
-                    test_path=options["test"],
-                    complaint=options["complaint"],
-                    progress=self.progress,
-                ),
-                evaluation_table,
-                as_json=options["json"],
-            )
-        except InputError as exc:
-            raise CommandError(str(exc)) from exc
+        self.report(
+            lambda: evaluate_files(
+                train_path=options["train"],
+                test_path=options["test"],
+                complaint=options["complaint"],
+                progress=self.progress,
+            ),
+            evaluation_table,
+            as_json=options["json"],
+        )
