@@ -52,7 +52,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from benchmarks.database import bench_database
@@ -68,6 +68,7 @@ Progress = Callable[[str], None]
 DEFAULT_MESSAGES = 2000
 SAMPLE = 100  # messages ingested under CaptureQueriesContext, after the timed run
 TARGET_RATIO = 0.25  # ingest at least a quarter as fast as the standard library parses
+TRIAGE_SAMPLE = 300  # messages whose suggestions are timed (each reads its meaning: tens of milliseconds)
 MAX_PER_SENDER = 20  # filed messages per sender; the flood limit (30 an hour) is never reached
 RECENT_THREADS = 300  # replies answer one of the last this many messages
 
@@ -951,8 +952,33 @@ def language_timed() -> list[float]:
     return took
 
 
+def triage_timed(limit: int = TRIAGE_SAMPLE) -> tuple[list[float], list[float]]:
+    """For the first `limit` inbound messages: the milliseconds the ingest path spends handing the message to text
+    understanding (is a model on, and queue the task after the commit), and the milliseconds the worker then takes
+    to make its suggestions (one embedding, every switched-on model)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from lofte.cases.arrived import Arrival
+    from lofte.cases.models import CaseEvent
+    from lofte.triage.seams import message_arrived
+    from lofte.triage.suggest import message_triage
+
+    opened = set(CaseEvent.objects.filter(kind="created").values_list("message_id", flat=True))
+    queued, suggested = [], []
+    for message in Message.objects.filter(direction="in", internal=False).order_by("id")[:limit]:
+        began = time.perf_counter()
+        with transaction.atomic():
+            message_arrived(Arrival(message=message, opened=message.pk in opened, proven=False))
+        queued.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        message_triage(message_id=message.pk, opened=message.pk in opened, proven=False)
+        suggested.append((time.perf_counter() - began) * 1000)
+    DBTaskResult.objects.filter(task_path__endswith="triage_message").delete()
+    return queued, suggested
+
+
 def run_benchmark(
-    messages: int = DEFAULT_MESSAGES, seed: int = 1, *, progress: Progress | None = None
+    messages: int = DEFAULT_MESSAGES, seed: int = 1, *, progress: Progress | None = None, suggestions: int = 0
 ) -> dict[str, Any]:
     """Generate the mix, ingest it in a database of its own, and return the figures (`lofte bench_email --json`)."""
     say = progress or (lambda _message: None)
@@ -971,6 +997,14 @@ def run_benchmark(
         say(f"database: {vendor} {name}")
         own_addresses_clear()
         policy_cache_clear()
+        from lofte.triage import predict
+        from lofte.triage.services import starting_models_train
+
+        predict.forget_all()
+        if suggestions:
+            began = time.perf_counter()
+            starting_models_train(run_now=True)  # switched on: each message's suggestions are queued, as in use
+            say(f"Lofte's starting models (complaint, status question) trained in {time.perf_counter() - began:.0f} s")
         try:
             cases: list[str | None] = []
             ingest_s, results, durations = ingest_timed(mix, cases)
@@ -978,7 +1012,9 @@ def run_benchmark(
             counted = ingest_counted(mix, cases)
             say(f"query count: {len(counted)} more messages")
             language_ms = language_timed()
+            queue_ms, suggest_ms = triage_timed(suggestions) if suggestions else ([], [])
         finally:
+            predict.forget_all()
             own_addresses_clear()
             policy_cache_clear()
     trouble = _quarantined(results) + _quarantined([r for r, _n in counted])
@@ -1034,6 +1070,13 @@ def run_benchmark(
         # the part of ingest that tells the language a message is written in (lofte.core.language), per message
         "language_p50_ms": round(statistics.median(language_ms), 3) if language_ms else None,
         "language_p95_ms": round(_p95(language_ms), 3) if language_ms else None,
+        # handing a message to text understanding on the ingest path (lofte.triage.seams), and the suggestions the
+        # worker then makes of it (lofte.triage.suggest), per message
+        "triage_queue_p50_ms": round(statistics.median(queue_ms), 3) if queue_ms else None,
+        "triage_queue_p95_ms": round(_p95(queue_ms), 3) if queue_ms else None,
+        "suggest_p50_ms": round(statistics.median(suggest_ms), 2) if suggest_ms else None,
+        "suggest_p95_ms": round(_p95(suggest_ms), 2) if suggest_ms else None,
+        "suggest_sample": len(suggest_ms),
         "generate_s": round(generate_s, 2),
     }
     return figures
@@ -1056,7 +1099,10 @@ def format_table(result: dict[str, Any]) -> str:
         f"ingest per message: p50 {result['ingest_p50_ms']:.1f} ms, p95 {result['ingest_p95_ms']:.1f} ms; "
         "by kind (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in result["ingest_ms_by_kind"].items()),
         f"of which language detection: p50 {result['language_p50_ms'] or 0:.2f} ms, "
-        f"p95 {result['language_p95_ms'] or 0:.2f} ms",
+        f"p95 {result['language_p95_ms'] or 0:.2f} ms; queuing the suggestions: p50 "
+        f"{result.get('triage_queue_p50_ms') or 0:.2f} ms, p95 {result.get('triage_queue_p95_ms') or 0:.2f} ms",
+        f"suggestions, made by the worker after the commit: p50 {result.get('suggest_p50_ms') or 0:.1f} ms, "
+        f"p95 {result.get('suggest_p95_ms') or 0:.1f} ms per message (sample of {result.get('suggest_sample', 0)})",
         f"queries per message: {result['queries_per_message']} (max {result['queries_max']}, sample of "
         f"{result['query_sample']}); by outcome: "
         + ", ".join(f"{k} {v}" for k, v in result["queries_by_outcome"].items()),

@@ -14,6 +14,7 @@ from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
 from lofte.promises.tasks import promise_tick
 from lofte.routing.tasks import reroute_away_cases
+from lofte.triage.tasks import triage_start_models
 
 JOBS: list[Job] = [
     # Deliveries are also woken right after each commit; this sweep picks up retries.
@@ -28,4 +29,6 @@ JOBS: list[Job] = [
     Job(name="portal.prune", task=prune_portal_tokens, every=timedelta(hours=1)),
     Job(name="webhooks.prune", task=prune_webhook_rejections, every=timedelta(hours=1)),
     Job(name="kb.search_log_prune", task=prune_search_log, every=timedelta(hours=1)),
+    # Lofte's starting models of complaints and status questions, trained when a worker first starts
+    Job(name="triage.start_models", task=triage_start_models, every=timedelta(hours=1)),
 ]

@@ -401,6 +401,8 @@ LOFTE_EMBED_THREADS = int(os.environ.get("LOFTE_EMBED_THREADS", "0"))
 # well ahead of the next language); below it, and for texts of a few words, the form's, the customer's or the
 # mailbox's language stands.
 LOFTE_LANGUAGE_MIN_CONFIDENCE = float(os.environ.get("LOFTE_LANGUAGE_MIN_CONFIDENCE", "0.5"))
+# The tag a case gets when text understanding takes its message for a complaint (lofte.triage.suggest).
+LOFTE_COMPLAINT_TAG = os.environ.get("LOFTE_COMPLAINT_TAG", "complaint").strip().lower() or "complaint"
 # Searches in the public help centre, per client address and hour (each embeds the query and is logged).
 LOFTE_HELP_SEARCHES_PER_IP = int(os.environ.get("LOFTE_HELP_SEARCHES_PER_IP", "300"))
 # The contact form's help-centre suggestions, asked as the customer types (per client address and hour).

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("lofte.routing.urls")),
     path("", include("lofte.kb.urls")),
     path("", include("lofte.channels.urls")),
+    path("", include("lofte.triage.urls")),
 ]
 
 if settings.DEBUG:

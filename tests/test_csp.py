@@ -95,6 +95,10 @@ NOT_PAGES = {
     "configure:case_type_remove": "POST, redirects to the case types",
     "configure:mailbox_test": "POST, answers the mailbox page (tested in lofte/configure/tests)",
     "routing:triage": "POST, redirects to the routing page",
+    "triage:decide": "POST, redirects to the case page",
+    "triage:train": "POST, redirects to the text model's page",
+    "triage:switch_on": "POST, redirects to the text model's page",
+    "triage:switch_off": "POST, redirects to the text model's page",
     "teams:rename": "POST, redirects (or the team page with the error)",
     "teams:delete": "POST, redirects (or the team page with the error)",
     "teams:member_add": "POST, redirects (or the team page with the error)",
@@ -254,6 +258,36 @@ def world(team, agent, customer, case) -> World:
     admin = AgentFactory(email="root@example.com", name="Rita Root", role="admin", teams=[team])
     thanks = tokens.thanks_token(reference=case.reference, address=tokens.mask_address("karin@example.se"))
     inbound = InboundEmail.objects.get(pk=email_ingest(b"").inbound_id)  # quarantined: shows "Process again"
+    # a text model's suggestion waiting for an agent (the case page's panel), and a model with its evaluation
+    from lofte.triage.models import Suggestion, TriageModel
+
+    model = TriageModel.objects.create(
+        field="complaint",
+        version=1,
+        state="ready",
+        is_active=True,
+        examples=400,
+        labels={"complaint": 200, "other": 200},
+        left_out={"rare": 2},
+        evaluation={
+            "examples": 40,
+            "accuracy": 0.95,
+            "macro_f1": 0.95,
+            "answered": 0.97,
+            "answered_accuracy": 0.96,
+            "per_label": {"complaint": {"precision": 0.95, "recall": 0.9, "f1": 0.92}},
+        },
+        artifact=b"-",
+    )
+    Suggestion.objects.create(
+        case=case,
+        message=case.messages.order_by("id").first(),
+        field="complaint",
+        label="complaint",
+        confidence=0.8,
+        model=model,
+        state="applied",
+    )
     return World(
         agent=agent,
         admin=admin,
@@ -317,8 +351,19 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("routing:status", []),
         ("routing:team", [world.case.team_id]),
         ("routing:agent", [world.agent.pk]),
+        ("triage:home", []),
+        ("triage:field", ["complaint"]),
+        ("triage:field", ["case_type"]),
     ):
         walk.visit(admin, reverse(name, args=args), who=who)
+    walk.visit(
+        admin,
+        reverse("triage:field", args=["complaint"]),
+        method="post",
+        data={"min_examples": "0"},
+        status=422,
+        who=who,
+    )
     walk.visit(admin, reverse("configure:calendar_new"), method="post", data={"name": ""}, status=422, who=who)
     for name, data, status in (  # the SMS settings page's actions answer the page (the test: a number that is none)
         ("configure:sms_webhooks", {}, 200),

@@ -162,10 +162,16 @@ def test_every_case_panel_keeps_to_its_query_budget(example_app, rf, case, agent
     callbacks.call_log(case=case, agent=agent, direction="in", number="0701234567", outcome="answered")
     callbacks.call_log(case=case, agent=agent, direction="out", number="0701234567", outcome="no_answer")
     case_event_add(case=case, kind=example_app.SURVEY_SENT, data={"questions": 1}, now=clock.now())
+    from lofte.triage.models import Suggestion
+
+    for field, label in (("complaint", "complaint"), ("team", str(case.team_id)), ("case_type", "1")):
+        Suggestion.objects.create(
+            case=case, message=case.messages.first(), field=field, label=label, confidence=0.7, state="suggested"
+        )
     request = rf.get(f"/cases/{case.reference}/")
     request.user = agent
-    assert [p.name for p in panels_for("case")] == ["calls", "survey"]
-    assert [p.name for p in panels_render("case", request, case)] == ["calls", "survey"]
+    assert [p.name for p in panels_for("case")] == ["suggestions", "calls", "survey"]
+    assert [p.name for p in panels_render("case", request, case)] == ["suggestions", "calls", "survey"]
     panels_render("case", request, case)  # as on the page: the request's own figures (unread count) once
     for panel in [*panels_for("case"), *panels_for("customer")]:
         subject = case.customer if panel.slot == "customer" else case

@@ -21,7 +21,14 @@ LANGUAGES = ["sv", "da", "nb", "fi"]
 PLURAL_FORMS = "nplurals=2; plural=(n != 1);"
 
 # %(name)s, %(mb)d, %s, %d ... (but not the escaped %%)
-PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+# "%%" is a literal percent sign, matched first so that "%% sure" is not read as the conversion "% s"
+PLACEHOLDER = re.compile(r"%%|%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+
+
+def placeholders(text: str) -> list[str]:
+    return [found for found in PLACEHOLDER.findall(text) if found != "%%"]
+
+
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
@@ -155,13 +162,13 @@ def test_every_entry_is_translated_and_none_is_fuzzy(lang):
 def test_placeholders_are_kept(lang):
     problems = []
     for entry in _messages(lang):
-        wanted = PLACEHOLDER.findall(entry.msgid)
-        wanted_plural = PLACEHOLDER.findall(entry.msgid_plural or "")
+        wanted = placeholders(entry.msgid)
+        wanted_plural = placeholders(entry.msgid_plural or "")
         if wanted and "python-format" not in entry.flags:
             continue  # a literal percent sign in prose, not a format string
         for index, text in entry.msgstr.items():
             source = wanted_plural if index > 0 and entry.msgid_plural is not None else wanted
-            found = PLACEHOLDER.findall(text)
+            found = placeholders(text)
             if sorted(set(found)) != sorted(set(source)):
                 problems.append(f"{_where(lang, entry)}: msgstr[{index}] has {found}, the msgid has {source}")
     assert not problems, "\n".join(problems)

@@ -43,7 +43,7 @@ def test_bench_email_ingests_in_a_database_of_its_own(case):
     stdout, stderr = io.StringIO(), io.StringIO()
 
     # when
-    call_command("bench_email", "--messages", "60", "--json", stdout=stdout, stderr=stderr)
+    call_command("bench_email", "--messages", "60", "--suggestions", "0", "--json", stdout=stdout, stderr=stderr)
 
     # then: one JSON object and nothing else on stdout, progress on stderr
     output = stdout.getvalue().strip()
@@ -59,6 +59,7 @@ def test_bench_email_ingests_in_a_database_of_its_own(case):
     assert result["query_sample"] == 100
     assert 0 < result["queries_per_message"] < 50
     assert 0 < result["language_p50_ms"] <= result["language_p95_ms"]
+    assert result["suggest_p95_ms"] is None and result["suggest_sample"] == 0  # --suggestions 0: no models
     # every kind of the mix ended as it should: nothing quarantined
     outcomes = result["outcomes"]
     assert {"created", "appended", "auto_reply", "bounce"} <= set(outcomes)

@@ -32,7 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lofte.cases.delivery import reply_route
-from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message
+from lofte.cases.models import AcknowledgementTemplate, Case, Channel, Direction, Message, Status
 from lofte.cases.services import case_promises_record, case_send_automatic
 from lofte.core import placeholders
 from lofte.core.errors import ValidationFailed
@@ -291,6 +291,8 @@ def _acknowledge_one(
         return _skip(case, now, "channel cannot be answered")
     if case.first_response_at is not None or answered:
         return _skip(case, now, "already answered")
+    if case.status == Status.CLOSED:  # merged into another case meanwhile (a status question, by Lofte or an agent)
+        return _skip(case, now, "closed")
     try:
         route = reply_route(case=case, identities=list(case.customer.identities.all()))
     except ValidationFailed as exc:

@@ -45,6 +45,7 @@ class CaseTypeValues:
     update_interval: timedelta | None = None
     breach_notice: bool = False
     breach_notice_hours: int = 4
+    answers_status_questions: bool = True
     is_active: bool = True
     is_public: bool = False
     public_names: dict[str, str] | None = None
@@ -111,6 +112,7 @@ def case_type_validate(values: CaseTypeValues, *, instance: CaseType | None = No
         "update_interval": _check_duration(values.update_interval, "update_interval"),
         "breach_notice": bool(values.breach_notice),
         "breach_notice_hours": int(values.breach_notice_hours),
+        "answers_status_questions": bool(values.answers_status_questions),
         "is_active": bool(values.is_active),
         "is_public": bool(values.is_public),
         "public_names": names,

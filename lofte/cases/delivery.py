@@ -148,6 +148,20 @@ def breach_notice_text(*, case: Case, when: datetime) -> str:
     return notices.notice_text(kind=NoticeKind.BREACH, language=language, values=values)
 
 
+def status_answer_text(*, case: Case, promise_text: str, when: datetime) -> str:
+    """The answer to a customer who asks how their case is going: what they were promised and by when, in their
+    language and time zone (the admins' text for that language, else the built-in one)."""
+    language = customer_language(case)
+    with translation.override(language):
+        values = {
+            "reference": case.reference,
+            "customer_name": case.customer.name or _("customer"),
+            "promise": " ".join(promise_text.split()),
+            "when": _local_when(case, when),
+        }
+    return notices.notice_text(kind=NoticeKind.STATUS_ANSWER, language=language, values=values)
+
+
 def customer_time_text(*, case: Case, when: datetime) -> str:
     """ "Thursday 26 November 14:00": a time as the customer reads it, in their language and time zone."""
     with translation.override(customer_language(case)):

@@ -17,6 +17,8 @@ threads or deduplicates on its own. In one transaction:
    language the contact states (the API's `language`), else the customer's known language, else the detected
    one, else the channel's (the form's page, the mailbox's, the number's country), else LOFTE_CUSTOMER_LANGUAGE.
    A customer without a language takes the first one detected (or stated) from an address they proved.
+5. **After**: a message in the customer's own words goes to the functions registered with lofte.cases.arrived
+   (text understanding suggests a case type, spots a complaint or a status question).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from lofte.accounts.models import Agent, Team
-from lofte.cases import services
+from lofte.cases import arrived, services
+from lofte.cases.arrived import Arrival
 from lofte.cases.models import ACTIVE_STATUSES, Case, CaseType, Message, Status
 from lofte.cases.references import reference_in_subject, reference_whole
 from lofte.cases.services import AttachmentInput
@@ -171,6 +174,14 @@ def intake_receive(*, contact: Contact) -> Received:
     if who.pending:
         identity_suggest(
             customer=customer, pending=who.pending, channel=contact.channel, reference=filed_on.reference, now=now
+        )
+    if contact.customers_words and not message.internal:
+        arrived.message_arrived(
+            Arrival(
+                message=message,
+                opened=outcome == "created",  # a new case, or the follow-up of a closed one
+                proven=who.matched_by_proof and not who.created,
+            )
         )
     return Received(case=filed_on, message=message, customer=customer, outcome=outcome, customer_created=who.created)
 

@@ -98,6 +98,27 @@ def cases_merge(*, agent: Agent, target: str, sources: Sequence[str]) -> tuple[C
                 field="sources",
             )
         merged.append(case)
+    return _merge(into, merged, agent=agent), merged
+
+
+@transaction.atomic
+def case_merge_by_lofte(*, into: Case, source: Case) -> Case:
+    """Lofte's own merge of one new case into another case of the same customer (a status question that opened a
+    case of its own: lofte.triage). Both still open, one customer; ValidationFailed otherwise."""
+    locked = {
+        c.pk: c for c in Case.objects.select_for_update(of=("self",)).filter(pk__in=[into.pk, source.pk]).order_by("pk")
+    }
+    into, source = locked.get(into.pk, into), locked.get(source.pk, source)
+    if into.pk == source.pk or into.customer_id != source.customer_id:
+        raise ValidationFailed(_("Only one customer's cases can be merged."), field="sources")
+    if Status.CLOSED in (into.status, source.status):
+        raise ValidationFailed(_("A closed case cannot be merged."), field="sources")
+    return _merge(into, [source], agent=None)
+
+
+def _merge(into: Case, merged: list[Case], *, agent: Agent | None) -> Case:
+    """Move everything `merged` hold to `into` and close them (checked by the caller, the cases locked); `agent`
+    None: Lofte did it."""
     now = clock.now()
     ids = [c.pk for c in merged]
     # the target first takes what it owes (promises), then everything else
@@ -144,7 +165,7 @@ def cases_merge(*, agent: Agent, target: str, sources: Sequence[str]) -> tuple[C
     into.updated_at = now
     into.save(update_fields=["first_response_at", "next_due_at", "updated_at"])
     search_rebuild([into.pk, *ids])
-    return into, merged
+    return into
 
 
 def cases_merge_selected(*, agent: Agent, references: Sequence[str]) -> tuple[Case, list[Case]]:

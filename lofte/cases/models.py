@@ -39,6 +39,14 @@ class CaseType(models.Model):
     breach_notice_hours = models.PositiveSmallIntegerField(
         _("new time after a broken promise (business hours)"), default=4
     )
+    answers_status_questions = models.BooleanField(
+        _("answer status questions"),
+        default=True,
+        help_text=_(
+            "When a customer only asks how the case is going and it has an open promise, Lofte answers with the "
+            "promised time and what was promised."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_public = models.BooleanField(
         _("on the contact form"), default=False, help_text=_("Customers can choose it on the public contact form.")
@@ -543,6 +551,7 @@ class NoticeKind(models.TextChoices):
     CALLBACK_RETRY = "callback_retry", _("Callback missed: we try again")
     CALLBACK_WRONG_NUMBER = "callback_wrong_number", _("Callback given up: wrong number")
     CALLBACK_GAVE_UP = "callback_gave_up", _("Callback given up: no answer")
+    STATUS_ANSWER = "status_answer", _("Status question: the promised time")
 
 
 class NoticeTemplate(models.Model):

@@ -1,12 +1,12 @@
 """The notices Lofte sends customers by itself, and the texts admins write for them.
 
 A notice is one of NoticeKind: the honest message after a broken promise, with one new time (lofte.cases.breaches),
-and the callback messages (lofte.callbacks.services): the booked time, the next try after a missed call, and
-giving up (a wrong number, or no answer after every try). Each has placeholders of its own (NOTICES) and a built-in
-text, translated into every language Lofte speaks. An admin may write their own text for a notice in a language
-(a NoticeTemplate); the senders use it for a customer in that language, and the built-in text otherwise. There is
-one text for every case type: whether a case type sends the breach notice, and how far off its new time is, are
-the case type's settings.
+the answer to a status question (lofte.triage), and the callback messages (lofte.callbacks.services): the booked
+time, the next try after a missed call, and giving up (a wrong number, or no answer after every try). Each has
+placeholders of its own (NOTICES) and a built-in text, translated into every language Lofte speaks. An admin may
+write their own text for a notice in a language (a NoticeTemplate); the senders use it for a customer in that
+language, and the built-in text otherwise. There is one text for every case type: whether a case type sends the
+breach notice, and how far off its new time is, are the case type's settings.
 
 The built-in texts are the catalogue's %-format sentences, shown and filled as templates ({when}, never %(when)s),
 so a customer with no admin text gets exactly the sentence they got before the texts could be changed. Texts are
@@ -74,6 +74,13 @@ def _callback_gave_up() -> str:
     )
 
 
+def _status_answer() -> str:
+    return _(
+        "You asked how your case %(reference)s is going. We have promised you this: %(promise)s "
+        "That still stands: you will hear from us by %(when)s at the latest."
+    )
+
+
 @dataclass(frozen=True)
 class Notice:
     kind: str
@@ -106,6 +113,8 @@ NOTICES: dict[str, Notice] = {
             _callback_wrong_number,
         ),
         Notice(NoticeKind.CALLBACK_GAVE_UP, ("count", "tried", "reference", "customer_name"), True, _callback_gave_up),
+        # the answer to a customer who only asks how their case is going (lofte.triage): the open promise
+        Notice(NoticeKind.STATUS_ANSWER, ("reference", "customer_name", "promise", "when"), True, _status_answer),
     )
 }
 LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
@@ -252,6 +261,8 @@ def sample_values(kind: str, language: str, now: datetime) -> dict[str, str]:
             "tried": tried.strftime("%H:%M"),
             "phone": format_phone(SAMPLE_PHONE),
             "count": str(settings.LOFTE_CALLBACK_MAX_ATTEMPTS),
+            "promise": _("I will get back to you by %(when)s.")
+            % {"when": str(formats.date_format(start.replace(hour=14, minute=0), "l j F H:i"))},
         }
     return {name: values[name] for name in NOTICES[kind].placeholders}
 

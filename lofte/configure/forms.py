@@ -380,6 +380,15 @@ class CaseTypeForm(forms.Form):
     breach_notice_hours = forms.IntegerField(
         label=gettext_lazy("New time after a broken promise (business hours)"), min_value=1, initial=4
     )
+    answers_status_questions = forms.BooleanField(
+        label=gettext_lazy("Answer status questions"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy(
+            "When a customer only asks how the case is going and it has an open promise, Lofte answers with the "
+            "promised time and what was promised."
+        ),
+    )
     is_public = forms.BooleanField(
         label=gettext_lazy("On the contact form"),
         required=False,
@@ -407,6 +416,7 @@ class CaseTypeForm(forms.Form):
                 "is_complaint",
                 "breach_notice",
                 "breach_notice_hours",
+                "answers_status_questions",
                 "is_public",
                 "is_active",
             )
@@ -433,6 +443,7 @@ class CaseTypeForm(forms.Form):
             update_interval=timedelta(hours=hours) if hours else None,
             breach_notice=bool(data.get("breach_notice")),
             breach_notice_hours=data["breach_notice_hours"],
+            answers_status_questions=bool(data.get("answers_status_questions")),
             is_active=bool(data.get("is_active")),
             is_public=bool(data.get("is_public")),
             public_names={code: data.get(f"public_name_{code}") or "" for code, _language in _language_names()},

@@ -524,6 +524,10 @@ NOTICE_HELP = {
         "Sent by email (never by SMS) when the number was wrong; the case stays open."
     ),
     NoticeKind.CALLBACK_GAVE_UP: gettext_lazy("Sent after the last unanswered try; the case stays open."),
+    NoticeKind.STATUS_ANSWER: gettext_lazy(
+        "Sent when a customer only asks how their case is going and it has an open promise, on the case types "
+        "that answer status questions: what was promised, and by when."
+    ),
 }
 
 

@@ -6,3 +6,8 @@ class TriageConfig(AppConfig):
     name = "lofte.triage"
     label = "triage"
     verbose_name = _("Text understanding")
+
+    def ready(self) -> None:
+        from lofte.triage import seams
+
+        seams.register()

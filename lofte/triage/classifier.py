@@ -122,7 +122,7 @@ class Classifier:
         out = []
         for row, index, surety in zip(probabilities, best, sureties, strict=True):
             confidence = round(float(row[index]), 4)
-            label = classes[int(index)]
+            label = str(classes[int(index)])
             shown = round(float(surety), 4)  # the floor is compared with the surety as reported
             out.append(Prediction(label if shown >= self.floor else "", confidence, label, shown))
         return out

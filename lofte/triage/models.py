@@ -71,6 +71,9 @@ class TriageModel(models.Model):
     evaluation = models.JSONField(_("evaluation on held-back examples"), default=dict, blank=True)
     floor = models.FloatField(_("suggest from confidence"), default=0.0)
     apply_at = models.FloatField(_("apply from confidence"), default=1.0)
+    # Lofte's starting model (trained from its own examples before the company has any): switched on when trained,
+    # if no other model of the field is on by then
+    switch_on_when_trained = models.BooleanField(_("switch on when trained"), default=False)
     artifact = models.BinaryField(_("model"), null=True, blank=True, editable=False)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
@@ -96,3 +99,86 @@ class TriageModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} v{self.version}"
+
+
+class FieldSetting(models.Model):
+    """An admin's settings for one field: whether its suggestions are applied by themselves, from which confidence,
+    and how many examples a label needs before it is learned (one row per field, made when first saved)."""
+
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices, primary_key=True)
+    auto_apply = models.BooleanField(
+        _("apply by itself"),
+        default=True,
+        help_text=_("Off: every suggestion waits for an agent, however sure the model is."),
+    )
+    apply_at = models.FloatField(
+        _("apply from confidence"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the confidence the model chose on its held-back examples."),
+    )
+    min_examples = models.PositiveSmallIntegerField(
+        _("examples a label needs"),
+        default=5,
+        help_text=_("A label with fewer examples is not learned and never suggested."),
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("text model setting")
+        verbose_name_plural = _("text model settings")
+
+    def __str__(self) -> str:
+        return self.field
+
+
+class SuggestionState(models.TextChoices):
+    SUGGESTED = "suggested", _("Suggested")
+    APPLIED = "applied", _("Applied")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CORRECTED = "corrected", _("Corrected")
+
+
+class Suggestion(models.Model):
+    """What a model said of one customer message: a label and its confidence, applied to the case or waiting for an
+    agent, who confirms or corrects it (which becomes a training example)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="triage_suggestions", verbose_name=_("case")
+    )
+    message = models.ForeignKey("cases.Message", on_delete=models.CASCADE, related_name="+", verbose_name=_("message"))
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices)
+    label = models.CharField(_("suggested"), max_length=64)
+    confidence = models.FloatField(_("confidence"))
+    model = models.ForeignKey(
+        TriageModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("model")
+    )
+    state = models.CharField(_("state"), max_length=16, choices=SuggestionState.choices)
+    answered = models.BooleanField(
+        _("answered"), default=False, help_text=_("A status question Lofte answered with the open promise.")
+    )
+    answer = models.CharField(_("agent's answer"), max_length=64, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "field"], name="triage_suggestion_once"),
+        ]
+        indexes = [
+            models.Index(fields=["case", "field"], name="triage_suggestion_case"),
+            models.Index(fields=["field", "answered", "created_at"], name="triage_suggestion_answered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.label} ({self.confidence:.2f})"

@@ -4,6 +4,8 @@ kept until another version of that field is switched on (one query per field and
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from lofte.kb import dense
 from lofte.triage.classifier import Classifier, Prediction
@@ -43,6 +45,40 @@ def predict(field: str, text: str) -> tuple[TriageModel, Prediction] | None:
     if model is None:
         return None
     return model, classifier_for(model).predict_one(text, embed=dense.embed_queries)
+
+
+def active_models(fields: Sequence[str]) -> dict[str, TriageModel]:
+    """The switched-on model of each of `fields` that has one: one query."""
+    rows = TriageModel.objects.filter(field__in=list(fields), is_active=True, state=ModelState.READY).only(
+        "pk", "field", "version", "floor", "apply_at"
+    )
+    return {m.field: m for m in rows}
+
+
+def predict_fields(fields: Sequence[str], text: str) -> dict[str, tuple[TriageModel, Prediction]]:
+    """What the switched-on models of `fields` say of `text` (fields without a model are left out). The text's
+    meaning is read once, however many models ask for it."""
+    models = active_models(fields)
+    if not models:
+        return {}
+    embed = _Once(dense.embed_queries)
+    return {
+        field: (model, classifier_for(model).predict_one(text, embed=embed)) for field, model in sorted(models.items())
+    }
+
+
+class _Once:
+    """An embed function that embeds each text once per call site (every model reads the same message)."""
+
+    def __init__(self, embed: Callable[[Sequence[str]], Any]) -> None:
+        self._embed = embed
+        self._seen: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, texts: Sequence[str]) -> Any:
+        key = tuple(texts)
+        if key not in self._seen:
+            self._seen[key] = self._embed(texts)
+        return self._seen[key]
 
 
 def forget_all() -> None:

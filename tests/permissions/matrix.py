@@ -2140,6 +2140,62 @@ API += [
     ),
 ]
 
+# --- text understanding (L11) ---
+# An agent's answer to a suggestion on a case (objects A, B, T): whoever works the case; a case the agent does not
+# see is "not found". The text models' pages: admins.
+PAGES += [
+    Row(
+        "POST",
+        "/suggestions/<int:suggestion_id>/decide",
+        CASE_WORK,
+        lambda w, o: f"/suggestions/{w.triage[o].pk}/decide",
+        lambda w, o: {"answer": "other"},
+        objects=CASES,
+        ok=302,
+        writes=("triage.Suggestion", "triage.TrainingExample"),
+        body="form",
+    ),
+    Row("GET", "/configure/text-models/", CONFIGURE, lambda w, o: "/configure/text-models/"),
+    Row("GET", "/configure/text-models/<str:field>/", CONFIGURE, lambda w, o: "/configure/text-models/complaint/"),
+    Row(
+        "POST",
+        "/configure/text-models/<str:field>/",
+        CONFIGURE,
+        lambda w, o: "/configure/text-models/complaint/",
+        lambda w, o: {"auto_apply": "on", "apply_percent": "90", "min_examples": "8"},
+        ok=302,
+        writes=("triage.FieldSetting",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/configure/text-models/<str:field>/train",
+        CONFIGURE,
+        lambda w, o: "/configure/text-models/case_type/train",
+        ok=302,
+        writes=("triage.TriageModel",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/configure/text-models/<str:field>/models/<int:model_id>/switch-on",
+        CONFIGURE,
+        lambda w, o: f"/configure/text-models/complaint/models/{w.text_model}/switch-on",
+        ok=302,
+        writes=("triage.TriageModel",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/configure/text-models/<str:field>/switch-off",
+        CONFIGURE,
+        lambda w, o: "/configure/text-models/status_question/switch-off",
+        ok=302,
+        writes=("triage.TriageModel",),
+        body="form",
+    ),
+]
+
 ROWS: list[Row] = PAGES + API
 
 

@@ -66,6 +66,10 @@ TABLES = (
     "kb.ArticleVote",
     "kb.ArticleFile",
     "kb.SearchLog",
+    "triage.TrainingExample",
+    "triage.TriageModel",
+    "triage.Suggestion",
+    "triage.FieldSetting",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

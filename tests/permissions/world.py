@@ -35,6 +35,8 @@ from lofte.notifications.models import Notification
 from lofte.promises.calendars import calendar_create
 from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState, SlaPolicy
 from lofte.promises.policies import policy_create
+from lofte.triage.models import Suggestion as TriageSuggestion
+from lofte.triage.models import TriageModel
 
 # --- actors ---------------------------------------------------------------------------
 
@@ -115,6 +117,9 @@ class World:
     macros: dict[str, Macro] = field(default_factory=dict)  # agent_a's own (P), team A's, team B's, everyone's (E)
     saved_views: dict[str, SavedView] = field(default_factory=dict)  # actor -> a saved view of their own
     twins: dict[str, Case] = field(default_factory=dict)  # another case of each case's customer and team
+    # a text model's suggestion on each case's first message, waiting for an agent (lofte.triage)
+    triage: dict[str, TriageSuggestion] = field(default_factory=dict)
+    text_model: int = 0  # a trained complaint model, switched off (to switch on); a status-question one is on
     kb_article: int = 0  # a published public knowledge-base article (Swedish)
     kb_slug: str = ""
     kb_section: int = 0
@@ -205,6 +210,19 @@ def build_world() -> World:
     shared_a = case_create(customer=customers[AB], subject="Shared in A", body="One", channel="email", team=team_a)
     shared_b = case_create(customer=customers[AB], subject="Shared in B", body="Two", channel="email", team=team_b)
     del shared_a, shared_b
+    triage = {
+        key: TriageSuggestion.objects.create(
+            case=case,
+            message=case.messages.order_by("id").first(),
+            field="complaint",
+            label="complaint",
+            confidence=0.7,
+            state="suggested",
+        )
+        for key, case in cases.items()
+    }
+    text_model = TriageModel.objects.create(field="complaint", version=1, state="ready", artifact=b"-")
+    TriageModel.objects.create(field="status_question", version=1, state="ready", is_active=True, artifact=b"-")
     # a second case of each case's customer and team (to merge or link with), with a later message (to split out)
     twins = {
         key: case_create(
@@ -324,6 +342,8 @@ def build_world() -> World:
         sessions=sessions,
         cases=cases,
         twins=twins,
+        triage=triage,
+        text_model=text_model.pk,
         customers=customers,
         suggestions=suggestions,
         callbacks=callbacks,

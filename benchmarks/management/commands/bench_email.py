@@ -1,4 +1,5 @@
-"""`lofte bench_email [--messages N] [--seed S] [--json]`: email ingestion throughput, in a database of its own.
+"""`lofte bench_email [--messages N] [--seed S] [--suggestions N] [--json]`: email ingestion throughput, in a
+database of its own.
 
 See benchmarks/email_ingest.py for the mix of messages and what is measured.
 """
@@ -9,7 +10,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from benchmarks.command import BenchmarkCommand, positive_arg
-from benchmarks.email_ingest import DEFAULT_MESSAGES, format_table, run_benchmark
+from benchmarks.email_ingest import DEFAULT_MESSAGES, TRIAGE_SAMPLE, format_table, run_benchmark
 
 
 class Command(BenchmarkCommand):
@@ -27,11 +28,20 @@ class Command(BenchmarkCommand):
             help=f"Messages to ingest (default {DEFAULT_MESSAGES}).",
         )
         parser.add_argument("--seed", type=int, default=1, help="Seed of the generated mix (default 1).")
+        parser.add_argument(
+            "--suggestions",
+            type=int,
+            default=TRIAGE_SAMPLE,
+            help=f"Messages whose suggestions are timed, with Lofte's starting models trained and switched on first "
+            f"(default {TRIAGE_SAMPLE}; 0: no models, no suggestions).",
+        )
         self.add_json_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.report(
-            lambda: run_benchmark(options["messages"], options["seed"], progress=self.progress),
+            lambda: run_benchmark(
+                options["messages"], options["seed"], progress=self.progress, suggestions=max(0, options["suggestions"])
+            ),
             format_table,
             as_json=options["json"],
         )

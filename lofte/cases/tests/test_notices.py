@@ -72,6 +72,7 @@ def _old_values(kind: str) -> dict[str, object]:
         "reference": "LF-2026-000042",
         "customer_name": "Karin {when} Kund",  # a value with braces is a value, never read as a placeholder
         "count": 3,
+        "promise": "Vi återkommer senast på torsdag.",
     }
 
 
@@ -173,7 +174,7 @@ def test_the_list_reads_every_text_in_one_query(django_assert_num_queries):
     override(NoticeKind.BREACH, "fi", FI_BREACH)
     with django_assert_num_queries(1):
         items = notices.notice_items()
-    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 25
+    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 30
     custom = [(i.kind, i.language, i.override) for i in items if i.override is not None]
     assert custom == [(NoticeKind.BREACH, "fi", FI_BREACH)]
     first = items[0]

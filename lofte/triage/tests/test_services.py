@@ -110,3 +110,22 @@ def test_a_model_is_loaded_once_per_process(django_assert_num_queries):
     with django_assert_num_queries(1):  # which model is on
         assert predict.predict(Field.CASE_TYPE, "jag har glömt mitt lösenord")[1].best == "login"
     assert predict._loaded[Field.CASE_TYPE][0] == model.pk
+
+
+def test_the_starting_models_are_trained_from_loftes_own_examples_and_switched_on():
+    from lofte.triage.services import starting_models_train
+
+    started = starting_models_train(run_now=True)
+    assert sorted(m.field for m in started) == [Field.COMPLAINT, Field.STATUS_QUESTION]
+    for model in started:
+        assert (model.state, model.is_active, model.created_by) == (ModelState.READY, True, None)
+        assert model.evaluation["answered_accuracy"] >= 0.85
+    assert TrainingExample.objects.filter(source=Source.SEED).count() == 800
+    said = predict.predict(Field.STATUS_QUESTION, "Hei, mikä on tilanne asiassani? En ole kuullut teistä mitään.")
+    assert said is not None and said[1].label == "status"
+    said = predict.predict(Field.COMPLAINT, "Jeg er meget utilfreds med jeres service og vil klage over det.")
+    assert said is not None and said[1].label == "complaint"
+    # a field that has had a model is left alone: an admin switched it off, or trained their own
+    model_deactivate(field=Field.COMPLAINT)
+    assert starting_models_train(run_now=True) == []
+    assert TriageModel.objects.count() == 2 and TrainingExample.objects.filter(source=Source.SEED).count() == 800
