@@ -34,6 +34,7 @@ from lofte.kb.api import router as kb_router
 from lofte.promises.api import router as promises_router
 from lofte.routing.api import router as routing_router
 from lofte.teams.api import router as teams_router
+from lofte.triage.api import router as triage_router
 
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
 # What the errors added to every operation of a kind mean, in the OpenAPI.
@@ -190,6 +191,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", routing_router),
     ("/", teams_router),
     ("/", kb_router),
+    ("/", triage_router),
 ]
 
 

@@ -17,7 +17,7 @@ from lofte.cases.events import event_type_register
 from lofte.cases.models import Case
 from lofte.core.panels import Panel, panel_register
 from lofte.triage.models import Field, Suggestion, SuggestionState, TriageModel
-from lofte.triage.suggest import EVENT_APPLIED, choices
+from lofte.triage.suggest import EVENT_APPLIED, YES, choices
 
 
 def message_arrived(arrival: Arrival) -> None:
@@ -59,6 +59,7 @@ def case_suggestions_context(request: HttpRequest, case: Case) -> dict[str, Any]
                 "applied": s.state == SuggestionState.APPLIED,
                 "answered": s.answered,
                 "choices": options[field],
+                "yes_no": field in YES,
             }
         )
     return {

@@ -2196,6 +2196,25 @@ PAGES += [
     ),
 ]
 
+API += [
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/suggestions",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/suggestions",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/suggestions/{{suggestion_id}}/decide",
+        CASE_WORK,
+        lambda w, o: f"{V1}/suggestions/{w.triage[o].pk}/decide",
+        lambda w, o: {"answer": "other"},
+        objects=CASES,
+        writes=("triage.Suggestion", "triage.TrainingExample"),
+    ),
+]
+
 ROWS: list[Row] = PAGES + API
 
 

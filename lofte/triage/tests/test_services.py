@@ -129,3 +129,45 @@ def test_the_starting_models_are_trained_from_loftes_own_examples_and_switched_o
     model_deactivate(field=Field.COMPLAINT)
     assert starting_models_train(run_now=True) == []
     assert TriageModel.objects.count() == 2 and TrainingExample.objects.filter(source=Source.SEED).count() == 800
+
+
+def test_a_label_with_fewer_examples_than_the_admin_asks_for_is_not_learned():
+    from lofte.triage.models import FieldSetting
+
+    _examples()  # 12 of each of three labels
+    rare = ["Jag vill säga upp mitt avtal", "Uppsägning av abonnemanget", "Irtisanon sopimukseni", "Cancel my plan"]
+    examples_add(field=Field.CASE_TYPE, examples=[Example(t, "cancel", "") for t in rare + rare[:2]])
+    FieldSetting.objects.create(field=Field.CASE_TYPE, min_examples=10)
+    model = model_train(model=model_train_start(field=Field.CASE_TYPE, run_now=True))
+    assert model.state == ModelState.READY
+    assert model.left_out == {"cancel": 6}
+    assert sorted(model.labels) == ["cancel", "invoice", "login", "moving"]  # counted, not learned
+    model_activate(model=model)
+    said = predict.predict(Field.CASE_TYPE, "Jag vill säga upp mitt abonnemang")
+    assert said is not None and said[1].best != "cancel"
+    FieldSetting.objects.filter(field=Field.CASE_TYPE).update(min_examples=13)  # no label has that many
+    failed = model_train(model=model_train_start(field=Field.CASE_TYPE, run_now=True))
+    assert failed.state == ModelState.FAILED and "at least 13 examples" in failed.error
+
+
+def test_solved_cases_teach_their_case_type_team_and_priority_once(case, agent):
+    from lofte.cases.models import CaseType
+    from lofte.cases.services import case_add_inbound, case_transition, case_update
+    from lofte.triage.services import examples_from_solved
+
+    invoice = CaseType.objects.create(name="Invoice")
+    case_add_inbound(case=case, body="En sak till: adressen är fel också.", channel="email")  # not the first
+    case_update(case=case, actor=agent, case_type=invoice, priority=3)
+    assert examples_from_solved(field=Field.CASE_TYPE) == 0  # open: nothing to learn yet
+    case_transition(case=case, actor=agent, status="solved")
+    assert examples_from_solved(field=Field.CASE_TYPE) == 1
+    assert examples_from_solved(field=Field.PRIORITY) == 1
+    assert examples_from_solved(field=Field.TEAM) == 1
+    assert examples_from_solved(field=Field.COMPLAINT) == 0  # an agent's answer says that, not a solved case
+    rows = {e.field: e for e in TrainingExample.objects.all()}
+    assert rows[Field.CASE_TYPE].label == str(invoice.pk)
+    assert rows[Field.PRIORITY].label == "3"
+    assert rows[Field.TEAM].label == str(case.team_id)
+    assert rows[Field.CASE_TYPE].text == "Fel belopp på fakturan\nHej! Fakturan är fel."  # the first message
+    assert (rows[Field.CASE_TYPE].source, rows[Field.CASE_TYPE].case_id) == (Source.CASE, case.pk)
+    assert examples_from_solved(field=Field.CASE_TYPE) == 0  # read once

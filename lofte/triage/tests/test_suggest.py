@@ -436,3 +436,34 @@ def test_nothing_is_queued_without_a_model_or_for_an_agents_call_notes(django_ca
     with django_capture_on_commit_callbacks(execute=True):
         mail("Kunden ringde om fakturan", sender="call@example.se", customers_words=False)
     assert not DBTaskResult.objects.filter(task_path__endswith="triage_message").exists()
+
+
+# --- the API -------------------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_a_cases_suggestions_and_takes_an_answer(case_types, agent, outsider):
+    from lofte.accounts.tests.api_client import Api
+
+    install(Field.CASE_TYPE, type_pairs(case_types), apply_at=1.01)
+    received = mail(INVOICE_QUESTION, team=agent.teams.first())
+    [suggestion] = triage(received)
+    api = Api(agent)
+    listed = api.get(f"/cases/{received.case.reference}/suggestions")
+    assert listed.status_code == 200
+    [row] = listed.json()
+    assert (row["id"], row["field"], row["name"], row["state"], row["answer"]) == (
+        suggestion.pk,
+        "case_type",
+        "Invoice",
+        "suggested",
+        "",
+    )
+    assert row["model_version"] == 1 and row["message_id"] == received.message.pk
+    refused = api.post(f"/suggestions/{suggestion.pk}/decide", {"answer": "no such type"})
+    assert refused.status_code == 422 and refused.json()["field"] == "answer"
+    assert Api(outsider).post(f"/suggestions/{suggestion.pk}/decide", {"answer": suggestion.label}).status_code == 404
+    answer = str(case_types["moving"].pk)
+    decided = api.post(f"/suggestions/{suggestion.pk}/decide", {"answer": answer})
+    assert decided.status_code == 200
+    assert (decided.json()["state"], decided.json()["answer"]) == ("corrected", answer)
+    assert Case.objects.get(pk=received.case.pk).case_type == case_types["moving"]
