@@ -148,9 +148,14 @@ def _figures(rows: list[Row], answers: list[Any], trained: set[str], floor: floa
         )
     else:
         figures["oos_recall"] = figures["in_scope_accuracy"] = None
-    if complaint:
-        flag = (graded.per_label.get("complaint") if graded else None) or {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    if complaint and in_scope:
+        # the flag as the product raises it: "complaint" above the floor; under it ("don't know") no flag
+        flagged = evaluate([a.label or "other" for _r, a in in_scope], [1.0] * len(in_scope),
+                           [r.label for r, _a in in_scope], 0.0)  # fmt: skip
+        flag = flagged.per_label.get("complaint") or {"precision": 0.0, "recall": 0.0, "f1": 0.0}
         figures |= {key: flag[key] for key in ("precision", "recall", "f1")}
+    elif complaint:
+        figures |= {"precision": 0.0, "recall": 0.0, "f1": 0.0}
     unknown = sorted({r.label for r, _a in in_scope} - trained)
     if unknown:
         figures["untrained_test_labels"] = unknown[:20]

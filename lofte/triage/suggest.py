@@ -158,7 +158,7 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
             )
             if _applies(field_setting(field), model, prediction):
                 if field == Field.STATUS_QUESTION:
-                    answered_on = _answer_status(case, opened=opened, proven=proven)
+                    answered_on = _answer_status(case, message, opened=opened, proven=proven)
                     if answered_on is not None:
                         suggestion.state, suggestion.answered = SuggestionState.APPLIED, True
                         if answered_on.pk != case.pk:
@@ -229,9 +229,11 @@ def _open_promise(case: Case) -> Promise | None:
     )
 
 
-def _answer_status(case: Case, *, opened: bool, proven: bool) -> Case | None:
+def _answer_status(case: Case, message: Message, *, opened: bool, proven: bool) -> Case | None:
     """Answer a status question with the case's open promise; the case answered on (the customer's other case,
     when the question opened a case of its own and was merged into it), or None when it is not answered."""
+    if Message.objects.filter(case=case, direction=Direction.OUT, author__isnull=False, pk__gt=message.pk).exists():
+        return None  # an agent has written since (the worker was late): they have answered it
     target = case
     if opened:
         if not proven:

@@ -467,3 +467,13 @@ def test_the_api_lists_a_cases_suggestions_and_takes_an_answer(case_types, agent
     assert decided.status_code == 200
     assert (decided.json()["state"], decided.json()["answer"]) == ("corrected", answer)
     assert Case.objects.get(pk=received.case.pk).case_type == case_types["moving"]
+
+
+def test_a_status_question_an_agent_answered_before_the_worker_came_is_left_to_them(case, agent, status_model):
+    from lofte.cases.services import case_reply
+
+    _promised(case, agent)
+    received = mail(STATUS_QUESTION, thread=case)
+    case_reply(case=case, author=agent, body="Hej Karin, vi är nästan klara.")  # while the task waited
+    [suggestion] = triage(received)
+    assert not suggestion.answered and _outbound(case) == []
