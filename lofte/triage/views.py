@@ -3,6 +3,8 @@ text models (per field: the models with their evaluation, training, switching on
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +19,7 @@ from lofte.cases.models import Case
 from lofte.cases.selectors import case_visible_q
 from lofte.core import clock
 from lofte.core.errors import DomainError, PermissionDenied
+from lofte.core.htmx import is_htmx
 from lofte.triage import selectors, services
 from lofte.triage.forms import FieldSettingForm
 from lofte.triage.models import Field, ModelState, Suggestion, TriageModel
@@ -48,12 +51,26 @@ def decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         decided = suggestion_decide(agent=agent, suggestion=suggestion, answer=request.POST.get("answer", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect(back)
+        return _back(request, back, reload=True)
+    if is_htmx(request):
+        return _back(request, back)  # the case, swapped in where the agent is (the inbox pane, the case page)
     if decided.answer == decided.label:
         messages.success(request, _("Thank you: Lofte learns from it."))
     else:
         messages.success(request, _("Corrected: Lofte learns from it."))
     return redirect(back)
+
+
+def _back(request: HttpRequest, case_url: str, *, reload: bool = False) -> HttpResponse:
+    """Back to the case: for HTMX, its body fetched into #case (or the whole page, to show an error)."""
+    if not is_htmx(request):
+        return redirect(case_url)
+    response = HttpResponse(status=204)
+    if reload:
+        response["HX-Redirect"] = case_url
+    else:
+        response["HX-Location"] = json.dumps({"path": case_url, "target": "#case", "swap": "outerHTML"})
+    return response
 
 
 def _field(field: str) -> str:

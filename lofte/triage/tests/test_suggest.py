@@ -4,9 +4,7 @@ example; a status question answered with the promise the customer holds, and onl
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -22,23 +20,21 @@ from lofte.customers.models import Proof
 from lofte.customers.services import Identifier
 from lofte.outbox.models import OutboxMessage
 from lofte.routing.models import RoutingSettings
-from lofte.triage import classifier, predict
+from lofte.triage import predict
 from lofte.triage.models import (
     Field,
     FieldSetting,
-    ModelState,
     Source,
     Suggestion,
     SuggestionState,
     TrainingExample,
-    TriageModel,
 )
 from lofte.triage.suggest import EVENT_APPLIED, message_triage, suggestion_decide
 from lofte.triage.tests.data import INVOICE, LOGIN, MOVING
+from lofte.triage.tests.helpers import install, seed_pairs
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[1] / "seed"
 STATUS_QUESTION = "Hej, hur går det med mitt ärende? Jag har inte hört något på en vecka."
 INVOICE_QUESTION = "Hej, varför är fakturan för november så mycket högre än vanligt?"
 
@@ -48,27 +44,6 @@ def _fresh_process():
     predict.forget_all()
     yield
     predict.forget_all()
-
-
-def install(field: str, pairs: list[tuple[str, str]], *, apply_at: float = 0.0, floor: float = 0.0) -> TriageModel:
-    """A switched-on model of `field` trained on `pairs` from the words alone (fast), with the thresholds given."""
-    trained = classifier.train([t for t, _ in pairs], [label for _, label in pairs])
-    trained.floor = floor
-    version = TriageModel.objects.filter(field=field).count() + 1
-    return TriageModel.objects.create(
-        field=field,
-        version=version,
-        state=ModelState.READY,
-        is_active=True,
-        floor=floor,
-        apply_at=apply_at,
-        artifact=trained.dumps(),
-    )
-
-
-def seed_pairs(name: str) -> list[tuple[str, str]]:
-    with (SEED / name).open(encoding="utf-8") as handle:
-        return [(row["text"], row["label"]) for row in csv.DictReader(handle)]
 
 
 @pytest.fixture
@@ -297,6 +272,27 @@ def test_the_case_page_shows_the_suggestion_and_one_click_confirms_it(client, ca
     assert Case.objects.get(pk=received.case.pk).case_type == case_types["invoice"]
     after = client.get(f"/cases/{received.case.reference}/").content.decode()
     assert f'data-suggestion="{suggestion.pk}"' not in after  # answered: off the panel
+
+
+def test_answered_from_htmx_the_case_comes_back_in_place(client, case_types, agent):
+    import json
+
+    install(Field.CASE_TYPE, type_pairs(case_types), apply_at=1.01)
+    received = mail(INVOICE_QUESTION, team=agent.teams.first())
+    [suggestion] = triage(received)
+    client.force_login(agent)
+    url = f"/suggestions/{suggestion.pk}/decide"
+    response = client.post(url, {"answer": suggestion.label}, headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert json.loads(response["HX-Location"]) == {
+        "path": f"/cases/{received.case.reference}/",
+        "target": "#case",
+        "swap": "outerHTML",
+    }
+    # an answer not offered: the whole page again, with the message
+    response = client.post(url, {"answer": "nope"}, headers={"HX-Request": "true"})
+    assert (response.status_code, response["HX-Redirect"]) == (204, f"/cases/{received.case.reference}/")
+    assert "Choose one of the answers offered." in client.get(f"/cases/{received.case.reference}/").content.decode()
 
 
 def test_a_suggestion_on_a_case_the_agent_cannot_see_is_not_found(client, case_types, agent, outsider):
