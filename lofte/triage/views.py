@@ -3,8 +3,6 @@ text models (per field: the models with their evaluation, training, switching on
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -62,15 +60,14 @@ def decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest, case_url: str, *, reload: bool = False) -> HttpResponse:
-    """Back to the case: for HTMX, its body fetched into #case (or the whole page, to show an error)."""
-    if not is_htmx(request):
-        return redirect(case_url)
-    response = HttpResponse(status=204)
-    if reload:
+    """Back to the case. For HTMX a redirect too, which the browser follows as HTMX: the case's body comes back
+    into #case, wherever the agent has it open (the inbox pane stays the inbox); an error reloads the whole page,
+    which shows it."""
+    if is_htmx(request) and reload:
+        response = HttpResponse(status=204)
         response["HX-Redirect"] = case_url
-    else:
-        response["HX-Location"] = json.dumps({"path": case_url, "target": "#case", "swap": "outerHTML"})
-    return response
+        return response
+    return redirect(case_url)
 
 
 def _field(field: str) -> str:
