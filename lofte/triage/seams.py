@@ -17,7 +17,7 @@ from lofte.cases.events import event_type_register
 from lofte.cases.models import Case
 from lofte.core.panels import Panel, panel_register
 from lofte.triage.models import Field, Suggestion, SuggestionState, TriageModel
-from lofte.triage.suggest import EVENT_APPLIED, YES, choices
+from lofte.triage.suggest import EVENT_APPLIED, EVENT_DECIDED, YES, choices
 
 
 def message_arrived(arrival: Arrival) -> None:
@@ -72,6 +72,7 @@ def case_suggestions_context(request: HttpRequest, case: Case) -> dict[str, Any]
 def register() -> None:
     arrived.register(message_arrived)
     event_type_register(EVENT_APPLIED, label=_("Applied by Lofte"), template="triage/events/applied.html")
+    event_type_register(EVENT_DECIDED, label=_("Suggestion answered"), template="triage/events/decided.html")
     # the suggestions, and the case types or teams to correct them with (one query per such field among them)
     panel_register(
         Panel(

@@ -62,6 +62,7 @@ from lofte.triage.models import (
 log = logging.getLogger(__name__)
 
 EVENT_APPLIED = "triage_applied"
+EVENT_DECIDED = "triage_decided"  # an agent confirmed or corrected a suggestion
 # status question first: when it merges a new case into the customer's open one, the rest is not asked of it
 NEW_CASE_FIELDS = (Field.STATUS_QUESTION, Field.CASE_TYPE, Field.TEAM, Field.PRIORITY, Field.COMPLAINT)
 REPLY_FIELDS = (Field.STATUS_QUESTION, Field.COMPLAINT)
@@ -287,6 +288,23 @@ def suggestion_decide(*, agent: Agent, suggestion: Suggestion, answer: str) -> S
     suggestion.decided_by = agent
     suggestion.decided_at = now
     suggestion.save(update_fields=["state", "answer", "decided_by", "decided_at"])
+    names = dict(choices(suggestion.field))
+    case_events_add(
+        [
+            case_event(
+                case=case,
+                kind=EVENT_DECIDED,
+                actor=agent,
+                now=now,
+                data={
+                    "field": suggestion.field,
+                    "confirmed": answer == suggestion.label,
+                    "suggested": names.get(suggestion.label, suggestion.label),
+                    "answer": names.get(answer, answer),
+                },
+            )
+        ]
+    )
     message = Message.objects.only("subject", "visible_text", "body_text", "language").get(pk=suggestion.message_id)
     text = message_text(message.subject, message.visible_text, message.body_text)
     TrainingExample.objects.filter(case=case, field=suggestion.field, source=Source.CORRECTION, text=text).delete()

@@ -272,6 +272,10 @@ def test_the_case_page_shows_the_suggestion_and_one_click_confirms_it(client, ca
     assert Case.objects.get(pk=received.case.pk).case_type == case_types["invoice"]
     after = client.get(f"/cases/{received.case.reference}/").content.decode()
     assert f'data-suggestion="{suggestion.pk}"' not in after  # answered: off the panel
+    assert "confirmed Lofte's suggestion: Invoice" in after  # on the timeline, with who did it
+    client.post(f"/suggestions/{suggestion.pk}/decide", {"answer": str(case_types["login"].pk)})
+    after = client.get(f"/cases/{received.case.reference}/").content.decode()
+    assert "corrected Lofte's suggestion Invoice to Login" in after
 
 
 def test_answered_from_htmx_the_case_comes_back_in_place(client, case_types, agent):
