@@ -54,14 +54,20 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
+from django_tasks_db.models import DBTaskResult
 
 from benchmarks.database import bench_database
-from lofte.cases.models import Message
+from lofte.cases.arrived import Arrival
+from lofte.cases.models import CaseEvent, Message
 from lofte.channels.email.ingest import IngestResult, email_ingest, own_addresses_clear
 from lofte.channels.models import Outcome
 from lofte.core.language import language_detect
 from lofte.demo.data import FIRST, LAST, SUBJECTS
 from lofte.promises.services import policy_cache_clear
+from lofte.triage import predict
+from lofte.triage.seams import message_arrived
+from lofte.triage.services import starting_models_train
+from lofte.triage.suggest import message_triage
 
 Progress = Callable[[str], None]
 
@@ -956,13 +962,6 @@ def triage_timed(limit: int = TRIAGE_SAMPLE) -> tuple[list[float], list[float]]:
     """For the first `limit` inbound messages: the milliseconds the ingest path spends handing the message to text
     understanding (is a model on, and queue the task after the commit), and the milliseconds the worker then takes
     to make its suggestions (one embedding, every switched-on model)."""
-    from django_tasks_db.models import DBTaskResult
-
-    from lofte.cases.arrived import Arrival
-    from lofte.cases.models import CaseEvent
-    from lofte.triage.seams import message_arrived
-    from lofte.triage.suggest import message_triage
-
     opened = set(CaseEvent.objects.filter(kind="created").values_list("message_id", flat=True))
     queued, suggested = [], []
     for message in Message.objects.filter(direction="in", internal=False).order_by("id")[:limit]:
@@ -997,9 +996,6 @@ def run_benchmark(
         say(f"database: {vendor} {name}")
         own_addresses_clear()
         policy_cache_clear()
-        from lofte.triage import predict
-        from lofte.triage.services import starting_models_train
-
         predict.forget_all()
         if suggestions:
             began = time.perf_counter()

@@ -35,7 +35,7 @@ def test_the_worker_suggests_and_the_agent_confirms_in_one_click(live_server, pa
     )
     pairs = [(t, str(invoice.pk)) for t in INVOICE] + [(t, str(moving.pk)) for t in MOVING]
     install(Field.CASE_TYPE, pairs + [(t, str(login.pk)) for t in LOGIN], apply_at=0.0)
-    install(Field.COMPLAINT, seed_pairs("complaint.csv"), apply_at=1.01)  # sure or not, it waits for the agent
+    install(Field.COMPLAINT, seed_pairs(Field.COMPLAINT), apply_at=1.01)  # sure or not, it waits for the agent
 
     # 1. the customer writes, in Finnish, through the contact form
     page.goto(f"{live_server.url}/contact?lang=en")

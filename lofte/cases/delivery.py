@@ -134,32 +134,28 @@ def customer_language(case: Case) -> str:
     return settings.LANGUAGE_CODE
 
 
-def breach_notice_text(*, case: Case, when: datetime) -> str:
-    """The honest message after a broken promise, in the customer's language and time zone: the admins' text for
+def _case_notice(case: Case, kind: str, *, when: datetime, **more: str) -> str:
+    """A notice about `case` with a time in it, in the customer's language and time zone: the admins' text for
     that language, else the built-in one (lofte.cases.notices)."""
-
     language = customer_language(case)
     with translation.override(language):
         values = {
             "reference": case.reference,
             "customer_name": case.customer.name or _("customer"),
             "when": _local_when(case, when),
+            **more,
         }
-    return notices.notice_text(kind=NoticeKind.BREACH, language=language, values=values)
+    return notices.notice_text(kind=kind, language=language, values=values)
+
+
+def breach_notice_text(*, case: Case, when: datetime) -> str:
+    """The honest message after a broken promise, with the new time."""
+    return _case_notice(case, NoticeKind.BREACH, when=when)
 
 
 def status_answer_text(*, case: Case, promise_text: str, when: datetime) -> str:
-    """The answer to a customer who asks how their case is going: what they were promised and by when, in their
-    language and time zone (the admins' text for that language, else the built-in one)."""
-    language = customer_language(case)
-    with translation.override(language):
-        values = {
-            "reference": case.reference,
-            "customer_name": case.customer.name or _("customer"),
-            "promise": " ".join(promise_text.split()),
-            "when": _local_when(case, when),
-        }
-    return notices.notice_text(kind=NoticeKind.STATUS_ANSWER, language=language, values=values)
+    """The answer to a customer who asks how their case is going: what they were promised and by when."""
+    return _case_notice(case, NoticeKind.STATUS_ANSWER, when=when, promise=" ".join(promise_text.split()))
 
 
 def customer_time_text(*, case: Case, when: datetime) -> str:

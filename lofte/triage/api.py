@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router
 
 from lofte.accounts.models import Agent
-from lofte.cases.models import Case
 from lofte.cases.schemas import Reference
-from lofte.cases.selectors import case_get_for_agent, case_visible_q
-from lofte.core.errors import NotFound
+from lofte.cases.selectors import case_get_for_agent
 from lofte.core.schemas import ErrorOut, Id
+from lofte.triage import selectors
 from lofte.triage.models import Suggestion
 from lofte.triage.schemas import DecideIn, SuggestionOut
 from lofte.triage.suggest import label_names, suggestion_decide
@@ -53,7 +51,10 @@ def _out(suggestions: list[Suggestion]) -> list[dict[str, object]]:
 def list_suggestions(request: HttpRequest, reference: Reference) -> object:
     case = case_get_for_agent(agent=_agent(request), reference=reference)
     rows = list(
-        Suggestion.objects.filter(case=case).select_related("case", "model").order_by("-created_at", "-id")[:100]
+        Suggestion.objects.filter(case=case)
+        .select_related("case", "model")
+        .defer("model__artifact")  # a model's stored bytes are megabytes: only its version is shown
+        .order_by("-created_at", "-id")[:100]
     )
     return _out(rows)
 
@@ -66,12 +67,6 @@ def list_suggestions(request: HttpRequest, reference: Reference) -> object:
 )
 def decide(request: HttpRequest, suggestion_id: Id, data: DecideIn) -> object:
     agent = _agent(request)
-    suggestion = (
-        Suggestion.objects.filter(pk=suggestion_id, case__in=Case.objects.filter(case_visible_q(agent)))
-        .select_related("case", "model")
-        .first()
-    )
-    if suggestion is None:
-        raise NotFound(_("No such suggestion."))
+    suggestion = selectors.suggestion_for_agent(agent=agent, suggestion_id=suggestion_id)
     decided = suggestion_decide(agent=agent, suggestion=suggestion, answer=data.answer)
     return _out([decided])[0]

@@ -112,7 +112,7 @@ class Classifier:
         if embed is None:
             raise ValueError("this model was trained with embeddings: pass `embed`")
         vectors = embed([_cut(t) for t in texts])
-        return MEANING_WEIGHT * self.meaning.predict_proba(vectors) + (1 - MEANING_WEIGHT) * words, vectors
+        return _mixed(words, self.meaning, vectors), vectors
 
     def predict(self, texts: Sequence[str], embed: Embed | None = None) -> list[Prediction]:
         if not texts:
@@ -172,6 +172,11 @@ def _surety(probabilities: Any, best: Any, classes: list[str], vectors: Any | No
     similarity = np.asarray(vectors, dtype=np.float32) @ memory.vectors.T
     nearest = np.array([similarity[i, memory.labels == classes[int(b)]].max(initial=0.0) for i, b in enumerate(best)])
     return confidence + SIMILARITY_WEIGHT * nearest
+
+
+def _mixed(words: Any, meaning: Any, vectors: Any) -> Any:
+    """The words' probabilities mixed with the meaning's (MEANING_WEIGHT)."""
+    return MEANING_WEIGHT * meaning.predict_proba(vectors) + (1 - MEANING_WEIGHT) * words
 
 
 def _cut(text: str) -> str:
@@ -339,7 +344,7 @@ def _thresholds(
     classes = list(pipeline.classes_)
     probabilities = pipeline.predict_proba(x)
     if meaning is not None:
-        probabilities = MEANING_WEIGHT * meaning.predict_proba(vectors) + (1 - MEANING_WEIGHT) * probabilities
+        probabilities = _mixed(probabilities, meaning, vectors)
     leaned = probabilities.argmax(axis=1)
     sureties = [float(v) for v in _surety(probabilities, leaned, classes, vectors, memory)]
     scored = []

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lofte.triage.classifier import MIN_EXAMPLES
+
 
 class Field(models.TextChoices):
     """What a model suggests for a new case."""
@@ -119,7 +121,7 @@ class FieldSetting(models.Model):
     )
     min_examples = models.PositiveSmallIntegerField(
         _("examples a label needs"),
-        default=5,
+        default=MIN_EXAMPLES,
         help_text=_("A label with fewer examples is not learned and never suggested."),
     )
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)

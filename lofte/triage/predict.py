@@ -31,20 +31,9 @@ def classifier_for(model: TriageModel) -> Classifier:
     return found[1]
 
 
-def active_model(field: str) -> TriageModel | None:
-    return (
-        TriageModel.objects.filter(field=field, is_active=True, state=ModelState.READY)
-        .only("pk", "field", "version", "floor", "apply_at")
-        .first()
-    )
-
-
 def predict(field: str, text: str) -> tuple[TriageModel, Prediction] | None:
     """The switched-on model of `field` and what it says of `text`; None when no model of it is on."""
-    model = active_model(field)
-    if model is None:
-        return None
-    return model, classifier_for(model).predict_one(text, embed=dense.embed_queries)
+    return predict_fields([field], text).get(field)
 
 
 def active_models(fields: Sequence[str]) -> dict[str, TriageModel]:

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
+from lofte.accounts.models import Agent
+from lofte.cases.models import Case
+from lofte.cases.selectors import case_visible_q
+from lofte.core.errors import NotFound
 from lofte.triage.models import (
     Field,
-    FieldSetting,
+    ModelState,
     Source,
     Suggestion,
     SuggestionState,
@@ -48,7 +53,6 @@ class FieldOverview:
     training: TriageModel | None
     examples: dict[str, int]  # per source
     decided: dict[str, int]  # per state, of the suggestions in the period
-    setting: FieldSetting
 
     @property
     def examples_total(self) -> int:
@@ -63,12 +67,24 @@ class FieldOverview:
         return self.decided.get("answered", 0)
 
 
+def suggestion_for_agent(*, agent: Agent, suggestion_id: int) -> Suggestion:
+    """The suggestion, with its case and its model's version (not the model's stored bytes), if it is on a case the
+    agent may see; NotFound otherwise, the same as for one that does not exist."""
+    found = (
+        Suggestion.objects.filter(pk=suggestion_id, case__in=Case.objects.filter(case_visible_q(agent)))
+        .select_related("case", "model")
+        .defer("model__artifact")
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No such suggestion."))
+    return found
+
+
 def overview(*, now: datetime, days: int = 30) -> list[FieldOverview]:
     """Every field with its switched-on model, a model in training, its examples and its suggestions of the last
-    `days` days: four queries."""
-    models = list(TriageModel.objects.filter(is_active=True).only(*LIST_FIELDS)) + list(
-        TriageModel.objects.filter(state="training").only(*LIST_FIELDS)
-    )
+    `days` days: three queries."""
+    models = list(TriageModel.objects.filter(Q(is_active=True) | Q(state=ModelState.TRAINING)).only(*LIST_FIELDS))
     examples: dict[str, dict[str, int]] = {}
     for field, source, n in TrainingExample.objects.values_list("field", "source").annotate(n=Count("id")).order_by():
         examples.setdefault(field, {})[source] = n
@@ -85,16 +101,14 @@ def overview(*, now: datetime, days: int = 30) -> list[FieldOverview]:
         counts[state] = counts.get(state, 0) + n
         if answered:
             counts["answered"] = counts.get("answered", 0) + n
-    settings = {s.field: s for s in FieldSetting.objects.all()}
     return [
         FieldOverview(
             field=field,
             label=str(label),
             active=next((m for m in models if m.field == field and m.is_active), None),
-            training=next((m for m in models if m.field == field and m.state == "training"), None),
+            training=next((m for m in models if m.field == field and m.state == ModelState.TRAINING), None),
             examples=examples.get(field, {}),
             decided=decided.get(field, {}),
-            setting=settings.get(field) or FieldSetting(field=field),
         )
         for field, label in Field.choices
     ]

@@ -26,7 +26,7 @@ from lofte.core.errors import ValidationFailed
 from lofte.kb import dense
 from lofte.triage import classifier
 from lofte.triage.models import Field, FieldSetting, ModelState, Source, TrainingExample, TriageModel
-from lofte.triage.suggest import message_text
+from lofte.triage.suggest import field_setting, message_text
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,6 @@ def model_train(*, model: TriageModel) -> TriageModel:
     if not claimed:
         return TriageModel.objects.get(pk=model.pk)
     examples_from_solved(field=model.field)
-    setting = FieldSetting.objects.filter(field=model.field).first()
     rows = list(
         TrainingExample.objects.filter(field=model.field)
         .order_by("-created_at", "-id")
@@ -114,7 +113,7 @@ def model_train(*, model: TriageModel) -> TriageModel:
             [label for _text, label in rows],
             progress=lambda percent, note: _progress(model, max(1, percent), note),
             embed=dense.embed_queries,
-            min_examples=setting.min_examples if setting is not None else classifier.MIN_EXAMPLES,
+            min_examples=field_setting(model.field).min_examples,
         )
     except classifier.TooLittleData as exc:
         return _failed(model, str(exc))

@@ -27,6 +27,7 @@ Below the threshold the agent sees the suggestion on the case page; confirming o
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -100,8 +101,14 @@ def label_names(suggestions: list[Suggestion]) -> dict[tuple[str, str], str]:
     return out
 
 
+def field_settings(fields: Sequence[str]) -> dict[str, FieldSetting]:
+    """The admins' settings of `fields`, the defaults where none were saved: one query."""
+    saved = {s.field: s for s in FieldSetting.objects.filter(field__in=list(fields))}
+    return {field: saved.get(field) or FieldSetting(field=field) for field in fields}
+
+
 def field_setting(field: str) -> FieldSetting:
-    return FieldSetting.objects.filter(field=field).first() or FieldSetting(field=field)
+    return field_settings([field])[field]
 
 
 def _applies(setting: FieldSetting, model: TriageModel, prediction: Prediction) -> bool:
@@ -131,6 +138,7 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
     said = predict.predict_fields(fields, message_text(message.subject, message.visible_text, message.body_text))
     if not said:
         return []
+    settings_of = field_settings(fields)
     made: list[Suggestion] = []
     with transaction.atomic():
         case = (
@@ -157,7 +165,7 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
                 model=model,
                 state=SuggestionState.SUGGESTED,
             )
-            if _applies(field_setting(field), model, prediction):
+            if _applies(settings_of[field], model, prediction):
                 if field == Field.STATUS_QUESTION:
                     answered_on = _answer_status(case, message, opened=opened, proven=proven)
                     if answered_on is not None:

@@ -13,14 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lofte.accounts import access
 from lofte.accounts.decorators import admin_only, forbidden
 from lofte.accounts.models import Agent
-from lofte.cases.models import Case
-from lofte.cases.selectors import case_visible_q
 from lofte.core import clock
-from lofte.core.errors import DomainError, PermissionDenied
+from lofte.core.errors import DomainError, NotFound, PermissionDenied
 from lofte.core.htmx import is_htmx
 from lofte.triage import selectors, services
 from lofte.triage.forms import FieldSettingForm
-from lofte.triage.models import Field, ModelState, Suggestion, TriageModel
+from lofte.triage.models import Field, ModelState, TriageModel
 from lofte.triage.suggest import choices, field_setting, suggestion_decide
 
 
@@ -33,13 +31,10 @@ def _agent(request: HttpRequest) -> Agent:
 def decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     """An agent confirms or corrects a suggestion on a case they see (any other is "not found")."""
     agent = _agent(request)
-    suggestion = (
-        Suggestion.objects.filter(pk=suggestion_id, case__in=Case.objects.filter(case_visible_q(agent)))
-        .select_related("case")
-        .first()
-    )
-    if suggestion is None:
-        raise Http404(_("No such suggestion."))
+    try:
+        suggestion = selectors.suggestion_for_agent(agent=agent, suggestion_id=suggestion_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     back = f"/cases/{suggestion.case.reference}/"
     try:
         access.require(agent, access.Perm.CASE_WORK)
