@@ -27,6 +27,7 @@ from lofte.cases.api import router as cases_router
 from lofte.channels.api import router as channels_router
 from lofte.channels.sms.api import router as sms_router
 from lofte.channels.webhooks.api import router as webhooks_router
+from lofte.complaints.api import router as complaints_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.core.schemas import ErrorOut
 from lofte.customers.api import router as customers_router
@@ -192,6 +193,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", teams_router),
     ("/", kb_router),
     ("/", triage_router),
+    ("/", complaints_router),
 ]
 
 

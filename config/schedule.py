@@ -7,6 +7,7 @@ from datetime import timedelta
 from lofte.cases.tasks import acknowledge_cases
 from lofte.channels.tasks import poll_mailboxes
 from lofte.channels.webhooks.tasks import prune_webhook_rejections
+from lofte.complaints.tasks import run_temperature_checks
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
 from lofte.kb.tasks import prune_search_log
@@ -23,6 +24,8 @@ JOBS: list[Job] = [
     Job(name="cases.acknowledge", task=acknowledge_cases, every=timedelta(seconds=15)),
     Job(name="email.poll", task=poll_mailboxes, every=timedelta(seconds=60)),
     Job(name="routing.reroute_away", task=reroute_away_cases, every=timedelta(seconds=60)),
+    # "is the problem still solved?" N days after a complaint was solved
+    Job(name="complaints.checks", task=run_temperature_checks, every=timedelta(seconds=60)),
     # runs when a worker first starts, then hourly: SQLite's planner needs statistics
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),

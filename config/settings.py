@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lofte.teams",
     "lofte.configure",
     "lofte.routing",
+    "lofte.complaints",
     "lofte.triage",
     "lofte.demo",
     "benchmarks",
@@ -401,6 +402,10 @@ LOFTE_EMBED_THREADS = int(os.environ.get("LOFTE_EMBED_THREADS", "0"))
 # well ahead of the next language); below it, and for texts of a few words, the form's, the customer's or the
 # mailbox's language stands.
 LOFTE_LANGUAGE_MIN_CONFIDENCE = float(os.environ.get("LOFTE_LANGUAGE_MIN_CONFIDENCE", "0.5"))
+# Currencies compensation can be offered in (lofte.complaints.compensation), ISO 4217 codes, the first the default.
+LOFTE_CURRENCIES = [
+    c.strip().upper() for c in os.environ.get("LOFTE_CURRENCIES", "SEK,EUR,DKK,NOK,USD,GBP").split(",") if c.strip()
+]
 # The tag a case gets when text understanding takes its message for a complaint (lofte.triage.suggest).
 LOFTE_COMPLAINT_TAG = os.environ.get("LOFTE_COMPLAINT_TAG", "complaint").strip().lower() or "complaint"
 # Searches in the public help centre, per client address and hour (each embeds the query and is logged).

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("lofte.kb.urls")),
     path("", include("lofte.channels.urls")),
     path("", include("lofte.triage.urls")),
+    path("", include("lofte.complaints.urls")),
 ]
 
 if settings.DEBUG:

@@ -170,8 +170,8 @@ def test_every_case_panel_keeps_to_its_query_budget(example_app, rf, case, agent
         )
     request = rf.get(f"/cases/{case.reference}/")
     request.user = agent
-    assert [p.name for p in panels_for("case")] == ["suggestions", "calls", "survey"]
-    assert [p.name for p in panels_render("case", request, case)] == ["suggestions", "calls", "survey"]
+    assert [p.name for p in panels_for("case")] == ["suggestions", "complaint", "calls", "survey"]
+    assert [p.name for p in panels_render("case", request, case)] == ["suggestions", "complaint", "calls", "survey"]
     panels_render("case", request, case)  # as on the page: the request's own figures (unread count) once
     for panel in [*panels_for("case"), *panels_for("customer")]:
         subject = case.customer if panel.slot == "customer" else case

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -113,13 +114,15 @@ def acknowledgement_for(
     templates: dict[tuple[int | None, str], str],
     sms: bool = False,
     hours_memo: dict[int | None, BusinessCalendar | None] | None = None,
+    also: list[str] | None = None,
 ) -> Acknowledgement:
     """The text of the acknowledgement and the predicted time, in the customer's language and time zone;
     `sms` when it goes by text message (the short template); `hours_memo` the teams' hours already read.
 
     The time is computed on the first-response promise's calendar and capped by its due time; without such a
     promise (no policy matched) on the team's hours. Either way it falls in the team's hours unless the policy
-    says wall-clock (`lofte.promises.eta.eta_for_customer`)."""
+    says wall-clock (`lofte.promises.eta.eta_for_customer`). `also`: what else the case's promises tell the
+    customer (a complaint's handling deadline), said after the time."""
     language = _language(case)
     if first_response is not None:
         calendar, policy, sla_due = first_response.calendar, first_response.policy, first_response.due_at
@@ -145,7 +148,7 @@ def acknowledgement_for(
             "customer_name": case.customer.name or _("customer"),
             "subject": case.subject,
             "case_type": case.case_type.public_name(language) if case.case_type else "",
-            "eta": sentence,
+            "eta": " ".join([sentence, *(also or [])]),
             "portal_url": settings.LOFTE_BASE_URL.rstrip("/") + "/portal/",
         }
         body = _template(case, language, templates, sms=sms)
@@ -250,12 +253,17 @@ def _acknowledge_group(
             )
         )
         firsts: dict[int | None, Promise] = {}
+        also: dict[int | None, list[str]] = {}
         for promise in (
-            Promise.objects.filter(case__in=mine, kind=PromiseKind.FIRST_RESPONSE, state=PromiseState.PENDING)
+            Promise.objects.filter(case__in=mine, state=PromiseState.PENDING)
+            .filter(Q(kind=PromiseKind.FIRST_RESPONSE) | (Q(kind=PromiseKind.RESOLUTION) & ~Q(customer_text="")))
             .select_related("calendar", "policy")
             .order_by("-due_at", "-id")  # a case's earliest wins (as its .first() did): it is written last
         ):
-            firsts[promise.case_id] = promise
+            if promise.kind == PromiseKind.FIRST_RESPONSE:
+                firsts[promise.case_id] = promise
+            else:
+                also.setdefault(promise.case_id, []).insert(0, promise.customer_text)
         hours: dict[int | None, BusinessCalendar | None] = {}  # each team's, read once per group
         for case in cases:
             try:
@@ -268,6 +276,7 @@ def _acknowledge_group(
                         answered=case.pk in answered,
                         first=firsts.get(case.pk),
                         hours=hours,
+                        also=also.get(case.pk, []),
                     )
             except Exception:
                 # never retried forever: the case stays marked (the claim), the error logged, the others go on
@@ -286,6 +295,7 @@ def _acknowledge_one(
     answered: bool,
     first: Promise | None,
     hours: dict[int | None, BusinessCalendar | None],
+    also: list[str],
 ) -> bool:
     if case.channel not in ANSWERABLE and not (consent and case.channel == Channel.PHONE):
         return _skip(case, now, "channel cannot be answered")
@@ -304,6 +314,7 @@ def _acknowledge_one(
         templates=templates,
         sms=route.channel == Channel.SMS,
         hours_memo=hours,
+        also=also,
     )
     try:
         case_send_automatic(

@@ -32,6 +32,7 @@ from lofte.cases.delivery import (
     new_message_id,
     reply_route,
 )
+from lofte.cases.guards import solve_check
 from lofte.cases.inline_images import inline_images
 from lofte.cases.mentions import mentions_notify
 from lofte.cases.models import (
@@ -50,7 +51,7 @@ from lofte.cases.models import (
     normalise_tag,
 )
 from lofte.cases.numbering import reference_next
-from lofte.cases.opened import case_opened
+from lofte.cases.opened import case_opened, case_type_changed
 from lofte.cases.own_addresses import own_address
 from lofte.cases.search import search_case_opened, search_text_add
 from lofte.cases.timeline import (
@@ -540,6 +541,8 @@ def case_reply(
     current = Status.OPEN if case.status == Status.NEW else case.status
     if status is not None and status != current:
         transitions.check(current, status)
+        if status == Status.SOLVED:
+            solve_check(case, author)
     now = clock.now()
     message = _send_outbound(case=case, body=body, author=author, now=now, attachments=attachments, cc=cc, bcc=bcc)
     events = [case_event(case=case, kind=EventKind.MESSAGE_OUT, actor=author, message=message, now=now)]
@@ -688,6 +691,8 @@ def case_transition(*, case: Case, actor: Agent | None, status: str, reason: str
     if status == case.status:
         return case
     transitions.check(case.status, status)
+    if status == Status.SOLVED:
+        solve_check(case, actor)
     now = clock.now()
     old = case.status
     events = [_status_event(case, status, actor=actor, now=now, reason=reason)]
@@ -804,6 +809,8 @@ def case_update(
             new_tags = None
     if status is not UNSET and status != case.status:
         transitions.check(case.status, status)
+        if status == Status.SOLVED:
+            solve_check(case, actor)
     if assignee is not UNSET and assignee is not None and not assignee.is_active:
         raise ValidationFailed(_("%(name)s is not an active agent.") % {"name": assignee}, field="assignee")
     # all checks passed: write
@@ -829,6 +836,8 @@ def case_update(
         _touch(case, now, *fields)
     if "assignee" in fields or "team" in fields:
         promises.promises_case_reassigned(case=case)
+    if "case_type" in fields:
+        case_type_changed(case, actor)
     return case
 
 

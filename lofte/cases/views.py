@@ -54,6 +54,7 @@ from lofte.core.errors import Conflict, DomainError, NotFound, PermissionDenied,
 from lofte.core.htmx import is_htmx, render_page_or_partial
 from lofte.core.markdown import markdown_html
 from lofte.core.panels import panels_render
+from lofte.customers import lights
 from lofte.customers.models import IdentityKind
 from lofte.customers.selectors import identity_suggestions
 from lofte.customers.services import identifier
@@ -345,6 +346,7 @@ def _get_case(request: HttpRequest, reference: str) -> Case:
 def _case_context(request: HttpRequest, case: Case, **forms_and_errors: Any) -> dict[str, Any]:
     agent = _agent(request)
     timeline = selectors.case_timeline(case=case)
+    lights.attach([case.customer])
     context: dict[str, Any] = {
         "case": case,
         "timeline": timeline,

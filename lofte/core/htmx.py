@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -23,3 +23,14 @@ def render_page_or_partial(
     """Render `partial` for an HTMX request, `page` (which includes the partial) otherwise."""
     template = partial if is_htmx(request) else page
     return render(request, template, context, status=status)
+
+
+def back_to_case(request: HttpRequest, case_url: str, *, reload: bool = False) -> HttpResponse:
+    """Back to the case after a form on its page. For HTMX a redirect too, which the browser follows as HTMX: the
+    case's body comes back into #case, wherever the agent has it open (the inbox pane stays the inbox); `reload`
+    (an error to show) reloads the whole page, which shows it."""
+    if is_htmx(request) and reload:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = case_url
+        return response
+    return redirect(case_url)

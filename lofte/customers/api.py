@@ -127,9 +127,11 @@ def update_customer(request: HttpRequest, customer_id: Id, data: CustomerUpdateI
     with transaction.atomic():
         changes: dict[str, Any] = {
             k: given[k]
-            for k in ("name", "tier", "language", "time_zone", "notes")
+            for k in ("name", "tier", "language", "time_zone", "notes", "churn_reason")
             if k in given and given[k] is not None
         }
+        if "churned_at" in given:
+            changes["churned_at"] = given["churned_at"]
         if "organisation" in given:
             name = (given["organisation"] or "").strip()
             changes["organisation"] = services.organisation_get_or_create(name=name) if name else None

@@ -57,6 +57,9 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
     notes = models.TextField(_("notes"), blank=True)
+    # lifecycle: a customer who left (churned), when and why (for the measures of lost customers)
+    churned_at = models.DateField(_("churned"), null=True, blank=True)
+    churn_reason = models.CharField(_("why they left"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -68,6 +68,8 @@ class CustomerOut(Schema):
     notes: str
     organisation: OrganisationOut | None
     identities: list[IdentityOut]
+    churned_at: date | None
+    churn_reason: str
     created_at: datetime
     updated_at: datetime
 
@@ -96,6 +98,8 @@ class CustomerUpdateIn(InSchema):
     organisation: str | None = Field(None, max_length=200, description="Organisation name; empty to clear.")
     add_email: str | None = Field(None, max_length=254)
     add_phone: str | None = Field(None, max_length=40)
+    churned_at: date | None = Field(None, description="The day the customer left; null to mark them active again.")
+    churn_reason: str | None = Field(None, max_length=200, description="Why the customer left.")
 
 
 class CustomerPage(Schema):

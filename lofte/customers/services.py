@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -139,10 +139,22 @@ def customer_update(
     time_zone: object = UNSET,
     notes: object = UNSET,
     organisation: object = UNSET,
+    churned_at: object = UNSET,
+    churn_reason: object = UNSET,
 ) -> Customer:
     """Change the given fields (those left UNSET stay as they are). Every value is checked before anything
-    is written: a time zone or language a later job could not use is refused here, naming the field."""
+    is written: a time zone or language a later job could not use is refused here, naming the field.
+    `churned_at` (a date, or None: active again) marks a customer who left; `churn_reason` says why."""
     changed: list[str] = []
+    if churned_at is not UNSET and churned_at is not None:
+        if not isinstance(churned_at, date) or isinstance(churned_at, datetime):
+            raise ValidationFailed(_("Give the date the customer left as YYYY-MM-DD."), field="churned_at")
+        if churned_at > clock.now().date():
+            raise ValidationFailed(_("A customer cannot have left in the future."), field="churned_at")
+    if churn_reason is not UNSET and len(str(churn_reason or "")) > 200:
+        raise ValidationFailed(
+            _("The reason is too long: at most %(max)s characters.") % {"max": 200}, field="churn_reason"
+        )
     if tier is not UNSET:
         _check_choice(str(tier), Tier.values, "tier")
     if language is not UNSET:
@@ -167,6 +179,12 @@ def customer_update(
     if organisation is not UNSET:
         customer.organisation = organisation if isinstance(organisation, Organisation) else None
         changed.append("organisation")
+    if churned_at is not UNSET:
+        customer.churned_at = churned_at  # type: ignore[assignment]
+        changed.append("churned_at")
+    if churn_reason is not UNSET:
+        customer.churn_reason = " ".join(str(churn_reason or "").split())
+        changed.append("churn_reason")
     if changed:
         customer.updated_at = clock.now()
         customer.save(update_fields=[*changed, "updated_at"])

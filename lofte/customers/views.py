@@ -18,6 +18,7 @@ from lofte.core.errors import DomainError, NotFound, PermissionDenied, Validatio
 from lofte.core.htmx import is_htmx
 from lofte.core.pagination import Page
 from lofte.core.panels import panels_render
+from lofte.customers import lights
 from lofte.customers.forms import CustomerEditForm
 from lofte.customers.models import Customer
 from lofte.customers.selectors import customer_get, customer_list, identity_suggestions
@@ -37,6 +38,7 @@ def customer_index(request: HttpRequest) -> HttpResponse:
         page = customer_list(agent=_agent(request), q=q, cursor=request.GET.get("cursor") or None, limit=25)
     except ValidationFailed as exc:
         error, page = exc.message, Page(items=[], next_cursor=None)
+    lights.attach(page.items)
     context = {"page": page, "q": q, "error": error, "is_first_page": not request.GET.get("cursor")}
     if is_htmx(request) and request.GET.get("cursor"):
         return render(request, "customers/partials/_customer_rows.html", context)
@@ -157,4 +159,5 @@ def _render_detail(
         return render(request, "cases/partials/_case_rows.html", context)
     # what other apps show about the customer (registered with lofte.core.panels)
     context["panels"] = panels_render("customer", request, customer)
+    lights.attach([customer])
     return render(request, "customers/customer_detail.html", context, status=status)

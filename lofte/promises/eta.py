@@ -419,12 +419,23 @@ def eta_text(*, due_at: datetime, now: datetime, language: str, time_zone: str) 
                 "We will get back to you within %(hours)s hours and %(minutes)s minutes.",
                 hours,
             ) % {"hours": hours, "minutes": minutes}
-        local = due.astimezone(_zone(time_zone))
-        # Translators: a time of day as Django's date format characters: "H:i" is 14:00, "G.i" is 14.00.
-        time_format = pgettext("time of day in an acknowledgement", "H:i")
-        return _("We will get back to you by %(weekday)s %(day)s %(month)s %(time)s.") % {
-            "weekday": _WEEKDAYS_BY[local.weekday()],
-            "day": local.day,
-            "month": _MONTHS_BY[local.month],
-            "time": dateformat.time_format(local, time_format),
-        }
+        return _("We will get back to you by %(weekday)s %(day)s %(month)s %(time)s.") % _moment(due, time_zone)
+
+
+def _moment(due: datetime, time_zone: str) -> dict[str, object]:
+    """The parts of "Thursday 26 November 14:00" in the active language and the customer's zone."""
+    local = due.astimezone(_zone(time_zone))
+    # Translators: a time of day as Django's date format characters: "H:i" is 14:00, "G.i" is 14.00.
+    time_format = pgettext("time of day in an acknowledgement", "H:i")
+    return {
+        "weekday": _WEEKDAYS_BY[local.weekday()],
+        "day": local.day,
+        "month": _MONTHS_BY[local.month],
+        "time": dateformat.time_format(local, time_format),
+    }
+
+
+def moment_text(*, due_at: datetime, language: str, time_zone: str) -> str:
+    """A moment as a customer reads it, in their language and time zone: "Thursday 26 November 14:00"."""
+    with translation.override(language):
+        return _("%(weekday)s %(day)s %(month)s %(time)s") % _moment(due_at, time_zone)

@@ -386,6 +386,13 @@ def promise_keep(*, promise: Promise, now: datetime) -> PromiseChange | None:
     return _keep([promise], now)[0]
 
 
+def promise_cancel(*, promise: Promise, now: datetime, reason: str) -> PromiseChange | None:
+    """Cancel one promise (a temperature check that will not be sent) if it is still pending; None otherwise."""
+    if not Promise.objects.filter(pk=promise.pk, state=PromiseState.PENDING).exists():
+        return None
+    return _cancel([promise], now, reason)[0]
+
+
 def promise_break(*, promise: Promise, now: datetime) -> PromiseChange | None:
     """Break one promise now, as the tick would (e.g. a callback out of attempts); None when it was no
     longer pending."""

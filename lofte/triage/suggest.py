@@ -14,7 +14,9 @@ admin switched applying off), it is applied and says so on the timeline:
 
 - a case type, team or priority only where nothing else chose one (the contact form's case type, a routing rule's
   team, an agent's priority stay); a team moves the case out of the triage team and routes it again;
-- a complaint gets the complaint tag (LOFTE_COMPLAINT_TAG);
+- a complaint gets the complaint tag (LOFTE_COMPLAINT_TAG), and becomes a complaint in the register when the
+  complaint settings say so (when applied, the default; or whenever suggested; or never), unless an agent said
+  the case is not one; an agent's answer to a complaint suggestion flags or un-flags it;
 - a status question is answered when the case has a promise the customer holds that is still open, and its case
   type allows it: one automatic message with what was promised and by when, counted. A status question that opened
   a case of its own, from a customer found by an address the contact proved, who has exactly one other case with
@@ -41,6 +43,9 @@ from lofte.cases.merge import case_merge_by_lofte
 from lofte.cases.models import ACTIVE_STATUSES, Case, CaseType, Direction, Message
 from lofte.cases.services import case_send_automatic, case_update
 from lofte.cases.timeline import case_event, case_events_add
+from lofte.complaints.models import Complaint
+from lofte.complaints.models import Source as ComplaintSource
+from lofte.complaints.services import complaint_flag, complaint_unflag, detection_flags
 from lofte.core import clock
 from lofte.core.choices import Priority
 from lofte.core.errors import ValidationFailed
@@ -174,6 +179,8 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
                             merged_into = suggestion.case = answered_on
                 elif _apply(case, field, label, actor=None):
                     suggestion.state = SuggestionState.APPLIED
+            if field == Field.COMPLAINT and detection_flags(applied=_applies(settings_of[field], model, prediction)):
+                complaint_flag(case=case, source=ComplaintSource.DETECTION, now=clock.now())
             suggestion.save()
             made.append(suggestion)
         events = [
@@ -217,6 +224,8 @@ def _apply(case: Case, field: str, label: str, *, actor: Agent | None, by_agent:
             return False
         case_update(case=case, actor=actor, priority=int(label))
     elif field == Field.COMPLAINT:
+        if by_agent:
+            _complaint_answered(case, yes=label == YES[field], agent=actor)
         tag = settings.LOFTE_COMPLAINT_TAG
         names = [t.name for t in case.tags.all()]
         wanted = [*names, tag] if label == YES[field] else [n for n in names if n != tag]
@@ -226,6 +235,16 @@ def _apply(case: Case, field: str, label: str, *, actor: Agent | None, by_agent:
     else:
         return False
     return True
+
+
+def _complaint_answered(case: Case, *, yes: bool, agent: Agent | None) -> None:
+    """An agent's answer to a complaint suggestion makes the case a complaint, or says it is not one."""
+    if yes:
+        complaint_flag(case=case, source=ComplaintSource.AGENT, actor=agent)
+        return
+    complaint = Complaint.objects.filter(case=case, is_active=True).first()
+    if complaint is not None:
+        complaint_unflag(complaint=complaint, actor=agent, reason=_("Corrected Lofte's suggestion"))
 
 
 def _open_promise(case: Case) -> Promise | None:

@@ -15,7 +15,7 @@ from lofte.accounts.decorators import admin_only, forbidden
 from lofte.accounts.models import Agent
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, PermissionDenied
-from lofte.core.htmx import is_htmx
+from lofte.core.htmx import back_to_case, is_htmx
 from lofte.triage import selectors, services
 from lofte.triage.forms import FieldSettingForm
 from lofte.triage.models import Field, ModelState, TriageModel
@@ -44,25 +44,14 @@ def decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         decided = suggestion_decide(agent=agent, suggestion=suggestion, answer=request.POST.get("answer", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
-        return _back(request, back, reload=True)
+        return back_to_case(request, back, reload=True)
     if is_htmx(request):
-        return _back(request, back)  # the case, swapped in where the agent is (the inbox pane, the case page)
+        return back_to_case(request, back)  # the case, swapped in where the agent is (the inbox pane, the case page)
     if decided.answer == decided.label:
         messages.success(request, _("Thank you: Lofte learns from it."))
     else:
         messages.success(request, _("Corrected: Lofte learns from it."))
     return redirect(back)
-
-
-def _back(request: HttpRequest, case_url: str, *, reload: bool = False) -> HttpResponse:
-    """Back to the case. For HTMX a redirect too, which the browser follows as HTMX: the case's body comes back
-    into #case, wherever the agent has it open (the inbox pane stays the inbox); an error reloads the whole page,
-    which shows it."""
-    if is_htmx(request) and reload:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = case_url
-        return response
-    return redirect(case_url)
 
 
 def _field(field: str) -> str:

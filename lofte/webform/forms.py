@@ -84,6 +84,11 @@ class ContactForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    complaint = forms.BooleanField(
+        label=gettext_lazy("I want to make a complaint"),
+        required=False,
+        help_text=gettext_lazy("A complaint is registered and handled by a set time, and we tell you when."),
+    )
     attachments = AttachmentsField(label=gettext_lazy("Attachments"), required=False)
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     # what the customer came from in the help centre (the article's "Write to us", a search without an answer)
@@ -255,6 +260,7 @@ class ContactForm(forms.Form):
             message=data["message"],
             language=language,
             case_type=data.get("case_type"),
+            complaint=bool(data.get("complaint")),
             attachments=tuple(data["attachments"]),
             read=read,
             searched=searched,

@@ -15,6 +15,8 @@ from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseType
 from lofte.cases.services import AttachmentInput
 from lofte.cases.timeline import case_event_add
+from lofte.complaints.models import Source as ComplaintSource
+from lofte.complaints.services import complaint_flag
 from lofte.core import clock
 from lofte.core.choices import Channel
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
@@ -38,6 +40,7 @@ class ContactSubmission:
     message: str
     language: str
     case_type: CaseType | None = None
+    complaint: bool = False  # the customer chose "I want to make a complaint"
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
     read: Sequence[int] = ()  # help-centre translations read before writing (ids as the browser sent them)
     searched: Sequence[str] = ()  # help-centre searches made before writing
@@ -66,6 +69,8 @@ def contact_submit(*, submission: ContactSubmission) -> Case:
             attachments=submission.attachments,
         )
     ).case
+    if submission.complaint:
+        complaint_flag(case=case, source=ComplaintSource.CUSTOMER)
     kb_context_add(case=case, read=submission.read, searched=submission.searched)
     return case
 

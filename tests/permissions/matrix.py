@@ -2215,6 +2215,284 @@ API += [
     ),
 ]
 
+# --- complaints (L12) ---
+# The register: every agent (it lists the complaints of the cases each may see). A case's complaint (objects A, B,
+# T, each a complaint already): whoever works the case flags, changes and un-flags it; a case the agent does not
+# see is "not found". Flagging a complaint again changes nothing.
+PAGES += [
+    Row("GET", "/complaints/", STAFF_ANY, lambda w, o: "/complaints/"),
+    Row(
+        "POST",
+        "/cases/<str:reference>/complaint/flag",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/complaint/flag",
+        objects=CASES,
+        ok=302,
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/complaint",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/complaint",
+        lambda w, o: {"severity": "high"},
+        objects=CASES,
+        ok=302,
+        writes=("complaints.Complaint",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/cases/<str:reference>/complaint/unflag",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/complaint/unflag",
+        lambda w, o: {"reason": "A question"},
+        objects=CASES,
+        ok=302,
+        writes=("complaints.Complaint",),
+        body="form",
+    ),
+]
+
+API += [
+    Row("GET", f"{V1}/complaints", STAFF_ANY, lambda w, o: f"{V1}/complaints"),
+    Row("GET", f"{V1}/complaints/categories", STAFF_ANY, lambda w, o: f"{V1}/complaints/categories"),
+    Row("GET", f"{V1}/complaints/root-causes", STAFF_ANY, lambda w, o: f"{V1}/complaints/root-causes"),
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/complaint",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/complaint",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint",
+        objects=CASES,
+    ),
+    Row(
+        "PATCH",
+        f"{V1}/cases/{{reference}}/complaint",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint",
+        lambda w, o: {"severity": "high"},
+        objects=CASES,
+        writes=("complaints.Complaint",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/complaint/unflag",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/unflag",
+        lambda w, o: {"reason": "A question"},
+        objects=CASES,
+        writes=("complaints.Complaint",),
+    ),
+]
+
+
+def _approver(*, api: bool) -> Callable[[str, str], Outcome]:
+    """Approving or rejecting 1000 SEK proposed by someone else: whoever works the case and has no limit below it
+    (team leads and admins by default; agents may approve nothing on their own); "not found" unseen."""
+
+    def outcome(actor: str, obj: str) -> Outcome:
+        if actor == ANON:
+            return Outcome(401, False) if api else Outcome(302, False, location="/login/?next=")
+        if not sees(actor, obj):
+            return Outcome(404, False)
+        return Outcome(200 if api else 302, True) if actor in {LEAD_A, ADMIN} else Outcome(403, False)
+
+    return outcome
+
+
+def _comp(w: World, o: str, which: str) -> int:
+    return w.compensations[o][which]
+
+
+PAGES += [
+    Row("GET", "/complaints/compensation/", STAFF_ANY, lambda w, o: "/complaints/compensation/"),
+    Row("GET", "/complaints/compensation.csv", STAFF_ANY, lambda w, o: "/complaints/compensation.csv"),
+    Row(
+        "POST",
+        "/cases/<str:reference>/complaint/compensation",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/complaint/compensation",
+        lambda w, o: {"kind": "gift", "amount": "50", "currency": "SEK", "reason": "Sorry"},
+        objects=CASES,
+        ok=302,
+        writes=("complaints.Compensation",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/compensation/<int:compensation_id>/<str:action>",
+        CASE_WORK,
+        lambda w, o: f"/compensation/{_comp(w, o, 'proposed')}/approve",
+        lambda w, o: {"reason": "Fair"},
+        objects=CASES,
+        ok=302,
+        writes=("complaints.Compensation",),
+        body="form",
+        label="approve",
+        expect=_approver(api=False),
+    ),
+    Row(
+        "POST",
+        "/compensation/<int:compensation_id>/<str:action>",
+        CASE_WORK,
+        lambda w, o: f"/compensation/{_comp(w, o, 'approved')}/paid",
+        objects=CASES,
+        ok=302,
+        writes=("complaints.Compensation",),
+        body="form",
+        label="paid",
+    ),
+]
+
+API += [
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/complaint/compensation",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/compensation",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/complaint/compensation",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/compensation",
+        lambda w, o: {"kind": "gift", "amount": "50", "currency": "SEK", "reason": "Sorry"},
+        objects=CASES,
+        ok=201,
+        writes=("complaints.Compensation",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/compensation/{{compensation_id}}/approve",
+        CASE_WORK,
+        lambda w, o: f"{V1}/compensation/{_comp(w, o, 'proposed')}/approve",
+        lambda w, o: {"reason": "Fair"},
+        objects=CASES,
+        writes=("complaints.Compensation",),
+        expect=_approver(api=True),
+    ),
+    Row(
+        "POST",
+        f"{V1}/compensation/{{compensation_id}}/reject",
+        CASE_WORK,
+        lambda w, o: f"{V1}/compensation/{_comp(w, o, 'proposed')}/reject",
+        lambda w, o: {"reason": "Not ours"},
+        objects=CASES,
+        writes=("complaints.Compensation",),
+        expect=_approver(api=True),
+    ),
+    Row(
+        "POST",
+        f"{V1}/compensation/{{compensation_id}}/paid",
+        CASE_WORK,
+        lambda w, o: f"{V1}/compensation/{_comp(w, o, 'approved')}/paid",
+        objects=CASES,
+        writes=("complaints.Compensation",),
+    ),
+    Row(
+        "POST",
+        f"{V1}/compensation/{{compensation_id}}/cancel",
+        CASE_WORK,
+        lambda w, o: f"{V1}/compensation/{_comp(w, o, 'proposed')}/cancel",
+        lambda w, o: {"reason": "Withdrawn"},
+        objects=CASES,
+        writes=("complaints.Compensation",),
+    ),
+    Row("GET", f"{V1}/complaints/compensation", STAFF_ANY, lambda w, o: f"{V1}/complaints/compensation"),
+    Row(
+        "GET",
+        f"{V1}/complaints/compensation/totals",
+        STAFF_ANY,
+        lambda w, o: f"{V1}/complaints/compensation/totals?group=customer",
+    ),
+]
+
+PAGES += [
+    Row(
+        "POST",
+        "/cases/<str:reference>/complaint/steps/<int:step_id>",
+        CASE_WORK,
+        lambda w, o: f"/cases/{ref(w, o)}/complaint/steps/{w.steps['todo']}",
+        lambda w, o: {"done": "1"},
+        objects=CASES,
+        ok=302,
+        writes=("complaints.StepDone",),
+        body="form",
+    ),
+]
+
+API += [
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/complaint/procedure",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/procedure",
+        objects=CASES,
+    ),
+    Row(
+        "POST",
+        f"{V1}/cases/{{reference}}/complaint/procedure/{{step_id}}",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/procedure/{w.steps['todo']}",
+        objects=CASES,
+        writes=("complaints.StepDone",),
+    ),
+    Row(
+        "DELETE",
+        f"{V1}/cases/{{reference}}/complaint/procedure/{{step_id}}",
+        CASE_WORK,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/procedure/{w.steps['done']}",
+        objects=CASES,
+        writes=("complaints.StepDone",),
+    ),
+]
+
+# The temperature check's page: a signed link is the authentication; a forged one is "not found" for everyone,
+# and records nothing (lofte/complaints/tests/test_checks.py answers with real links).
+PAGES += [
+    Row("GET", "/check/<str:token>", SIGNED, lambda w, o: "/check/forged", ok=404),
+    Row(
+        "POST",
+        "/check/<str:token>",
+        SIGNED,
+        lambda w, o: "/check/forged",
+        lambda w, o: {"answer": "no"},
+        ok=404,
+        body="form",
+        label="answer",
+    ),
+]
+
+API += [
+    Row(
+        "GET",
+        f"{V1}/cases/{{reference}}/complaint/checks",
+        CASE_READ,
+        lambda w, o: f"{V1}/cases/{ref(w, o)}/complaint/checks",
+        objects=CASES,
+    ),
+]
+
+# The analysis and the register's exports: every agent (each counts the complaints of the cases they see).
+PAGES += [
+    Row("GET", "/complaints/analysis/", STAFF_ANY, lambda w, o: "/complaints/analysis/"),
+    Row("GET", "/complaints/analysis/<str:key>.csv", STAFF_ANY, lambda w, o: "/complaints/analysis/by_channel.csv"),
+    Row("GET", "/complaints/register.csv", STAFF_ANY, lambda w, o: "/complaints/register.csv?state=all"),
+    Row("GET", "/complaints/register/print", STAFF_ANY, lambda w, o: "/complaints/register/print"),
+]
+
+API += [
+    Row("GET", f"{V1}/complaints/analysis/{{figure}}", STAFF_ANY, lambda w, o: f"{V1}/complaints/analysis/per_month"),
+]
+
 ROWS: list[Row] = PAGES + API
 
 

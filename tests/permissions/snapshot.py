@@ -70,6 +70,15 @@ TABLES = (
     "triage.TriageModel",
     "triage.Suggestion",
     "triage.FieldSetting",
+    "complaints.Complaint",
+    "complaints.Category",
+    "complaints.RootCause",
+    "complaints.ComplaintSettings",
+    "complaints.Compensation",
+    "complaints.ApprovalLimit",
+    "complaints.ProcedureStep",
+    "complaints.StepDone",
+    "complaints.TemperatureCheck",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

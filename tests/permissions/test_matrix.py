@@ -13,7 +13,7 @@ from tests.permissions.matrix import CONFIGURE, ROWS, Row, cases_for, data_for, 
 from tests.permissions.world import QA_A, World
 
 # How a 403 explains itself: the role that may read but not change, or the rule on a customer's addresses.
-DENIAL_WORDS = ("QA reviewer", "teams you are not in", "Only admins", "leads and admins")
+DENIAL_WORDS = ("QA reviewer", "teams you are not in", "Only admins", "leads and admins", "approval limit")
 
 
 def send(w: World, row: Row, actor: str, obj: str):  # type: ignore[no-untyped-def]

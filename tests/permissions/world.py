@@ -25,6 +25,11 @@ from lofte.cases.models import AcknowledgementTemplate, Attachment, Case, Macro,
 from lofte.cases.services import AttachmentInput, case_add_inbound, case_create, case_note_add, case_promise_make
 from lofte.channels.models import Mailbox
 from lofte.channels.webhooks.models import WebhookSource
+from lofte.complaints.compensation import compensation_approve, compensation_propose
+from lofte.complaints.models import Category as ComplaintCategory
+from lofte.complaints.models import ProcedureStep
+from lofte.complaints.procedures import step_done
+from lofte.complaints.services import complaint_flag, complaint_update
 from lofte.core.tests import samples
 from lofte.customers.models import Customer, IdentityKind, IdentitySuggestion
 from lofte.customers.services import customer_create
@@ -120,6 +125,10 @@ class World:
     # a text model's suggestion on each case's first message, waiting for an agent (lofte.triage)
     triage: dict[str, TriageSuggestion] = field(default_factory=dict)
     text_model: int = 0  # a trained complaint model, switched off (to switch on); a status-question one is on
+    # per case (each a complaint): a compensation waiting for approval (above an agent's limit) and an approved one,
+    # both proposed by an agent who is none of the actors
+    compensations: dict[str, dict[str, int]] = field(default_factory=dict)
+    steps: dict[str, int] = field(default_factory=dict)  # each complaint's procedure: a step to do, one done
     kb_article: int = 0  # a published public knowledge-base article (Swedish)
     kb_slug: str = ""
     kb_section: int = 0
@@ -221,6 +230,26 @@ def build_world() -> World:
         )
         for key, case in cases.items()
     }
+    proposer = AgentFactory(email="proposer@example.com", name="Proposer")
+    procedure = ComplaintCategory.objects.create(name="World")
+    steps = {
+        which: ProcedureStep.objects.create(category=procedure, order=n, text=which).pk
+        for n, which in enumerate(("todo", "done"))
+    }
+    compensations: dict[str, dict[str, int]] = {}
+    for key, case in cases.items():  # each case is a complaint (to change and un-flag), with compensation
+        complaint = complaint_update(
+            complaint=complaint_flag(case=case, source="api"), actor=None, category=procedure.pk
+        )
+        step_done(complaint=complaint, step_id=steps["done"], actor=agents[ADMIN])
+        waiting, approved = (
+            compensation_propose(
+                complaint=complaint, actor=proposer, kind="refund", amount="1000", currency="SEK", reason=why
+            )
+            for why in ("Waiting", "Approved")
+        )
+        compensation_approve(compensation=approved, actor=agents[ADMIN], reason="Fair")
+        compensations[key] = {"proposed": waiting.pk, "approved": approved.pk}
     text_model = TriageModel.objects.create(field="complaint", version=1, state="ready", artifact=b"-")
     TriageModel.objects.create(field="status_question", version=1, state="ready", is_active=True, artifact=b"-")
     # a second case of each case's customer and team (to merge or link with), with a later message (to split out)
@@ -344,6 +373,8 @@ def build_world() -> World:
         twins=twins,
         triage=triage,
         text_model=text_model.pk,
+        compensations=compensations,
+        steps=steps,
         customers=customers,
         suggestions=suggestions,
         callbacks=callbacks,

@@ -37,6 +37,7 @@ WEBHOOK_PRUNE = "lofte.channels.webhooks.tasks.prune_webhook_rejections"
 REROUTE = "lofte.routing.tasks.reroute_away_cases"
 SEARCH_LOG_PRUNE = "lofte.kb.tasks.prune_search_log"
 START_MODELS = "lofte.triage.tasks.triage_start_models"
+CHECKS = "lofte.complaints.tasks.run_temperature_checks"
 
 
 @pytest.fixture
@@ -77,6 +78,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (ACK, "SUCCESSFUL"),
         (POLL, "SUCCESSFUL"),
         (WEBHOOK_PRUNE, "SUCCESSFUL"),
+        (CHECKS, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
         (SEARCH_LOG_PRUNE, "SUCCESSFUL"),
@@ -101,9 +103,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "routing.reroute_away",
         "kb.search_log_prune",
         "triage.start_models",
+        "complaints.checks",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (11 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (12 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 

@@ -16,6 +16,7 @@ from lofte.accounts.tests.factories import AgentFactory, TeamFactory
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import Case, CaseEvent, CaseType, Direction, Message, Status
 from lofte.cases.services import case_promise_make, case_update
+from lofte.complaints.models import Complaint, ComplaintSettings
 from lofte.core import clock
 from lofte.core.choices import Priority
 from lofte.customers.models import Proof
@@ -208,12 +209,31 @@ def test_a_complaint_is_tagged_and_an_agent_can_say_it_is_not(agent):
     assert (suggestion.label, suggestion.state) == ("complaint", SuggestionState.APPLIED)
     case = Case.objects.get(pk=received.case.pk)
     assert [t.name for t in case.tags.all()] == ["complaint"]
+    complaint = Complaint.objects.get(case=case)  # in the register, with its deadline (the settings' default)
+    assert (complaint.source, complaint.is_active) == ("detection", True)
     case_update(case=case, actor=None, team=agent.teams.first())
     suggestion_decide(agent=agent, suggestion=suggestion, answer="other")
     assert list(case.tags.all()) == []
+    complaint.refresh_from_db()
+    assert (complaint.is_active, complaint.unflag_reason) == (False, "Corrected Lofte's suggestion")
     example = TrainingExample.objects.get(source=Source.CORRECTION)
     assert (example.field, example.label, example.case_id) == (Field.COMPLAINT, "other", case.pk)
     assert "formellt klagomål" in example.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "apply_at", "flagged"), [("applied", 1.5, False), ("suggested", 1.5, True), ("off", 0.0, False)]
+)
+def test_whether_a_detected_complaint_enters_the_register_is_the_admins_choice(agent, mode, apply_at, flagged):
+    ComplaintSettings.objects.create(pk=1, detection=mode)
+    install(Field.COMPLAINT, seed_pairs(Field.COMPLAINT), apply_at=apply_at)
+    received = mail("Jag vill framföra ett formellt klagomål: ni har inte ringt tillbaka trots tre löften.")
+    [suggestion] = [s for s in triage(received) if s.field == Field.COMPLAINT]
+    assert suggestion.label == "complaint"
+    assert Complaint.objects.filter(case=received.case, is_active=True).exists() is flagged
+    if not flagged and mode == "applied":
+        suggestion_decide(agent=agent, suggestion=suggestion, answer="complaint")  # the agent confirms it
+        assert Complaint.objects.get(case=received.case).source == "agent"
 
 
 def test_an_ordinary_question_is_no_complaint_and_says_nothing():
