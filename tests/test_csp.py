@@ -363,6 +363,7 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("routing:agent", [world.agent.pk]),
         ("triage:home", []),
         ("complaints:register", []),
+        ("customers:import", []),
         ("complaints:ledger", []),
         ("complaints:analysis", []),
         ("complaints:register_print", []),

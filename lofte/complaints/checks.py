@@ -32,6 +32,7 @@ from lofte.cases.delivery import reply_route
 from lofte.cases.models import ACTIVE_STATUSES, Case, EventKind, Status
 from lofte.cases.services import case_open, case_promises_record, case_send_automatic, case_transition
 from lofte.cases.timeline import case_event_add
+from lofte.complaints.cadence import updates_schedule
 from lofte.complaints.models import Category, CheckState, Complaint, Source, TemperatureCheck
 from lofte.complaints.services import COMPLAINT, complaint_flag, settings_get
 from lofte.core import clock
@@ -235,11 +236,11 @@ def checks_expire(*, now: datetime) -> int:
 
 
 def checks_run(*, now: datetime) -> dict[str, int]:
-    """The worker's job: schedule, send, expire."""
+    """The worker's job: schedule, send, expire; and the update promises of longer complaints."""
     scheduled = checks_schedule(now=now)
     sent = checks_send(now=now)
     expired = checks_expire(now=now)
-    return {"scheduled": scheduled, **sent, "expired": expired}
+    return {"scheduled": scheduled, **sent, "expired": expired, "updates": updates_schedule(now=now)}
 
 
 # --- answering -------------------------------------------------------------------------------------------------

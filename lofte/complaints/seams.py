@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from lofte.accounts import access
-from lofte.accounts.models import Team
+from lofte.accounts.models import Agent, Team
 from lofte.cases import guards, opened
 from lofte.cases.events import event_type_register
 from lofte.cases.models import Case
@@ -52,6 +52,7 @@ def case_complaint_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             "sub_categories": [c for c in categories if c.parent_id and c.parent_id == complaint.category_id],
             "root_causes": selectors.root_causes(),
             "teams": list(Team.objects.order_by("name").only("pk", "name")),
+            "owners": list(Agent.objects.filter(is_active=True).order_by("name", "email").only("pk", "name", "email")),
             "severities": Severity.choices,
             "outcomes": Outcome.choices,
         }
@@ -94,8 +95,8 @@ def register() -> None:
     event_type_register(
         compensation.EVENT_COMPENSATION, label=_("Compensation"), template="complaints/events/compensation.html"
     )
-    # the complaint; for an active one its deadline, categories, root causes, teams, procedure steps and those
-    # done, compensation and the reader's approval limits: nine queries
+    # the complaint; for an active one its deadline, categories, root causes, teams, agents, procedure steps and
+    # those done, compensation and the reader's approval limits: ten queries
     panel_register(
         Panel(
             slot="case",
@@ -103,6 +104,6 @@ def register() -> None:
             template="complaints/partials/_case_complaint.html",
             context=case_complaint_context,
             order=6,
-            max_queries=9,
+            max_queries=10,
         )
     )

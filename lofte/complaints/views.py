@@ -127,7 +127,17 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_for_case(case=case)
     if complaint is None:
         raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
-    fields = ("category", "subcategory", "severity", "product", "root_cause", "owner_team", "outcome", "outcome_reason")
+    fields = (
+        "category",
+        "subcategory",
+        "severity",
+        "product",
+        "root_cause",
+        "owner_team",
+        "owner_agent",
+        "outcome",
+        "outcome_reason",
+    )
     values = {f: request.POST[f] for f in fields if f in request.POST}
     try:
         access.require(_agent(request), access.Perm.CASE_WORK)

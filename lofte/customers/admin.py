@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from lofte.core import clock
-from lofte.customers.models import Customer, CustomerIdentity, IdentitySuggestion, Organisation, Proof
+from lofte.customers.models import Customer, CustomerIdentity, IdentitySuggestion, Organisation, Proof, TierRule
 
 
 def _proven_by_admin(identity: CustomerIdentity) -> None:
@@ -71,3 +71,8 @@ class IdentitySuggestionAdmin(admin.ModelAdmin[IdentitySuggestion]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(admin.ModelAdmin[TierRule]):
+    list_display = ["__str__", "a_from", "b_from"]

@@ -10,7 +10,7 @@ from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.core.errors import ValidationFailed
 from lofte.core.schemas import ErrorOut, Id, Text
-from lofte.customers import selectors, services
+from lofte.customers import selectors, services, tiers
 from lofte.customers.models import Customer, IdentityKind
 from lofte.customers.schemas import (
     CURSOR_MAX,
@@ -22,6 +22,8 @@ from lofte.customers.schemas import (
     CustomerPage,
     CustomerUpdateIn,
     IdentityOut,
+    ImportIn,
+    ImportOut,
     SuggestionOut,
 )
 
@@ -132,10 +134,18 @@ def update_customer(request: HttpRequest, customer_id: Id, data: CustomerUpdateI
         }
         if "churned_at" in given:
             changes["churned_at"] = given["churned_at"]
+        tier_given = "tier" in changes
         if "organisation" in given:
             name = (given["organisation"] or "").strip()
             changes["organisation"] = services.organisation_get_or_create(name=name) if name else None
         services.customer_update(customer=customer, **changes)
+        if given.get("annual_revenue") is not None or given.get("contract") is not None:
+            tiers.customer_tier_facts(
+                customer=customer,
+                revenue=given.get("annual_revenue"),
+                contract=given.get("contract"),
+                tier=changes["tier"] if tier_given else None,
+            )
         for field, kind in adding:
             _identity_add(customer=customer, kind=kind, value=given[field], field=field)
     return selectors.customer_get(agent=agent, customer_id=customer_id)
@@ -174,3 +184,21 @@ def dismiss_suggestion(request: HttpRequest, customer_id: Id, suggestion_id: Id)
     customer = selectors.customer_get(agent=agent, customer_id=customer_id)
     access.require(agent, access.Perm.CUSTOMER_EDIT)
     return services.identity_suggestion_dismiss(customer=customer, suggestion_id=suggestion_id, agent=agent)
+
+
+@router.post(
+    "/imports/customers",
+    response={200: ImportOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Import tiers, revenues and contracts from CSV",
+    description="Admins only. Each line finds a customer by email, phone or id (never creates one) and sets tier, "
+    "revenue and/or contract; without a tier the tier rule decides. Lines that cannot be used are listed by number; "
+    "the others are applied.",
+)
+def import_customers(request: HttpRequest, data: ImportIn) -> object:
+    access.require(_agent(request), access.Perm.CONFIGURE)
+    result = tiers.customers_import(text=data.csv)
+    return {
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "errors": [{"line": n, "message": m} for n, m in result.errors],
+    }

@@ -21,3 +21,10 @@ class CustomerEditForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     add_email = forms.CharField(label=_("Add an email address"), max_length=254, required=False)
     add_phone = forms.CharField(label=_("Add a phone number"), max_length=40, required=False)
+    churned_at = forms.DateField(
+        label=_("Left us on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A customer who has left (churned); empty while they are a customer."),
+    )
+    churn_reason = forms.CharField(label=_("Why they left"), max_length=200, required=False)

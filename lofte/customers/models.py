@@ -59,6 +59,9 @@ class Customer(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # lifecycle: a customer who left (churned), when and why (for the measures of lost customers)
     churned_at = models.DateField(_("churned"), null=True, blank=True)
+    # what a tier rule reads (TierRule): imported by CSV or set through the API
+    annual_revenue = models.DecimalField(_("annual revenue"), max_digits=14, decimal_places=2, null=True, blank=True)
+    contract = models.CharField(_("contract"), max_length=50, blank=True)
     churn_reason = models.CharField(_("why they left"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -176,3 +179,26 @@ class IdentitySuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value} → #{self.customer_id}"
+
+
+class TierRule(models.Model):
+    """The one rule (pk 1) that gives a customer their tier from what is imported about them: a contract named in
+    `contract_tiers` decides; otherwise the annual revenue (A from `a_from`, B from `b_from`, else C). A customer
+    without a contract or a revenue keeps the tier they have."""
+
+    a_from = models.DecimalField(
+        _("tier A from an annual revenue of"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    b_from = models.DecimalField(
+        _("tier B from an annual revenue of"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    contract_tiers = models.JSONField(
+        _("tiers of contracts"), default=dict, blank=True, help_text=_('{"Gold": "A", "Silver": "B"}')
+    )
+
+    class Meta:
+        verbose_name = _("tier rule")
+        verbose_name_plural = _("tier rule")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

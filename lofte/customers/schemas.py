@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
@@ -70,6 +71,8 @@ class CustomerOut(Schema):
     identities: list[IdentityOut]
     churned_at: date | None
     churn_reason: str
+    annual_revenue: Decimal | None
+    contract: str
     created_at: datetime
     updated_at: datetime
 
@@ -99,9 +102,35 @@ class CustomerUpdateIn(InSchema):
     add_email: str | None = Field(None, max_length=254)
     add_phone: str | None = Field(None, max_length=40)
     churned_at: date | None = Field(None, description="The day the customer left; null to mark them active again.")
+    annual_revenue: str | None = Field(
+        None,
+        max_length=20,
+        description="Annual revenue (a number); the tier rule then sets the tier unless tier is given.",
+    )
+    contract: str | None = Field(
+        None, max_length=50, description="The contract; a contract the tier rule names sets the tier."
+    )
     churn_reason: str | None = Field(None, max_length=200, description="Why the customer left.")
 
 
 class CustomerPage(Schema):
     items: list[CustomerOut]
     next_cursor: str | None
+
+
+class ImportIn(InSchema):
+    csv: str = Field(
+        max_length=5_000_000,
+        description="CSV text with a header row: email, phone or id to find each customer; tier, revenue, contract.",
+    )
+
+
+class ImportLineOut(Schema):
+    line: int
+    message: str
+
+
+class ImportOut(Schema):
+    updated: int
+    unchanged: int
+    errors: list[ImportLineOut]

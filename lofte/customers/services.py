@@ -471,6 +471,8 @@ def customer_edit(
     add_email: str = "",
     add_phone: str = "",
     time_zone: object = UNSET,
+    churned_at: object = UNSET,
+    churn_reason: object = UNSET,
 ) -> Customer:
     """The customer page's edit form in one transaction: all of it is saved, or none."""
     organisation = organisation_get_or_create(name=organisation_name) if organisation_name.strip() else None
@@ -482,6 +484,8 @@ def customer_edit(
         notes=notes,
         organisation=organisation,
         time_zone=time_zone,
+        churned_at=churned_at,
+        churn_reason=churn_reason,
     )
     if add_email.strip():
         customer_identity_add(customer=customer, kind=IdentityKind.EMAIL, value=add_email)

@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lofte.accounts import access
+from lofte.accounts.decorators import admin_only
 from lofte.accounts.models import Agent
 from lofte.cases.selectors import CaseFilters, case_count_for_customer, case_list_for_agent
 from lofte.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -23,6 +24,7 @@ from lofte.customers.forms import CustomerEditForm
 from lofte.customers.models import Customer
 from lofte.customers.selectors import customer_get, customer_list, identity_suggestions
 from lofte.customers.services import customer_edit, identity_suggestion_confirm, identity_suggestion_dismiss
+from lofte.customers.tiers import customers_import, rule_get
 
 
 def _agent(request: HttpRequest) -> Agent:
@@ -63,6 +65,8 @@ def _edit_form(customer: Customer) -> CustomerEditForm:
             "time_zone": customer.time_zone,
             "organisation": customer.organisation.name if customer.organisation else "",
             "notes": customer.notes,
+            "churned_at": customer.churned_at,
+            "churn_reason": customer.churn_reason,
         }
     )
 
@@ -95,6 +99,8 @@ def customer_update(request: HttpRequest, customer_id: int) -> HttpResponse:
                 notes=data["notes"],
                 add_email=data["add_email"],
                 add_phone=data["add_phone"],
+                churned_at=data["churned_at"],
+                churn_reason=data["churn_reason"],
             )
         except PermissionDenied as exc:  # a QA reviewer has no edit form to show the reason in
             messages.error(request, exc.message)
@@ -161,3 +167,37 @@ def _render_detail(
     context["panels"] = panels_render("customer", request, customer)
     lights.attach([customer])
     return render(request, "customers/customer_detail.html", context, status=status)
+
+
+IMPORT_MAX_BYTES = 5_000_000
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def customer_import(request: HttpRequest) -> HttpResponse:
+    """Admins: tiers, revenues and contracts of many customers from a CSV (pasted or uploaded), the tier rule
+    applied where no tier is given; the lines that could not be used are listed by number."""
+    result, error, text = None, "", request.POST.get("csv", "")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is not None:
+            if upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+                error = _("The file is too large: at most 5 MB.")
+            else:
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    error = _("The file is not UTF-8 text (save it from the spreadsheet as CSV UTF-8).")
+        if not error and not text.strip():
+            error = _("Paste the CSV or choose a file.")
+        if not error:
+            try:
+                result = customers_import(text=text)
+            except DomainError as exc:
+                error = exc.message
+    return render(
+        request,
+        "customers/import.html",
+        {"result": result, "error": error, "csv": text[:200_000] if error else "", "rule": rule_get()},
+        status=422 if error else 200,
+    )

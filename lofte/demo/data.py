@@ -54,6 +54,7 @@ from lofte.cases.models import Case, CaseType, Channel, Direction, Message, Prio
 from lofte.core import clock
 from lofte.customers.models import Customer, Tier
 from lofte.customers.services import customer_create, organisation_get_or_create
+from lofte.demo.complaints import seed_complaints
 from lofte.demo.kb import seed_kb
 from lofte.outbox.models import OutboxMessage, OutboxState
 from lofte.outbox.transports import channel_on
@@ -964,6 +965,7 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
     history = _history(desk, people, rng, moments)
     first_pass = _today(desk, people, moments)
     _settle(first_pass, now=moments.now)
+    complaints = seed_complaints(seed=seed, agents=list(desk.agents.values()))
     articles = seed_kb()
     cases = Case.objects.count()
     return {
@@ -973,4 +975,5 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
         "cases": cases,
         "today": cases - history,
         "articles": articles,
+        "complaints": complaints,
     }

@@ -2493,6 +2493,31 @@ API += [
     Row("GET", f"{V1}/complaints/analysis/{{figure}}", STAFF_ANY, lambda w, o: f"{V1}/complaints/analysis/per_month"),
 ]
 
+# Tiers from a CSV (or the API): admins only; the import changes the customers it names.
+PAGES += [
+    Row("GET", "/customers/import", CONFIGURE, lambda w, o: "/customers/import"),
+    Row(
+        "POST",
+        "/customers/import",
+        CONFIGURE,
+        lambda w, o: "/customers/import",
+        lambda w, o: {"csv": "email,tier\nalpha@kund.example,A\n"},
+        writes=("customers.Customer",),
+        body="form",
+    ),
+]
+
+API += [
+    Row(
+        "POST",
+        f"{V1}/imports/customers",
+        CONFIGURE,
+        lambda w, o: f"{V1}/imports/customers",
+        lambda w, o: {"csv": "email,tier\nalpha@kund.example,A\n"},
+        writes=("customers.Customer",),
+    ),
+]
+
 ROWS: list[Row] = PAGES + API
 
 

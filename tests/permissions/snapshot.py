@@ -79,6 +79,7 @@ TABLES = (
     "complaints.ProcedureStep",
     "complaints.StepDone",
     "complaints.TemperatureCheck",
+    "customers.TierRule",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

@@ -235,3 +235,27 @@ def test_the_page_speaks_the_customers_language(client, team, agent):
     with clock.at(T0 + timedelta(days=15)):
         page = client.get(f"/check/{checks.check_token(check)}").content.decode()
     assert 'lang="sv"' in page
+
+
+def test_a_longer_complaint_gets_an_update_promise_each_time_the_last_is_kept(team, agent):
+    from lofte.cases.services import case_reply
+
+    slow = Category.objects.create(name="Slow", update_hours=48)
+    with clock.at(T0):
+        case = make_case(team=team)
+        complaint = services.complaint_flag(case=case, source=Source.AGENT, actor=agent)
+        services.complaint_update(complaint=complaint, actor=agent, category=slow.pk)
+    assert run(T0 + timedelta(minutes=1))["updates"] == 1
+    assert run(T0 + timedelta(minutes=2))["updates"] == 0  # one at a time
+    first = Promise.objects.get(kind=PromiseKind.NEXT_UPDATE, subject_type="complaint")
+    assert (first.case_id, first.due_at) == (case.pk, T0 + timedelta(minutes=1, hours=48))
+    with clock.at(T0 + timedelta(hours=5)):
+        case_reply(case=case, author=agent, body="We are still looking into it.")
+    first.refresh_from_db()
+    assert first.state == PromiseState.KEPT
+    assert run(T0 + timedelta(hours=5, minutes=1))["updates"] == 1
+    assert Promise.objects.filter(kind=PromiseKind.NEXT_UPDATE, subject_type="complaint", state="pending").count() == 1
+    # solved: no more updates
+    with clock.at(T0 + timedelta(hours=6)):
+        case_transition(case=case, actor=agent, status="solved")
+    assert run(T0 + timedelta(hours=6, minutes=1))["updates"] == 0

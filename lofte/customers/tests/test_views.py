@@ -116,3 +116,18 @@ def test_failed_edit_saves_nothing_and_keeps_the_form(logged_in):
     assert 'value="Nytt namn"' in html
     karin.refresh_from_db()
     assert (karin.name, karin.tier) == ("Karin", "B")
+
+
+def test_a_customer_who_left_is_marked_with_the_day_and_why(logged_in):
+    karin = customer_create(name="Karin", email="karin2@example.se")
+    form = {"name": "Karin", "tier": "B", "churned_at": "2026-11-01", "churn_reason": "Moved abroad"}
+    assert logged_in.post(reverse("customers:update", args=[karin.pk]), form).status_code == 302
+    karin.refresh_from_db()
+    assert (karin.churned_at.isoformat(), karin.churn_reason) == ("2026-11-01", "Moved abroad")
+    page = logged_in.get(reverse("customers:detail", args=[karin.pk])).content.decode()
+    assert "Moved abroad" in page
+    response = logged_in.post(reverse("customers:update", args=[karin.pk]), {**form, "churned_at": "2999-01-01"})
+    assert response.status_code == 422
+    assert "A customer cannot have left in the future." in response.content.decode()
+    karin.refresh_from_db()
+    assert karin.churned_at.isoformat() == "2026-11-01"
