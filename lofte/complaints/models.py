@@ -194,6 +194,7 @@ class Complaint(models.Model):
         verbose_name_plural = _("complaints")
         indexes = [
             models.Index(fields=["is_active", "received_at", "id"], name="complaint_register"),
+            models.Index(fields=["received_at", "id"], name="complaint_received"),
             models.Index(fields=["category", "received_at"], name="complaint_category"),
             models.Index(fields=["customer", "received_at"], name="complaint_customer"),
         ]

@@ -29,7 +29,7 @@ from lofte.core.errors import DomainError, NotFound, PermissionDenied
 from lofte.core.htmx import back_to_case, is_htmx
 from lofte.customers import lights
 
-REGISTER_PAGE = 50
+REGISTER_PAGE = 25
 
 
 def _agent(request: HttpRequest) -> Agent:

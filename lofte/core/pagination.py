@@ -110,6 +110,11 @@ def _after(key: SortKey, value: Any, pk: int) -> Q:
 
 
 def order_by(key: SortKey) -> list[Any]:
+    """The ordering of `key`: nulls last only for a key that can be null. A NULLS LAST on a column without nulls
+    changes nothing in the order, but PostgreSQL then cannot read it off a plain index (it sorted every row of the
+    complaint register at 100,000 complaints to return 26)."""
+    if not key.nullable:
+        return [F(key.field).desc(), F("pk").desc()] if key.descending else [F(key.field).asc(), F("pk").asc()]
     if key.descending:
         return [F(key.field).desc(nulls_last=True), F("pk").desc()]
     return [F(key.field).asc(nulls_last=True), F("pk").asc()]
