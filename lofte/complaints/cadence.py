@@ -25,13 +25,6 @@ BATCH = 200
 UPDATING = (Status.NEW, Status.OPEN, Status.WAITING_ON_THIRD_PARTY)  # waiting on the customer: nothing to tell
 
 
-def _hours(complaint: Complaint) -> tuple[int | None, bool]:
-    for category in (complaint.subcategory, complaint.category):
-        if category is not None and category.update_hours:
-            return int(category.update_hours), category.deadline_business_hours
-    return None, False
-
-
 def updates_schedule(*, now: datetime) -> int:
     """An update promise for each open complaint whose category asks for updates and that has none pending (nor
     a broken one outstanding). Returns how many were made."""
@@ -46,17 +39,17 @@ def updates_schedule(*, now: datetime) -> int:
     )
     made = 0
     for complaint in rows:
-        hours, business = _hours(complaint)
-        if not hours:
+        hours, category = complaint.category_says("update_hours")
+        if category is None:
             continue
         with transaction.atomic():
-            calendar = team_hours(team_id=complaint.owner_team_id) if business else None
+            calendar = team_hours(team_id=complaint.owner_team_id) if category.deadline_business_hours else None
             promise = promises.promise_make_about(
                 subject_type=COMPLAINT,
                 subject_id=complaint.pk,
                 case_id=complaint.case_id,
                 kind=PromiseKind.NEXT_UPDATE,
-                due_at=promises.due_after(calendar, now, hours * 60),
+                due_at=promises.due_after(calendar, now, int(hours or 0) * 60),
                 now=now,
                 owner_team_id=complaint.owner_team_id or complaint.case.team_id,
                 owner_agent_id=complaint.owner_agent_id or complaint.case.assignee_id,

@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lofte.accounts.models import Agent, Role
-from lofte.cases.delivery import reply_route
+from lofte.cases.delivery import customer_language, reply_route
 from lofte.cases.models import ACTIVE_STATUSES, Case, EventKind, Status
 from lofte.cases.services import case_open, case_promises_record, case_send_automatic, case_transition
 from lofte.cases.timeline import case_event_add
@@ -53,18 +53,6 @@ LATE = timedelta(days=1)  # a check due longer ago than this when first seen is 
 MAX_COMMENT = 2000
 BATCH = 200
 NOTIFY_KIND = "temperature_check_no"
-
-
-def customer_language(case: Case) -> str:
-    language = case.language or case.customer.language or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def _days(complaint: Complaint, default: int) -> int:
-    for category in (complaint.subcategory, complaint.category):
-        if category is not None and category.check_after_days:
-            return int(category.check_after_days)
-    return default
 
 
 # --- scheduling ----------------------------------------------------------------------------------------------
@@ -97,7 +85,8 @@ def _schedule(complaint: Complaint, *, now: datetime, default_days: int) -> int:
     case = complaint.case
     solved_at = case.solved_at
     assert solved_at is not None
-    due = solved_at + timedelta(days=_days(complaint, default_days))
+    days, _category = complaint.category_says("check_after_days")
+    due = solved_at + timedelta(days=int(days or default_days))
     if TemperatureCheck.objects.filter(complaint=complaint, solved_at=solved_at).exists():
         return 0
     if due < now - LATE:

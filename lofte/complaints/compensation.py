@@ -37,37 +37,52 @@ def currencies() -> list[str]:
     return list(settings.LOFTE_CURRENCIES)
 
 
+def _default_limit(role: str) -> Decimal | None:
+    """Without an ApprovalLimit row: agents (and QA reviewers) approve nothing alone, leads and admins anything."""
+    return Decimal(0) if role in (Role.AGENT, Role.QA_REVIEWER) else None
+
+
 def limit_for(agent: Agent, currency: str) -> Decimal | None:
     """Up to how much `agent` may approve in `currency` on their own; None: no limit."""
     role = access.role_of(agent)
     found = ApprovalLimit.objects.filter(role=role, currency=currency).values_list("amount", flat=True).first()
-    if found is not None:
-        return Decimal(found)
-    return Decimal(0) if role in (Role.AGENT, Role.QA_REVIEWER) else None
+    return Decimal(found) if found is not None else _default_limit(role)
 
 
 def limits_for(agent: Agent) -> dict[str, Decimal | None]:
     """The agent's limit in every currency Lofte is set up for: one query."""
     role = access.role_of(agent)
     rows = dict(ApprovalLimit.objects.filter(role=role).values_list("currency", "amount"))
-    default = Decimal(0) if role in (Role.AGENT, Role.QA_REVIEWER) else None
-    return {c: (Decimal(rows[c]) if c in rows else default) for c in currencies()}
+    return {c: (Decimal(rows[c]) if c in rows else _default_limit(role)) for c in currencies()}
+
+
+def _covers(limit: Decimal | None, amount: Decimal) -> bool:
+    return limit is None or amount <= limit
+
+
+def within_limit(agent: Agent, amount: Decimal, currency: str) -> bool:
+    return _covers(limit_for(agent, currency), amount)
+
+
+def _refusal(compensation: Compensation, agent: Agent, limit: Decimal | None) -> str:
+    """Why `agent` (who works cases) may not decide this proposal; empty when they may."""
+    if agent.pk == compensation.proposed_by_id:
+        return _("Nobody approves or rejects their own proposal: someone else must decide it.")
+    if not _covers(limit, compensation.amount):
+        return _(
+            "%(amount)s %(currency)s is above your approval limit (%(limit)s %(currency)s): a team lead or "
+            "an admin whose limit covers it must decide."
+        ) % {"amount": compensation.amount, "currency": compensation.currency, "limit": f"{limit or 0:.2f}"}
+    return ""
 
 
 def may_decide(agent: Agent, compensation: Compensation, limits: dict[str, Decimal | None]) -> bool:
     """Whether the agent may approve or reject this waiting proposal (for showing the buttons)."""
-    limit = limits.get(compensation.currency, Decimal(0))
     return (
         compensation.state == CompensationState.PROPOSED
-        and compensation.proposed_by_id != agent.pk
         and access.can(agent, access.Perm.CASE_WORK)
-        and (limit is None or compensation.amount <= limit)
+        and not _refusal(compensation, agent, limits.get(compensation.currency, Decimal(0)))
     )
-
-
-def within_limit(agent: Agent, amount: Decimal, currency: str) -> bool:
-    limit = limit_for(agent, currency)
-    return limit is None or amount <= limit
 
 
 def _amount(value: Any) -> Decimal:
@@ -185,17 +200,8 @@ def _locked(compensation: Compensation) -> Compensation:
 
 def _check_may_decide(compensation: Compensation, actor: Agent) -> None:
     access.require(actor, access.Perm.CASE_WORK)
-    if actor.pk == compensation.proposed_by_id:
-        raise PermissionDenied(_("Nobody approves or rejects their own proposal: someone else must decide it."))
-    if not within_limit(actor, compensation.amount, compensation.currency):
-        limit = limit_for(actor, compensation.currency)
-        raise PermissionDenied(
-            _(
-                "%(amount)s %(currency)s is above your approval limit (%(limit)s %(currency)s): a team lead or "
-                "an admin whose limit covers it must decide."
-            )
-            % {"amount": compensation.amount, "currency": compensation.currency, "limit": f"{limit or 0:.2f}"}
-        )
+    if refusal := _refusal(compensation, actor, limit_for(actor, compensation.currency)):
+        raise PermissionDenied(refusal)
 
 
 @transaction.atomic

@@ -202,6 +202,14 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}"
 
+    def category_says(self, name: str) -> tuple[int | None, Category | None]:
+        """A setting of the complaint's categories (deadline_hours, update_hours, check_after_days): its
+        sub-category's when set there, else its category's; (None, None) when neither sets it."""
+        for category in (self.subcategory, self.category):
+            if category is not None and getattr(category, name):
+                return getattr(category, name), category
+        return None, None
+
 
 class DetectionMode(models.TextChoices):
     OFF = "off", _("Never: agents flag complaints")

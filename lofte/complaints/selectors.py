@@ -3,7 +3,7 @@ the reader may see (lofte.accounts.access)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -301,9 +301,12 @@ class ExportRow:
     compensation_paid: str  # "250.00 SEK; 20.00 EUR"
 
 
-def register_export_rows(*, agent: Agent, filters: RegisterFilters) -> Iterator[ExportRow]:
-    """Every complaint the filters choose (oldest first), with the compensation paid on it, read a chunk at a
-    time: two queries per chunk, memory flat at any size."""
+def _export_chunks(
+    agent: Agent, filters: RegisterFilters, read: Callable[[QuerySet[Complaint]], list[Any]], key: Callable[[Any], Any]
+) -> Iterator[tuple[list[Any], dict[int, str]]]:
+    """The register the filters choose, oldest first, a chunk at a time (`read` makes the rows of a queryset,
+    `key` gives a row's (received_at, id)), each chunk with the compensation paid per complaint: two queries a
+    chunk, memory flat at any size."""
     base = _filtered(agent, filters).order_by("received_at", "id")
     after: tuple[datetime, int] | None = None
     while True:
@@ -312,20 +315,28 @@ def register_export_rows(*, agent: Agent, filters: RegisterFilters) -> Iterator[
             if after is None
             else base.filter(Q(received_at__gt=after[0]) | Q(received_at=after[0], id__gt=after[1]))
         )
-        chunk = list(_with_related(qs)[:EXPORT_CHUNK])
+        chunk = read(qs[:EXPORT_CHUNK])
         if not chunk:
             return
         paid: dict[int, list[str]] = {}
         for row in (
-            Compensation.objects.filter(complaint__in=[c.pk for c in chunk], state=CompensationState.PAID)
+            Compensation.objects.filter(complaint__in=[key(c)[1] for c in chunk], state=CompensationState.PAID)
             .values("complaint_id", "currency")
             .annotate(total=Sum("amount"))
             .order_by("complaint_id", "currency")
         ):
             paid.setdefault(row["complaint_id"], []).append(f"{_cents(row['total'])} {row['currency']}")
+        yield chunk, {pk: "; ".join(amounts) for pk, amounts in paid.items()}
+        after = key(chunk[-1])
+
+
+def register_export_rows(*, agent: Agent, filters: RegisterFilters) -> Iterator[ExportRow]:
+    """The register's complaints as model rows (the printable page), with the compensation paid on each."""
+    for chunk, paid in _export_chunks(
+        agent, filters, lambda qs: list(_with_related(qs)), lambda c: (c.received_at, c.pk)
+    ):
         for c in chunk:
-            yield ExportRow(c, "; ".join(paid.get(c.pk, [])))
-        after = (chunk[-1].received_at, chunk[-1].pk)
+            yield ExportRow(c, paid.get(c.pk, ""))
 
 
 EXPORT_VALUES = (
@@ -352,28 +363,11 @@ EXPORT_VALUES = (
 
 
 def register_export_values(*, agent: Agent, filters: RegisterFilters) -> Iterator[dict[str, Any]]:
-    """The register's rows as plain values (no model objects: a tenth of the time per row), oldest first, a chunk
-    at a time, each with `compensation_paid` ("250.00 SEK; 20.00 EUR"): two queries per chunk, memory flat."""
-    base = _filtered(agent, filters).order_by("received_at", "id")
-    after: tuple[datetime, int] | None = None
-    while True:
-        qs = (
-            base
-            if after is None
-            else base.filter(Q(received_at__gt=after[0]) | Q(received_at=after[0], id__gt=after[1]))
-        )
-        chunk = list(qs.values(*EXPORT_VALUES)[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        paid: dict[int, list[str]] = {}
-        for row in (
-            Compensation.objects.filter(complaint__in=[c["id"] for c in chunk], state=CompensationState.PAID)
-            .values("complaint_id", "currency")
-            .annotate(total=Sum("amount"))
-            .order_by("complaint_id", "currency")
-        ):
-            paid.setdefault(row["complaint_id"], []).append(f"{_cents(row['total'])} {row['currency']}")
+    """The register's rows as plain values (no model objects: a quarter of the time per row, for the CSV), each
+    with `compensation_paid` ("250.00 SEK; 20.00 EUR")."""
+    for chunk, paid in _export_chunks(
+        agent, filters, lambda qs: list(qs.values(*EXPORT_VALUES)), lambda c: (c["received_at"], c["id"])
+    ):
         for c in chunk:
-            c["compensation_paid"] = "; ".join(paid.get(c["id"], []))
+            c["compensation_paid"] = paid.get(c["id"], "")
             yield c
-        after = (chunk[-1]["received_at"], chunk[-1]["id"])

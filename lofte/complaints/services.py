@@ -13,7 +13,7 @@ An agent's "not a complaint" stands: text understanding never flags that case ag
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent, Team
+from lofte.cases.delivery import customer_language
 from lofte.cases.models import Case
 from lofte.cases.services import case_promises_record, case_update
 from lofte.cases.timeline import case_event_add
@@ -61,14 +62,9 @@ def settings_get() -> ComplaintSettings:
     return found
 
 
-def _language(case: Case) -> str:
-    language = case.language or case.customer.language or settings.LANGUAGE_CODE
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
 def deadline_text(*, case: Case, due_at: datetime) -> str:
     """What the customer is told of the deadline, in their language and time zone."""
-    language = _language(case)
+    language = customer_language(case)
     moment = moment_text(due_at=due_at, language=language, time_zone=case.customer.time_zone or settings.TIME_ZONE)
     with translation.override(language):
         return _("We treat your message as a complaint and will have handled it by %(moment)s.") % {"moment": moment}
@@ -77,15 +73,11 @@ def deadline_text(*, case: Case, due_at: datetime) -> str:
 def _deadline_promise(complaint: Complaint, *, now: datetime, config: ComplaintSettings) -> list[Any]:
     """The handling deadline as a promise about the complaint, on its case; the changes for the timeline."""
     case = complaint.case
-    category = complaint.subcategory or complaint.category
-    hours = (category.deadline_hours if category else None) or (
-        complaint.category.deadline_hours if complaint.category else None
-    )
-    hours = hours or config.deadline_hours
-    business = bool(category and category.deadline_business_hours)
+    hours, _category = complaint.category_says("deadline_hours")
+    closest = complaint.subcategory or complaint.category
+    business = closest is not None and closest.deadline_business_hours
     calendar = team_hours(team_id=complaint.owner_team_id) if business else None
-    start = max(complaint.received_at, now - timedelta(days=3650))
-    due = promises.due_after(calendar, start, hours * 60)
+    due = promises.due_after(calendar, complaint.received_at, int(hours or config.deadline_hours) * 60)
     if due <= now:
         due = promises.due_after(calendar, now, 1)  # flagged after its deadline: due at once, broken by the tick
     promise = promises.promise_make_about(

@@ -4,7 +4,7 @@ fields). Thin: the services decide and check."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,13 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lofte.accounts import access
 from lofte.accounts.decorators import forbidden
 from lofte.accounts.models import Agent, Team
 from lofte.cases.models import Case, Channel
 from lofte.cases.selectors import case_get_for_agent
 from lofte.complaints import analysis, checks, compensation, procedures, selectors, services
-from lofte.complaints.models import CompensationState, Outcome, Severity, Source
+from lofte.complaints.models import CompensationState, Complaint, Outcome, Severity, Source
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, PermissionDenied
 from lofte.core.htmx import back_to_case, is_htmx
@@ -84,18 +83,46 @@ def _case(request: HttpRequest, reference: str) -> Case:
         raise Http404(exc.message) from exc
 
 
+def _complaint(case: Case) -> Complaint:
+    complaint = selectors.complaint_for_case(case=case)
+    if complaint is None:
+        raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
+    return complaint
+
+
+def _acted(request: HttpRequest, case: Case, perform: Callable[[], str]) -> HttpResponse:
+    """Run one of the complaint panel's actions and go back to the case: its message on success; a refusal or a
+    bad value as an error on the reloaded case page (a 403 page for a full-page post that is refused); "not
+    found" for a step or compensation the case does not have."""
+    back = f"/cases/{case.reference}/"
+    try:
+        done = perform()
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        if not is_htmx(request):
+            return forbidden(request, exc)
+        messages.error(request, exc.message)
+        return back_to_case(request, back, reload=True)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return back_to_case(request, back, reload=True)
+    if done:
+        messages.success(request, done)
+    return back_to_case(request, back)
+
+
 @login_required
 @require_POST
 def flag(request: HttpRequest, reference: str) -> HttpResponse:
     """An agent makes the case a complaint."""
     case = _case(request, reference)
-    back = f"/cases/{case.reference}/"
-    try:
+
+    def perform() -> str:
         services.complaint_flag(case=case, source=Source.AGENT, actor=_agent(request))
-    except PermissionDenied as exc:
-        return forbidden(request, exc)
-    messages.success(request, _("The case is a complaint: the handling deadline is on the case."))
-    return back_to_case(request, back)
+        return _("The case is a complaint: the handling deadline is on the case.")
+
+    return _acted(request, case, perform)
 
 
 @login_required
@@ -103,19 +130,26 @@ def flag(request: HttpRequest, reference: str) -> HttpResponse:
 def unflag(request: HttpRequest, reference: str) -> HttpResponse:
     """An agent says the case is not a complaint after all (with why)."""
     case = _case(request, reference)
-    back = f"/cases/{case.reference}/"
-    complaint = selectors.complaint_for_case(case=case)
-    if complaint is None:
-        raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
-    try:
+    complaint = _complaint(case)
+
+    def perform() -> str:
         services.complaint_unflag(complaint=complaint, actor=_agent(request), reason=request.POST.get("reason", ""))
-    except PermissionDenied as exc:
-        return forbidden(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return back_to_case(request, back, reload=True)
-    messages.success(request, _("The case is no longer a complaint; its deadline is cancelled."))
-    return back_to_case(request, back)
+        return _("The case is no longer a complaint; its deadline is cancelled.")
+
+    return _acted(request, case, perform)
+
+
+REGISTER_FIELDS = (
+    "category",
+    "subcategory",
+    "severity",
+    "product",
+    "root_cause",
+    "owner_team",
+    "owner_agent",
+    "outcome",
+    "outcome_reason",
+)
 
 
 @login_required
@@ -123,32 +157,14 @@ def unflag(request: HttpRequest, reference: str) -> HttpResponse:
 def update(request: HttpRequest, reference: str) -> HttpResponse:
     """The register's fields of the case's complaint, from its panel."""
     case = _case(request, reference)
-    back = f"/cases/{case.reference}/"
-    complaint = selectors.complaint_for_case(case=case)
-    if complaint is None:
-        raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
-    fields = (
-        "category",
-        "subcategory",
-        "severity",
-        "product",
-        "root_cause",
-        "owner_team",
-        "owner_agent",
-        "outcome",
-        "outcome_reason",
-    )
-    values = {f: request.POST[f] for f in fields if f in request.POST}
-    try:
-        access.require(_agent(request), access.Perm.CASE_WORK)
+    complaint = _complaint(case)
+    values = {f: request.POST[f] for f in REGISTER_FIELDS if f in request.POST}
+
+    def perform() -> str:
         services.complaint_update(complaint=complaint, actor=_agent(request), **values)
-    except PermissionDenied as exc:
-        return forbidden(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return back_to_case(request, back, reload=True)
-    messages.success(request, _("Complaint saved."))
-    return back_to_case(request, back)
+        return _("Complaint saved.")
+
+    return _acted(request, case, perform)
 
 
 @login_required
@@ -156,26 +172,16 @@ def update(request: HttpRequest, reference: str) -> HttpResponse:
 def step(request: HttpRequest, reference: str, step_id: int) -> HttpResponse:
     """Tick a procedure step off (done=1) or undo it (done=0)."""
     case = _case(request, reference)
-    back = f"/cases/{case.reference}/"
-    complaint = selectors.complaint_for_case(case=case)
-    if complaint is None:
-        raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
-    try:
+    complaint = _complaint(case)
+
+    def perform() -> str:
         if request.POST.get("done", "1") == "0":
             procedures.step_undo(complaint=complaint, step_id=step_id, actor=_agent(request))
         else:
             procedures.step_done(complaint=complaint, step_id=step_id, actor=_agent(request))
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except PermissionDenied as exc:
-        if is_htmx(request):
-            messages.error(request, exc.message)
-            return back_to_case(request, back, reload=True)
-        return forbidden(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return back_to_case(request, back, reload=True)
-    return back_to_case(request, back)
+        return ""
+
+    return _acted(request, case, perform)
 
 
 # --- compensation ------------------------------------------------------------------------------------------
@@ -185,11 +191,9 @@ def step(request: HttpRequest, reference: str, step_id: int) -> HttpResponse:
 @require_POST
 def compensation_propose(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case(request, reference)
-    back = f"/cases/{case.reference}/"
-    complaint = selectors.complaint_for_case(case=case)
-    if complaint is None:
-        raise Http404(_("No complaint on case %(ref)s.") % {"ref": case.reference})
-    try:
+    complaint = _complaint(case)
+
+    def perform() -> str:
         made = compensation.compensation_propose(
             complaint=complaint,
             actor=_agent(request),
@@ -198,16 +202,11 @@ def compensation_propose(request: HttpRequest, reference: str) -> HttpResponse:
             currency=request.POST.get("currency", ""),
             reason=request.POST.get("reason", ""),
         )
-    except PermissionDenied as exc:
-        return forbidden(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return back_to_case(request, back, reload=True)
-    if made.state == CompensationState.APPROVED:
-        messages.success(request, _("Compensation approved: it is within your limit."))
-    else:
-        messages.success(request, _("Compensation proposed: it is above your limit and waits for approval."))
-    return back_to_case(request, back)
+        if made.state == CompensationState.APPROVED:
+            return _("Compensation approved: it is within your limit.")
+        return _("Compensation proposed: it is above your limit and waits for approval.")
+
+    return _acted(request, case, perform)
 
 
 ACTIONS: dict[str, tuple[Callable[..., Any], bool, Any]] = {
@@ -228,23 +227,16 @@ def compensation_act(request: HttpRequest, compensation_id: int, action: str) ->
         found = selectors.compensation_get_for_agent(agent=_agent(request), compensation_id=compensation_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    back = f"/cases/{found.complaint.case.reference}/"
     service, with_reason, done = ACTIONS[action]
     kwargs: dict[str, Any] = {"compensation": found, "actor": _agent(request)}
     if with_reason:
         kwargs["reason"] = request.POST.get("reason", "")
-    try:
+
+    def perform() -> str:
         service(**kwargs)
-    except PermissionDenied as exc:
-        if is_htmx(request):
-            messages.error(request, exc.message)
-            return back_to_case(request, back, reload=True)
-        return forbidden(request, exc)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return back_to_case(request, back, reload=True)
-    messages.success(request, str(done))
-    return back_to_case(request, back)
+        return str(done)
+
+    return _acted(request, found.complaint.case, perform)
 
 
 def _ledger_filters(request: HttpRequest) -> selectors.LedgerFilters:
@@ -320,42 +312,46 @@ def _csv_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _csv_download(header: Iterable[object], rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpResponse:
+    """Rows as a CSV download, written as they are read (memory stays flat at any size), every cell defused."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow([_csv_cell(v) for v in header])
+        for row in rows:
+            yield writer.writerow([_csv_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @login_required
 @require_GET
 def ledger_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The ledger's rows (the page's filters, every page) as CSV, streamed: memory stays flat at any size."""
     agent = _agent(request)
     filters = _ledger_filters(request)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
-        for c in selectors.compensation_ledger_rows(agent=agent, filters=filters):
-            yield writer.writerow(
-                [
-                    _csv_cell(v)
-                    for v in (
-                        c.complaint.case.reference,
-                        c.complaint.customer.name,
-                        c.complaint.category.name if c.complaint.category else "",
-                        c.kind,
-                        c.amount,
-                        c.currency,
-                        c.state,
-                        c.reason,
-                        c.proposed_by.display_name,
-                        c.proposed_at.isoformat(),
-                        c.decided_by.display_name if c.decided_by else "",
-                        c.decided_at.isoformat() if c.decided_at else "",
-                        c.decision_reason,
-                        c.paid_at.isoformat() if c.paid_at else "",
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="lofte-compensation.csv"'
-    return response
+    cells = (
+        (
+            c.complaint.case.reference,
+            c.complaint.customer.name,
+            c.complaint.category.name if c.complaint.category else "",
+            c.kind,
+            c.amount,
+            c.currency,
+            c.state,
+            c.reason,
+            c.proposed_by.display_name,
+            c.proposed_at.isoformat(),
+            c.decided_by.display_name if c.decided_by else "",
+            c.decided_at.isoformat() if c.decided_at else "",
+            c.decision_reason,
+            c.paid_at.isoformat() if c.paid_at else "",
+        )
+        for c in selectors.compensation_ledger_rows(agent=agent, filters=filters)
+    )
+    return _csv_download(CSV_HEADER, cells, "lofte-compensation.csv")
 
 
 # --- the temperature check (customers, no login) -----------------------------------------------------------
@@ -509,16 +505,8 @@ def register_csv(request: HttpRequest) -> StreamingHttpResponse:
     complaint with its dates, category, outcome and compensation paid. Streamed: memory stays flat."""
     agent = _agent(request)
     filters = selectors.filters_parse(request.GET)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Iterator[str]:
-        yield writer.writerow(REGISTER_HEADER)
-        for row in selectors.register_export_values(agent=agent, filters=filters):
-            yield writer.writerow([_csv_cell(v) for v in _register_cells(row)])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="lofte-complaint-register.csv"'
-    return response
+    cells = (_register_cells(row) for row in selectors.register_export_values(agent=agent, filters=filters))
+    return _csv_download(REGISTER_HEADER, cells, "lofte-complaint-register.csv")
 
 
 PRINT_MAX = 2000

@@ -177,3 +177,15 @@ def test_churn_is_set_by_the_api_and_checked(client, agent, customer):
     assert response.status_code == 422 and response.json()["field"] == "churned_at"
     response = client.patch(f"/api/v1/customers/{customer.pk}", {"churned_at": None}, content_type="application/json")
     assert response.json()["churned_at"] is None
+
+
+def test_a_reader_exports_and_prints_only_the_complaints_they_see(client, world, outsider):
+    made, _paid = world
+    client.force_login(outsider)
+    rows = list(
+        csv.reader(io.StringIO(b"".join(client.get("/complaints/register.csv?state=all").streaming_content).decode()))
+    )
+    assert len(rows) == 1  # the header only
+    page = client.get("/complaints/register/print?state=all").content.decode()
+    assert made[0].case.reference not in page
+    assert client.get("/complaints/analysis/by_category.csv").content.decode().splitlines()[1:] == []

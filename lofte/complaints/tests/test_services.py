@@ -76,11 +76,19 @@ def test_a_category_in_business_hours_counts_the_teams_open_time(english, team, 
     # the deadline was set when flagged (the default, 24 wall-clock hours); a category chosen later keeps it:
     # a time told to a customer never moves
     assert deadline(complaint).due_at == T0 + timedelta(hours=24)
+    # flagged again (its category known): 16 business hours from Monday 09:00 is Tuesday 16:00 in Stockholm
+    with clock.at(T0 + timedelta(minutes=5)):
+        services.complaint_unflag(complaint=complaint, actor=agent)
+        services.complaint_flag(case=case, source=Source.AGENT, actor=agent)
+    pending = Promise.objects.get(subject_type="complaint", state=PromiseState.PENDING)
+    assert pending.due_at == datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
+    assert pending.calendar == calendar
+    # the settings' default, wall-clock
     other = new_case(english, team, subject="Another")
     ComplaintSettings.objects.update_or_create(pk=1, defaults={"deadline_hours": 16})
     with clock.at(T0):
         services.complaint_flag(case=other, source=Source.AGENT, actor=agent)
-    assert deadline(other.complaint).due_at == T0 + timedelta(hours=16)  # wall-clock by default
+    assert deadline(other.complaint).due_at == T0 + timedelta(hours=16)
 
 
 def test_a_complaint_case_type_makes_a_complaint_at_once_and_when_given_later(english, team, agent):
