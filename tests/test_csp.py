@@ -561,6 +561,10 @@ def test_every_page_has_the_policy_and_nothing_it_forbids(world, customer, setti
     walk.visit(portal, reverse("portal:login", args=[secret]))
     portal_login(portal, customer)
     walk.visit(portal, reverse("portal:cases"), who="with a portal session")
+    walk.visit(portal, reverse("portal:new"), who="with a portal session")
+    walk.visit(
+        portal, reverse("portal:new"), method="post", data={"subject": ""}, status=422, who="with a portal session"
+    )
     walk.visit(portal, reverse("portal:case", args=[world.case.reference]), who="with a portal session")
     message = reverse("portal:message", args=[world.case.reference])
     walk.visit(portal, message, method="post", data={"body": ""}, status=422, who="with a portal session")

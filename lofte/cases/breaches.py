@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,6 +23,7 @@ from lofte.notifications.services import notify_admins
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises import services as promises
 from lofte.promises.models import Promise, PromiseKind
+from lofte.promises.subjects import breach_notice_hours
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +49,21 @@ def case_promises_broken(*, broken: list[Promise], now: datetime) -> int:
     return len(broken)
 
 
+def _notice_hours(case: Case, broken: list[Promise], always: dict[str, int]) -> int:
+    """Hours to the new time a breach notice tells: the case type's when it asks for notices, else the shortest
+    of the broken promises' subjects that are always told (a complaint's missed update); 0: no notice."""
+    if case.case_type is not None and case.case_type.breach_notice:
+        return case.case_type.breach_notice_hours
+    return min((always[p.subject_type] for p in broken if p.subject_type in always), default=0)
+
+
 NOTICE_KINDS = (PromiseKind.FIRST_RESPONSE, PromiseKind.NEXT_UPDATE, PromiseKind.RESOLUTION, PromiseKind.FOLLOW_UP)
 
 
 def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
-    """For broken promises on case types that ask for it: tell the customer honestly, with one new time,
-    and renew every broken customer-facing promise of the case to that time (new promises).
+    """For broken promises on case types that ask for it, or about a subject that is always told (a complaint's
+    deadline or update: lofte.promises.subjects): tell the customer honestly, with one new time, and renew every
+    broken customer-facing promise of the case to that time (new promises).
 
     One notice per case per tick, and none while a time told in an earlier notice is still pending on the case
     (the customer is never told two times at once). Each case is its own savepoint: a case that cannot be
@@ -77,12 +88,13 @@ def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
         except Exception:
             logger.exception("Could not tell the admins about the breach notice of case %s", case_id)
 
+    always = breach_notice_hours()  # subjects whose broken promises are told whatever the case type says
     case_ids = list(
         Promise.objects.filter(
+            Q(case__case_type__breach_notice=True) | Q(subject_type__in=list(always)),
             pk__in=promise_ids,
             kind__in=NOTICE_KINDS,
             settled_at__isnull=True,
-            case__case_type__breach_notice=True,
             case__status__in=[s.value for s in ACTIVE_STATUSES],
         )
         .order_by("case_id")
@@ -104,11 +116,12 @@ def case_breach_notices(*, promise_ids: list[int], now: datetime) -> int:
                 if promises.renewal_pending(case_id=case.pk):
                     continue  # the customer holds a time from an earlier notice; this breach is on the board
                 broken = promises.outstanding_breaches(case_id=case.pk, kinds=NOTICE_KINDS)
-                if not broken or case.case_type is None:
+                hours = _notice_hours(case, broken, always)
+                if not broken or not hours:
                     continue
                 basis = next((p for p in broken if p.calendar is not None), broken[0])
                 due_at = promises.told_time(
-                    due_at=promises.due_after(basis.calendar, now, case.case_type.breach_notice_hours * 60),
+                    due_at=promises.due_after(basis.calendar, now, hours * 60),
                     calendar=basis.calendar,
                     policy=basis.policy,
                     team_id=case.team_id,

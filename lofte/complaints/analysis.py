@@ -50,7 +50,7 @@ from lofte.core.choices import Channel
 from lofte.core.errors import NotFound, ValidationFailed
 from lofte.customers.models import Customer, Tier
 
-TOP = 15  # groups shown per figure (the rest summed as "other")
+TOP = 10  # groups shown per figure (the rest summed as "other"): one colour each in a stacked chart
 
 
 @dataclass(frozen=True)
@@ -159,20 +159,36 @@ def per_month(agent: Agent, period: Period) -> Figure:
 def _grouped(
     key: str, title: str, column: str, agent: Agent, period: Period, field_name: str, name: Callable[[Any], str]
 ) -> Figure:
-    counts = sorted(
-        ([name(r[field_name]), r["n"]] for r in _complaints(agent, period).values(field_name).annotate(n=Count("id"))),
-        key=lambda row: (-row[1], row[0]),  # the same order on every database (they sort empty values apart)
-    )
-    table = counts[:TOP]
-    rest = sum(r[1] for r in counts[TOP:])
-    if rest:
-        table.append([_("Other"), rest])
+    """Complaints per group and month: one aggregate query. A row per group (the TOP largest over the period, the
+    rest summed as "Other"): its name, its total, then its count in each month; the chart stacks each month's
+    column by those rows."""
+    bounds = _bounds(period)
+    months = [label for label, _start, _end in bounds]
+    per_group: dict[str, list[int]] = {}
+    for r in (
+        _complaints(agent, period)
+        .annotate(m=_bucket("received_at", bounds))
+        .values(field_name, "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts = per_group.setdefault(name(r[field_name]), [0] * len(months))
+        counts[r["m"]] += r["n"]
+    ranked = sorted(per_group.items(), key=lambda item: (-sum(item[1]), item[0]))  # the same order on any database
+    shown = ranked[:TOP]
+    if len(ranked) > TOP:
+        rest = [sum(counts[i] for _name, counts in ranked[TOP:]) for i in range(len(months))]
+        shown.append((_("Other"), rest))
+    table: list[list[Any]] = [[group, sum(counts), *counts] for group, counts in shown]
     return Figure(
         key=key,
         title=title,
-        columns=[column, _("Complaints")],
+        columns=[column, _("Complaints"), *months],
         rows=table,
-        chart=charts.bars([charts.Point(str(r[0]), r[1]) for r in table]),
+        chart=charts.stacked(months, [(str(group), counts) for group, counts in shown]),
+        note=_(
+            "Each month's column is divided into the table's groups, the largest at the bottom, in the legend's order."
+        ),
     )
 
 
@@ -188,7 +204,7 @@ def _label(choices: Any, missing: Any = None) -> Callable[[Any], str]:
 
 
 def by_group(agent: Agent, period: Period, group: str) -> Figure:
-    """Complaints in the period per category, root cause, channel, product, tier, outcome or severity."""
+    """Complaints in the period per category, root cause, channel, product, tier, outcome or severity, and month."""
     specs: dict[str, tuple[str, Any, Any, Callable[[], Callable[[Any], str]]]] = {
         "category": (
             "category",

@@ -2,8 +2,8 @@
 complaints a next_update promise (about the complaint, shown on its case), due that many hours on (wall-clock, or
 the owning team's business hours when the category counts its deadline so). An outbound reply keeps it like any
 next_update promise of the case; the worker's job then makes the next one. A missed update breaks on the board,
-and the case type's breach notice (when on) tells the customer honestly with one new time; no new update promise
-is made while a broken one is outstanding.
+and the customer is told honestly, with one new time (the subject type COMPLAINT asks for breach notices whatever
+the case type says: lofte.cases.breaches); no new update promise is made while a broken one is outstanding.
 """
 
 from __future__ import annotations

@@ -86,7 +86,15 @@ def register() -> None:
     lights.register(loyalty.lights)
     event_type_register(checks.EVENT_CHECK, label=_("Temperature check"), template="complaints/events/check.html")
     event_type_register(procedures.EVENT_STEP, label=_("Procedure step"), template="complaints/events/step.html")
-    subject_type_register(SubjectType(name=services.COMPLAINT, label=_("Complaint"), describe=describe_complaint))
+    subject_type_register(
+        SubjectType(
+            name=services.COMPLAINT,
+            label=_("Complaint"),
+            describe=describe_complaint,
+            # a missed complaint deadline or update is always told to the customer, with a new time
+            breach_notice_hours=services.BREACH_NOTICE_HOURS,
+        )
+    )
     event_type_register(services.EVENT_FLAGGED, label=_("Complaint"), template="complaints/events/flagged.html")
     event_type_register(
         services.EVENT_UNFLAGGED, label=_("Not a complaint"), template="complaints/events/unflagged.html"

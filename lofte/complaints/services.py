@@ -47,6 +47,7 @@ from lofte.promises.models import PromiseKind
 from lofte.promises.selectors import team_hours
 
 COMPLAINT = "complaint"  # the subject type of a complaint's promises (lofte.promises.subjects)
+BREACH_NOTICE_HOURS = 4  # a missed deadline or update: the customer is told honestly, with a new time this far on
 EVENT_FLAGGED = "complaint_flagged"
 EVENT_UNFLAGGED = "complaint_unflagged"
 EVENT_CHANGED = "complaint_changed"
@@ -70,14 +71,20 @@ def deadline_text(*, case: Case, due_at: datetime) -> str:
         return _("We treat your message as a complaint and will have handled it by %(moment)s.") % {"moment": moment}
 
 
-def _deadline_promise(complaint: Complaint, *, now: datetime, config: ComplaintSettings) -> list[Any]:
-    """The handling deadline as a promise about the complaint, on its case; the changes for the timeline."""
-    case = complaint.case
+def _deadline_due(complaint: Complaint, *, now: datetime, config: ComplaintSettings) -> tuple[datetime, Any]:
+    """The handling deadline by the complaint's category (else the settings' hours), from when it arrived, on the
+    owning team's hours when the category counts business hours; (due time, calendar or None)."""
     hours, _category = complaint.category_says("deadline_hours")
     closest = complaint.subcategory or complaint.category
     business = closest is not None and closest.deadline_business_hours
     calendar = team_hours(team_id=complaint.owner_team_id) if business else None
-    due = promises.due_after(calendar, complaint.received_at, int(hours or config.deadline_hours) * 60)
+    return promises.due_after(calendar, complaint.received_at, int(hours or config.deadline_hours) * 60), calendar
+
+
+def _deadline_promise(complaint: Complaint, *, now: datetime, config: ComplaintSettings) -> list[Any]:
+    """The handling deadline as a promise about the complaint, on its case; the changes for the timeline."""
+    case = complaint.case
+    due, calendar = _deadline_due(complaint, now=now, config=config)
     if due <= now:
         due = promises.due_after(calendar, now, 1)  # flagged after its deadline: due at once, broken by the tick
     promise = promises.promise_make_about(
@@ -95,6 +102,29 @@ def _deadline_promise(complaint: Complaint, *, now: datetime, config: ComplaintS
     complaint.deadline_at = due
     complaint.save(update_fields=["deadline_at"])
     return [promises.PromiseChange(promise, "made")]
+
+
+def _deadline_tighten(complaint: Complaint, *, now: datetime) -> tuple[datetime, datetime] | None:
+    """A category chosen after the complaint was flagged, with a shorter deadline, brings the pending deadline
+    forward (meeting the earlier time keeps the word given with the later one). A longer deadline never moves it,
+    nor one already past: the time the customer was told stands. Returns (from, to) when it moved."""
+    pending = [
+        p
+        for p in promises.promises_about(subject_type=COMPLAINT, subject_id=complaint.pk, pending_only=True)
+        if p.kind == PromiseKind.RESOLUTION
+    ]
+    if not pending:
+        return None
+    promise = pending[0]
+    due, _calendar = _deadline_due(complaint, now=now, config=settings_get())
+    if due >= promise.due_at or due <= now:
+        return None
+    before = promise.due_at
+    promises.promise_retime(
+        promise=promise, due_at=due, customer_text=deadline_text(case=complaint.case, due_at=due), now=now
+    )
+    complaint.deadline_at = due
+    return before, due
 
 
 def _check_can_work(actor: Agent | None) -> None:
@@ -292,13 +322,11 @@ def complaint_update(
     now = clock.now()
     complaint.updated_at = now
     complaint.save(update_fields=[*changes, "updated_at"])
-    case_event_add(
-        case=complaint.case,
-        kind=EVENT_CHANGED,
-        actor=actor,
-        data={field: {"from": _shown(old), "to": _shown(new)} for field, (old, new) in changes.items()},
-        now=now,
-    )
+    data = {field: {"from": _shown(old), "to": _shown(new)} for field, (old, new) in changes.items()}
+    if ("category" in changes or "subcategory" in changes) and (moved := _deadline_tighten(complaint, now=now)):
+        complaint.save(update_fields=["deadline_at"])
+        data["deadline"] = {"from": moved[0].isoformat(), "to": moved[1].isoformat()}
+    case_event_add(case=complaint.case, kind=EVENT_CHANGED, actor=actor, data=data, now=now)
     return complaint
 
 

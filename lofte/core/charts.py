@@ -3,8 +3,9 @@ security policy forbids (presentation attributes and classes, no inline styles).
 rows of the table shown with it, so the table is what a screen reader reads (the SVG is aria-hidden) and the CSV
 export is exactly those rows.
 
-Two shapes: `columns` (one value per period, e.g. complaints per month) and `bars` (one value per group, e.g.
-complaints per category). Labels are escaped; numbers are formatted by the caller's locale in the table, not here.
+Three shapes: `columns` (one value per period, e.g. complaints per month), `bars` (one value per group, e.g.
+complaints per category) and `stacked` (per period, one part per group, with a legend: complaints per month by
+category). Labels are escaped; numbers are formatted by the caller's locale in the table, not here.
 """
 
 from __future__ import annotations
@@ -99,6 +100,62 @@ def columns(points: Sequence[Point]) -> SafeString:
     )
     svg = (
         f'<svg class="chart chart-columns" viewBox="0 0 {WIDTH} {COLUMN_AREA + 40}" width="100%" role="img" '
+        f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
+    )
+    return mark_safe(svg)  # noqa: S308 - every text in it is escaped above
+
+
+SERIES_CLASSES = 11  # .chart-s0 ... .chart-s10 in lofte.css; a series beyond them takes the last (grey) colour
+LEGEND_ROW = 18
+
+
+def stacked(periods: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> SafeString:
+    """Columns over time (one per period, oldest first), each stacked from the series' values for that period in
+    the series' order (the first at the bottom), with a legend under the axis naming each series by its colour.
+    Every series has one value per period."""
+    if not periods or not series:
+        return mark_safe("")
+    n = len(periods)
+    totals = [sum(values[i] for _name, values in series) for i in range(n)]
+    top = max(totals) or 1
+    step = (WIDTH - 20) / n
+    width = max(2.0, step * 0.7)
+    every = max(1, n // 12)
+    parts = []
+    for i, label in enumerate(periods):
+        x = 10 + i * step + (step - width) / 2
+        base = float(10 + COLUMN_AREA)
+        for k, (_name, values) in enumerate(series):
+            if not values[i]:
+                continue
+            h = COLUMN_AREA * values[i] / top
+            base -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{base:.1f}" width="{width:.1f}" height="{h:.1f}" '
+                f'class="chart-s{min(k, SERIES_CLASSES - 1)}"/>'
+            )
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x + width / 2:.1f}" y="{COLUMN_AREA + 28}" text-anchor="middle" class="chart-label">'
+                f"{escape(label)}</text>"
+            )
+    parts.append(
+        f'<text x="10" y="10" class="chart-value">{escape(_number(top))}</text>'
+        f'<line x1="10" y1="{10 + COLUMN_AREA}" x2="{WIDTH - 10}" y2="{10 + COLUMN_AREA}" class="chart-axis"/>'
+    )
+    legend_top = COLUMN_AREA + 44
+    half = (WIDTH - 20) / 2
+    for k, (name, _values) in enumerate(series):
+        x = 10 + (k % 2) * half
+        y = legend_top + (k // 2) * LEGEND_ROW
+        text = name if len(name) <= 38 else name[:37] + "…"
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y}" width="12" height="12" rx="2" class="chart-s{min(k, SERIES_CLASSES - 1)}"/>'
+            f'<text x="{x + 18:.1f}" y="{y + 10}" class="chart-label">{escape(text)}</text>'
+        )
+    height = legend_top + ((len(series) + 1) // 2) * LEGEND_ROW + 4
+    svg = (
+        f'<svg class="chart chart-stacked" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
         f'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>'
     )
     return mark_safe(svg)  # noqa: S308 - every text in it is escaped above

@@ -23,3 +23,25 @@ class MessageForm(forms.Form):
         strip=True,
         error_messages={"required": _("Write your message.")},
     )
+
+
+class NewCaseForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        strip=True,
+        error_messages={"required": _("Write a subject: a few words on what it is about.")},
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=True,
+        error_messages={"required": _("Write your message: what happened, and what you would like us to do.")},
+    )
+    complaint = forms.BooleanField(
+        label=_("I want to make a complaint"),
+        required=False,
+        help_text=_("A complaint is registered and handled by a set time, and we tell you when."),
+    )

@@ -39,6 +39,8 @@ from lofte.cases import services as cases
 from lofte.cases.intake import Contact, intake_receive
 from lofte.cases.models import ACTIVE_STATUSES, Case, Message, Status
 from lofte.cases.services import AttachmentInput
+from lofte.complaints.models import Source as ComplaintSource
+from lofte.complaints.services import complaint_flag
 from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
@@ -291,16 +293,7 @@ def portal_message_add(
         raise ValidationFailed(
             _("This case is closed and takes no more messages; please contact us again about it."), field="body"
         )
-    _check_rates(
-        [
-            ratelimit_hit(
-                f"portal:messages:{customer.pk}",
-                limit=settings.LOFTE_PORTAL_MESSAGES_PER_HOUR,
-                window=HOUR,
-                now=now,
-            )
-        ]
-    )
+    _count_write(customer, now)
     return intake_receive(
         contact=Contact(
             channel="web",
@@ -311,6 +304,49 @@ def portal_message_add(
             attachments=attachments or [],
         )
     ).message
+
+
+def _count_write(customer: Customer, now: datetime) -> None:
+    """A message or a new case from the customer: both count against the same hourly limit."""
+    _check_rates(
+        [
+            ratelimit_hit(
+                f"portal:messages:{customer.pk}",
+                limit=settings.LOFTE_PORTAL_MESSAGES_PER_HOUR,
+                window=HOUR,
+                now=now,
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def portal_case_open(
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    complaint: bool = False,
+    attachments: list[AttachmentInput] | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """The logged-in customer writes about something new: a new case on channel web for them (the portal's
+    session proved who they are), acknowledged like every new case. "I want to make a complaint" makes it one,
+    as the customer's own choice."""
+    _count_write(customer, now or clock.now())
+    case = intake_receive(
+        contact=Contact(
+            channel="web",
+            body=body,
+            subject=subject,
+            customer=customer,
+            sender=selectors.customer_email(customer) or "portal",
+            attachments=attachments or [],
+        )
+    ).case
+    if complaint:
+        complaint_flag(case=case, source=ComplaintSource.CUSTOMER)
+    return case
 
 
 def portal_case_close(*, customer: Customer, case: Case) -> Case:

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("login/<str:secret>/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.case_new, name="new"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/message", views.case_message, name="message"),
     path("cases/<str:reference>/close", views.case_close, name="close"),

@@ -35,7 +35,7 @@ from lofte.core import clock
 from lofte.core.errors import DomainError, NotFound, ValidationFailed
 from lofte.customers.models import Customer
 from lofte.portal import selectors, services, uploads
-from lofte.portal.forms import LinkRequestForm, MessageForm
+from lofte.portal.forms import LinkRequestForm, MessageForm, NewCaseForm
 
 SESSION_CUSTOMER = "portal_customer_id"
 SESSION_SINCE = "portal_since"
@@ -213,6 +213,46 @@ def case_list(request: HttpRequest, customer: Customer) -> HttpResponse:
     return render(request, "portal/case_list.html", context)
 
 
+def _uploads_context() -> dict[str, Any]:
+    return {
+        "accept": uploads.accept_attribute(),
+        "types": ", ".join(uploads.allowed_types()),
+        "max_mb": settings.LOFTE_MAX_ATTACHMENT_BYTES // 2**20,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@customer_required
+def case_new(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """The customer writes about something new. A refused file or too long a text: the page again, every word
+    kept, the reason said (files cannot come back with the page: they are asked for again)."""
+    form = NewCaseForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise ValidationFailed(_("Please check what is marked below."))
+            files = uploads.check_uploads(request.FILES.getlist("attachments"))
+            data = form.cleaned_data
+            case = services.portal_case_open(
+                customer=customer,
+                subject=data["subject"],
+                body=data["body"],
+                complaint=data["complaint"],
+                attachments=files,
+            )
+        except services.TooManyRequests as exc:
+            return _too_many(request, exc, back=reverse("portal:new"))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Thank you, we have received your message."))
+            return redirect("portal:case", reference=case.reference)
+    context = {"customer": customer, "form": form, "error": error, **_uploads_context()}
+    return render(request, "portal/case_new.html", context, status=422 if error else 200)
+
+
 def _detail(request: HttpRequest, customer: Customer, case: Case, *, status: int = 200, **extra: Any) -> HttpResponse:
     context: dict[str, Any] = {
         "customer": customer,
@@ -222,9 +262,7 @@ def _detail(request: HttpRequest, customer: Customer, case: Case, *, status: int
         "timeline": selectors.portal_timeline(case=case),
         "actions": selectors.case_actions(case=case, now=clock.now()),
         "form": MessageForm(),
-        "accept": uploads.accept_attribute(),
-        "types": ", ".join(uploads.allowed_types()),
-        "max_mb": settings.LOFTE_MAX_ATTACHMENT_BYTES // 2**20,
+        **_uploads_context(),
         "reopen_days": settings.LOFTE_PORTAL_REOPEN_DAYS,
     }
     context.update(extra)

@@ -26,6 +26,9 @@ class SubjectType:
     name: str
     label: str | LazyText
     describe: Describe | None = None
+    # A broken customer-facing promise about this subject, on a case, is told to the customer honestly with one
+    # new time this many hours on, whether or not the case type asks for breach notices (0: as the case type says)
+    breach_notice_hours: int = 0
 
 
 _types: dict[str, SubjectType] = {}
@@ -42,6 +45,11 @@ def subject_type(name: str) -> SubjectType | None:
 
 def subject_types() -> list[SubjectType]:
     return list(_types.values())
+
+
+def breach_notice_hours() -> dict[str, int]:
+    """The subject types whose broken promises are always told to the customer: name -> hours to the new time."""
+    return {t.name: t.breach_notice_hours for t in _types.values() if t.breach_notice_hours > 0}
 
 
 def describe(promise: Promise) -> tuple[str, str]:

@@ -41,7 +41,15 @@ class AvailabilityAdmin(ReadMostly):
 
 @admin.register(TeamRouting)
 class TeamRoutingAdmin(ReadMostly):
-    list_display = ["team", "mode", "grace_minutes", "require_language", "require_product", "require_channel"]
+    list_display = [
+        "team",
+        "mode",
+        "grace_minutes",
+        "require_language",
+        "require_product",
+        "require_channel",
+        "require_tier",
+    ]
     list_select_related = ["team"]
     readonly_fields = ["team", "last_agent_id", "updated_at"]
 

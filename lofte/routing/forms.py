@@ -37,6 +37,14 @@ class TeamRoutingForm(forms.Form):
         help_text=_("A product skill is the case type's name, e.g. product:invoice."),
     )
     require_channel = forms.BooleanField(label=_("Agents must know the case's channel"), required=False)
+    require_tier = forms.BooleanField(
+        label=_("Agents must have the customer's tier"),
+        required=False,
+        help_text=_(
+            "A tier skill says which customers an agent may take: tier:a for tier A customers, tier:b, tier:c. "
+            "Give your most experienced agents tier:a."
+        ),
+    )
 
 
 class TriageForm(forms.Form):
@@ -67,7 +75,7 @@ class AgentRoutingForm(forms.Form):
         label=_("Skills"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line or separated by commas: language:sv, product:invoice, channel:phone."),
+        help_text=_("One per line or separated by commas: language:sv, product:invoice, channel:phone, tier:a."),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -32,11 +32,12 @@ class SkillKind(models.TextChoices):
     LANGUAGE = "language", _("Language")
     PRODUCT = "product", _("Product")
     CHANNEL = "channel", _("Channel")
+    TIER = "tier", _("Customer tier")
 
 
 class Skill(models.Model):
     """Something an agent knows that a team's routing may ask of a case: its language ("sv"), its product (the
-    case type's name, lower-case) or its channel ("phone")."""
+    case type's name, lower-case), its channel ("phone") or its customer's tier ("a": may take tier A customers)."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=SkillKind.choices)
     value = models.CharField(_("value"), max_length=100)
@@ -120,6 +121,7 @@ class TeamRouting(models.Model):
     require_language = models.BooleanField(_("agents must know the case's language"), default=False)
     require_product = models.BooleanField(_("agents must know the case type's product"), default=False)
     require_channel = models.BooleanField(_("agents must know the case's channel"), default=False)
+    require_tier = models.BooleanField(_("agents must have the customer's tier"), default=False)
     last_agent_id = models.BigIntegerField(_("last agent given a case"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 

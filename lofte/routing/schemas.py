@@ -54,6 +54,7 @@ class TeamRoutingOut(Schema):
     require_language: bool
     require_product: bool
     require_channel: bool
+    require_tier: bool
 
 
 class TeamRoutingIn(InSchema):
@@ -62,6 +63,9 @@ class TeamRoutingIn(InSchema):
     require_language: bool = False
     require_product: bool = False
     require_channel: bool = False
+    require_tier: bool = Field(
+        False, description="Agents must have the skill tier:a, tier:b or tier:c of the case's customer."
+    )
 
 
 class RoutingSettingsOut(Schema):

@@ -37,6 +37,7 @@ from lofte.cases.models import ACTIVE_STATUSES, Case, Channel
 from lofte.cases.services import case_assign, case_update
 from lofte.core import clock
 from lofte.core.errors import PermissionDenied, ValidationFailed
+from lofte.customers.models import Tier
 from lofte.routing.models import (
     MAX_CAPACITY,
     MAX_GRACE_MINUTES,
@@ -162,13 +163,14 @@ def _team_routing(row: Sequence[Any] | None, team_id: int) -> TeamRouting | None
     when the team routes by hand."""
     if row is None or row[0] == RoutingMode.MANUAL:
         return None
-    mode, require_language, require_product, require_channel, last_agent_id = row
+    mode, require_language, require_product, require_channel, require_tier, last_agent_id = row
     return TeamRouting(
         team_id=team_id,
         mode=mode,
         require_language=bool(require_language),
         require_product=bool(require_product),
         require_channel=bool(require_channel),
+        require_tier=bool(require_tier),
         last_agent_id=last_agent_id,
     )
 
@@ -211,7 +213,7 @@ def _assign_locked(cases: list[Case], routing: TeamRouting, *, actor: Agent | No
 
 def required_skills(case: Case, routing: TeamRouting) -> list[tuple[str, str]]:
     """The (kind, value) skills the team's routing asks of this case; a case without a language or a case type
-    asks nothing of that kind."""
+    asks nothing of that kind. The customer's tier is read from `case.customer` (loaded with the case)."""
     wanted = []
     if routing.require_language and case.language:
         wanted.append((SkillKind.LANGUAGE.value, case.language.lower()))
@@ -219,6 +221,8 @@ def required_skills(case: Case, routing: TeamRouting) -> list[tuple[str, str]]:
         wanted.append((SkillKind.PRODUCT.value, _product(case)))
     if routing.require_channel:
         wanted.append((SkillKind.CHANNEL.value, case.channel))
+    if routing.require_tier and case.customer.tier:
+        wanted.append((SkillKind.TIER.value, case.customer.tier.lower()))
     return wanted
 
 
@@ -341,7 +345,9 @@ def _statements_for(vendor: str) -> _Statements:
     locks = connection.features.has_select_for_update
     ids = "= ANY(CAST(%s AS bigint[]))" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    routing_columns = "r.mode, r.require_language, r.require_product, r.require_channel, r.last_agent_id"
+    routing_columns = (
+        "r.mode, r.require_language, r.require_product, r.require_channel, r.require_tier, r.last_agent_id"
+    )
     eligible = (
         f" FROM {availability} av INNER JOIN {agents} a ON a.id = av.agent_id WHERE av.status = %s"  # noqa: S608
         f" AND a.is_active = %s AND av.agent_id IN (SELECT m.agent_id FROM {members} m WHERE m.team_id = %s)"
@@ -440,7 +446,7 @@ def reroute_away(*, now: datetime) -> dict[str, int]:
                 cases = list(
                     Case.objects.filter(_away_cases(routing, now), pk__in=ids[start : start + QUEUE_CHUNK])
                     .select_for_update(of=("self",), skip_locked=True)
-                    .select_related("case_type")
+                    .select_related("case_type", "customer")
                     .order_by("pk")
                 )
                 for case in cases:  # read under its lock just above
@@ -470,7 +476,7 @@ def route_waiting(*, now: datetime) -> dict[str, int]:
                 first_response_at__isnull=True,
                 created_at__lte=now,
             )
-            .select_related("case_type")
+            .select_related("case_type", "customer")
             .order_by("created_at", "pk")[:REROUTE_BATCH]
         )
         for start in range(0, len(waiting), QUEUE_CHUNK):
@@ -540,6 +546,12 @@ def parse_skill(text: str) -> tuple[str, str]:
         raise ValidationFailed(
             _("'%(value)s' is not a channel; use one of %(choices)s.")
             % {"value": value, "choices": ", ".join(Channel.values)},
+            field="skills",
+        )
+    if kind == SkillKind.TIER and value.upper() not in Tier.values:
+        raise ValidationFailed(
+            _("'%(value)s' is not a customer tier; use one of %(choices)s.")
+            % {"value": value, "choices": ", ".join(t.lower() for t in Tier.values)},
             field="skills",
         )
     return kind, value
@@ -630,6 +642,7 @@ def team_routing_set(
     require_language: bool = False,
     require_product: bool = False,
     require_channel: bool = False,
+    require_tier: bool = False,
 ) -> TeamRouting:
     """A team's leads (and admins) choose how its new cases are handed out."""
     access.require_team(actor, team.pk)
@@ -651,6 +664,7 @@ def team_routing_set(
             "require_language": require_language,
             "require_product": require_product,
             "require_channel": require_channel,
+            "require_tier": require_tier,
             "updated_at": clock.now(),
         },
     )

@@ -119,6 +119,7 @@ def team_routing(request: HttpRequest, team_id: int) -> HttpResponse:
                 "require_language": routing.require_language,
                 "require_product": routing.require_product,
                 "require_channel": routing.require_channel,
+                "require_tier": routing.require_tier,
             }
         )
     return render(request, "routing/team.html", {"team": team, "form": form}, status=status)

@@ -637,6 +637,16 @@ PAGES: list[Row] = [
     ),
     Row("POST", "/portal/logout/", CUSTOMER_SESSION, lambda w, o: "/portal/logout/", ok=302, body="form"),
     Row("GET", "/portal/cases/", CUSTOMER_SESSION, lambda w, o: "/portal/cases/", ok=302),
+    Row("GET", "/portal/cases/new/", CUSTOMER_SESSION, lambda w, o: "/portal/cases/new/", ok=302),
+    Row(
+        "POST",
+        "/portal/cases/new/",
+        CUSTOMER_SESSION,
+        lambda w, o: "/portal/cases/new/",
+        lambda w, o: {"subject": "Something new", "body": "Hello from the portal"},
+        ok=302,
+        body="form",
+    ),
     Row(
         "GET",
         "/portal/cases/<str:reference>/",

@@ -75,12 +75,46 @@ def test_per_month_counts_resolved_and_within_the_deadline(world, agent):
     assert str(figure.chart).startswith("<svg")
 
 
-def test_grouped_figures(world, agent):
-    assert analysis.figure(agent, period(), "by_category").rows == [["Billing", 3], ["Delivery", 1]]
-    assert analysis.figure(agent, period(), "by_channel").rows == [["Email", 2], ["SMS", 1], ["Web", 1]]
-    assert analysis.figure(agent, period(), "by_tier").rows == [["B", 3], ["A", 1]]
-    assert analysis.figure(agent, period(), "by_root_cause").rows == [["Not set", 2], ["Price list not updated", 2]]
-    assert analysis.figure(agent, period(), "by_outcome").rows == [["Not decided", 4]]
+def test_grouped_figures_count_each_group_per_month(world, agent):
+    # the twelve months up to November 2026: the group, its total, then December 2025 ... November 2026
+    def zeros(n: int) -> list[int]:
+        return [0] * n
+
+    by_category = analysis.figure(agent, period(), "by_category")
+    assert by_category.columns[:4] == ["Category", "Complaints", "2025-12", "2026-01"]
+    assert by_category.columns[-1] == "2026-11" and len(by_category.columns) == 14
+    assert by_category.rows == [["Billing", 3, *zeros(9), 1, 1, 1], ["Delivery", 1, *zeros(10), 1, 0]]
+    assert analysis.figure(agent, period(), "by_channel").rows == [
+        ["Email", 2, *zeros(9), 1, 1, 0],
+        ["SMS", 1, *zeros(11), 1],
+        ["Web", 1, *zeros(10), 1, 0],
+    ]
+    assert [r[:2] for r in analysis.figure(agent, period(), "by_tier").rows] == [["B", 3], ["A", 1]]
+    assert [r[:2] for r in analysis.figure(agent, period(), "by_root_cause").rows] == [
+        ["Not set", 2],
+        ["Price list not updated", 2],
+    ]
+    assert [r[:2] for r in analysis.figure(agent, period(), "by_outcome").rows] == [["Not decided", 4]]
+    # the chart: October's column stacked from Billing (first, at the bottom) and Delivery, both named in the legend
+    chart = str(by_category.chart)
+    assert chart.count('class="chart-s0"') == 3 + 1 and chart.count('class="chart-s1"') == 1 + 1
+    assert ">Billing</text>" in chart and ">Delivery</text>" in chart
+
+
+def test_more_groups_than_colours_are_summed_as_other(world, agent, team):
+    for i in range(analysis.TOP + 2):
+        extra = Category.objects.create(name=f"Extra {i:02d}")
+        with clock.at(datetime(2026, 11, 5, 9, tzinfo=UTC)):
+            complaint = services.complaint_flag(case=make_case(team=team, subject=f"X{i}"), source=Source.API)
+            services.complaint_update(complaint=complaint, actor=agent, category=extra.pk)
+
+    rows = analysis.figure(agent, period(), "by_category").rows
+
+    assert len(rows) == analysis.TOP + 1
+    assert rows[0][:2] == ["Billing", 3]
+    # Billing, Delivery, then Extra 00 ... Extra 07 by name; Extra 08 ... 11 summed as Other in November
+    assert [r[0] for r in rows[1:3]] == ["Delivery", "Extra 00"] and rows[-2][0] == "Extra 07"
+    assert rows[-1] == ["Other", 4, *([0] * 11), 4]
 
 
 def test_compensation_checks_and_churn(world, agent):
@@ -120,9 +154,13 @@ def test_each_figure_has_its_csv_and_api(client, world, agent):
         response = client.get("/complaints/analysis/by_category.csv?from=2026-09&to=2026-10")
         assert response.status_code == 200
         rows = list(csv.reader(io.StringIO(response.content.decode())))
-        assert rows == [["Category", "Complaints"], ["Billing", "2"], ["Delivery", "1"]]
+        assert rows == [
+            ["Category", "Complaints", "2026-09", "2026-10"],
+            ["Billing", "2", "1", "1"],
+            ["Delivery", "1", "0", "1"],
+        ]
         body = client.get("/api/v1/complaints/analysis/by_category?from=2026-09&to=2026-10").json()
-        assert body["rows"] == [["Billing", 2], ["Delivery", 1]]
+        assert body["rows"] == [["Billing", 2, 1, 1], ["Delivery", 1, 0, 1]]
         assert body["period_from"].startswith("2026-09-01") and body["period_to"].startswith("2026-11-01")
         assert client.get("/api/v1/complaints/analysis/by_colour").status_code == 404
         assert client.get("/api/v1/complaints/analysis/per_month?from=yesterday").status_code == 422

@@ -12,7 +12,7 @@ from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases.models import Case, CaseEvent
 from lofte.cases.services import case_transition
-from lofte.cases.tests.factories import make_case
+from lofte.cases.tests.factories import CaseTypeFactory, make_case
 from lofte.complaints import checks, services
 from lofte.complaints.models import Category, CheckState, Complaint, ComplaintSettings, Source, TemperatureCheck
 from lofte.core import clock
@@ -259,3 +259,56 @@ def test_a_longer_complaint_gets_an_update_promise_each_time_the_last_is_kept(te
     with clock.at(T0 + timedelta(hours=6)):
         case_transition(case=case, actor=agent, status="solved")
     assert run(T0 + timedelta(hours=6, minutes=1))["updates"] == 0
+
+
+def test_a_missed_update_is_told_to_the_customer_with_a_new_time_whatever_the_case_type_says(team, agent):
+    from lofte.cases.models import Message
+    from lofte.promises.tasks import promise_tick
+
+    slow = Category.objects.create(name="Slow", update_hours=48)
+    quiet = CaseTypeFactory(name="Faktura", breach_notice=False)  # the case type asks for no breach notices
+    customer = customer_create(name="Karin", email="karin3@example.se", language="en")
+    with clock.at(T0):
+        case = make_case(customer=customer, team=team, case_type=quiet)
+        complaint = services.complaint_flag(case=case, source=Source.AGENT, actor=agent)
+        services.complaint_update(complaint=complaint, actor=agent, category=slow.pk)
+    run(T0 + timedelta(minutes=1))
+    update = Promise.objects.get(kind=PromiseKind.NEXT_UPDATE, subject_type="complaint")
+    told_before = Message.objects.filter(case=case, direction="out").count()
+
+    late = update.due_at + timedelta(minutes=1)
+    with clock.at(late):
+        promise_tick.call()
+
+    update.refresh_from_db()
+    assert update.state == PromiseState.BROKEN and update.settled_at is not None  # renewed
+    out = list(Message.objects.filter(case=case, direction="out").order_by("id"))
+    assert len(out) == told_before + 1
+    renewed = Promise.objects.get(kind=PromiseKind.NEXT_UPDATE, subject_type="complaint", state=PromiseState.PENDING)
+    assert renewed.due_at == late + timedelta(hours=services.BREACH_NOTICE_HOURS)
+    assert renewed.customer_text == out[-1].body_text
+    assert "Wednesday 18 November" in out[-1].body_text  # the new time, told in the customer's words
+    # while the customer holds that time, no second notice and no new update promise
+    with clock.at(late + timedelta(minutes=5)):
+        promise_tick.call()
+    assert run(late + timedelta(minutes=6))["updates"] == 0
+    assert Message.objects.filter(case=case, direction="out").count() == told_before + 1
+
+
+def test_a_case_type_without_notices_still_tells_nothing_for_a_case_that_is_no_complaint(team):
+    from lofte.cases.models import Message
+    from lofte.promises.policies import policy_create
+    from lofte.promises.tasks import promise_tick
+
+    policy_create(name="Standard", first_response_minutes=60)
+    quiet = CaseTypeFactory(name="Faktura", breach_notice=False)
+    with clock.at(T0):
+        case = make_case(team=team, case_type=quiet)
+    first = Promise.objects.get(case=case, kind=PromiseKind.FIRST_RESPONSE)
+    before = Message.objects.filter(case=case, direction="out").count()
+
+    with clock.at(first.due_at + timedelta(minutes=1)):
+        promise_tick.call()
+
+    assert Promise.objects.get(pk=first.pk).state == PromiseState.BROKEN
+    assert Message.objects.filter(case=case, direction="out").count() == before

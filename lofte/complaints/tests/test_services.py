@@ -91,6 +91,43 @@ def test_a_category_in_business_hours_counts_the_teams_open_time(english, team, 
     assert deadline(other.complaint).due_at == T0 + timedelta(hours=16)
 
 
+def test_a_category_with_a_shorter_deadline_chosen_later_brings_it_forward_never_back(english, team, agent, client):
+    urgent = Category.objects.create(name="Outage", deadline_hours=4)
+    slow = Category.objects.create(name="Other", deadline_hours=72)
+    instant = Category.objects.create(name="Instant", deadline_hours=1)
+    case = new_case(english, team)
+    with clock.at(T0):
+        complaint = services.complaint_flag(case=case, source=Source.AGENT, actor=agent)
+    promise = deadline(complaint)
+
+    # a longer deadline: the 24 hours told stand
+    with clock.at(T0 + timedelta(minutes=30)):
+        services.complaint_update(complaint=complaint, actor=agent, category=slow.pk)
+    promise.refresh_from_db()
+    assert promise.due_at == T0 + timedelta(hours=24)
+    # a shorter one: 4 hours from when the complaint arrived, the same promise, the customer's sentence with it
+    with clock.at(T0 + timedelta(hours=1)):
+        complaint = services.complaint_update(complaint=complaint, actor=agent, category=urgent.pk)
+    promise.refresh_from_db()
+    assert (promise.due_at, promise.state) == (T0 + timedelta(hours=4), PromiseState.PENDING)
+    assert Complaint.objects.get(pk=complaint.pk).deadline_at == T0 + timedelta(hours=4)
+    assert promise.customer_text.endswith("will have handled it by Monday 16 November 13:00.")
+    event = CaseEvent.objects.filter(case=case, kind="complaint_changed").latest("id")
+    assert event.data["deadline"] == {
+        "from": (T0 + timedelta(hours=24)).isoformat(),
+        "to": (T0 + timedelta(hours=4)).isoformat(),
+    }
+    client.force_login(agent)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "deadline (brought forward by the category)" in page
+    # a deadline already past by the new category: the time told stands, never a breach made by a choice
+    with clock.at(T0 + timedelta(hours=2)):
+        services.complaint_update(complaint=complaint, actor=agent, category=instant.pk)
+    promise.refresh_from_db()
+    assert promise.due_at == T0 + timedelta(hours=4)
+    assert Promise.objects.filter(subject_type="complaint").count() == 1
+
+
 def test_a_complaint_case_type_makes_a_complaint_at_once_and_when_given_later(english, team, agent):
     complaint_type = CaseTypeFactory(name="Complaint", is_complaint=True)
     case = new_case(english, team, case_type=complaint_type)

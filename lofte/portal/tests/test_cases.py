@@ -16,6 +16,8 @@ from lofte.cases import services as cases
 from lofte.cases.models import Case, CaseEvent, Direction, EventKind, Message, Status
 from lofte.cases.services import AttachmentInput
 from lofte.cases.tests.factories import make_case
+from lofte.complaints.models import Complaint
+from lofte.complaints.models import Source as ComplaintSource
 from lofte.core import clock
 from lofte.core.tests import samples
 from lofte.promises.models import Promise, PromiseKind
@@ -285,6 +287,90 @@ class TestWriting:
         codes = [portal.post(url, {"body": f"Message {i}"}).status_code for i in range(3)]
         assert codes == [302, 302, 429]
         assert Message.objects.filter(case=case, channel="web").count() == 2
+
+
+class TestNewCase:
+    def post(self, portal, **data):  # type: ignore[no-untyped-def]
+        return portal.post(reverse("portal:new"), {"subject": "Broken lamp", "body": "It arrived broken.", **data})
+
+    def test_a_complaint_with_a_file_becomes_a_case_of_the_customer_on_the_web(self, portal, customer):
+        page = portal.get(reverse("portal:new")).content.decode()
+        assert "I want to make a complaint" in page and 'name="complaint"' in page
+
+        response = self.post(
+            portal,
+            complaint="on",
+            attachments=[SimpleUploadedFile("photo.png", PNG, content_type="image/png")],
+        )
+
+        case = Case.objects.get(subject="Broken lamp")
+        assert response.status_code == 302 and response["Location"] == detail(case)
+        assert (case.customer_id, case.channel) == (customer.pk, "web")
+        message = case.messages.get()
+        assert (message.direction, message.sender, message.body_text) == (
+            Direction.IN,
+            "karin@example.se",
+            "It arrived broken.",
+        )
+        assert [a.filename for a in message.attachments.all()] == ["photo.png"]
+        assert (case.complaint.is_active, case.complaint.source) == (True, ComplaintSource.CUSTOMER)
+        assert Promise.objects.filter(case=case, subject_type="complaint").exists()  # the handling deadline
+        page = portal.get(detail(case)).content.decode()
+        assert "Thank you, we have received your message." in page and "It arrived broken." in page
+
+    def test_without_the_box_it_is_no_complaint(self, portal, customer):
+        assert self.post(portal, subject="Opening hours", body="When are you open?").status_code == 302
+
+        case = Case.objects.get(subject="Opening hours")
+        assert not Complaint.objects.filter(case=case).exists()
+
+    def test_an_address_in_the_post_never_opens_a_case_for_someone_else(self, portal, customer, other_customer):
+        self.post(portal, email="olle@example.com", customer=str(other_customer.pk))
+
+        assert Case.objects.get(subject="Broken lamp").customer_id == customer.pk
+        assert not other_customer.cases.exists()
+
+    def test_without_a_portal_session_nothing_is_opened(self, client, customer):
+        response = client.post(reverse("portal:new"), {"subject": "Broken lamp", "body": "It arrived broken."})
+
+        assert (response.status_code, response["Location"]) == (302, reverse("portal:request"))
+        assert not Case.objects.exists()
+
+    def test_a_missing_subject_or_message_is_named_and_the_words_kept(self, portal):
+        response = portal.post(reverse("portal:new"), {"subject": "", "body": "My typed words", "complaint": "on"})
+
+        html = response.content.decode()
+        assert response.status_code == 422
+        assert "Write a subject: a few words on what it is about." in html
+        assert (
+            ">My typed words</textarea>" in html
+            and 'id="id_complaint" aria-describedby="complaint-help" checked' in html
+        )
+        assert not Case.objects.exists()
+
+    def test_a_refused_file_is_named_and_nothing_is_opened(self, portal):
+        response = self.post(portal, attachments=[SimpleUploadedFile("virus.exe", b"MZ...")])
+
+        assert response.status_code == 422
+        html = response.content.decode()
+        assert "virus.exe was not sent: we accept only these file types:" in html
+        assert 'value="Broken lamp"' in html and "Files cannot be kept when the form comes back" in html
+        assert not Case.objects.exists()
+
+    def test_new_cases_and_messages_share_the_hourly_limit(self, portal, case, settings):
+        settings.LOFTE_PORTAL_MESSAGES_PER_HOUR = 2
+        assert portal.post(reverse("portal:message", args=[case.reference]), {"body": "One"}).status_code == 302
+        assert self.post(portal).status_code == 302
+
+        assert self.post(portal, subject="Another").status_code == 429
+        assert not Case.objects.filter(subject="Another").exists()
+
+    def test_a_closed_case_points_to_writing_anew(self, portal, case):
+        set_status(case, Status.CLOSED)
+
+        html = portal.get(detail(case)).content.decode()
+
+        assert f'href="{reverse("portal:new")}"' in html
 
 
 class TestCloseAndReopen:

@@ -109,6 +109,9 @@ class TestAgents:
             "validation_error",
             "skills",
         )
+        response = Api(admin).patch(f"/routing/agents/{agent.pk}", {"skills": ["tier:d"]})
+        assert error(response) == (422, "validation_error", "skills")
+        assert "'d' is not a customer tier; use one of a, b, c." in response.content.decode()
         assert not Availability.objects.exists()
 
 
@@ -118,7 +121,9 @@ class TestTeamRouting:
         api = Api(lead)
 
         assert api.get(f"/routing/teams/{team.pk}").json()["mode"] == "manual"
-        response = api.put(f"/routing/teams/{team.pk}", {"mode": "least_loaded", "grace_minutes": 5})
+        response = api.put(
+            f"/routing/teams/{team.pk}", {"mode": "least_loaded", "grace_minutes": 5, "require_tier": True}
+        )
 
         assert response.status_code == 200, response.content
         assert response.json() == {
@@ -128,8 +133,10 @@ class TestTeamRouting:
             "require_language": False,
             "require_product": False,
             "require_channel": False,
+            "require_tier": True,
         }
-        assert TeamRouting.objects.get(team=team).mode == RoutingMode.LEAST_LOADED
+        saved = TeamRouting.objects.get(team=team)
+        assert (saved.mode, saved.require_tier) == (RoutingMode.LEAST_LOADED, True)
 
     def test_an_agent_may_not_read_or_change_it(self, agent, team):
         api = Api(agent)

@@ -14,6 +14,8 @@ from lofte.cases.models import Case, CaseEvent, CaseType, EventKind, Status
 from lofte.cases.services import case_assign, case_transition
 from lofte.core import clock
 from lofte.core.errors import PermissionDenied, ValidationFailed
+from lofte.customers.models import Tier
+from lofte.customers.services import customer_create
 from lofte.routing import services
 from lofte.routing.models import AgentStatus, Availability, RoutingMode, RoutingSettings, TeamRouting
 from lofte.routing.services import (
@@ -212,6 +214,32 @@ class TestEligibility:
 
         # (round-robin: after crew 0, the next of crew 1 and 2 who know the phone)
         assert assignees([by_phone, by_email, no_type]) == [crew[1].email, crew[0].email, crew[1].email]
+
+    def test_tier_skill_keeps_tier_a_customers_with_the_agents_who_may_take_them(self, team, crew):
+        route_team(team, require_tier=True)
+        make_available(crew[0], skills=["tier:a", "tier:b", "tier:c"])
+        make_available(crew[1], skills=["tier:c"])
+        make_available(crew[2], skills=[])  # no tier skill: takes no case of this team
+        big = customer_create(name="Storbank", email="bank@example.com", tier=Tier.A, language="sv")
+        small = customer_create(name="Kiosken", email="kiosk@example.com", tier=Tier.C, language="sv")
+
+        cases = [open_case(big, team), open_case(small, team), open_case(big, team), open_case(small, team)]
+
+        # (round-robin among those who may: A only ever to crew 0; C in turn to crew 1 and crew 0)
+        assert assignees(cases) == [crew[0].email, crew[1].email, crew[0].email, crew[1].email]
+
+    def test_without_tier_required_the_tier_skill_changes_nothing(self, team, crew):
+        route_team(team)
+        make_available(crew[0], skills=["tier:c"])
+        big = customer_create(name="Storbank", email="bank@example.com", tier=Tier.A, language="sv")
+
+        assert assignees([open_case(big, team)]) == [crew[0].email]
+
+    def test_an_agent_needs_the_tier_skill_of_the_customer_when_the_team_asks_for_it(self, team, crew):
+        route_team(team, require_tier=True)
+        big = customer_create(name="Storbank", email="bank@example.com", tier=Tier.A, language="sv")
+
+        assert route_case(open_case(big, team)).outcome == QUEUED
 
     def test_nobody_with_the_skill_queues_the_case(self, customer, team, crew):
         route_team(team, require_language=True)

@@ -3,6 +3,8 @@ their errors; who may open what."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -98,11 +100,21 @@ class TestTeamRouting:
         lead = AgentFactory(role="team_lead", teams=[team])
         url = reverse("routing:team", args=[team.pk])
 
-        response = browser(lead).post(url, {"mode": "round_robin", "grace_minutes": "20", "require_language": "on"})
+        response = browser(lead).post(
+            url, {"mode": "round_robin", "grace_minutes": "20", "require_language": "on", "require_tier": "on"}
+        )
 
         assert (response.status_code, response["Location"]) == (302, url)
         routing = TeamRouting.objects.get(team=team)
-        assert (routing.mode, routing.grace_minutes, routing.require_language) == (RoutingMode.ROUND_ROBIN, 20, True)
+        assert (routing.mode, routing.grace_minutes, routing.require_language, routing.require_tier) == (
+            RoutingMode.ROUND_ROBIN,
+            20,
+            True,
+            True,
+        )
+        page = browser(lead).get(url).content.decode()
+        assert re.search(r'<input type="checkbox" name="require_tier"[^>]* checked>', page)
+        assert "tier:a for tier A customers" in page
 
     def test_a_wrong_grace_is_shown_and_nothing_saved(self, team):
         lead = AgentFactory(role="team_lead", teams=[team])
