@@ -85,6 +85,17 @@ def _media_root(tmp_path_factory):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_status_cache():  # type: ignore[no-untyped-def]
+    """The status page's cache lives in the process (lofte.incidents.status): one test's incident must not show
+    in the next test's pages."""
+    from lofte.incidents.status import cache_clear
+
+    cache_clear()
+    yield
+    cache_clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():  # type: ignore[no-untyped-def]
     """Passwords in tests are hashed with MD5: the production hasher (PBKDF2, a million rounds) takes half a

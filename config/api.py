@@ -31,6 +31,7 @@ from lofte.complaints.api import router as complaints_router
 from lofte.core.errors import DomainError, NotFound
 from lofte.core.schemas import ErrorOut
 from lofte.customers.api import router as customers_router
+from lofte.incidents.api import router as incidents_router
 from lofte.kb.api import router as kb_router
 from lofte.promises.api import router as promises_router
 from lofte.routing.api import router as routing_router
@@ -194,6 +195,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", kb_router),
     ("/", triage_router),
     ("/", complaints_router),
+    ("/", incidents_router),
 ]
 
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "lofte.configure",
     "lofte.routing",
     "lofte.complaints",
+    "lofte.incidents",
     "lofte.triage",
     "lofte.demo",
     "benchmarks",
@@ -456,7 +457,14 @@ LOFTE_REMINDER_LEAD = {
     "default": {"share": 0.2, "max_minutes": 60},
     "callback": {"minutes": 15},
     "follow_up": {"minutes": 60},
+    "incident_update": {"share": 0.3, "max_minutes": 10},  # 3 minutes before a 10-minute update
 }
+# The status page (lofte/incidents/status.py) is rebuilt at most this often per process and language: with the
+# cache warm a request costs no query; an update shows everywhere within these seconds.
+LOFTE_STATUS_CACHE_SECONDS = float(os.environ.get("LOFTE_STATUS_CACHE_SECONDS", "5"))
+# Status-page sign-ups per client address and per email address or number, per hour (429 over them).
+LOFTE_STATUS_SIGNUPS_PER_IP = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_IP", "10"))
+LOFTE_STATUS_SIGNUPS_PER_ADDRESS = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_ADDRESS", "3"))
 LOFTE_ESCALATION_LADDER = ["owner", "team_lead", "admin"]
 LOFTE_ESCALATION_INTERVAL_MINUTES = int(os.environ.get("LOFTE_ESCALATION_INTERVAL_MINUTES", "30"))
 # Acknowledged ETAs (lofte/promises/eta.py): this quantile of the first-response times of the last

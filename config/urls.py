@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("lofte.channels.urls")),
     path("", include("lofte.triage.urls")),
     path("", include("lofte.complaints.urls")),
+    path("", include("lofte.incidents.urls")),
 ]
 
 if settings.DEBUG:

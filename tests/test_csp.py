@@ -106,6 +106,11 @@ NOT_PAGES = {
     "complaints:ledger_csv": "CSV",
     "complaints:register_csv": "CSV",
     "complaints:analysis_csv": "CSV",
+    "incidents:post": "POST, redirects to the incident (its errors: the incident page, walked)",
+    "incidents:ready": "POST, redirects to the incident",
+    "incidents:link": "POST, redirects to the case page",
+    "incidents:status_json": "JSON",
+    "incidents:feed": "Atom",
     "triage:train": "POST, redirects to the text model's page",
     "triage:switch_on": "POST, redirects to the text model's page",
     "triage:switch_off": "POST, redirects to the text model's page",
@@ -367,6 +372,8 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("complaints:ledger", []),
         ("complaints:analysis", []),
         ("complaints:register_print", []),
+        ("incidents:list", []),
+        ("incidents:new", []),
         ("triage:field", ["complaint"]),
         ("triage:field", ["case_type"]),
     ):
@@ -380,6 +387,33 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         who=who,
     )
     walk.visit(admin, reverse("configure:calendar_new"), method="post", data={"name": ""}, status=422, who=who)
+    from lofte.incidents import services as incident_services
+    from lofte.incidents.models import Subscriber
+    from lofte.incidents.subscribers import token as subscriber_token
+
+    incident = incident_services.incident_open(actor=world.admin, title="Log-in down", first_update="Looking.")
+    walk.visit(admin, reverse("incidents:detail", args=[incident.pk]), who=who)
+    walk.visit(admin, reverse("incidents:new"), method="post", data={"title": ""}, status=422, who=who)
+    walk.visit(
+        admin,
+        reverse("incidents:post", args=[incident.pk]),
+        method="post",
+        data={"body": "", "status": "investigating", "visibility": "public"},
+        status=422,
+        who=who,
+    )
+    public_client = Client()
+    walk.visit(public_client, reverse("incidents:status"))
+    walk.visit(
+        public_client, reverse("incidents:subscribe"), method="post", data={"kind": "email", "address": "x"}, status=422
+    )
+    walk.visit(
+        public_client, reverse("incidents:subscribe"), method="post", data={"kind": "email", "address": "s@example.com"}
+    )
+    subscriber = Subscriber.objects.get(address="s@example.com")
+    walk.visit(public_client, reverse("incidents:confirm", args=[subscriber_token(subscriber)]))
+    walk.visit(public_client, reverse("incidents:unsubscribe", args=[subscriber_token(subscriber)]))
+    walk.visit(public_client, reverse("incidents:confirm", args=["forged"]), status=404)
     for name, data, status in (  # the SMS settings page's actions answer the page (the test: a number that is none)
         ("configure:sms_webhooks", {}, 200),
         ("configure:sms_token", {}, 200),

@@ -170,8 +170,20 @@ def test_every_case_panel_keeps_to_its_query_budget(example_app, rf, case, agent
         )
     request = rf.get(f"/cases/{case.reference}/")
     request.user = agent
-    assert [p.name for p in panels_for("case")] == ["suggestions", "complaint", "calls", "survey"]
-    assert [p.name for p in panels_render("case", request, case)] == ["suggestions", "complaint", "calls", "survey"]
+    # (the incidents panel says nothing while nothing is broken and the case is linked to nothing)
+    assert "incidents" not in [p.name for p in panels_render("case", request, case)]
+    from lofte.accounts.tests.factories import AgentFactory
+    from lofte.incidents.services import incident_open
+
+    incident_open(actor=AgentFactory(role="admin"), title="Log-in down")
+    assert [p.name for p in panels_for("case")] == ["suggestions", "complaint", "incidents", "calls", "survey"]
+    assert [p.name for p in panels_render("case", request, case)] == [
+        "suggestions",
+        "complaint",
+        "incidents",
+        "calls",
+        "survey",
+    ]
     panels_render("case", request, case)  # as on the page: the request's own figures (unread count) once
     for panel in [*panels_for("case"), *panels_for("customer")]:
         subject = case.customer if panel.slot == "customer" else case

@@ -53,12 +53,21 @@ class Perm(StrEnum):
     CONFIGURE = "configure"  # the admin site: channels, case types, policies, calendars, agents, teams
     KB_WRITE = "kb.write"  # write and change knowledge-base articles (publish where the category needs no review)
     KB_PUBLISH = "kb.publish"  # review and publish in every category; categories and sections
+    INCIDENT_MANAGE = "incident.manage"  # open, change and resolve incidents; post any incident's updates
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
     Role.TEAM_LEAD: frozenset(
-        {Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.TEAM_SETTINGS, Perm.KB_WRITE, Perm.KB_PUBLISH}
+        {
+            Perm.CASE_WORK,
+            Perm.CUSTOMER_EDIT,
+            Perm.BOARD_VIEW,
+            Perm.TEAM_SETTINGS,
+            Perm.KB_WRITE,
+            Perm.KB_PUBLISH,
+            Perm.INCIDENT_MANAGE,
+        }
     ),
     Role.AGENT: frozenset({Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.KB_WRITE}),
     Role.QA_REVIEWER: frozenset({Perm.BOARD_VIEW}),
@@ -72,6 +81,10 @@ _DENIED = {
         "Your role (%(role)s) cannot change team settings: a team's leads and admins can."
     ),
     Perm.CONFIGURE: gettext_lazy("Only admins can change this."),
+    Perm.INCIDENT_MANAGE: gettext_lazy(
+        "Your role (%(role)s) cannot open or change incidents: team leads and admins can (and an incident's owner "
+        "posts its updates)."
+    ),
     Perm.KB_WRITE: gettext_lazy("Your role (%(role)s) can read the knowledge base but not write in it."),
     Perm.KB_PUBLISH: gettext_lazy(
         "Your role (%(role)s) cannot do this: in the knowledge base, team leads and admins review, publish and keep "

@@ -22,6 +22,7 @@ minute: one case at a time cost twice what creating it did.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +45,17 @@ from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, Promis
 from lofte.promises.selectors import team_hours
 
 logger = logging.getLogger(__name__)
+
+# What other apps add to acknowledgements (an outage: "we know about it, follow the status page"): each is called
+# with a group's cases and answers {case id: [sentences]}, said after the time, in the customer's language.
+AlsoSay = Callable[[list[Case]], dict[int, list[str]]]
+_also_say: list[AlsoSay] = []
+
+
+def also_say_register(fn: AlsoSay) -> None:
+    if fn not in _also_say:
+        _also_say.append(fn)
+
 
 ANSWERABLE = (Channel.EMAIL, Channel.WEB, Channel.SMS)
 PLACEHOLDERS = ("reference", "customer_name", "subject", "case_type", "eta", "portal_url")
@@ -264,6 +276,9 @@ def _acknowledge_group(
                 firsts[promise.case_id] = promise
             else:
                 also.setdefault(promise.case_id, []).insert(0, promise.customer_text)
+        for fn in _also_say:
+            for case_id, sentences in fn(list(cases)).items():
+                also.setdefault(case_id, []).extend(sentences)
         hours: dict[int | None, BusinessCalendar | None] = {}  # each team's, read once per group
         for case in cases:
             try:

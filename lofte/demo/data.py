@@ -55,6 +55,7 @@ from lofte.core import clock
 from lofte.customers.models import Customer, Tier
 from lofte.customers.services import customer_create, organisation_get_or_create
 from lofte.demo.complaints import seed_complaints
+from lofte.demo.incidents import seed_incidents
 from lofte.demo.kb import seed_kb
 from lofte.outbox.models import OutboxMessage, OutboxState
 from lofte.outbox.transports import channel_on
@@ -967,6 +968,7 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
     _settle(first_pass, now=moments.now)
     complaints = seed_complaints(seed=seed, agents=list(desk.agents.values()))
     articles = seed_kb()
+    incidents = seed_incidents(lead=desk.agent("anna"), now=moments.now)
     cases = Case.objects.count()
     return {
         "teams": len(desk.teams),
@@ -976,4 +978,5 @@ def seed_demo(*, customers: int = 30, seed: int = 42) -> dict[str, int]:
         "today": cases - history,
         "articles": articles,
         "complaints": complaints,
+        "incidents": incidents,
     }

@@ -339,6 +339,18 @@ def promises_about_cancel(*, subject_type: str, subject_id: int, now: datetime, 
     return _cancel(promises_about(subject_type=subject_type, subject_id=subject_id, pending_only=True), now, reason)
 
 
+def promises_about_reown(
+    *, subject_type: str, subject_id: int, owner_agent_id: int | None, owner_team_id: int | None
+) -> int:
+    """The subject has a new owner: its pending promises are theirs now (reminders and escalation follow)."""
+    pending = promises_about(subject_type=subject_type, subject_id=subject_id, pending_only=True)
+    for promise in pending:
+        promise.owner_agent_id, promise.owner_team_id = owner_agent_id, owner_team_id
+        promise.save(update_fields=["owner_agent", "owner_team"])
+    promises_changed(pending)
+    return len(pending)
+
+
 # --- keeping, cancelling, pausing -------------------------------------------------
 
 

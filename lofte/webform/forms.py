@@ -18,6 +18,7 @@ from lofte.cases.services import AttachmentInput
 from lofte.core.errors import ValidationFailed
 from lofte.customers.identities import normalise
 from lofte.customers.models import IdentityKind
+from lofte.incidents.outage import affected_components
 from lofte.webform import files
 from lofte.webform.services import ContactSubmission
 
@@ -120,6 +121,16 @@ class ContactForm(forms.Form):
         )
         accept = ",".join(f".{ext}" for ext in files.allowed_extensions(settings.LOFTE_CONTACT_FILE_TYPES))
         self.fields["attachments"].widget.attrs["accept"] = accept
+        # during an outage: "is it about this?", the components active incidents affect (cached: no query)
+        if affected := affected_components():
+            self.fields["incident_component"] = forms.TypedChoiceField(
+                label=gettext_lazy("Is it about a problem we already know of?"),
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("No, or I am not sure")), *((str(pk), name) for pk, name in affected)],
+                help_text=gettext_lazy("Then you need not wait for an answer: follow it on the status page."),
+            )
 
     # --- fields -----------------------------------------------------------
 
@@ -261,6 +272,7 @@ class ContactForm(forms.Form):
             language=language,
             case_type=data.get("case_type"),
             complaint=bool(data.get("complaint")),
+            incident_component=data.get("incident_component"),
             attachments=tuple(data["attachments"]),
             read=read,
             searched=searched,

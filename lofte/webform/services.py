@@ -22,6 +22,7 @@ from lofte.core.choices import Channel
 from lofte.core.ratelimit import RateResult, client_key, ratelimit_hit
 from lofte.customers.models import IdentityKind, Language
 from lofte.customers.services import identifier
+from lofte.incidents.outage import contact_about_component
 from lofte.kb.queries import public_translations
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class ContactSubmission:
     language: str
     case_type: CaseType | None = None
     complaint: bool = False  # the customer chose "I want to make a complaint"
+    incident_component: int | None = None  # the customer said it is about a component an outage affects
     attachments: Sequence[AttachmentInput] = field(default_factory=tuple)
     read: Sequence[int] = ()  # help-centre translations read before writing (ids as the browser sent them)
     searched: Sequence[str] = ()  # help-centre searches made before writing
@@ -71,6 +73,7 @@ def contact_submit(*, submission: ContactSubmission) -> Case:
     ).case
     if submission.complaint:
         complaint_flag(case=case, source=ComplaintSource.CUSTOMER)
+    contact_about_component(case=case, component_id=submission.incident_component)
     kb_context_add(case=case, read=submission.read, searched=submission.searched)
     return case
 

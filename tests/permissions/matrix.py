@@ -69,6 +69,7 @@ ADMIN_SITE = "admin site"
 TEAM_SETTINGS = "team settings"  # a team's own settings: its leads (lead_a for A) and admins; others 403
 KB_WRITE = "kb write"  # write knowledge-base articles: agents, leads, admins (QA reviewers read)
 KB_PUBLISH = "kb publish"  # review, publish anywhere, keep the categories: leads and admins
+INCIDENT_MANAGE = "incident manage"  # open, change, post updates (the world's incident is lead_a's): leads, admins
 
 CASES = (A, B, T)
 CUSTOMERS = (A, B, T, AB, NONE)
@@ -149,7 +150,7 @@ def expected(row: Row, actor: str, obj: str) -> Outcome:
             return allow if actor in CONFIGURES else forbidden
         case "kb write":
             return allow if actor in WORKS_CASES else forbidden
-        case "kb publish":
+        case "kb publish" | "incident manage":
             return allow if actor in {LEAD_A, ADMIN} else forbidden
         case "team settings":  # obj: the team (A or B)
             return allow if actor in MANAGES_TEAM[obj] else forbidden
@@ -2528,7 +2529,154 @@ API += [
     ),
 ]
 
-ROWS: list[Row] = PAGES + API
+INCIDENT_ROWS = [
+    # Incidents: every staff role reads them; leads and admins open, change and post (the incident's owner too:
+    # lofte/incidents/tests); linking a case is working it. The status page and its sign-up are public.
+    Row("GET", "/incidents/", STAFF_ANY, lambda w, o: "/incidents/"),
+    Row("GET", "/incidents/new", INCIDENT_MANAGE, lambda w, o: "/incidents/new"),
+    Row(
+        "POST",
+        "/incidents/new",
+        INCIDENT_MANAGE,
+        lambda w, o: "/incidents/new",
+        lambda w, o: {"kind": "incident", "title": "Matrix incident", "severity": "minor"},
+        ok=302,
+        writes=("incidents.Incident",),
+        body="form",
+    ),
+    Row("GET", "/incidents/<int:incident_id>/", STAFF_ANY, lambda w, o: f"/incidents/{w.incident}/"),
+    Row(
+        "POST",
+        "/incidents/<int:incident_id>/updates",
+        INCIDENT_MANAGE,
+        lambda w, o: f"/incidents/{w.incident}/updates",
+        lambda w, o: {"body": "Still looking", "status": "investigating", "visibility": "public"},
+        ok=302,
+        writes=("incidents.IncidentUpdate",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/incidents/<int:incident_id>/ready",
+        INCIDENT_MANAGE,
+        lambda w, o: f"/incidents/{w.incident}/ready",
+        ok=302,
+        writes=("incidents.IncidentUpdate",),
+        body="form",
+    ),
+    Row(
+        "POST",
+        "/incidents/<int:incident_id>/link",
+        CASE_WORK,
+        lambda w, o: f"/incidents/{w.incident}/link",
+        lambda w, o: {"reference": ref(w, o)},
+        objects=CASES,
+        ok=302,
+        writes=("incidents.IncidentCase",),
+        body="form",
+    ),
+    Row("GET", "/status/", PUBLIC, lambda w, o: "/status/"),
+    Row("GET", "/status.json", PUBLIC, lambda w, o: "/status.json"),
+    Row("GET", "/status/feed.atom", PUBLIC, lambda w, o: "/status/feed.atom"),
+    Row(
+        "POST",
+        "/status/subscribe",
+        PUBLIC,
+        lambda w, o: "/status/subscribe",
+        lambda w, o: {"kind": "email", "address": "new.subscriber@example.com"},
+        writes=("incidents.Subscriber",),
+        body="form",
+    ),
+    Row("GET", "/status/confirm/<str:token>", PUBLIC, lambda w, o: f"/status/confirm/{w.pending_link}"),
+    Row(
+        "POST",
+        "/status/confirm/<str:token>",
+        PUBLIC,
+        lambda w, o: f"/status/confirm/{w.pending_link}",
+        writes=("incidents.Subscriber",),
+        body="form",
+    ),
+    Row("GET", "/status/unsubscribe/<str:token>", PUBLIC, lambda w, o: f"/status/unsubscribe/{w.active_link}"),
+    Row(
+        "POST",
+        "/status/unsubscribe/<str:token>",
+        PUBLIC,
+        lambda w, o: f"/status/unsubscribe/{w.active_link}",
+        writes=("incidents.Subscriber",),
+        body="form",
+    ),
+    Row("GET", "/api/v1/incidents", STAFF_ANY, lambda w, o: "/api/v1/incidents"),
+    Row(
+        "POST",
+        "/api/v1/incidents",
+        INCIDENT_MANAGE,
+        lambda w, o: "/api/v1/incidents",
+        lambda w, o: {"title": "Matrix incident", "severity": "minor"},
+        ok=201,
+        writes=("incidents.Incident",),
+    ),
+    Row("GET", "/api/v1/incidents/{incident_id}", STAFF_ANY, lambda w, o: f"/api/v1/incidents/{w.incident}"),
+    Row(
+        "PATCH",
+        "/api/v1/incidents/{incident_id}",
+        INCIDENT_MANAGE,
+        lambda w, o: f"/api/v1/incidents/{w.incident}",
+        lambda w, o: {"severity": "minor"},
+        writes=("incidents.Incident",),
+    ),
+    Row(
+        "POST",
+        "/api/v1/incidents/{incident_id}/updates",
+        INCIDENT_MANAGE,
+        lambda w, o: f"/api/v1/incidents/{w.incident}/updates",
+        lambda w, o: {"text": "Still looking"},
+        ok=201,
+        writes=("incidents.IncidentUpdate",),
+    ),
+    Row(
+        "POST",
+        "/api/v1/incidents/{incident_id}/ready",
+        INCIDENT_MANAGE,
+        lambda w, o: f"/api/v1/incidents/{w.incident}/ready",
+        lambda w, o: {},
+        ok=201,
+        writes=("incidents.IncidentUpdate",),
+    ),
+    Row(
+        "GET", "/api/v1/incidents/{incident_id}/cases", STAFF_ANY, lambda w, o: f"/api/v1/incidents/{w.incident}/cases"
+    ),
+    Row(
+        "POST",
+        "/api/v1/incidents/{incident_id}/cases",
+        CASE_WORK,
+        lambda w, o: f"/api/v1/incidents/{w.incident}/cases",
+        lambda w, o: {"case": ref(w, o)},
+        objects=CASES,
+        ok=201,
+        writes=("incidents.IncidentCase",),
+    ),
+    Row(
+        "DELETE",
+        "/api/v1/incidents/{incident_id}/cases/{reference}",
+        CASE_WORK,
+        lambda w, o: f"/api/v1/incidents/{w.incident}/cases/{w.twins[o].reference}",
+        objects=CASES,
+        ok=204,
+        writes=("incidents.IncidentCase",),
+    ),
+    Row("GET", "/api/v1/components", STAFF_ANY, lambda w, o: "/api/v1/components"),
+    Row(
+        "POST",
+        "/api/v1/components",
+        CONFIGURE,
+        lambda w, o: "/api/v1/components",
+        lambda w, o: {"name": "Card payments"},
+        ok=201,
+        writes=("incidents.Component",),
+    ),
+]
+
+ROWS: list[Row] = PAGES + API + INCIDENT_ROWS
 
 
 def cases_for(row: Row) -> list[tuple[Row, str, str]]:

@@ -33,6 +33,11 @@ from lofte.complaints.services import complaint_flag, complaint_update
 from lofte.core.tests import samples
 from lofte.customers.models import Customer, IdentityKind, IdentitySuggestion
 from lofte.customers.services import customer_create
+from lofte.incidents import outage as incident_outage
+from lofte.incidents import services as incident_services
+from lofte.incidents.models import Component, Subscriber
+from lofte.incidents.status import status_changed
+from lofte.incidents.subscribers import token as subscriber_token
 from lofte.kb import services as kb_services
 from lofte.kb.files import article_file_add
 from lofte.kb.tests import factories as kb_factories
@@ -135,6 +140,10 @@ class World:
     kb_category: int = 0
     kb_revision: int = 0  # a revision of that article's translation, waiting for review
     kb_file: int = 0  # an image of that article, "a.png"
+    incident: int = 0  # an active incident, owned by lead_a; each case's twin is linked to it
+    component: int = 0
+    pending_link: str = ""  # a status-page subscriber's confirmation token (not yet confirmed)
+    active_link: str = ""  # a confirmed subscriber's unsubscribe token
 
     @property
     def teams(self) -> dict[str, Team]:
@@ -362,7 +371,22 @@ def build_world() -> World:
             actor=None, translation=kb, title="Hur byter jag betalningsdag?", body="Välj den 1:a, 15:e eller 25:e."
         ),
     )
+    status_changed()
+    component = Component.objects.create(name="Log-in")
+    incident = incident_services.incident_open(
+        actor=agents[LEAD_A], title="Log-in down", severity="critical", components={component.pk: "major_outage"}
+    )
+    for twin in twins.values():
+        incident_outage.incident_link(actor=agents[ADMIN], incident=incident, reference=twin.reference)
+    pending = Subscriber.objects.create(kind="email", address="pending@example.com", language="en", nonce="p1")
+    active = Subscriber.objects.create(
+        kind="email", address="active@example.com", language="en", nonce="a1", confirmed_at=timezone.now()
+    )
     return World(
+        incident=incident.pk,
+        component=component.pk,
+        pending_link=subscriber_token(pending),
+        active_link=subscriber_token(active),
         team_a=team_a,
         team_b=team_b,
         agents=agents,

@@ -21,6 +21,7 @@ from lofte.cases.models import Case, Macro, Message
 from lofte.cases.tasks import acknowledge_cases
 from lofte.core import clock
 from lofte.customers.models import Customer, CustomerIdentity
+from lofte.incidents.models import Incident
 from lofte.notifications.models import Notification
 from lofte.outbox.models import OutboxMessage
 from lofte.outbox.tasks import deliver_outbox
@@ -116,8 +117,14 @@ def test_the_demo_tells_the_same_story_at_any_time_and_the_first_worker_pass_sen
     assert all(c.created_at > moment - timedelta(hours=6) for c in complaints)
 
     # the promises, per state and kind: the same at every moment
-    assert Counter(Promise.objects.values_list("state", flat=True)) == {"kept": 222, "pending": 42, "broken": 7}
-    assert Counter(Promise.objects.filter(state="pending").values_list("kind", flat=True)) == {
+    on_cases = Promise.objects.exclude(subject_type="incident")
+    assert Counter(on_cases.values_list("state", flat=True)) == {"kept": 222, "pending": 42, "broken": 7}
+    # the status page's history: each past incident's updates kept; the planned maintenance promises none
+    incident_promises = Promise.objects.filter(subject_type="incident")
+    assert Counter(incident_promises.values_list("state", flat=True)) == {"kept": 7}
+    assert Incident.objects.filter(resolved_at__isnull=False).count() == 3
+    assert Incident.objects.get(resolved_at__isnull=True).kind == "maintenance"
+    assert Counter(on_cases.filter(state="pending").values_list("kind", flat=True)) == {
         "resolution": 19,
         "next_update": 10,
         "first_response": 6,
