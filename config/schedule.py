@@ -10,6 +10,7 @@ from lofte.channels.webhooks.tasks import prune_webhook_rejections
 from lofte.complaints.tasks import run_temperature_checks
 from lofte.core.scheduler import Job
 from lofte.core.tasks import analyze_database, prune_task_results
+from lofte.incidents.tasks import finish_maintenance
 from lofte.kb.tasks import prune_search_log
 from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
@@ -26,6 +27,8 @@ JOBS: list[Job] = [
     Job(name="routing.reroute_away", task=reroute_away_cases, every=timedelta(seconds=60)),
     # "is the problem still solved?" N days after a complaint was solved
     Job(name="complaints.checks", task=run_temperature_checks, every=timedelta(seconds=60)),
+    # scheduled maintenance past its end: resolved with the "completed" update
+    Job(name="incidents.maintenance", task=finish_maintenance, every=timedelta(seconds=60)),
     # runs when a worker first starts, then hourly: SQLite's planner needs statistics
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),

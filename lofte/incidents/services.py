@@ -60,6 +60,7 @@ READY_TEXTS = {
     ),
     IncidentStatus.RESOLVED: pgettext_lazy("incident", "The problem is solved. Thank you for your patience."),
 }
+MAINTENANCE_DONE = gettext_lazy("The maintenance is completed and everything works as usual again.")
 
 
 def languages() -> list[str]:
@@ -437,3 +438,37 @@ def component_create(
     )
     status_changed()
     return component
+
+
+def maintenance_finish(*, now: datetime) -> int:
+    """Scheduled maintenance whose end has passed is resolved by Lofte with the ready "completed" update in every
+    language (its subscribers told, like any public update). Each in its own transaction; one resolved meanwhile
+    is left alone. Returns how many were finished."""
+    done = 0
+    for pk in Incident.objects.filter(
+        kind=IncidentKind.MAINTENANCE, resolved_at__isnull=True, scheduled_end__lte=now
+    ).values_list("pk", flat=True)[:100]:
+        with transaction.atomic():
+            incident = Incident.objects.select_for_update().filter(pk=pk, resolved_at__isnull=True).first()
+            if incident is None:
+                continue
+            texts = {}
+            for language in languages():
+                with translation.override(language):
+                    texts[language] = str(MAINTENANCE_DONE)
+            update = _post(
+                incident,
+                actor=None,
+                body=texts.get(settings.LANGUAGE_CODE, ""),
+                bodies=texts,
+                status=IncidentStatus.RESOLVED,
+                public=True,
+                now=now,
+                ready=True,
+            )
+            incident.status, incident.resolved_at, incident.updated_at = IncidentStatus.RESOLVED, now, now
+            incident.save(update_fields=["status", "resolved_at", "updated_at", "first_update_at"])
+            resolved_cases_tell(incident=incident, update=update, solve=False, actor=None)
+            status_changed()
+            done += 1
+    return done

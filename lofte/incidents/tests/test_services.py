@@ -191,3 +191,28 @@ def test_scheduled_maintenance_promises_no_cadence(lead, bank):
         )
     assert updates(incident) == []
     assert [a.state for a in incident.affected.all()] == ["maintenance"]
+
+
+def test_maintenance_past_its_end_is_resolved_with_the_completed_update(lead, bank, client):
+    from lofte.incidents.tasks import finish_maintenance
+
+    with clock.at(T0):
+        incident = services.incident_open(
+            actor=lead,
+            kind="maintenance",
+            title="Database upgrade",
+            components={bank["payments"].pk: "maintenance"},
+            scheduled_start=T0 + timedelta(hours=1),
+            scheduled_end=T0 + timedelta(hours=2),
+        )
+    with clock.at(T0 + timedelta(hours=1, minutes=30)):
+        assert finish_maintenance.call() == {"finished": 0}  # under way: on the page as maintenance
+        assert "Maintenance is under way." in client.get("/status/?lang=en").content.decode()
+    with clock.at(T0 + timedelta(hours=2, minutes=1)):
+        assert finish_maintenance.call() == {"finished": 1}
+        assert finish_maintenance.call() == {"finished": 0}  # once
+    incident.refresh_from_db()
+    assert (incident.status, incident.resolved_at) == (IncidentStatus.RESOLVED, T0 + timedelta(hours=2, minutes=1))
+    (update,) = incident.updates.all()
+    assert update.ready and update.text("en") == "The maintenance is completed and everything works as usual again."
+    assert sorted(update.bodies) == ["da", "en", "fi", "nb", "sv"]

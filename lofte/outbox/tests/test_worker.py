@@ -38,6 +38,7 @@ REROUTE = "lofte.routing.tasks.reroute_away_cases"
 SEARCH_LOG_PRUNE = "lofte.kb.tasks.prune_search_log"
 START_MODELS = "lofte.triage.tasks.triage_start_models"
 CHECKS = "lofte.complaints.tasks.run_temperature_checks"
+MAINTENANCE = "lofte.incidents.tasks.finish_maintenance"
 
 
 @pytest.fixture
@@ -81,6 +82,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (CHECKS, "SUCCESSFUL"),
         (ANALYZE, "SUCCESSFUL"),
         (PRUNE, "SUCCESSFUL"),
+        (MAINTENANCE, "SUCCESSFUL"),
         (SEARCH_LOG_PRUNE, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
         (DELIVER, "SUCCESSFUL"),
@@ -104,9 +106,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "kb.search_log_prune",
         "triage.start_models",
         "complaints.checks",
+        "incidents.maintenance",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (12 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (13 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 
