@@ -8,6 +8,7 @@ update is visible within those seconds everywhere (at once in the process that w
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -43,15 +44,18 @@ _cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
 
 def cached[T](kind: str, build: Callable[[], T]) -> T:
-    """`build()` once per LOFTE_STATUS_CACHE_SECONDS per kind and language, in this process."""
+    """`build()` at most once per LOFTE_STATUS_CACHE_SECONDS per kind and language, in this process. Each entry
+    lives a random half to all of that time, so that a process's pages (a kind per language) do not expire
+    together and rebuild back to back in the requests of one moment (measured: bench_status)."""
     key = (kind, translation.get_language() or settings.LANGUAGE_CODE)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]  # type: ignore[no-any-return]
     value = build()
+    lifetime = settings.LOFTE_STATUS_CACHE_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311 - not security
     with _lock:
-        _cache[key] = (now + settings.LOFTE_STATUS_CACHE_SECONDS, value)
+        _cache[key] = (now + lifetime, value)
     return value
 
 
@@ -69,6 +73,14 @@ def cache_clear() -> None:
 
 
 _RANK = {str(state): i for i, state in enumerate(STATE_ORDER)}
+# a state as the page's CSS names it
+STATE_CLASS: dict[str, str] = {
+    ComponentState.OPERATIONAL: "ok",
+    ComponentState.MAINTENANCE: "maintenance",
+    ComponentState.DEGRADED: "degraded",
+    ComponentState.PARTIAL_OUTAGE: "partial",
+    ComponentState.MAJOR_OUTAGE: "major",
+}
 
 
 def worst(states: list[str]) -> str:
@@ -83,6 +95,7 @@ class ComponentRow:
     state: str
     uptime: float  # per cent over the history, outages counted
     days: list[str] = field(default_factory=list)  # the worst state of each day, oldest first
+    day_classes: list[str] = field(default_factory=list)  # the same as the page's CSS classes (no filter per day)
 
 
 @dataclass
@@ -232,6 +245,7 @@ def page(now: datetime | None = None) -> StatusPage:
             state=worst(current.get(c.pk, [])),
             uptime=round(100 * (1 - min(outage[c.pk], window) / window), 2),
             days=per_day[c.pk],
+            day_classes=[STATE_CLASS[state] for state in per_day[c.pk]],
         )
         for c in components
     ]
@@ -249,6 +263,11 @@ def page(now: datetime | None = None) -> StatusPage:
         days=days,
         built_at=now,
     )
+
+
+def page_cached() -> StatusPage:
+    """The page's read model, built once per language for the HTML and the JSON alike."""
+    return cached("page", page)
 
 
 def feed_entries() -> list[tuple[Incident, IncidentUpdate]]:

@@ -29,14 +29,6 @@ from lofte.incidents import outage, selectors, services, status, subscribers
 from lofte.incidents.forms import IncidentForm, SubscribeForm, UpdateForm
 from lofte.incidents.models import ComponentState, Incident, IncidentKind, IncidentStatus
 
-STATE_CLASS = {
-    ComponentState.OPERATIONAL: "ok",
-    ComponentState.MAINTENANCE: "maintenance",
-    ComponentState.DEGRADED: "degraded",
-    ComponentState.PARTIAL_OUTAGE: "partial",
-    ComponentState.MAJOR_OUTAGE: "major",
-}
-
 
 def _agent(request: HttpRequest) -> Agent:
     return request.user  # type: ignore[return-value]
@@ -225,7 +217,7 @@ def _language(request: HttpRequest) -> None:
 
 
 def _page_context() -> dict[str, Any]:
-    page = status.page()
+    page = status.page_cached()
     groups: list[tuple[str, list[Any]]] = []
     for row in page.components:
         if not groups or groups[-1][0] != row.group:
@@ -234,7 +226,7 @@ def _page_context() -> dict[str, Any]:
     return {
         "page": page,
         "groups": groups,
-        "state_class": STATE_CLASS,
+        "state_class": status.STATE_CLASS,
         "state_names": dict(ComponentState.choices),
         "status_names": dict(IncidentStatus.choices),
         "kinds": dict(IncidentKind.choices),
@@ -277,7 +269,7 @@ def _incident_json(row: status.IncidentRow) -> dict[str, Any]:
 
 
 def _status_json() -> bytes:
-    page = status.page()
+    page = status.page_cached()
     body = {
         "state": page.state,
         "built_at": page.built_at.isoformat(),
