@@ -4,6 +4,7 @@ linking cases), and the public status page (HTML, JSON, Atom) with its sign-up. 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -357,22 +358,27 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/subscribed.html", context, status=status_code)
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Opening the link shows a button (mail scanners open links); the button confirms."""
+def _link_page(request: HttpRequest, token: str, action: str, act: Callable[..., Any]) -> HttpResponse:
+    """A subscriber's link: opening it shows the page with its button (mail scanners open links); the button (a
+    POST) does `act`. A forged or voided link is 404; one that can no longer be used (expired), 410."""
     try:
         subscriber = subscribers.from_token(token)
         done = False
         if request.method == "POST":
-            subscriber = subscribers.confirm(value=token)
+            subscriber = act(value=token)
             done = True
     except NotFound as exc:
         return render(request, "incidents/link.html", {"error": exc.message}, status=404)
     except DomainError as exc:
         return render(request, "incidents/link.html", {"error": exc.message}, status=410)
     with translation.override(subscriber.language):
-        return render(request, "incidents/link.html", {"subscriber": subscriber, "action": "confirm", "done": done})
+        return render(request, "incidents/link.html", {"subscriber": subscriber, "action": action, "done": done})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _link_page(request, token, "confirm", subscribers.confirm)
 
 
 @csrf_exempt  # RFC 8058: the mail program POSTs List-Unsubscribe=One-Click with no token; the link is signed
@@ -380,13 +386,4 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click: the page's button, or the mail program's RFC 8058 POST."""
-    try:
-        subscriber = subscribers.from_token(token)
-        done = False
-        if request.method == "POST":
-            subscriber = subscribers.unsubscribe(value=token)
-            done = True
-    except NotFound as exc:
-        return render(request, "incidents/link.html", {"error": exc.message}, status=404)
-    with translation.override(subscriber.language):
-        return render(request, "incidents/link.html", {"subscriber": subscriber, "action": "unsubscribe", "done": done})
+    return _link_page(request, token, "unsubscribe", subscribers.unsubscribe)
