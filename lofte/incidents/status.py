@@ -249,8 +249,13 @@ def page(now: datetime | None = None) -> StatusPage:
         )
         for c in components
     ]
+    active = [i for i in incidents if i.resolved_at is None and not _is_planned(i, now)]
+    overall = worst([r.state for r in rows])
+    if overall == ComponentState.OPERATIONAL and active:  # an incident naming no component still is one
+        maintenance_only = all(i.kind == IncidentKind.MAINTENANCE for i in active)
+        overall = ComponentState.MAINTENANCE if maintenance_only else ComponentState.DEGRADED
     return StatusPage(
-        state=worst([r.state for r in rows]),
+        state=overall,
         components=rows,
         active=[
             _incident_row(i, language, next_by) for i in incidents if i.resolved_at is None and not _is_planned(i, now)

@@ -129,3 +129,12 @@ def test_history_uptime_counts_outages_per_component(lead, bank):
 def test_nothing_broken_says_so(client, bank):
     html = client.get("/status/").content.decode()
     assert "All systems are working." in html and "Log-in" in html
+
+
+def test_an_incident_naming_no_component_is_not_all_systems_working(client, lead, bank):
+    with clock.at(T0):
+        services.incident_open(actor=lead, title="Something is off", severity=Severity.MINOR)
+        html = client.get("/status/?lang=en").content.decode()
+        body = json.loads(client.get("/status.json").content)
+    assert "All systems are working." not in html and "Some systems have problems" in html
+    assert body["state"] == "degraded"
