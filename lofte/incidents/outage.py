@@ -13,8 +13,6 @@ when it resolves, every tied case gets the final update on its own channel.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -230,17 +228,3 @@ def resolved_cases_tell(
             except DomainError:
                 logger.info("Case %s of incident %s stays open: it cannot be solved now", case.reference, incident.pk)
     return counts
-
-
-def linked_counts(incident_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Per incident: cases linked, and those the status page answered (one query)."""
-    from django.db.models import Count, Q
-
-    out: dict[int, dict[str, Any]] = {}
-    for row in (
-        IncidentCase.objects.filter(incident_id__in=list(incident_ids))
-        .values("incident_id")
-        .annotate(linked=Count("id"), answered=Count("id", filter=Q(answered=True)))
-    ):
-        out[row["incident_id"]] = {"linked": row["linked"], "answered": row["answered"]}
-    return out

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
 
 from lofte.accounts import access
 from lofte.accounts.models import Agent
 from lofte.cases.models import Case
 from lofte.core.errors import NotFound
 from lofte.incidents.models import Affected, Incident, IncidentCase, IncidentUpdate
-from lofte.incidents.status import INCIDENT
+from lofte.incidents.status import INCIDENT, next_update_promises
 from lofte.promises.models import Promise, PromiseKind, PromiseState
 
 RECENT = 25
@@ -46,19 +47,7 @@ def incident_list() -> dict[str, list[Incident]]:
 
 def next_updates(incident_ids: list[int]) -> dict[int, Promise]:
     """Each incident's pending (or broken, not yet followed) next-update promise: one query."""
-    if not incident_ids:
-        return {}
-    out: dict[int, Promise] = {}
-    for promise in Promise.objects.filter(
-        subject_type=INCIDENT,
-        subject_id__in=incident_ids,
-        kind=PromiseKind.INCIDENT_UPDATE,
-        settled_at__isnull=True,
-        state__in=[PromiseState.PENDING, PromiseState.BROKEN],
-    ).order_by("-due_at"):
-        if promise.subject_id is not None:
-            out[promise.subject_id] = promise  # the earliest last
-    return out
+    return next_update_promises(incident_ids)
 
 
 def incident_get(*, incident_id: int) -> Incident:
@@ -72,14 +61,8 @@ def incident_get(*, incident_id: int) -> Incident:
         .first()
     )
     if incident is None:
-        raise NotFound(_no_incident(incident_id))
+        raise NotFound(_("There is no incident %(id)s.") % {"id": incident_id})
     return incident
-
-
-def _no_incident(incident_id: int) -> str:
-    from django.utils.translation import gettext as _
-
-    return _("There is no incident %(id)s.") % {"id": incident_id}
 
 
 def measures(incident: Incident) -> Measures:

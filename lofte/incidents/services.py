@@ -67,13 +67,18 @@ def languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
-def ready_texts(status: str) -> dict[str, str]:
-    """The ready text of the status in every language."""
+def in_every_language(text: Any) -> dict[str, str]:
+    """A translatable text in each of the site's languages."""
     out = {}
     for language in languages():
         with translation.override(language):
-            out[language] = str(READY_TEXTS[IncidentStatus(status)])
+            out[language] = str(text)
     return out
+
+
+def ready_texts(status: str) -> dict[str, str]:
+    """The ready text of the status in every language."""
+    return in_every_language(READY_TEXTS[IncidentStatus(status)])
 
 
 def _may_manage(actor: Agent | None) -> None:
@@ -243,11 +248,14 @@ def incident_open(
     )
     Affected.objects.bulk_create([Affected(incident=incident, component_id=pk, state=s) for pk, s in affected.items()])
     if str(first_update or "").strip() or first_updates:
-        _post(incident, actor=actor, body=first_update, bodies=first_updates, status=status, public=True, now=now)
-    elif kind == IncidentKind.INCIDENT:
-        # nothing said yet: the first update is due by the cadence from the start
-        _promise_next(incident, now)
-    status_changed()
+        update = _post(
+            incident, actor=actor, body=first_update, bodies=first_updates, status=status, public=True, now=now
+        )
+        _apply(incident, update, now=now, actor=actor)
+    else:
+        if kind == IncidentKind.INCIDENT:  # nothing said yet: the first update is due by the cadence from the start
+            _promise_next(incident, now)
+        status_changed()
     return incident
 
 
@@ -283,12 +291,32 @@ def _post(
     )
     if public:
         promises.promises_about_keep(subject_type=INCIDENT, subject_id=incident.pk, now=now)
-        if incident.first_update_at is None:
-            incident.first_update_at = now
         if status != IncidentStatus.RESOLVED:
             _promise_next(incident, now)
         update_fan_out(update=update)
     return update
+
+
+def _apply(
+    incident: Incident, update: IncidentUpdate, *, now: datetime, actor: Agent | None, solve_linked: bool = False
+) -> None:
+    """What an update changes of its incident, saved: its status, its first public update's time, resolved (the
+    linked cases told, and solved when asked); the status page's cache told."""
+    fields = ["updated_at"]
+    incident.updated_at = now
+    if update.is_public and incident.first_update_at is None:
+        incident.first_update_at = now
+        fields.append("first_update_at")
+    if update.status != incident.status:
+        incident.status = update.status
+        fields.append("status")
+    if update.status == IncidentStatus.RESOLVED:
+        incident.resolved_at = now
+        fields.append("resolved_at")
+    incident.save(update_fields=fields)
+    if update.status == IncidentStatus.RESOLVED:
+        resolved_cases_tell(incident=incident, update=update, solve=solve_linked, actor=actor)
+    status_changed()
 
 
 def _locked(incident: Incident) -> Incident:
@@ -329,20 +357,7 @@ def incident_update_post(
     )
     for pk, state in affected.items():
         Affected.objects.update_or_create(incident=incident, component_id=pk, defaults={"state": state})
-    fields = ["updated_at"]
-    incident.updated_at = now
-    if public and incident.first_update_at == now:
-        fields.append("first_update_at")
-    if new_status != incident.status:
-        incident.status = new_status
-        fields.append("status")
-    if new_status == IncidentStatus.RESOLVED:
-        incident.resolved_at = now
-        fields.append("resolved_at")
-    incident.save(update_fields=fields)
-    if new_status == IncidentStatus.RESOLVED:
-        resolved_cases_tell(incident=incident, update=update, solve=solve_linked, actor=actor)
-    status_changed()
+    _apply(incident, update, now=now, actor=actor, solve_linked=solve_linked)
     return update
 
 
@@ -452,10 +467,7 @@ def maintenance_finish(*, now: datetime) -> int:
             incident = Incident.objects.select_for_update().filter(pk=pk, resolved_at__isnull=True).first()
             if incident is None:
                 continue
-            texts = {}
-            for language in languages():
-                with translation.override(language):
-                    texts[language] = str(MAINTENANCE_DONE)
+            texts = in_every_language(MAINTENANCE_DONE)
             update = _post(
                 incident,
                 actor=None,
@@ -466,9 +478,6 @@ def maintenance_finish(*, now: datetime) -> int:
                 now=now,
                 ready=True,
             )
-            incident.status, incident.resolved_at, incident.updated_at = IncidentStatus.RESOLVED, now, now
-            incident.save(update_fields=["status", "resolved_at", "updated_at", "first_update_at"])
-            resolved_cases_tell(incident=incident, update=update, solve=False, actor=None)
-            status_changed()
+            _apply(incident, update, now=now, actor=None)
             done += 1
     return done

@@ -132,6 +132,23 @@ class StatusPage:
     built_at: datetime
 
 
+def next_update_promises(incident_ids: list[int]) -> dict[int, Promise]:
+    """Each incident's next-update promise, pending or broken and not yet followed: one query (none for none)."""
+    if not incident_ids:
+        return {}
+    out: dict[int, Promise] = {}
+    for promise in Promise.objects.filter(
+        subject_type=INCIDENT,
+        subject_id__in=incident_ids,
+        kind=PromiseKind.INCIDENT_UPDATE,
+        settled_at__isnull=True,
+        state__in=[PromiseState.PENDING, PromiseState.BROKEN],
+    ).order_by("-due_at", "-id"):
+        if promise.subject_id is not None:
+            out[promise.subject_id] = promise  # the earliest last
+    return out
+
+
 def _zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
@@ -185,21 +202,7 @@ def page(now: datetime | None = None) -> StatusPage:
         .order_by("-started_at", "-id")
     )
     active_ids = [i.pk for i in incidents if i.resolved_at is None]
-    next_by: dict[int, datetime] = {}
-    if active_ids:
-        for subject_id, due_at in (
-            Promise.objects.filter(
-                subject_type=INCIDENT,
-                subject_id__in=active_ids,
-                kind=PromiseKind.INCIDENT_UPDATE,
-                state__in=[PromiseState.PENDING, PromiseState.BROKEN],
-                settled_at__isnull=True,
-            )
-            .order_by("subject_id", "-due_at")
-            .values_list("subject_id", "due_at")
-        ):
-            if subject_id is not None:
-                next_by[subject_id] = due_at  # the earliest last
+    next_by = {pk: p.due_at for pk, p in next_update_promises(active_ids).items()}
     # now, each component's state: the worst its active (started) incidents give it
     current: dict[int, list[str]] = {}
     for incident in incidents:

@@ -60,11 +60,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     actor = _agent(request)
-    if not access.can(actor, access.Perm.INCIDENT_MANAGE):
-        try:
-            access.require(actor, access.Perm.INCIDENT_MANAGE)
-        except PermissionDenied as exc:
-            return forbidden(request, exc)
+    try:
+        access.require(actor, access.Perm.INCIDENT_MANAGE)
+    except PermissionDenied as exc:
+        return forbidden(request, exc)
     form = IncidentForm(request.POST or None)
     status_code = 200
     if request.method == "POST":

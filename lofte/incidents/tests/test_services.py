@@ -216,3 +216,14 @@ def test_maintenance_past_its_end_is_resolved_with_the_completed_update(lead, ba
     (update,) = incident.updates.all()
     assert update.ready and update.text("en") == "The maintenance is completed and everything works as usual again."
     assert sorted(update.bodies) == ["da", "en", "fi", "nb", "sv"]
+
+
+def test_a_first_update_given_when_opening_is_the_first_public_update(lead, bank):
+    with clock.at(T0):
+        incident = services.incident_open(
+            actor=lead, title="Down", severity=Severity.CRITICAL, first_update="Looking into it."
+        )
+    incident.refresh_from_db()
+    assert incident.first_update_at == T0
+    (next_one,) = updates(incident)  # no promise for the update given, the next one by the cadence
+    assert (next_one.state, next_one.due_at) == (PromiseState.PENDING, T0 + timedelta(minutes=10))

@@ -10,7 +10,7 @@ import pytest
 
 from lofte.core import clock
 from lofte.incidents import services, subscribers
-from lofte.incidents.models import Subscriber, SubscriberKind
+from lofte.incidents.models import Subscriber
 from lofte.incidents.tests.conftest import T0
 from lofte.outbox.models import OutboxMessage
 
@@ -158,10 +158,6 @@ def test_a_confirmation_link_expires(client, bank):
         response = client.post(path)
     assert response.status_code == 410 and "This link has expired" in response.content.decode()
     assert Subscriber.objects.get().confirmed_at is None
-
-
-def test_kinds(bank):
-    assert SubscriberKind.values == ["email", "sms"]
 
 
 def test_the_language_chosen_on_the_status_page_is_the_subscribers(client, bank):
