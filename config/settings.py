@@ -462,6 +462,9 @@ LOFTE_REMINDER_LEAD = {
 # The status page (lofte/incidents/status.py) is rebuilt at most this often per process and language: with the
 # cache warm a request costs no query; an update shows everywhere within these seconds.
 LOFTE_STATUS_CACHE_SECONDS = float(os.environ.get("LOFTE_STATUS_CACHE_SECONDS", "5"))
+# An expired page is answered (for at most one more of those lifetimes) while a thread rebuilds it: no visitor
+# waits for a rebuild but the first after a start or a change.
+LOFTE_STATUS_REFRESH_BEHIND = os.environ.get("LOFTE_STATUS_REFRESH_BEHIND", "1") not in ("0", "false", "")
 # Status-page sign-ups per client address and per email address or number, per hour (429 over them).
 LOFTE_STATUS_SIGNUPS_PER_IP = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_IP", "10"))
 LOFTE_STATUS_SIGNUPS_PER_ADDRESS = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_ADDRESS", "3"))

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import translation
@@ -37,6 +36,7 @@ from lofte.complaints.models import Category, CheckState, Complaint, Source, Tem
 from lofte.complaints.services import COMPLAINT, complaint_flag, settings_get
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
+from lofte.core.links import link_opened, link_token, nonce_matches, plain_text
 from lofte.notifications.readers import reader_language
 from lofte.notifications.services import notify_many
 from lofte.outbox.services import AutomaticLimitReached
@@ -118,7 +118,7 @@ def _schedule(complaint: Complaint, *, now: datetime, default_days: int) -> int:
 def check_token(check: TemperatureCheck) -> str:
     """The link's token: the check and its nonce, signed (no time in it: the check's own expiry decides, so the
     same check always has the same link)."""
-    return signing.Signer(salt=SALT).sign_object({"c": check.pk, "n": check.nonce})
+    return link_token(SALT, check.pk, check.nonce)
 
 
 def check_url(check: TemperatureCheck) -> str:
@@ -256,17 +256,15 @@ class LinkExpired(DomainError):
 
 def check_for_token(token: str) -> TemperatureCheck:
     """The check a link names, if the link is valid, unused and not expired; otherwise the error that says which."""
-    try:
-        data = signing.Signer(salt=SALT).unsign_object(token)
-        pk, nonce = int(data["c"]), str(data["n"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise LinkInvalid(_("This link is not valid.")) from None
+    opened = link_opened(SALT, token)
+    if opened is None:
+        raise LinkInvalid(_("This link is not valid."))
     check = (
         TemperatureCheck.objects.select_related("complaint", "complaint__case", "complaint__case__customer")
-        .filter(pk=pk)
+        .filter(pk=opened[0])
         .first()
     )
-    if check is None or not nonce or not secrets.compare_digest(check.nonce, nonce):
+    if check is None or not nonce_matches(check.nonce, opened[1]):
         raise LinkInvalid(_("This link is not valid."))
     if check.state in (CheckState.YES, CheckState.NO):
         raise LinkUsed(_("You have already answered. Thank you!"))
@@ -282,22 +280,13 @@ class Answered:
     told: str  # what the customer is told on the thanks page (a promise when reopened)
 
 
-def _clean_comment(comment: str) -> str:
-    text = "".join(ch for ch in str(comment or "") if ch in "\n\t" or ord(ch) >= 32).strip()
-    if len(text) > MAX_COMMENT:
-        raise ValidationFailed(
-            _("The comment is too long: at most %(max)s characters.") % {"max": MAX_COMMENT}, field="comment"
-        )
-    return text
-
-
 @transaction.atomic
 def check_answer(*, token: str, answer: str, comment: str = "") -> Answered:
     """The customer's answer through the link. Refused (nothing recorded) when the link is invalid, used or
     expired, or the answer is neither yes nor no."""
     if answer not in ("yes", "no"):
         raise ValidationFailed(_("Choose yes or no."), field="answer")
-    text = _clean_comment(comment)
+    text = plain_text(comment, max_chars=MAX_COMMENT, field="comment")
     found = check_for_token(token)
     check = (
         TemperatureCheck.objects.select_for_update(of=("self",))

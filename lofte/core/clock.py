@@ -21,6 +21,11 @@ def now() -> datetime:
     return fixed if fixed is not None else timezone.now()
 
 
+def fixed() -> datetime | None:
+    """The time `at` set here, if any (a thread of one's own starts without it: hand it over)."""
+    return _fixed.get()
+
+
 @contextmanager
 def at(moment: datetime) -> Iterator[datetime]:
     if timezone.is_naive(moment):

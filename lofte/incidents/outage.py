@@ -5,6 +5,10 @@ when it resolves, every tied case gets the final update on its own channel.
   whose customer chose one of its components on the contact form, is linked to the incident (automatically) and
   counted as a status question the page answered; its acknowledgement then says that the problem is known and
   where to follow it (lofte.cases.acknowledgements.also_say_register).
+- A new case that text understanding (lofte.triage, L11) is sure only asks how things are going (its status-question
+  model at or above its apply threshold), and that was not about one of the customer's own open cases, is linked
+  while exactly one incident is active, and told where to follow it (`status_question_link`). Below that
+  confidence the agent sees the suggestion, and links with one click.
 - An agent links a case by hand with one click on the case page (or through the API), and can unlink it.
 - On resolving, the incident's final update goes to each linked case in the customer's language, and the cases
   are solved or left open as the owner chose for the whole set.
@@ -112,7 +116,37 @@ def affected_components() -> list[tuple[int, str]]:
     return list(seen.items())
 
 
-def _link(incident: Incident, case: Case, *, actor: Agent | None, automatic: bool) -> IncidentCase:
+def status_question_link(*, case: Case, confidence: float) -> IncidentCase | None:
+    """Text understanding is sure (at `confidence`, at or above its apply threshold) that the new case `case`
+    only asks how things are going, and no case of the customer's own answered it: while exactly one incident is
+    active (several: which one is meant is for an agent to see), the case is linked to it and, when its
+    acknowledgement has gone already, told in one automatic message that the problem is known and where to follow
+    it. None when nothing was linked (a channel of no customer's words, no incident or several, linked already)."""
+    if case.channel not in CUSTOMER_CHANNELS:
+        return None
+    matchers = _active_matchers()
+    if len(matchers) != 1 or IncidentCase.objects.filter(case=case).exists():
+        return None
+    incident = Incident.objects.get(pk=matchers[0][0])
+    link = _link(incident, case, actor=None, automatic=True, confidence=confidence)
+    if case.acknowledged_at is None or case.channel not in ANSWERED_CHANNELS:
+        return link  # the acknowledgement, still to go, says it (acknowledgement_sentences)
+    sentences = acknowledgement_sentences([case]).get(case.pk, [])
+    try:
+        with transaction.atomic():
+            case_send_automatic(
+                case=case, body=" ".join(sentences), now=clock.now(), event_data={"automatic": "incident"}
+            )
+            IncidentCase.objects.filter(pk=link.pk).update(answered=True)
+            link.answered = True
+    except (ValidationFailed, AutomaticLimitReached) as exc:
+        logger.info("Case %s linked to incident %s, not told: %s", case.reference, incident.pk, exc)
+    return link
+
+
+def _link(
+    incident: Incident, case: Case, *, actor: Agent | None, automatic: bool, confidence: float | None = None
+) -> IncidentCase:
     link, created = IncidentCase.objects.get_or_create(
         incident=incident,
         case=case,
@@ -128,7 +162,8 @@ def _link(incident: Incident, case: Case, *, actor: Agent | None, automatic: boo
             case=case,
             kind=EVENT_LINKED,
             actor=actor,
-            data={"incident": incident.pk, "title": incident.title, "automatic": automatic},
+            data={"incident": incident.pk, "title": incident.title, "automatic": automatic}
+            | ({"confidence": round(confidence, 3)} if confidence is not None else {}),
             now=link.linked_at,
         )
     return link

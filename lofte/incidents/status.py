@@ -3,11 +3,14 @@
 What the public sees (components and their state, active incidents with their public updates, planned
 maintenance, 90 days of history with uptime per component) is built by `page()` in a few queries and kept per
 language in this process for LOFTE_STATUS_CACHE_SECONDS: with the cache warm a request costs no query, and an
-update is visible within those seconds everywhere (at once in the process that wrote it: `status_changed`).
+update is visible within those seconds everywhere (at once in the process that wrote it: `status_changed`). An
+expired page is rebuilt by a thread while visitors are still answered from the old one (`cached`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import random
 import threading
 import time
@@ -18,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Prefetch, Q
 from django.utils import translation
 
@@ -41,22 +44,82 @@ FEED_ENTRIES = 50
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
+_refreshing: set[tuple[str, str]] = set()  # the entries a thread is rebuilding
+_generation = 0  # counts the clears: a rebuild begun before one is not kept
+_here = threading.local()  # .behind: this thread rebuilds for the requests (its own reads are never stale)
+logger = logging.getLogger(__name__)
 
 
 def cached[T](kind: str, build: Callable[[], T]) -> T:
     """`build()` at most once per LOFTE_STATUS_CACHE_SECONDS per kind and language, in this process. Each entry
     lives a random half to all of that time, so that a process's pages (a kind per language) do not expire
-    together and rebuild back to back in the requests of one moment (measured: bench_status)."""
+    together and rebuild back to back in the requests of one moment (measured: bench_status).
+
+    With LOFTE_STATUS_REFRESH_BEHIND (the default), an expired entry is still answered for up to one more lifetime
+    while a thread of its own rebuilds it: no visitor waits for the rebuild, only the first one after a start or
+    a change (`status_changed`) does."""
     key = (kind, translation.get_language() or settings.LANGUAGE_CODE)
     now = time.monotonic()
     hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]  # type: ignore[no-any-return]
+    if hit is not None:
+        expires, value = hit
+        if expires > now:
+            return value  # type: ignore[no-any-return]
+        stale_for = now - expires
+        if (
+            settings.LOFTE_STATUS_REFRESH_BEHIND
+            and not getattr(_here, "behind", False)
+            and stale_for < settings.LOFTE_STATUS_CACHE_SECONDS
+        ):
+            _refresh_behind(key, build)
+            return value  # type: ignore[no-any-return]
+    with _lock:
+        generation = _generation
     value = build()
+    _keep(key, value, generation)
+    return value
+
+
+def _keep(key: tuple[str, str], value: Any, generation: int) -> None:
     lifetime = settings.LOFTE_STATUS_CACHE_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311 - not security
     with _lock:
-        _cache[key] = (now + lifetime, value)
-    return value
+        if generation == _generation:  # nothing changed while it was built
+            _cache[key] = (time.monotonic() + lifetime, value)
+
+
+def _refresh_behind(key: tuple[str, str], build: Callable[[], Any]) -> None:
+    with _lock:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+        generation = _generation
+    # a thread starts with a context of its own (its own database connection); only the clock is handed over
+    threading.Thread(
+        target=_refresh,
+        args=(key, build, generation, clock.fixed()),
+        name=f"lofte-status-{key[0]}-{key[1]}",
+        daemon=True,
+    ).start()
+
+
+def _refresh(key: tuple[str, str], build: Callable[[], Any], generation: int, moment: datetime | None) -> None:
+    _here.behind = True
+    try:
+        with translation.override(key[1]), clock.at(moment) if moment else contextlib.nullcontext():
+            value = build()
+        _keep(key, value, generation)
+    except Exception:  # the next visitor after the stale lifetime rebuilds it in their request
+        logger.exception("The status page's %s in %s could not be rebuilt", *key)
+    finally:
+        with _lock:
+            _refreshing.discard(key)
+        connections.close_all()  # this thread's own connections
+
+
+def refreshes_running() -> int:
+    """How many rebuilds are under way in this process (tests wait for them)."""
+    with _lock:
+        return len(_refreshing)
 
 
 def status_changed() -> None:
@@ -67,9 +130,12 @@ def status_changed() -> None:
 
 
 def cache_clear() -> None:
-    """This process's cached pages are gone (no database access: tests clear it between tests)."""
+    """This process's cached pages are gone, and a rebuild under way is not kept (no database access: tests clear
+    it between tests)."""
+    global _generation
     with _lock:
         _cache.clear()
+        _generation += 1
 
 
 _RANK = {str(state): i for i, state in enumerate(STATE_ORDER)}

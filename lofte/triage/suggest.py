@@ -20,7 +20,9 @@ admin switched applying off), it is applied and says so on the timeline:
 - a status question is answered when the case has a promise the customer holds that is still open, and its case
   type allows it: one automatic message with what was promised and by when, counted. A status question that opened
   a case of its own, from a customer found by an address the contact proved, who has exactly one other case with
-  such a promise, is merged into that case first (no new case for it).
+  such a promise, is merged into that case first (no new case for it). A new case answered by none of the
+  customer's own, while exactly one incident is active, is linked to that incident and told where to follow it
+  (lofte.incidents.outage.status_question_link).
 
 Below the threshold the agent sees the suggestion on the case page; confirming or correcting it (one click,
 `suggestion_decide`) applies the answer and stores it as a training example for the next model.
@@ -49,6 +51,7 @@ from lofte.complaints.services import complaint_flag, complaint_unflag, detectio
 from lofte.core import clock
 from lofte.core.choices import Priority
 from lofte.core.errors import ValidationFailed
+from lofte.incidents.outage import status_question_link
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises.models import Promise, PromiseState
 from lofte.routing.models import RoutingSettings
@@ -150,6 +153,7 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
             Case.objects.select_for_update(of=("self",)).select_related("customer", "case_type").get(pk=message.case_id)
         )
         merged_into: Case | None = None
+        told_by_incident: set[int] = set()
         for field in fields:
             if field not in said:
                 continue
@@ -177,6 +181,11 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
                         suggestion.state, suggestion.answered = SuggestionState.APPLIED, True
                         if answered_on.pk != case.pk:
                             merged_into = suggestion.case = answered_on
+                    elif opened and (link := status_question_link(case=case, confidence=prediction.confidence)):
+                        # about none of the customer's own cases, while something is broken: the incident
+                        # answers it, and says so on the timeline itself
+                        suggestion.state, suggestion.answered = SuggestionState.APPLIED, link.answered
+                        told_by_incident.add(id(suggestion))
                 elif _apply(case, field, label, actor=None):
                     suggestion.state = SuggestionState.APPLIED
             if field == Field.COMPLAINT and detection_flags(applied=_applies(settings_of[field], model, prediction)):
@@ -197,7 +206,7 @@ def message_triage(*, message_id: int, opened: bool, proven: bool) -> list[Sugge
                 },
             )
             for s in made
-            if s.state == SuggestionState.APPLIED
+            if s.state == SuggestionState.APPLIED and id(s) not in told_by_incident
         ]
         case_events_add(events)
     return made

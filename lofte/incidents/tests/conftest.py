@@ -1,4 +1,5 @@
-"""Incident fixtures: a lead who opens incidents, components in a group, and a fresh status-page cache."""
+"""Incident fixtures: a lead who opens incidents, and components in a group (the status page's cache is cleared
+for every test by the root conftest)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,8 @@ import pytest
 from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.incidents.models import Component, ComponentGroup
-from lofte.incidents.status import cache_clear
 
 T0 = datetime(2026, 11, 16, 17, 0, tzinfo=UTC)  # Monday 18:00 in Stockholm
-
-
-@pytest.fixture(autouse=True)
-def _fresh_status_cache(settings):  # type: ignore[no-untyped-def]
-    cache_clear()
-    yield
-    cache_clear()
 
 
 @pytest.fixture

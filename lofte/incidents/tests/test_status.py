@@ -81,6 +81,77 @@ def test_another_process_sees_an_update_within_the_cache_seconds(client, outage,
         assert "Written elsewhere" in client.get("/status/").content.decode()
 
 
+def _rebuilt() -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    while status.refreshes_running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert status.refreshes_running() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the rebuilding thread reads on a connection of its own
+def test_an_expired_page_is_answered_at_once_while_a_thread_rebuilds_it(client, outage, settings):
+    import time
+
+    settings.LOFTE_STATUS_REFRESH_BEHIND = True
+    settings.LOFTE_STATUS_CACHE_SECONDS = 0.2
+    with clock.at(T0 + timedelta(minutes=6)):
+        client.get("/status/")
+        outage.updates.create(status="identified", body="Written elsewhere", posted_at=clock.now())
+        time.sleep(0.25)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            stale = client.get("/status/").content.decode()
+        assert "Written elsewhere" not in stale  # the old page, at once: this request read nothing
+        assert len(queries) == 0
+        _rebuilt()
+        fresh = client.get("/status/").content.decode()
+    assert "Written elsewhere" in fresh
+    assert "Next update by 18:15" in fresh  # built at the test's time, handed to the thread
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_stale_for_longer_than_a_lifetime_is_rebuilt_in_the_request(client, outage, settings):
+    import time
+
+    settings.LOFTE_STATUS_REFRESH_BEHIND = True
+    settings.LOFTE_STATUS_CACHE_SECONDS = 0.1
+    with clock.at(T0 + timedelta(minutes=6)):
+        client.get("/status/")
+        outage.updates.create(status="identified", body="Written elsewhere", posted_at=clock.now())
+        time.sleep(0.25)  # past the lifetime and one more: a thread that failed is not waited for forever
+        assert "Written elsewhere" in client.get("/status/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_begun_before_a_change_is_not_kept(client, outage, lead, settings):
+    import threading
+    import time
+
+    settings.LOFTE_STATUS_REFRESH_BEHIND = True
+    settings.LOFTE_STATUS_CACHE_SECONDS = 0.2
+    gate = threading.Event()
+    calls = []
+
+    def slow() -> str:
+        calls.append(1)
+        if len(calls) == 2:  # the rebuild behind: it read the old state, then waits
+            gate.wait(5)
+        return f"built {len(calls)}"
+
+    assert status.cached("probe", slow) == "built 1"
+    time.sleep(0.25)
+    assert status.cached("probe", slow) == "built 1"  # stale, a thread rebuilds
+    status.status_changed()  # an update is posted meanwhile
+    assert status.cached("probe", slow) == "built 3"  # built anew in this request
+    gate.set()
+    _rebuilt()
+    assert status.cached("probe", slow) == "built 3"  # the late rebuild of the old state was dropped
+
+
 def test_the_json_has_components_incidents_and_uptime(client, outage, bank):
     with clock.at(T0 + timedelta(minutes=6)):
         response = client.get("/status.json?lang=sv")

@@ -5,6 +5,7 @@ refused beside the field; everyone else gets 403 and changes nothing."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -15,6 +16,7 @@ from lofte.accounts.models import Role
 from lofte.accounts.tests.factories import AgentFactory
 from lofte.cases import notices
 from lofte.cases.models import NoticeTemplate
+from lofte.core import clock
 from lofte.core.errors import PermissionDenied
 from lofte.teams import services
 from tests.test_csp import inline_code
@@ -143,7 +145,8 @@ def test_the_list_costs_the_same_queries_with_one_or_every_text(client, admin):
 
 def test_the_page_shows_the_built_in_text_the_placeholders_a_preview_and_the_sms_count(client, admin):
     client.force_login(admin)
-    html = text(client.get(BREACH_SV))
+    with clock.at(datetime(2026, 11, 16, 9, 0, tzinfo=UTC)):  # a Monday: the sample time is tomorrow's
+        html = text(client.get(BREACH_SV))
     built_in = notices.default_text("breach", "sv")
     assert built_in.endswith("Du hör av oss senast {when}.")
     assert html.count(built_in) == 2  # in the text box (nothing of the admins' yet) and as the built-in text
