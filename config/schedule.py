@@ -16,6 +16,7 @@ from lofte.outbox.tasks import deliver_outbox
 from lofte.portal.tasks import prune_portal_tokens
 from lofte.promises.tasks import promise_tick
 from lofte.routing.tasks import reroute_away_cases
+from lofte.surveys.tasks import run_surveys
 from lofte.triage.tasks import triage_start_models
 
 JOBS: list[Job] = [
@@ -29,6 +30,8 @@ JOBS: list[Job] = [
     Job(name="complaints.checks", task=run_temperature_checks, every=timedelta(seconds=60)),
     # scheduled maintenance past its end: resolved with the "completed" update
     Job(name="incidents.maintenance", task=finish_maintenance, every=timedelta(seconds=60)),
+    # "how did we do?" after solving
+    Job(name="surveys.run", task=run_surveys, every=timedelta(seconds=60)),
     # runs when a worker first starts, then hourly: SQLite's planner needs statistics
     Job(name="database.analyze", task=analyze_database, every=timedelta(hours=1)),
     Job(name="tasks.prune", task=prune_task_results, every=timedelta(hours=1)),

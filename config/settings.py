@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "lofte.routing",
     "lofte.complaints",
     "lofte.incidents",
+    "lofte.surveys",
     "lofte.triage",
     "lofte.demo",
     "benchmarks",
@@ -465,6 +466,8 @@ LOFTE_STATUS_CACHE_SECONDS = float(os.environ.get("LOFTE_STATUS_CACHE_SECONDS", 
 # An expired page is answered (for at most one more of those lifetimes) while a thread rebuilds it: no visitor
 # waits for a rebuild but the first after a start or a change.
 LOFTE_STATUS_REFRESH_BEHIND = os.environ.get("LOFTE_STATUS_REFRESH_BEHIND", "1") not in ("0", "false", "")
+# A survey's link works this many days after it is sent (lofte/surveys).
+LOFTE_SURVEY_ANSWER_DAYS = int(os.environ.get("LOFTE_SURVEY_ANSWER_DAYS", "14"))
 # Status-page sign-ups per client address and per email address or number, per hour (429 over them).
 LOFTE_STATUS_SIGNUPS_PER_IP = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_IP", "10"))
 LOFTE_STATUS_SIGNUPS_PER_ADDRESS = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_ADDRESS", "3"))

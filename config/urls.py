@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("lofte.triage.urls")),
     path("", include("lofte.complaints.urls")),
     path("", include("lofte.incidents.urls")),
+    path("", include("lofte.surveys.urls")),
 ]
 
 if settings.DEBUG:

@@ -103,6 +103,7 @@ NOT_PAGES = {
     "complaints:compensation_act": "POST, redirects to the case page",
     "complaints:step": "POST, redirects to the case page",
     "complaints:check": "a customer's signed link (tested in lofte/complaints/tests/test_checks.py)",
+    "surveys:survey": "a customer's signed link (tested in lofte/surveys/tests/test_surveys.py)",
     "complaints:ledger_csv": "CSV",
     "complaints:register_csv": "CSV",
     "complaints:analysis_csv": "CSV",

@@ -552,6 +552,9 @@ class NoticeKind(models.TextChoices):
     CALLBACK_WRONG_NUMBER = "callback_wrong_number", _("Callback given up: wrong number")
     CALLBACK_GAVE_UP = "callback_gave_up", _("Callback given up: no answer")
     STATUS_ANSWER = "status_answer", _("Status question: the promised time")
+    SURVEY_CSAT = "survey_csat", _("Survey: how did we do? (email)")
+    SURVEY_CSAT_SMS = "survey_csat_sms", _("Survey: how did we do? (SMS)")
+    SURVEY_CES = "survey_ces", _("Survey: how easy was it?")
 
 
 class NoticeTemplate(models.Model):

@@ -1,8 +1,9 @@
 """The notices Lofte sends customers by itself, and the texts admins write for them.
 
 A notice is one of NoticeKind: the honest message after a broken promise, with one new time (lofte.cases.breaches),
-the answer to a status question (lofte.triage), and the callback messages (lofte.callbacks.services): the booked
-time, the next try after a missed call, and giving up (a wrong number, or no answer after every try). Each has
+the answer to a status question (lofte.triage), the surveys after solving (lofte.surveys), and the callback
+messages (lofte.callbacks.services): the booked time, the next try after a missed call, and giving up (a wrong
+number, or no answer after every try). Each has
 placeholders of its own (NOTICES) and a built-in text, translated into every language Lofte speaks. An admin may
 write their own text for a notice in a language (a NoticeTemplate); the senders use it for a customer in that
 language, and the built-in text otherwise. There is one text for every case type: whether a case type sends the
@@ -41,6 +42,7 @@ MAX_LENGTH = 2000  # characters of an admin's text: an email notice is a few sen
 # a name that is longer than most, so that the SMS count of the preview does not flatter a text
 SAMPLE_NAME = "Karin Lindqvist-Johansson"
 SAMPLE_PHONE = "+46701234567"
+SAMPLE_LINK = settings.LOFTE_BASE_URL.rstrip("/") + "/survey/eyJjIjoxMjM0NSwibiI6ImFiY2RlZmdoaWprbG1ub3AifQ:" + "x" * 43
 
 
 def _breach() -> str:
@@ -81,6 +83,24 @@ def _status_answer() -> str:
     )
 
 
+def _survey_csat() -> str:
+    return _(
+        "Hello,\n\nYour case %(reference)s is solved. How did we do?\n\nGood: %(good)s\nNot good: %(not_good)s\n\n"
+        "One click is enough; you can tell us more if you like. The link works until %(until)s."
+    )
+
+
+def _survey_csat_sms() -> str:
+    return _("Case %(reference)s is solved. Did we help you? Good: %(good)s Not good: %(not_good)s")
+
+
+def _survey_ces() -> str:
+    return _(
+        "Hello,\n\nYour case %(reference)s is solved. How easy was it to get help from us, from 1 (very hard) to 7 "
+        "(very easy)?\n\n%(link)s\n\nThe link works until %(until)s."
+    )
+
+
 @dataclass(frozen=True)
 class Notice:
     kind: str
@@ -115,6 +135,12 @@ NOTICES: dict[str, Notice] = {
         Notice(NoticeKind.CALLBACK_GAVE_UP, ("count", "tried", "reference", "customer_name"), True, _callback_gave_up),
         # the answer to a customer who only asks how their case is going (lofte.triage): the open promise
         Notice(NoticeKind.STATUS_ANSWER, ("reference", "customer_name", "promise", "when"), True, _status_answer),
+        # the surveys after solving (lofte.surveys): each link answers with one click
+        Notice(
+            NoticeKind.SURVEY_CSAT, ("reference", "customer_name", "good", "not_good", "until"), False, _survey_csat
+        ),
+        Notice(NoticeKind.SURVEY_CSAT_SMS, ("reference", "customer_name", "good", "not_good"), True, _survey_csat_sms),
+        Notice(NoticeKind.SURVEY_CES, ("reference", "customer_name", "link", "until"), True, _survey_ces),
     )
 }
 LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
@@ -263,6 +289,11 @@ def sample_values(kind: str, language: str, now: datetime) -> dict[str, str]:
             "count": str(settings.LOFTE_CALLBACK_MAX_ATTEMPTS),
             "promise": _("I will get back to you by %(when)s.")
             % {"when": str(formats.date_format(start.replace(hour=14, minute=0), "l j F H:i"))},
+            # a survey link as long as a real one (lofte.surveys: a signed id and nonce)
+            "link": f"{SAMPLE_LINK}",
+            "good": f"{SAMPLE_LINK}?score=1",
+            "not_good": f"{SAMPLE_LINK}?score=0",
+            "until": str(formats.date_format((start + timedelta(days=14)).replace(hour=14, minute=0), "l j F H:i")),
         }
     return {name: values[name] for name in NOTICES[kind].placeholders}
 

@@ -11,7 +11,15 @@ from lofte.cases.notices import MAX_LENGTH
 from lofte.core.schemas import InSchema, Text
 
 NoticeKindValue = Literal[
-    "breach", "callback_confirmation", "callback_retry", "callback_wrong_number", "callback_gave_up", "status_answer"
+    "breach",
+    "callback_confirmation",
+    "callback_retry",
+    "callback_wrong_number",
+    "callback_gave_up",
+    "status_answer",
+    "survey_csat",
+    "survey_csat_sms",
+    "survey_ces",
 ]
 LanguageValue = Literal["en", "sv", "da", "nb", "fi"]
 # in a path: a notice or language that does not exist is a 404, as for an id

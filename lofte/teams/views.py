@@ -528,6 +528,14 @@ NOTICE_HELP = {
         "Sent when a customer only asks how their case is going and it has an open promise, on the case types "
         "that answer status questions: what was promised, and by when."
     ),
+    NoticeKind.SURVEY_CSAT: gettext_lazy(
+        "Sent by email after a case is solved, by the survey rules: two links, good and not good, each answering "
+        "with one click."
+    ),
+    NoticeKind.SURVEY_CSAT_SMS: gettext_lazy("The same question when the case came by SMS: keep it short."),
+    NoticeKind.SURVEY_CES: gettext_lazy(
+        "Sent after a case is solved where the survey rules ask how easy it was (1 to 7): one link to the question."
+    ),
 }
 
 

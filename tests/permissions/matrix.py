@@ -2482,6 +2482,22 @@ PAGES += [
     ),
 ]
 
+# The survey page: a signed link is the authentication, as for the temperature check
+# (lofte/surveys/tests/test_surveys.py answers with real links).
+PAGES += [
+    Row("GET", "/survey/<str:token>", SIGNED, lambda w, o: "/survey/forged", ok=404),
+    Row(
+        "POST",
+        "/survey/<str:token>",
+        SIGNED,
+        lambda w, o: "/survey/forged",
+        lambda w, o: {"score": "0"},
+        ok=404,
+        body="form",
+        label="answer",
+    ),
+]
+
 API += [
     Row(
         "GET",

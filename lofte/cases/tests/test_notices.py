@@ -73,6 +73,10 @@ def _old_values(kind: str) -> dict[str, object]:
         "customer_name": "Karin {when} Kund",  # a value with braces is a value, never read as a placeholder
         "count": 3,
         "promise": "Vi återkommer senast på torsdag.",
+        "link": "https://help.example.com/survey/abc:def",
+        "good": "https://help.example.com/survey/abc:def?score=1",
+        "not_good": "https://help.example.com/survey/abc:def?score=0",
+        "until": "måndag 30 november 09:00",
     }
 
 
@@ -101,7 +105,11 @@ def test_the_notices_are_the_kinds_and_each_offers_what_its_sender_fills():
     assert set(notices.NOTICES) == set(NoticeKind.values)
     assert notices.NOTICES[NoticeKind.BREACH].placeholders == ("reference", "customer_name", "when")
     assert notices.NOTICES[NoticeKind.CALLBACK_GAVE_UP].placeholders == ("count", "tried", "reference", "customer_name")
-    assert [k for k, n in notices.NOTICES.items() if not n.by_sms] == [NoticeKind.CALLBACK_WRONG_NUMBER]
+    # by email only: a wrong number reaches someone else; the survey's email text (its SMS text is its own)
+    assert [k for k, n in notices.NOTICES.items() if not n.by_sms] == [
+        NoticeKind.CALLBACK_WRONG_NUMBER,
+        NoticeKind.SURVEY_CSAT,
+    ]
     with pytest.raises(NotFound):
         notices.notice_get("portal_link")
     with pytest.raises(NotFound):
@@ -174,7 +182,7 @@ def test_the_list_reads_every_text_in_one_query(django_assert_num_queries):
     override(NoticeKind.BREACH, "fi", FI_BREACH)
     with django_assert_num_queries(1):
         items = notices.notice_items()
-    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 30
+    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 45
     custom = [(i.kind, i.language, i.override) for i in items if i.override is not None]
     assert custom == [(NoticeKind.BREACH, "fi", FI_BREACH)]
     first = items[0]

@@ -37,6 +37,7 @@ WEBHOOK_PRUNE = "lofte.channels.webhooks.tasks.prune_webhook_rejections"
 REROUTE = "lofte.routing.tasks.reroute_away_cases"
 SEARCH_LOG_PRUNE = "lofte.kb.tasks.prune_search_log"
 START_MODELS = "lofte.triage.tasks.triage_start_models"
+SURVEYS = "lofte.surveys.tasks.run_surveys"
 CHECKS = "lofte.complaints.tasks.run_temperature_checks"
 MAINTENANCE = "lofte.incidents.tasks.finish_maintenance"
 
@@ -89,6 +90,7 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         (PORTAL_PRUNE, "SUCCESSFUL"),
         (TICK, "SUCCESSFUL"),
         (REROUTE, "SUCCESSFUL"),
+        (SURVEYS, "SUCCESSFUL"),
         (START_MODELS, "SUCCESSFUL"),
     ]
     returned = [r.return_value for r in DBTaskResult.objects.filter(task_path=DELIVER).order_by("enqueued_at")]
@@ -107,9 +109,10 @@ def test_worker_once_delivers_a_reply_and_records_the_tasks(case, agent, smtp):
         "triage.start_models",
         "complaints.checks",
         "incidents.maintenance",
+        "surveys.run",
     }
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (13 periodic jobs).")
+    assert lines[0].startswith("Lofte worker ") and lines[0].endswith(" started (14 periodic jobs).")
     assert lines[-1] == "Lofte worker stopped."
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
 
