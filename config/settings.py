@@ -468,6 +468,8 @@ LOFTE_STATUS_CACHE_SECONDS = float(os.environ.get("LOFTE_STATUS_CACHE_SECONDS", 
 LOFTE_STATUS_REFRESH_BEHIND = os.environ.get("LOFTE_STATUS_REFRESH_BEHIND", "1") not in ("0", "false", "")
 # A survey's link works this many days after it is sent (lofte/surveys).
 LOFTE_SURVEY_ANSWER_DAYS = int(os.environ.get("LOFTE_SURVEY_ANSWER_DAYS", "14"))
+# A customer whose newest survey answer within these days is negative gets a yellow loyalty light.
+LOFTE_SURVEY_LOYALTY_DAYS = int(os.environ.get("LOFTE_SURVEY_LOYALTY_DAYS", "90"))
 # Status-page sign-ups per client address and per email address or number, per hour (429 over them).
 LOFTE_STATUS_SIGNUPS_PER_IP = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_IP", "10"))
 LOFTE_STATUS_SIGNUPS_PER_ADDRESS = int(os.environ.get("LOFTE_STATUS_SIGNUPS_PER_ADDRESS", "3"))

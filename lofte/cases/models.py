@@ -555,6 +555,7 @@ class NoticeKind(models.TextChoices):
     SURVEY_CSAT = "survey_csat", _("Survey: how did we do? (email)")
     SURVEY_CSAT_SMS = "survey_csat_sms", _("Survey: how did we do? (SMS)")
     SURVEY_CES = "survey_ces", _("Survey: how easy was it?")
+    SURVEY_NPS = "survey_nps", _("Survey: would you recommend us?")
 
 
 class NoticeTemplate(models.Model):

@@ -101,6 +101,14 @@ def _survey_ces() -> str:
     )
 
 
+def _survey_nps() -> str:
+    return _(
+        "Hello,\n\nYou were recently in touch with us (case %(reference)s). How likely are you to recommend us to a "
+        "friend or colleague, from 0 (not at all likely) to 10 (extremely likely)? And why?\n\n%(link)s\n\nThe "
+        "link works until %(until)s."
+    )
+
+
 @dataclass(frozen=True)
 class Notice:
     kind: str
@@ -141,6 +149,7 @@ NOTICES: dict[str, Notice] = {
         ),
         Notice(NoticeKind.SURVEY_CSAT_SMS, ("reference", "customer_name", "good", "not_good"), True, _survey_csat_sms),
         Notice(NoticeKind.SURVEY_CES, ("reference", "customer_name", "link", "until"), True, _survey_ces),
+        Notice(NoticeKind.SURVEY_NPS, ("reference", "customer_name", "link", "until"), True, _survey_nps),
     )
 }
 LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)

@@ -7,7 +7,8 @@ customer contacts us, by the rule the admins set in the complaint settings:
   `loyalty_yellow_contacts` cases opened in the last 30 days;
 - green otherwise.
 
-Four queries for any number of customers: the settings, the complaints, the checks, the cases.
+Four queries for any number of customers: the settings, the complaints, the checks, the cases (the signals other
+apps add, lofte.customers.lights.signal_register, cost theirs: the surveys' one).
 """
 
 from __future__ import annotations

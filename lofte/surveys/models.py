@@ -1,7 +1,8 @@
 """Surveys: after a case is solved, the customer is asked on the channel they used, by a signed single-use link
-that works without logging in, how it went (CSAT: a thumb up or down, and "did we help you?") or how easy it was
-(CES, 1 to 7). When to ask is a rule per case type and channel; a quarantine keeps one customer from being asked
-more than once in N days."""
+that works without logging in, how it went (CSAT: a thumb up or down, and "did we help you?"), how easy it was
+(CES, 1 to 7), or how likely they are to recommend us (NPS, 0 to 10, and why). When to ask is a rule per case
+type and channel; a quarantine keeps one customer from being asked a kind more than once in N days (for NPS, its
+schedule per customer: by default at most every 90 days, after a case of theirs is solved)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,19 @@ from lofte.core.choices import Channel
 class SurveyKind(models.TextChoices):
     CSAT = "csat", _("Satisfaction (CSAT)")
     CES = "ces", _("Effort (CES)")
+    NPS = "nps", _("Recommendation (NPS)")
 
 
-# the score each kind takes, and from which score down an answer is negative (the team lead is told)
-SCORES: dict[str, tuple[int, int]] = {SurveyKind.CSAT: (0, 1), SurveyKind.CES: (1, 7)}
-NEGATIVE_AT_OR_BELOW: dict[str, int] = {SurveyKind.CSAT: 0, SurveyKind.CES: 3}
+# the score each kind takes, and from which score down an answer is negative (the team lead is told; for NPS the
+# detractors, 0 to 6)
+SCORES: dict[str, tuple[int, int]] = {SurveyKind.CSAT: (0, 1), SurveyKind.CES: (1, 7), SurveyKind.NPS: (0, 10)}
+NEGATIVE_AT_OR_BELOW: dict[str, int] = {SurveyKind.CSAT: 0, SurveyKind.CES: 3, SurveyKind.NPS: 6}
 
 
 class SurveyRule(models.Model):
     """When to ask after a case is solved. Blank case type or channel: any. The most specific rule wins (case
     type and channel, then case type, then channel, then the kind's default rule); without any saved rule, CSAT
-    is asked an hour after solving with a 14-day quarantine, and CES is not asked."""
+    is asked an hour after solving with a 14-day quarantine, and CES and NPS are not asked."""
 
     kind = models.CharField(_("survey"), max_length=8, choices=SurveyKind.choices)
     case_type = models.ForeignKey(

@@ -3,8 +3,8 @@ without logging in, expired.
 
 - `surveys_schedule` gives each case solved since the last run its surveys for that solving, by the rule for its
   case type and channel (`rule_for`): scheduled for the rule's delay after solving, or not asked when the customer
-  was asked that kind of survey within the rule's quarantine, or when no kind is on (one row, so that the case is
-  not looked at again).
+  was asked that kind of survey within the rule's quarantine, or when NPS is asked of the same solving, or when no
+  kind is on (one row, so that the case is not looked at again).
 - `surveys_send` sends those that are due (a case reopened meanwhile cancels its survey).
 - `survey_answer`: the customer's answer through the link; on the case's timeline; a negative one tells the
   case team's leads.
@@ -34,11 +34,12 @@ from lofte.cases.timeline import case_event_add
 from lofte.core import clock
 from lofte.core.errors import DomainError, ValidationFailed
 from lofte.core.links import link_opened, link_token, nonce_matches, plain_text
+from lofte.customers.lights import Light
 from lofte.notifications.readers import reader_language
 from lofte.notifications.services import notify_many
 from lofte.outbox.services import AutomaticLimitReached
 from lofte.promises.eta import moment_text
-from lofte.surveys.models import SCORES, Reason, Survey, SurveyKind, SurveyRule, SurveyState
+from lofte.surveys.models import NEGATIVE_AT_OR_BELOW, SCORES, Reason, Survey, SurveyKind, SurveyRule, SurveyState
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,10 @@ ASKED_CHANNELS = (Channel.EMAIL, Channel.WEB, Channel.SMS, Channel.CHAT, Channel
 DEFAULT_RULES = {
     SurveyKind.CSAT: SurveyRule(kind=SurveyKind.CSAT, enabled=True, delay_minutes=60, quarantine_days=14),
     SurveyKind.CES: SurveyRule(kind=SurveyKind.CES, enabled=False, delay_minutes=60, quarantine_days=14),
+    SurveyKind.NPS: SurveyRule(kind=SurveyKind.NPS, enabled=False, delay_minutes=24 * 60, quarantine_days=90),
 }
+# NPS first: a solving that asks the customer NPS asks nothing else (one question at a time)
+ORDER = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
 
 
 def rule_for(rules: list[SurveyRule], *, kind: str, case_type_id: int | None, channel: str) -> SurveyRule:
@@ -104,7 +108,8 @@ def _schedule(case: Case, *, rules: list[SurveyRule], now: datetime) -> int:
     assert solved_at is not None
     made = 0
     rows = []
-    for kind in SurveyKind:
+    nps_asked = False
+    for kind in ORDER:
         rule = rule_for(rules, kind=kind, case_type_id=case.case_type_id, channel=case.channel)
         if not rule.enabled:
             continue
@@ -112,8 +117,11 @@ def _schedule(case: Case, *, rules: list[SurveyRule], now: datetime) -> int:
         state, note = SurveyState.SCHEDULED, ""
         if due < now - LATE:
             state, note = SurveyState.CANCELLED, "solved long ago"
+        elif nps_asked:
+            state, note = SurveyState.QUARANTINED, "NPS asked instead"
         elif _asked_lately(case.customer_id, kind=kind, before=due, days=rule.quarantine_days):
             state, note = SurveyState.QUARANTINED, f"asked within {rule.quarantine_days} days"
+        nps_asked = nps_asked or (kind == SurveyKind.NPS and state == SurveyState.SCHEDULED)
         rows.append(_row(case, kind=kind, due=due, state=state, note=note))
         made += state == SurveyState.SCHEDULED
     if not rows:  # no kind is asked of this case: one row says so, and the case is not looked at again
@@ -182,6 +190,8 @@ def survey_text(survey: Survey, *, language: str) -> str:
     }
     if survey.kind == SurveyKind.CES:
         kind = NoticeKind.SURVEY_CES
+    elif survey.kind == SurveyKind.NPS:
+        kind = NoticeKind.SURVEY_NPS
     else:
         kind = NoticeKind.SURVEY_CSAT_SMS if survey.sent_on == Channel.SMS else NoticeKind.SURVEY_CSAT
     return notice_text(kind=kind, language=language, values=values)
@@ -318,6 +328,8 @@ def survey_answer(*, token: str, score: object, helped: object = "", reason: str
     found = survey_for_token(token)
     value = _score(found.kind, score)
     did_help = _helped(helped)
+    if found.kind == SurveyKind.NPS and (did_help is not None or reason):
+        raise ValidationFailed(_("This survey asks only for a score and why."), field="helped" if helped else "reason")
     if reason and reason not in Reason.values:
         raise ValidationFailed(_("Choose one of the reasons offered."), field="reason")
     text = plain_text(comment, max_chars=MAX_COMMENT, field="comment")
@@ -350,3 +362,28 @@ def _tell_leads(survey: Survey, *, now: datetime) -> None:
             text = _("A customer was not satisfied with case %(ref)s.") % {"ref": case.reference}
         items.append((lead, NOTIFY_KIND, text, f"/cases/{case.reference}/", f"survey:{survey.pk}:{lead.pk}"))
     notify_many(items, now=now)
+
+
+# --- the loyalty light -----------------------------------------------------------------------------------------
+
+
+def loyalty_signals(customer_ids: list[int]) -> dict[int, Light]:
+    """Yellow for each customer whose newest answer within LOFTE_SURVEY_LOYALTY_DAYS is negative (not good, "we
+    did not help", CES 3 or lower, NPS 6 or lower): one query; customers without such an answer are not named."""
+    days = settings.LOFTE_SURVEY_LOYALTY_DAYS
+    newest: dict[int, tuple[str, int | None, bool | None]] = {}
+    for customer_id, kind, score, helped in (
+        Survey.objects.filter(
+            customer_id__in=customer_ids,
+            state=SurveyState.ANSWERED,
+            answered_at__gte=clock.now() - timedelta(days=days),
+        )
+        .order_by("customer_id", "-answered_at", "-id")
+        .values_list("customer_id", "kind", "score", "helped")
+    ):
+        newest.setdefault(customer_id, (kind, score, helped))
+    out = {}
+    for customer_id, (kind, score, helped) in newest.items():
+        if (score is not None and score <= NEGATIVE_AT_OR_BELOW[kind]) or helped is False:
+            out[customer_id] = Light("yellow", _("Answered a survey negatively within %(days)s days") % {"days": days})
+    return out

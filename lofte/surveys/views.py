@@ -52,7 +52,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "kind": found.kind,
                 "reference": found.case.reference,
-                "scale": list(range(low, high + 1)) if found.kind == SurveyKind.CES else [],
+                "scale": list(range(low, high + 1)) if found.kind != SurveyKind.CSAT else [],
                 "chosen": str(data.get("score", ""))[:2],
                 "helped": str(data.get("helped", ""))[:8],
                 "reason": str(data.get("reason", ""))[:16],

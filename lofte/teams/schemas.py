@@ -20,6 +20,7 @@ NoticeKindValue = Literal[
     "survey_csat",
     "survey_csat_sms",
     "survey_ces",
+    "survey_nps",
 ]
 LanguageValue = Literal["en", "sv", "da", "nb", "fi"]
 # in a path: a notice or language that does not exist is a 404, as for an id

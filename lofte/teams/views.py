@@ -536,6 +536,10 @@ NOTICE_HELP = {
     NoticeKind.SURVEY_CES: gettext_lazy(
         "Sent after a case is solved where the survey rules ask how easy it was (1 to 7): one link to the question."
     ),
+    NoticeKind.SURVEY_NPS: gettext_lazy(
+        "Sent after a case is solved where the survey rules ask for NPS, at most once per customer in the rule's "
+        "days: how likely they are to recommend you (0 to 10), and why."
+    ),
 }
 
 

@@ -182,7 +182,7 @@ def test_the_list_reads_every_text_in_one_query(django_assert_num_queries):
     override(NoticeKind.BREACH, "fi", FI_BREACH)
     with django_assert_num_queries(1):
         items = notices.notice_items()
-    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 45
+    assert len(items) == len(notices.NOTICES) * len(settings.LANGUAGES) == 50
     custom = [(i.kind, i.language, i.override) for i in items if i.override is not None]
     assert custom == [(NoticeKind.BREACH, "fi", FI_BREACH)]
     first = items[0]

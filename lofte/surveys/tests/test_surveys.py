@@ -309,3 +309,77 @@ def test_an_admins_own_text_is_sent_and_the_built_in_one_otherwise(ella, team, a
     [message] = OutboxMessage.objects.filter(to="ella@example.com", automatic=True).order_by("-id")[:1]
     url = services.survey_url(survey)
     assert message.payload["text"].startswith(f"Hi Ella English! {case.reference}: 👍 {url}?score=1 👎 {url}?score=0 (")
+
+
+# --- NPS, the customer page, the loyalty light ---------------------------------------------------------------
+
+
+def test_nps_is_asked_once_per_customer_in_its_days_and_instead_of_csat(ella, team, agent):
+    SurveyRule.objects.create(kind=SurveyKind.NPS, delay_minutes=60, quarantine_days=90)
+    first = solve(ella, team, agent)
+    again = solve(ella, team, agent, at=T0 + timedelta(days=20))
+    run(T0 + timedelta(minutes=1))
+    run(T0 + timedelta(minutes=61))
+    run(T0 + timedelta(days=20, minutes=1))
+    got = {(s.case_id, s.kind): (s.state, s.note) for s in Survey.objects.all()}
+    assert got[(first.pk, "nps")][0] == SurveyState.EXPIRED  # sent; unanswered in its 14 days
+    assert got[(first.pk, "csat")] == (SurveyState.QUARANTINED, "NPS asked instead")  # one question at a time
+    assert got[(again.pk, "nps")] == (SurveyState.QUARANTINED, "asked within 90 days")
+    assert got[(again.pk, "csat")][0] == SurveyState.SCHEDULED  # CSAT's own quarantine (14 days) is over
+    [text] = [
+        m.payload["text"]
+        for m in OutboxMessage.objects.filter(to="ella@example.com", automatic=True)
+        if "recommend" in m.payload["text"]
+    ]
+    nps = Survey.objects.get(case=first, kind="nps")
+    assert services.survey_url(nps) in text and first.reference in text
+
+
+def test_an_nps_answer_is_0_to_10_and_why(client, ella, team, agent, lead):
+    SurveyRule.objects.create(kind=SurveyKind.NPS, delay_minutes=60, quarantine_days=90)
+    case = solve(ella, team, agent)
+    run(T0 + timedelta(minutes=1))
+    run(T0 + timedelta(minutes=61))
+    nps = Survey.objects.get(case=case, kind="nps")
+    url = f"/survey/{services.survey_token(nps)}"
+    with clock.at(T0 + timedelta(hours=2)):
+        html = client.get(url).content.decode()
+        assert "Would you recommend us?" in html and 'value="10"' in html and 'value="0"' in html
+        assert "Did we help you?" not in html  # NPS asks for a score and why, nothing else
+        for score in ("11", "-1"):
+            assert client.post(url, {"score": score}).status_code == 422
+        assert client.post(url, {"score": "6", "helped": "no"}).status_code == 422
+        assert client.post(url, {"score": "6", "comment": "Slow answers"}).status_code == 200
+    nps.refresh_from_db()
+    assert (nps.score, nps.comment, nps.negative) == (6, "Slow answers", True)  # a detractor
+    assert Notification.objects.filter(kind=services.NOTIFY_KIND, agent=lead).count() == 1
+
+
+def test_the_customer_page_shows_the_answers_of_cases_the_reader_sees(client, ella, team, agent, outsider, other_team):
+    mine = solve(ella, team, agent)
+    theirs = solve(ella, other_team, outsider, at=T0 + timedelta(days=20))
+    for case, at in ((mine, T0), (theirs, T0 + timedelta(days=20))):
+        run(at + timedelta(minutes=1))
+        run(at + timedelta(minutes=61))
+        survey = Survey.objects.get(case=case, kind="csat")
+        with clock.at(at + timedelta(hours=2)):
+            services.survey_answer(
+                token=services.survey_token(survey), score="0", comment=f"secret about {case.reference}"
+            )
+    client.force_login(agent)
+    html = client.get(f"/customers/{ella.pk}/").content.decode()
+    assert "Survey answers" in html and f"secret about {mine.reference}" in html
+    assert f"secret about {theirs.reference}" not in html  # a case of another team: not this reader's
+
+
+def test_a_negative_answer_makes_the_loyalty_light_yellow(ella, team, agent):
+    from lofte.customers.lights import lights_for
+
+    assert lights_for([ella.pk])[ella.pk].color == "green"
+    survey = sent(solve(ella, team, agent))
+    with clock.at(T0 + timedelta(hours=2)):
+        services.survey_answer(token=services.survey_token(survey), score="0")
+        light = lights_for([ella.pk])[ella.pk]
+    assert (light.color, light.reason) == ("yellow", "Answered a survey negatively within 90 days")
+    with clock.at(T0 + timedelta(days=91)):
+        assert lights_for([ella.pk])[ella.pk].color == "green"  # an old answer no longer counts
