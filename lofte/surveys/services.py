@@ -265,19 +265,27 @@ def surveys_run(*, now: datetime) -> dict[str, int]:
 # --- answering -------------------------------------------------------------------------------------------------
 
 
-class LinkInvalid(DomainError):
+class LinkClosed(DomainError):
+    """A link that no longer answers; `language` is the customer's when the link was theirs (the page's)."""
+
+    def __init__(self, message: str, *, language: str = "") -> None:
+        super().__init__(message)
+        self.language = language
+
+
+class LinkInvalid(LinkClosed):
     """The link is not one of ours, or not the newest of its survey."""
 
     code = "link_invalid"
     status = 404
 
 
-class LinkUsed(DomainError):
+class LinkUsed(LinkClosed):
     code = "link_used"
     status = 409
 
 
-class LinkExpired(DomainError):
+class LinkExpired(LinkClosed):
     code = "link_expired"
     status = 410
 
@@ -290,10 +298,15 @@ def survey_for_token(token: str) -> Survey:
         survey = Survey.objects.select_related("case", "case__customer").filter(pk=opened[0]).first()
     if survey is None or opened is None or not nonce_matches(survey.nonce, opened[1]):
         raise LinkInvalid(_("This link is not valid."))
-    if survey.state == SurveyState.ANSWERED:
-        raise LinkUsed(_("You have already answered. Thank you!"))
-    if survey.state != SurveyState.SENT or (survey.expires_at is not None and survey.expires_at <= clock.now()):
-        raise LinkExpired(_("This survey has closed. If you need more help, just contact us."))
+    # a real link of this customer's: they are told in their language, whatever their browser says
+    with translation.override(customer_language(survey.case)):
+        if survey.state == SurveyState.ANSWERED:
+            raise LinkUsed(_("You have already answered. Thank you!"), language=translation.get_language())
+        if survey.state != SurveyState.SENT or (survey.expires_at is not None and survey.expires_at <= clock.now()):
+            raise LinkExpired(
+                _("This survey has closed. If you need more help, just contact us."),
+                language=translation.get_language(),
+            )
     return survey
 
 

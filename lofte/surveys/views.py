@@ -12,7 +12,10 @@ from lofte.core.errors import DomainError
 from lofte.surveys import services
 from lofte.surveys.models import SCORES, Reason, SurveyKind
 
-CLOSED = (services.LinkInvalid, services.LinkUsed, services.LinkExpired)
+
+def _closed(request: HttpRequest, exc: services.LinkClosed) -> HttpResponse:
+    with translation.override(exc.language or translation.get_language()):
+        return render(request, "surveys/survey_closed.html", {"reason": exc.message}, status=exc.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,8 +25,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     records nothing."""
     try:
         found = services.survey_for_token(token)
-    except CLOSED as exc:
-        return render(request, "surveys/survey_closed.html", {"reason": exc.message}, status=exc.status)
+    except services.LinkClosed as exc:
+        return _closed(request, exc)
     language = customer_language(found.case)
     error = ""
     data = request.POST if request.method == "POST" else request.GET
@@ -37,8 +40,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                     reason=data.get("reason", ""),
                     comment=data.get("comment", ""),
                 )
-        except CLOSED as exc:
-            return render(request, "surveys/survey_closed.html", {"reason": exc.message}, status=exc.status)
+        except services.LinkClosed as exc:
+            return _closed(request, exc)
         except DomainError as exc:
             error = exc.message
         else:

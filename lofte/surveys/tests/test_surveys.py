@@ -383,3 +383,14 @@ def test_a_negative_answer_makes_the_loyalty_light_yellow(ella, team, agent):
     assert (light.color, light.reason) == ("yellow", "Answered a survey negatively within 90 days")
     with clock.at(T0 + timedelta(days=91)):
         assert lights_for([ella.pk])[ella.pk].color == "green"  # an old answer no longer counts
+
+
+def test_a_used_link_says_so_in_the_customers_language(client, team, agent):
+    karin = customer_create(name="Karin", email="karin@example.se", language="sv")
+    survey = sent(solve(karin, team, agent))
+    url = f"/survey/{services.survey_token(survey)}"
+    with clock.at(T0 + timedelta(hours=2)):
+        assert client.post(url, {"score": "1"}, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+        again = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    html = again.content.decode()
+    assert again.status_code == 409 and 'lang="sv"' in html and "Du har redan svarat. Tack!" in html
