@@ -375,6 +375,8 @@ def settings_pages(walk: Walk, admin: Client, world: World) -> None:
         ("complaints:register_print", []),
         ("incidents:list", []),
         ("incidents:new", []),
+        ("surveys:pulse", []),
+        ("surveys:pulse_results", []),
         ("triage:field", ["complaint"]),
         ("triage:field", ["case_type"]),
     ):

@@ -54,6 +54,7 @@ class Perm(StrEnum):
     KB_WRITE = "kb.write"  # write and change knowledge-base articles (publish where the category needs no review)
     KB_PUBLISH = "kb.publish"  # review and publish in every category; categories and sections
     INCIDENT_MANAGE = "incident.manage"  # open, change and resolve incidents; post any incident's updates
+    PULSE_RESULTS = "pulse.results"  # the employee pulse's figures (never below its smallest group)
 
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -67,6 +68,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
             Perm.KB_WRITE,
             Perm.KB_PUBLISH,
             Perm.INCIDENT_MANAGE,
+            Perm.PULSE_RESULTS,
         }
     ),
     Role.AGENT: frozenset({Perm.CASE_WORK, Perm.CUSTOMER_EDIT, Perm.BOARD_VIEW, Perm.KB_WRITE}),
@@ -86,6 +88,7 @@ _DENIED = {
         "posts its updates)."
     ),
     Perm.KB_WRITE: gettext_lazy("Your role (%(role)s) can read the knowledge base but not write in it."),
+    Perm.PULSE_RESULTS: gettext_lazy("Your role (%(role)s) cannot see the pulse's figures: team leads and admins can."),
     Perm.KB_PUBLISH: gettext_lazy(
         "Your role (%(role)s) cannot do this: in the knowledge base, team leads and admins review, publish and keep "
         "the categories."

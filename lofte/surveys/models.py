@@ -6,6 +6,8 @@ schedule per customer: by default at most every 90 days, after a case of theirs 
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -138,3 +140,69 @@ class Survey(models.Model):
     @property
     def negative(self) -> bool:
         return (self.score is not None and self.score <= NEGATIVE_AT_OR_BELOW[self.kind]) or self.helped is False
+
+
+# --- the employee pulse ----------------------------------------------------------------------------------------
+
+# below this many answers no figure of a group is shown (the round's, a team's), and no comment of the round
+PULSE_MIN_GROUP = 5
+
+
+class PulseRound(models.Model):
+    """An employee pulse: eNPS and a few questions, open to every agent from `opened_at` to `closes_at`."""
+
+    title = models.CharField(_("title"), max_length=200)
+    opened_at = models.DateTimeField(_("opened"))
+    closes_at = models.DateTimeField(_("closes"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("pulse")
+        verbose_name_plural = _("pulses")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PulseTaken(models.Model):
+    """That an agent has answered a round (so nobody answers twice), never what: no time, and nothing ties it to
+    the answer."""
+
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="taken")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "agent"], name="pulse_taken_once")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.agent_id}"
+
+
+class PulseAnswer(models.Model):
+    """One answer, stored without the person: no agent, no time, and a random key (not a number in the order the
+    answers came, which the order of PulseTaken rows would give away). The team is the one the answer's figures
+    count for, shown only from PULSE_MIN_GROUP answers."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="answers")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    enps = models.SmallIntegerField(_("would recommend working here (0-10)"))
+    equipped = models.SmallIntegerField(_("has what they need (1-5)"))
+    workload = models.SmallIntegerField(_("workload is manageable (1-5)"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["comment"]  # never the order they came in
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.enps}"

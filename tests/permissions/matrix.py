@@ -70,6 +70,7 @@ TEAM_SETTINGS = "team settings"  # a team's own settings: its leads (lead_a for 
 KB_WRITE = "kb write"  # write knowledge-base articles: agents, leads, admins (QA reviewers read)
 KB_PUBLISH = "kb publish"  # review, publish anywhere, keep the categories: leads and admins
 INCIDENT_MANAGE = "incident manage"  # open, change, post updates (the world's incident is lead_a's): leads, admins
+PULSE_RESULTS = "pulse results"  # the employee pulse's figures: leads, admins
 
 CASES = (A, B, T)
 CUSTOMERS = (A, B, T, AB, NONE)
@@ -150,7 +151,7 @@ def expected(row: Row, actor: str, obj: str) -> Outcome:
             return allow if actor in CONFIGURES else forbidden
         case "kb write":
             return allow if actor in WORKS_CASES else forbidden
-        case "kb publish" | "incident manage":
+        case "kb publish" | "incident manage" | "pulse results":
             return allow if actor in {LEAD_A, ADMIN} else forbidden
         case "team settings":  # obj: the team (A or B)
             return allow if actor in MANAGES_TEAM[obj] else forbidden
@@ -2692,7 +2693,34 @@ INCIDENT_ROWS = [
     ),
 ]
 
-ROWS: list[Row] = PAGES + API + INCIDENT_ROWS
+PULSE_ROWS = [
+    # The employee pulse: every staff role answers the open round once (stored without the person); leads and
+    # admins read the figures; admins open a round.
+    Row("GET", "/pulse/", STAFF_ANY, lambda w, o: "/pulse/"),
+    Row(
+        "POST",
+        "/pulse/",
+        STAFF_ANY,
+        lambda w, o: "/pulse/",
+        lambda w, o: {"enps": "8", "equipped": "4", "workload": "3"},
+        ok=302,
+        writes=("surveys.PulseAnswer", "surveys.PulseTaken"),
+        body="form",
+    ),
+    Row("GET", "/pulse/results/", PULSE_RESULTS, lambda w, o: "/pulse/results/"),
+    Row(
+        "POST",
+        "/pulse/results/",
+        CONFIGURE,
+        lambda w, o: "/pulse/results/",
+        lambda w, o: {"title": "Matrix round", "days": "7"},
+        ok=302,
+        writes=("surveys.PulseRound",),
+        body="form",
+    ),
+]
+
+ROWS: list[Row] = PAGES + API + INCIDENT_ROWS + PULSE_ROWS
 
 
 def cases_for(row: Row) -> list[tuple[Row, str, str]]:

@@ -88,6 +88,11 @@ TABLES = (
     "incidents.Subscriber",
     "complaints.TemperatureCheck",
     "customers.TierRule",
+    "surveys.SurveyRule",
+    "surveys.Survey",
+    "surveys.PulseRound",
+    "surveys.PulseTaken",
+    "surveys.PulseAnswer",
 )
 # Columns that change on reads: when a token or a login was last used.
 IGNORED_COLUMNS = {"accounts.Agent": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}

@@ -45,6 +45,7 @@ from lofte.notifications.models import Notification
 from lofte.promises.calendars import calendar_create
 from lofte.promises.models import BusinessCalendar, Promise, PromiseKind, PromiseOrigin, PromiseState, SlaPolicy
 from lofte.promises.policies import policy_create
+from lofte.surveys.pulse import pulse_open
 from lofte.triage.models import Suggestion as TriageSuggestion
 from lofte.triage.models import TriageModel
 
@@ -378,6 +379,7 @@ def build_world() -> World:
     )
     for twin in twins.values():
         incident_outage.incident_link(actor=agents[ADMIN], incident=incident, reference=twin.reference)
+    pulse_open(actor=agents[ADMIN], title="Matrix pulse", days=7)  # open: every agent may answer it once
     pending = Subscriber.objects.create(kind="email", address="pending@example.com", language="en", nonce="p1")
     active = Subscriber.objects.create(
         kind="email", address="active@example.com", language="en", nonce="a1", confirmed_at=timezone.now()
