@@ -35,6 +35,7 @@ from lofte.incidents.api import router as incidents_router
 from lofte.kb.api import router as kb_router
 from lofte.promises.api import router as promises_router
 from lofte.routing.api import router as routing_router
+from lofte.surveys.api import router as surveys_router
 from lofte.teams.api import router as teams_router
 from lofte.triage.api import router as triage_router
 
@@ -196,6 +197,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", triage_router),
     ("/", complaints_router),
     ("/", incidents_router),
+    ("/", surveys_router),
 ]
 
 

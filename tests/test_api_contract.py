@@ -42,7 +42,7 @@ class TestOpenApi:
 
     def test_every_authenticated_operation_documents_401_with_the_error_body(self, openapi):
         authenticated = [(p, m, op) for p, m, op in operations(openapi) if op.get("security")]
-        assert len(authenticated) == 113  # all but the signed webhook
+        assert len(authenticated) == 116  # all but the signed webhook
         for path, method, op in authenticated:
             assert error_schema(op, "401") == ERROR_REF, (method, path)
             assert "WWW-Authenticate" in op["responses"]["401"]["headers"]

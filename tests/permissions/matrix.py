@@ -2708,6 +2708,16 @@ PULSE_ROWS = [
         body="form",
     ),
     Row("GET", "/pulse/results/", PULSE_RESULTS, lambda w, o: "/pulse/results/"),
+    Row("GET", "/api/v1/pulses", PULSE_RESULTS, lambda w, o: "/api/v1/pulses"),
+    Row("GET", "/api/v1/pulses/{pulse_id}", PULSE_RESULTS, lambda w, o: f"/api/v1/pulses/{w.pulse}"),
+    # a case's surveys: as the case (404 for a case the agent cannot see)
+    Row(
+        "GET",
+        "/api/v1/cases/{reference}/surveys",
+        CASE_READ,
+        lambda w, o: f"/api/v1/cases/{ref(w, o)}/surveys",
+        objects=CASES,
+    ),
     Row(
         "POST",
         "/pulse/results/",

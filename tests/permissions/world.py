@@ -142,6 +142,7 @@ class World:
     kb_revision: int = 0  # a revision of that article's translation, waiting for review
     kb_file: int = 0  # an image of that article, "a.png"
     incident: int = 0  # an active incident, owned by lead_a; each case's twin is linked to it
+    pulse: int = 0  # an open employee pulse (admin's)
     component: int = 0
     pending_link: str = ""  # a status-page subscriber's confirmation token (not yet confirmed)
     active_link: str = ""  # a confirmed subscriber's unsubscribe token
@@ -379,12 +380,13 @@ def build_world() -> World:
     )
     for twin in twins.values():
         incident_outage.incident_link(actor=agents[ADMIN], incident=incident, reference=twin.reference)
-    pulse_open(actor=agents[ADMIN], title="Matrix pulse", days=7)  # open: every agent may answer it once
+    pulse = pulse_open(actor=agents[ADMIN], title="Matrix pulse", days=7)  # open: every agent may answer it once
     pending = Subscriber.objects.create(kind="email", address="pending@example.com", language="en", nonce="p1")
     active = Subscriber.objects.create(
         kind="email", address="active@example.com", language="en", nonce="a1", confirmed_at=timezone.now()
     )
     return World(
+        pulse=pulse.pk,
         incident=incident.pk,
         component=component.pk,
         pending_link=subscriber_token(pending),

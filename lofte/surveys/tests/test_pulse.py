@@ -151,3 +151,21 @@ def test_the_results_page_never_shows_a_person(client, open_round, admin):
     assert "Quiet corner please" in html
     for agent in people:
         assert agent.email not in html and agent.name not in html
+
+
+def test_the_api_gives_the_same_figures_and_never_a_small_group(open_round, admin, agent):
+    from lofte.accounts.tests.api_client import Api
+
+    lead = AgentFactory(email="lead@example.com", role=Role.TEAM_LEAD)
+    for person in team_of("Support", 4):
+        answer(person, open_round, enps=0, comment="only four of us")
+    small = Api(lead).get(f"/pulses/{open_round.pk}").json()
+    assert (small["answers"], small["figures"], small["teams"], small["comments"]) == (4, None, [], [])
+    answer(team_of("Billing", 1)[0], open_round, enps=10)
+    body = Api(admin).get("/pulses").json()
+    [first] = body
+    assert first["figures"] == {"answers": 5, "enps": -60, "equipped": 4.0, "workload": 3.0}
+    assert first["teams"] == [] and first["hidden_answers"] == 5  # Support's four beside Billing's one: no teams
+    assert "agent" not in str(body) and "email" not in str(body)
+    assert Api(agent).get("/pulses").status_code == 403
+    assert Api(lead).get("/pulses/999999").status_code == 404

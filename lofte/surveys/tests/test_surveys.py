@@ -394,3 +394,22 @@ def test_a_used_link_says_so_in_the_customers_language(client, team, agent):
         again = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     html = again.content.decode()
     assert again.status_code == 409 and 'lang="sv"' in html and "Du har redan svarat. Tack!" in html
+
+
+def test_the_api_lists_a_cases_surveys_to_those_who_see_the_case(ella, team, agent, outsider):
+    from lofte.accounts.tests.api_client import Api
+
+    case = solve(ella, team, agent)
+    survey = sent(case)
+    with clock.at(T0 + timedelta(hours=2)):
+        services.survey_answer(token=services.survey_token(survey), score="1", helped="yes", comment="Thanks")
+    [row] = Api(agent).get(f"/cases/{case.reference}/surveys").json()
+    assert (row["kind"], row["state"], row["score"], row["helped"], row["comment"]) == (
+        "csat",
+        "answered",
+        1,
+        True,
+        "Thanks",
+    )
+    assert "nonce" not in row
+    assert Api(outsider).get(f"/cases/{case.reference}/surveys").status_code == 404
