@@ -35,8 +35,8 @@ from lofte.complaints.cadence import updates_schedule
 from lofte.complaints.models import Category, CheckState, Complaint, Source, TemperatureCheck
 from lofte.complaints.services import COMPLAINT, complaint_flag, settings_get
 from lofte.core import clock
-from lofte.core.errors import DomainError, ValidationFailed
-from lofte.core.links import link_opened, link_token, nonce_matches, plain_text
+from lofte.core.errors import ValidationFailed
+from lofte.core.links import LinkExpired, LinkInvalid, LinkUsed, link_opened, link_token, nonce_matches, plain_text
 from lofte.notifications.readers import reader_language
 from lofte.notifications.services import notify_many
 from lofte.outbox.services import AutomaticLimitReached
@@ -235,23 +235,6 @@ def checks_run(*, now: datetime) -> dict[str, int]:
 
 
 # --- answering -------------------------------------------------------------------------------------------------
-
-
-class LinkInvalid(DomainError):
-    """The link is not one of ours, or not the newest of its check."""
-
-    code = "link_invalid"
-    status = 404
-
-
-class LinkUsed(DomainError):
-    code = "link_used"
-    status = 409
-
-
-class LinkExpired(DomainError):
-    code = "link_expired"
-    status = 410
 
 
 def check_for_token(token: str) -> TemperatureCheck:

@@ -10,7 +10,33 @@ import secrets
 from django.core import signing
 from django.utils.translation import gettext as _
 
-from lofte.core.errors import ValidationFailed
+from lofte.core.errors import DomainError, ValidationFailed
+
+
+class LinkClosed(DomainError):
+    """A link that no longer answers; `language` is its customer's when the link was theirs (the page's language),
+    blank for a link that is not ours."""
+
+    def __init__(self, message: str, *, language: str = "") -> None:
+        super().__init__(message)
+        self.language = language
+
+
+class LinkInvalid(LinkClosed):
+    """The link is not one of ours, or not the newest of its row."""
+
+    code = "link_invalid"
+    status = 404
+
+
+class LinkUsed(LinkClosed):
+    code = "link_used"
+    status = 409
+
+
+class LinkExpired(LinkClosed):
+    code = "link_expired"
+    status = 410
 
 
 def link_token(salt: str, pk: int, nonce: str) -> str:

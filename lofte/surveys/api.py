@@ -38,7 +38,8 @@ def case_surveys(request: HttpRequest, reference: str) -> object:
 def pulses(request: HttpRequest) -> object:
     agent: Agent = request.auth  # type: ignore[attr-defined]
     access.require(agent, access.Perm.PULSE_RESULTS)
-    return [_results(r) for r in PulseRound.objects.all()[:12]]
+    invited = pulse.invited_count()
+    return [_results(r, invited=invited) for r in PulseRound.objects.all()[:12]]
 
 
 @router.get(
@@ -55,8 +56,8 @@ def pulse_detail(request: HttpRequest, pulse_id: Id) -> object:
     return _results(found)
 
 
-def _results(found: PulseRound) -> dict[str, object]:
-    results = pulse.pulse_results(found)
+def _results(found: PulseRound, *, invited: int | None = None) -> dict[str, object]:
+    results = pulse.pulse_results(found, invited=invited)
     return {
         "id": found.pk,
         "title": found.title,

@@ -122,10 +122,16 @@ def _figures(rows: list[tuple[int, int, int]]) -> Figures:
     )
 
 
-def pulse_results(pulse: PulseRound) -> Results:
-    """The round's figures, never of a group below PULSE_MIN_GROUP answers (two queries)."""
+def invited_count() -> int:
+    """How many agents a round asks (the active ones)."""
+    return Agent.objects.filter(is_active=True).count()
+
+
+def pulse_results(pulse: PulseRound, *, invited: int | None = None) -> Results:
+    """The round's figures, never of a group below PULSE_MIN_GROUP answers (one query; two without `invited`, which
+    a list of rounds counts once)."""
     rows = list(pulse.answers.values_list("team__name", "enps", "equipped", "workload", "comment"))
-    invited = Agent.objects.filter(is_active=True).count()
+    invited = invited_count() if invited is None else invited
     if len(rows) < PULSE_MIN_GROUP:
         return Results(pulse=pulse, invited=invited, answers=len(rows), figures=None)
     by_team: dict[str, list[tuple[int, int, int]]] = {}

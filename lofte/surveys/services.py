@@ -32,8 +32,16 @@ from lofte.cases.notices import notice_text
 from lofte.cases.services import case_send_automatic
 from lofte.cases.timeline import case_event_add
 from lofte.core import clock
-from lofte.core.errors import DomainError, ValidationFailed
-from lofte.core.links import link_opened, link_token, nonce_matches, plain_text
+from lofte.core.errors import ValidationFailed
+from lofte.core.links import (
+    LinkExpired,
+    LinkInvalid,
+    LinkUsed,
+    link_opened,
+    link_token,
+    nonce_matches,
+    plain_text,
+)
 from lofte.customers.lights import Light
 from lofte.notifications.readers import reader_language
 from lofte.notifications.services import notify_many
@@ -262,32 +270,7 @@ def surveys_run(*, now: datetime) -> dict[str, int]:
     return {"scheduled": scheduled, **sent, "expired": surveys_expire(now=now)}
 
 
-# --- answering -------------------------------------------------------------------------------------------------
-
-
-class LinkClosed(DomainError):
-    """A link that no longer answers; `language` is the customer's when the link was theirs (the page's)."""
-
-    def __init__(self, message: str, *, language: str = "") -> None:
-        super().__init__(message)
-        self.language = language
-
-
-class LinkInvalid(LinkClosed):
-    """The link is not one of ours, or not the newest of its survey."""
-
-    code = "link_invalid"
-    status = 404
-
-
-class LinkUsed(LinkClosed):
-    code = "link_used"
-    status = 409
-
-
-class LinkExpired(LinkClosed):
-    code = "link_expired"
-    status = 410
+# --- answering (the closed links' errors are lofte.core.links', shared with the temperature check) ----------
 
 
 def survey_for_token(token: str) -> Survey:

@@ -15,11 +15,12 @@ from lofte.accounts.decorators import forbidden
 from lofte.accounts.models import Agent
 from lofte.cases.delivery import customer_language
 from lofte.core.errors import DomainError, PermissionDenied
+from lofte.core.links import LinkClosed
 from lofte.surveys import pulse, services
 from lofte.surveys.models import PULSE_MIN_GROUP, SCORES, PulseRound, Reason, SurveyKind
 
 
-def _closed(request: HttpRequest, exc: services.LinkClosed) -> HttpResponse:
+def _closed(request: HttpRequest, exc: LinkClosed) -> HttpResponse:
     with translation.override(exc.language or translation.get_language()):
         return render(request, "surveys/survey_closed.html", {"reason": exc.message}, status=exc.status)
 
@@ -31,7 +32,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     records nothing."""
     try:
         found = services.survey_for_token(token)
-    except services.LinkClosed as exc:
+    except LinkClosed as exc:
         return _closed(request, exc)
     language = customer_language(found.case)
     error = ""
@@ -46,7 +47,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                     reason=data.get("reason", ""),
                     comment=data.get("comment", ""),
                 )
-        except services.LinkClosed as exc:
+        except LinkClosed as exc:
             return _closed(request, exc)
         except DomainError as exc:
             error = exc.message
@@ -141,11 +142,12 @@ def pulse_results_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The pulse is open: every agent can answer it under Pulse."))
             return redirect("surveys:pulse_results")
     rounds = list(PulseRound.objects.all()[:12])
+    invited = pulse.invited_count()
     return render(
         request,
         "surveys/pulse_results.html",
         {
-            "results": [pulse.pulse_results(r) for r in rounds],
+            "results": [pulse.pulse_results(r, invited=invited) for r in rounds],
             "can_open": access.can(agent, access.Perm.CONFIGURE),
             "error": error,
             "posted": request.POST,

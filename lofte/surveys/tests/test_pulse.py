@@ -169,3 +169,18 @@ def test_the_api_gives_the_same_figures_and_never_a_small_group(open_round, admi
     assert "agent" not in str(body) and "email" not in str(body)
     assert Api(agent).get("/pulses").status_code == 403
     assert Api(lead).get("/pulses/999999").status_code == 404
+
+
+def test_the_results_page_reads_one_query_per_round(client, open_round, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin)
+    client.get("/pulse/results/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/pulse/results/")
+    for n in range(2):
+        pulse.pulse_open(actor=admin, title=f"Round {n}", days=7, now=T0 + timedelta(days=n + 1))
+    with CaptureQueriesContext(connection) as three:
+        client.get("/pulse/results/")
+    assert len(three) == len(one) + 2  # each further round: its answers, and nothing else (agents counted once)
